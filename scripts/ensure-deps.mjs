@@ -1,0 +1,20 @@
+// Makes `npm test`, `npm run demo` and `npm run bench` work on a fresh clone: installs npm packages when missing
+// and makes sure redis-server exists (installing Debian's package as root, else printing the command to run).
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { ensureRedisServer } from './redis-server.mjs';
+
+if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/jest')) {
+  console.log('[jobline] installing npm packages ...');
+  const cmd = existsSync('package-lock.json') ? 'ci' : 'install';
+  const res = spawnSync('npm', [cmd, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+}
+if (!process.env.REDIS_URL) {
+  try {
+    ensureRedisServer();
+  } catch (err) {
+    console.error(`[jobline] ${err.message}`);
+    process.exit(1);
+  }
+}

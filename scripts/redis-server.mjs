@@ -1,0 +1,93 @@
+// Starts a private, throw-away redis-server for tests, the demo and the benchmark, so none of them touches a
+// developer's Redis. Persistence is off: these servers hold nothing worth keeping.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Finds redis-server, installing Debian's package when running as root; otherwise explains how to get it. */
+export function ensureRedisServer() {
+  if (hasRedisServer()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    throw new Error(
+      'redis-server is not installed. Install it with: sudo apt-get install -y redis-server ' +
+        '(or set REDIS_URL to a Redis you already run).',
+    );
+  }
+  console.log('[jobline] redis-server not found; installing Debian package redis-server ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
+  if (res.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
+  }
+  if (res.status !== 0 || !hasRedisServer()) {
+    throw new Error('Installing redis-server failed; run `apt-get install -y redis-server` and try again.');
+  }
+  // The package may start a system-wide service; ours are private, so that one is not needed.
+  spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
+}
+
+function hasRedisServer() {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port, deadline) {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.end();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`redis-server did not listen on port ${port} in time`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Starts redis-server on a free loopback port. Resolves to { url, port, pid, stop }. */
+export async function startRedisServer() {
+  ensureRedisServer();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'jobline-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await waitForPort(port, Date.now() + 10_000);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

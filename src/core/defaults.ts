@@ -1,0 +1,16 @@
+/** Defaults shared by the TypeScript side and the Lua scripts (injected into each script by scripts.ts). */
+export const DEFAULTS = {
+  TIMEOUT_MS: 180_000,
+  RESULT_TTL_MS: 500_000,
+  FAILURE_TTL_MS: 365 * 86_400_000,
+  MAX_ATTEMPTS: 3,
+  /** How long a fetched job's lease lasts before another worker may reclaim it; renewed every third of it. */
+  LEASE_MS: 30_000,
+  CALLBACK_TIMEOUT_MS: 60_000,
+  QUEUE: 'default',
+  PREFIX: 'jobline',
+  CONCURRENCY: 10,
+  SHUTDOWN_TIMEOUT_MS: 30_000,
+  /** Jobs per enqueue script call: large enough to amortise the round trip, small enough not to stall Redis. */
+  ENQUEUE_CHUNK: 500,
+} as const;

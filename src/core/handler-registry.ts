@@ -1,0 +1,45 @@
+import { DuplicateJobNameError, UnknownJobError } from './errors.js';
+import type { JobContext, JobDefaults } from './types.js';
+
+export type PayloadClass = abstract new (...args: never[]) => object;
+
+/** A job handler as the engine sees it: a name, a function bound to its instance, and its defaults. */
+export interface JobHandlerDefinition {
+  name: string;
+  handle: (data: unknown, ctx: JobContext) => unknown;
+  defaults: JobDefaults;
+  /** The class of the handler's first parameter when it carries class-validator rules. */
+  payloadClass?: PayloadClass;
+  /** Where it was declared ("Class.method"), for error messages. */
+  source: string;
+}
+
+/** The handlers known to this process, by job name. */
+export class HandlerRegistry {
+  private readonly byName = new Map<string, JobHandlerDefinition>();
+
+  register(def: JobHandlerDefinition): void {
+    const existing = this.byName.get(def.name);
+    if (existing) throw new DuplicateJobNameError(def.name, existing.source, def.source);
+    this.byName.set(def.name, def);
+  }
+
+  get(name: string): JobHandlerDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The handler, or an UnknownJobError listing the names this process knows. */
+  require(name: string): JobHandlerDefinition {
+    const def = this.byName.get(name);
+    if (!def) throw new UnknownJobError(name, this.names());
+    return def;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+}

@@ -1,0 +1,58 @@
+import type { Duration } from './duration.js';
+import type { JobInfo, JobStatus } from './types.js';
+
+/** What a handle asks of the client that made it (kept as an interface to avoid a module cycle). */
+export interface JobOperations {
+  getStatus(queue: string, id: string): Promise<JobStatus>;
+  getInfo(queue: string, id: string): Promise<JobInfo>;
+  waitResult(queue: string, id: string, timeout?: Duration): Promise<unknown>;
+  cancelJob(queue: string, id: string): Promise<void>;
+  requeueJob(queue: string, id: string): Promise<void>;
+  deleteJob(queue: string, id: string): Promise<boolean>;
+}
+
+/** A reference to a stored job. Cheap to create; every method reads or changes the job in Redis. */
+export class JobHandle<R = unknown> {
+  constructor(
+    private readonly ops: JobOperations,
+    readonly id: string,
+    readonly name: string,
+    readonly queue: string,
+  ) {}
+
+  /** The job's status now. Throws JobNotFoundError if it no longer exists (deleted, or its TTL ran out). */
+  getStatus(): Promise<JobStatus> {
+    return this.ops.getStatus(this.queue, this.id);
+  }
+
+  info(): Promise<JobInfo> {
+    return this.ops.getInfo(this.queue, this.id);
+  }
+
+  /**
+   * Resolves with the job's return value once it finishes; rejects with JobFailedError once it fails (or is
+   * canceled, expired, stopped), with WaitTimeoutError when `timeout` passes first. Woken by Redis, not by polling.
+   */
+  result(opts: { timeout?: Duration } = {}): Promise<R> {
+    return this.ops.waitResult(this.queue, this.id, opts.timeout) as Promise<R>;
+  }
+
+  /** Cancels a job that has not started (status `canceled`; it never runs). */
+  cancel(): Promise<void> {
+    return this.ops.cancelJob(this.queue, this.id);
+  }
+
+  /** Puts a failed (or canceled, expired) job back on its queue. */
+  requeue(): Promise<void> {
+    return this.ops.requeueJob(this.queue, this.id);
+  }
+
+  /** Deletes the job wherever it is. Resolves false if it did not exist. */
+  delete(): Promise<boolean> {
+    return this.ops.deleteJob(this.queue, this.id);
+  }
+
+  toJSON(): { id: string; name: string; queue: string } {
+    return { id: this.id, name: this.name, queue: this.queue };
+  }
+}

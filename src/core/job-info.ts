@@ -1,0 +1,37 @@
+import { DEFAULTS } from './defaults.js';
+import { decodeJson } from './payload.js';
+import type { JobErrorInfo, JobInfo, JobStatus, JsonObject } from './types.js';
+
+function date(v: string | undefined): Date | null {
+  return v ? new Date(Number(v)) : null;
+}
+
+function num(v: string | undefined, fallback: number): number {
+  return v === undefined || v === '' ? fallback : Number(v);
+}
+
+/** Turns a job hash (see lib.lua for its fields) into the public JobInfo. */
+export function parseJobInfo(id: string, queue: string, h: Record<string, string>): JobInfo {
+  return {
+    id,
+    name: h.n ?? '',
+    queue,
+    status: h.s as JobStatus,
+    data: decodeJson(h.d),
+    result: decodeJson(h.r) ?? null,
+    error: (decodeJson(h.e) as JobErrorInfo | undefined) ?? null,
+    enqueuedAt: date(h.c),
+    startedAt: date(h.st),
+    endedAt: date(h.et),
+    attempts: num(h.a, 0),
+    maxAttempts: num(h.ma, DEFAULTS.MAX_ATTEMPTS),
+    workerId: h.w ?? null,
+    meta: (decodeJson(h.m) as JsonObject | undefined) ?? {},
+    description: h.desc ?? null,
+    dependencies: [],
+    timeoutMs: num(h.to, DEFAULTS.TIMEOUT_MS),
+    resultTtlMs: num(h.rt, DEFAULTS.RESULT_TTL_MS),
+    failureTtlMs: num(h.ft, DEFAULTS.FAILURE_TTL_MS),
+    expiresAt: date(h.x),
+  };
+}

@@ -1,0 +1,60 @@
+import { PayloadNotSerializableError } from './errors.js';
+
+const OPAQUE = [Map, Set, WeakMap, WeakSet, Promise] as const;
+
+/**
+ * JSON-encodes a job payload, refusing what JSON would silently change or drop: functions, symbols, BigInt,
+ * NaN/Infinity, cycles, Map/Set/Promise. '' stands for `undefined` (no data).
+ */
+export function encodeJson(value: unknown, what: string): string {
+  if (value === undefined) return '';
+  const problem = findProblem(value, '$', new Set());
+  if (problem) {
+    throw new PayloadNotSerializableError(`${what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
+  }
+  return JSON.stringify(value);
+}
+
+export function decodeJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined || text === '') return undefined;
+  return JSON.parse(text);
+}
+
+function findProblem(value: unknown, path: string, seen: Set<object>): string | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return null;
+    case 'number':
+      return Number.isFinite(value) ? null : `${path} is ${value}`;
+    case 'undefined':
+      return null;
+    case 'bigint':
+      return `${path} is a BigInt (convert it to a string)`;
+    case 'function':
+      return `${path} is a function`;
+    case 'symbol':
+      return `${path} is a symbol`;
+  }
+  if (value === null) return null;
+  const obj = value as object;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return null;
+  for (const T of OPAQUE) {
+    if (obj instanceof T) return `${path} is a ${T.name} (convert it to an array or object)`;
+  }
+  if (seen.has(obj)) return `${path} is a circular reference`;
+  seen.add(obj);
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) {
+      const p = findProblem(obj[i], `${path}[${i}]`, seen);
+      if (p) return p;
+    }
+  } else {
+    for (const key of Object.keys(obj)) {
+      const p = findProblem((obj as Record<string, unknown>)[key], `${path}.${key}`, seen);
+      if (p) return p;
+    }
+  }
+  seen.delete(obj);
+  return null;
+}

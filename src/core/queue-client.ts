@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { closeConnection, openConnection, type ConnectionOption } from './connection.js';
+import { DEFAULTS } from './defaults.js';
+import { toMs, type Duration } from './duration.js';
+import { InvalidJobStateError, InvalidOptionError, JobFailedError, JobNotFoundError, UnknownJobError, WaitTimeoutError } from './errors.js';
+import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.js';
+import { JobHandle, type JobOperations } from './job-handle.js';
+import { assertKnownOptions, buildJobSpec, isPlainObject, specArgs, type JobSpec } from './job-options.js';
+import { parseJobInfo } from './job-info.js';
+import { failure, runJob } from './job-runner.js';
+import { assertPrefix, assertQueueName, queueBase, queuesKey } from './keys.js';
+import { decodeJson } from './payload.js';
+import { validatePayload } from './payload-validation.js';
+import { ResultWaiter } from './result-waiter.js';
+import { runScript } from './scripts.js';
+import { JOB_STATUSES, type EnqueueItem, type EnqueueOptions, type JobDefaults, type JobInfo, type JobStatus, type JsonObject } from './types.js';
+import { newWorkerId } from './worker-id.js';
+
+export interface Logger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface QueueClientOptions {
+  /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  connection?: ConnectionOption;
+  /** Key namespace. Default 'jobline'. */
+  prefix?: string;
+  defaultQueue?: string;
+  defaultJobOptions?: JobDefaults;
+  /** false: enqueue runs the job in this process before returning (tests). Default true. */
+  isAsync?: boolean;
+  /** Handlers known in this process: used for @Job defaults, payload validation and sync mode. */
+  registry?: HandlerRegistry;
+  /** Reject job names the registry does not know (set when this process is known to hold every handler). */
+  strictNames?: boolean;
+  logger?: Logger;
+}
+
+const consoleLogger: Logger = {
+  log: (m) => console.log(`[jobline] ${m}`),
+  warn: (m) => console.warn(`[jobline] ${m}`),
+  error: (m) => console.error(`[jobline] ${m}`),
+};
+
+const TERMINAL_ERROR_STATUSES = new Set(['failed', 'canceled', 'expired', 'stopped']);
+const EXPIRING_REGISTRIES = new Set<JobStatus>(['finished', 'failed', 'canceled', 'expired', 'stopped']);
+
+/** The engine's producer side: enqueues jobs, reads and changes them. Usable without NestJS. */
+export class QueueClient implements JobOperations {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly defaultQueue: string;
+  readonly isAsync: boolean;
+  readonly logger: Logger;
+  private readonly owned: boolean;
+  private readonly defaults: JobDefaults;
+  private readonly registry: HandlerRegistry | undefined;
+  private readonly strictNames: boolean;
+  private readonly knownQueues = new Set<string>();
+  private readonly waiter: ResultWaiter;
+  private syncWorkerId: string | undefined;
+  private closed = false;
+
+  constructor(options: QueueClientOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'an object of queue options');
+    this.prefix = options.prefix ?? DEFAULTS.PREFIX;
+    assertPrefix(this.prefix);
+    this.defaultQueue = options.defaultQueue ?? DEFAULTS.QUEUE;
+    assertQueueName(this.defaultQueue);
+    if (options.isAsync !== undefined && typeof options.isAsync !== 'boolean') {
+      throw new InvalidOptionError('isAsync', options.isAsync, 'true or false');
+    }
+    this.isAsync = options.isAsync ?? true;
+    this.defaults = options.defaultJobOptions ?? {};
+    if (!isPlainObject(this.defaults)) throw new InvalidOptionError('defaultJobOptions', this.defaults, 'an object of job options');
+    assertKnownOptions(this.defaults, 'defaultJobOptions');
+    // validate the defaults once, now, so a bad default fails at start rather than at the first enqueue
+    buildJobSpec('defaults-check', undefined, this.defaults, this.defaultQueue, () => 'x');
+    this.registry = options.registry;
+    this.strictNames = options.strictNames ?? false;
+    this.logger = options.logger ?? consoleLogger;
+    const conn = openConnection(options.connection, (err) => this.logger.error(`Redis connection error: ${err.message}`));
+    this.redis = conn.redis;
+    this.owned = conn.owned;
+    this.waiter = new ResultWaiter(this.redis, (err) => this.logger.error(`Redis subscriber error: ${err.message}`));
+  }
+
+  base(queue: string): string {
+    return queueBase(this.prefix, queue);
+  }
+
+  async enqueue<R = unknown>(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<JobHandle<R>> {
+    const [handle] = await this.enqueueMany([{ name, data, options }]);
+    return handle as JobHandle<R>;
+  }
+
+  /** Enqueues many jobs: one script call per chunk of each queue, atomic per chunk, in the order given. */
+  async enqueueMany(items: EnqueueItem[]): Promise<JobHandle[]> {
+    if (!Array.isArray(items)) throw new InvalidOptionError('items', items, 'an array of { name, data?, options? }');
+    const specs: JobSpec[] = [];
+    const defs: (JobHandlerDefinition | undefined)[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
+      const def = this.resolveHandler(item.name);
+      const merged = { ...this.defaults, ...def?.defaults, ...(item.options ?? {}) };
+      specs.push(buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID));
+      defs.push(def);
+    }
+    await Promise.all(
+      specs.map((s, i) => {
+        const def = defs[i];
+        return def?.payloadClass ? validatePayload(def, decodeJson(s.data)) : undefined;
+      }),
+    );
+    return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
+  }
+
+  private resolveHandler(name: string): JobHandlerDefinition | undefined {
+    const def = this.registry?.get(name);
+    if (!def && typeof name === 'string' && (this.strictNames || !this.isAsync)) {
+      throw new UnknownJobError(name, this.registry?.names() ?? []);
+    }
+    return def;
+  }
+
+  private async registerQueues(queues: Iterable<string>): Promise<void> {
+    const fresh = [...queues].filter((q) => !this.knownQueues.has(q));
+    if (!fresh.length) return;
+    await this.redis.sadd(queuesKey(this.prefix), ...fresh);
+    for (const q of fresh) this.knownQueues.add(q);
+  }
+
+  /** Writes the jobs; `created[i]` is false where the id already existed (that job is returned untouched). */
+  private async store(specs: JobSpec[], mode: 'q' | 'c' = 'q', worker = '', leaseMs = 0): Promise<{ handles: JobHandle[]; created: boolean[] }> {
+    this.assertOpen();
+    const byQueue = new Map<string, number[]>();
+    specs.forEach((s, i) => {
+      const list = byQueue.get(s.queue);
+      if (list) list.push(i);
+      else byQueue.set(s.queue, [i]);
+    });
+    await this.registerQueues(byQueue.keys());
+    const handles: JobHandle[] = new Array(specs.length);
+    const created: boolean[] = new Array(specs.length);
+    const calls: Promise<void>[] = [];
+    for (const [queue, indexes] of byQueue) {
+      for (let from = 0; from < indexes.length; from += DEFAULTS.ENQUEUE_CHUNK) {
+        const chunk = indexes.slice(from, from + DEFAULTS.ENQUEUE_CHUNK);
+        const args: (string | number)[] = [mode, worker, leaseMs, chunk.length];
+        for (const i of chunk) args.push(...specArgs(specs[i]!));
+        calls.push(
+          runScript(this.redis, 'enqueue', this.base(queue), args).then((res) => {
+            const out = res as (string | number)[];
+            chunk.forEach((i, k) => {
+              created[i] = Number(out[k * 3]) === 1;
+              handles[i] = new JobHandle(this, specs[i]!.id, String(out[k * 3 + 1]), queue);
+            });
+          }),
+        );
+      }
+    }
+    await Promise.all(calls);
+    return { handles, created };
+  }
+
+  /** Sync mode: store each job as started by this process, run it here, record the outcome; in order. */
+  private async runInline(specs: JobSpec[], defs: (JobHandlerDefinition | undefined)[]): Promise<JobHandle[]> {
+    const worker = (this.syncWorkerId ??= newWorkerId('sync'));
+    const handles: JobHandle[] = [];
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
+      const leaseMs = spec.timeoutMs > 0 ? spec.timeoutMs + DEFAULTS.LEASE_MS : 86_400_000;
+      const stored = await this.store([spec], 'c', worker, leaseMs);
+      handles.push(stored.handles[0]!);
+      if (!stored.created[0]) continue;
+      const base = this.base(spec.queue);
+      const outcome = defs[i]
+        ? await runJob(
+            { id: spec.id, name: spec.name, queue: spec.queue, data: spec.data, attempt: 1, timeoutMs: spec.timeoutMs, meta: spec.meta },
+            this.registry!,
+            new AbortController(),
+            (meta) => this.saveMeta(spec.queue, spec.id, worker, 1, meta),
+          )
+        : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
+      await runScript(this.redis, 'work', base, [worker, 0, 0, 1, spec.id, 1, outcome.kind, outcome.payload]);
+    }
+    return handles;
+  }
+
+  /** Stores a running job's meta, while `worker` still holds it. */
+  async saveMeta(queue: string, id: string, worker: string, attempt: number, meta: JsonObject): Promise<void> {
+    await runScript(this.redis, 'set-meta', this.base(queue), [id, worker, attempt, JSON.stringify(meta)]);
+  }
+
+  /** Finds a job by id: in `queue` when given, else in every queue this prefix has used. */
+  async getJob(id: string, queue?: string): Promise<JobHandle | null> {
+    if (typeof id !== 'string' || id === '') throw new InvalidOptionError('id', id, 'a job id string');
+    const queues = queue !== undefined ? [queue] : await this.getQueues();
+    if (queue !== undefined) assertQueueName(queue);
+    if (!queues.length) return null;
+    const pipe = this.redis.pipeline();
+    for (const q of queues) pipe.hget(`${this.base(q)}job:${id}`, 'n');
+    const res = (await pipe.exec()) ?? [];
+    for (let i = 0; i < queues.length; i++) {
+      const [err, name] = res[i] ?? [];
+      if (err) throw err;
+      if (typeof name === 'string') return new JobHandle(this, id, name, queues[i]!);
+    }
+    return null;
+  }
+
+  /** Every queue name this prefix has used. */
+  async getQueues(): Promise<string[]> {
+    return (await this.redis.smembers(queuesKey(this.prefix))).sort();
+  }
+
+  /** Job ids in one status of one queue (like RQ's registries), oldest first for queues, by expiry for the rest. */
+  async getJobIds(queue: string, status: JobStatus, start = 0, end = -1): Promise<string[]> {
+    assertQueueName(queue);
+    if (!JOB_STATUSES.includes(status)) throw new InvalidOptionError('status', status, `one of ${JOB_STATUSES.join(', ')}`);
+    const base = this.base(queue);
+    if (status === 'queued') return this.redis.lrange(`${base}queued`, start, end);
+    if (EXPIRING_REGISTRIES.has(status)) {
+      const now = await this.redisTimeMs();
+      const count = end < 0 ? -1 : end - start + 1;
+      return this.redis.zrangebyscore(`${base}${status}`, `(${now}`, '+inf', 'LIMIT', String(start), String(count));
+    }
+    return this.redis.zrange(`${base}${status}`, String(start), String(end));
+  }
+
+  /** How many jobs of one queue are in each status. Entries whose job has expired are not counted. */
+  async countJobs(queue: string): Promise<Record<JobStatus, number>> {
+    assertQueueName(queue);
+    const base = this.base(queue);
+    const now = await this.redisTimeMs();
+    const pipe = this.redis.pipeline();
+    for (const s of JOB_STATUSES) {
+      if (s === 'queued') pipe.llen(`${base}queued`);
+      else if (EXPIRING_REGISTRIES.has(s)) pipe.zcount(`${base}${s}`, `(${now}`, '+inf');
+      else pipe.zcard(`${base}${s}`);
+    }
+    const res = (await pipe.exec()) ?? [];
+    const counts = {} as Record<JobStatus, number>;
+    JOB_STATUSES.forEach((s, i) => {
+      const [err, n] = res[i] ?? [];
+      if (err) throw err;
+      counts[s] = Number(n);
+    });
+    return counts;
+  }
+
+  private async redisTimeMs(): Promise<number> {
+    const [sec, usec] = await this.redis.time();
+    return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+  }
+
+  // ---- JobOperations (used by JobHandle) ----
+
+  async getStatus(queue: string, id: string): Promise<JobStatus> {
+    const s = await this.redis.hget(`${this.base(queue)}job:${id}`, 's');
+    if (s === null) throw new JobNotFoundError(id);
+    return s as JobStatus;
+  }
+
+  async getInfo(queue: string, id: string): Promise<JobInfo> {
+    const raw = await this.redis.hgetall(`${this.base(queue)}job:${id}`);
+    if (!raw.s) throw new JobNotFoundError(id);
+    return parseJobInfo(id, queue, raw);
+  }
+
+  async waitResult(queue: string, id: string, timeout?: Duration): Promise<unknown> {
+    const timeoutMs = timeout === undefined ? -1 : toMs('timeout', timeout, { allowForever: true });
+    const base = this.base(queue);
+    return new Promise((resolve, reject) => {
+      let off: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const settle = (status: string, payload: string) => {
+        if (done) return;
+        done = true;
+        off?.();
+        if (timer) clearTimeout(timer);
+        if (status === 'finished') {
+          resolve(decodeJson(payload));
+        } else if (TERMINAL_ERROR_STATUSES.has(status)) {
+          const e = (decodeJson(payload) as { name?: string; message?: string; stack?: string } | undefined) ?? {};
+          reject(new JobFailedError(id, e.name ?? 'Error', e.message ?? status, e.stack, status));
+        } else {
+          reject(new JobNotFoundError(id));
+        }
+      };
+      const fail = (err: unknown) => {
+        if (done) return;
+        done = true;
+        off?.();
+        if (timer) clearTimeout(timer);
+        reject(err);
+      };
+      if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
+      this.waiter
+        .listen(base, id, (e) => settle(e.status, e.payload))
+        .then(async (unlisten) => {
+          off = unlisten;
+          if (done) return unlisten();
+          const [state, payload] = (await runScript(this.redis, 'watch', base, [id])) as [string, string];
+          if (state !== 'waiting') settle(state, payload);
+        })
+        .catch(fail);
+    });
+  }
+
+  async cancelJob(queue: string, id: string): Promise<void> {
+    await this.changeState('cancel', queue, id, 'queued, deferred or scheduled');
+  }
+
+  async requeueJob(queue: string, id: string): Promise<void> {
+    await this.changeState('requeue', queue, id, 'failed, canceled, stopped or expired');
+  }
+
+  private async changeState(script: 'cancel' | 'requeue', queue: string, id: string, allowed: string): Promise<void> {
+    const [outcome, status] = (await runScript(this.redis, script, this.base(queue), [id])) as [string, string];
+    if (outcome === 'missing') throw new JobNotFoundError(id);
+    if (outcome === 'state') throw new InvalidJobStateError(id, status, script === 'cancel' ? 'cancel' : 'requeue', allowed);
+  }
+
+  async deleteJob(queue: string, id: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'delete', this.base(queue), [id])) === 1;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidOptionError('client', 'closed', 'an open QueueClient (this one was closed)');
+  }
+
+  /** Closes the connections this client opened. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.waiter.close();
+    if (this.owned) await closeConnection(this.redis);
+  }
+}

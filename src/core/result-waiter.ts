@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import { duplicateConnection, closeConnection } from './connection.js';
+
+export interface EndEvent {
+  status: string;
+  payload: string;
+}
+
+type Listener = (e: EndEvent) => void;
+
+/**
+ * Wakes result() callers when their job ends, without polling: one subscriber connection per client, one channel per
+ * queue (`<base>events`); the ending script publishes only for jobs that have a waiter (watch.lua sets the flag).
+ */
+export class ResultWaiter {
+  private sub: Redis | null = null;
+  private readonly subscribed = new Map<string, Promise<unknown>>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** Subscribes (once) to the queue's channel and registers `listener` for job `id`. Returns the unregister function. */
+  async listen(base: string, id: string, listener: Listener): Promise<() => void> {
+    const key = base + id;
+    let set = this.listeners.get(key);
+    if (!set) this.listeners.set(key, (set = new Set()));
+    set.add(listener);
+    const off = () => {
+      const s = this.listeners.get(key);
+      if (s && s.delete(listener) && s.size === 0) this.listeners.delete(key);
+    };
+    try {
+      await this.subscribe(base);
+    } catch (err) {
+      off();
+      throw err;
+    }
+    return off;
+  }
+
+  private subscribe(base: string): Promise<unknown> {
+    let p = this.subscribed.get(base);
+    if (!p) {
+      const sub = this.subscriber();
+      p = sub.subscribe(`${base}events`);
+      p.catch(() => this.subscribed.delete(base));
+      this.subscribed.set(base, p);
+    }
+    return p;
+  }
+
+  private subscriber(): Redis {
+    if (this.sub) return this.sub;
+    const sub = duplicateConnection(this.redis, this.onError);
+    sub.on('message', (channel: string, message: string) => {
+      const base = channel.slice(0, -'events'.length);
+      const a = message.indexOf('\n');
+      const b = message.indexOf('\n', a + 1);
+      if (a < 0 || b < 0) return;
+      const set = this.listeners.get(base + message.slice(0, a));
+      if (!set) return;
+      const event = { status: message.slice(a + 1, b), payload: message.slice(b + 1) };
+      for (const l of [...set]) l(event);
+    });
+    this.sub = sub;
+    return sub;
+  }
+
+  async close(): Promise<void> {
+    const sub = this.sub;
+    this.sub = null;
+    this.subscribed.clear();
+    if (sub) await closeConnection(sub);
+  }
+}

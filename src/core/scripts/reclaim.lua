@@ -1,0 +1,55 @@
+-- Maintenance, run by any live worker: reclaims jobs whose lease ran out, expires queued jobs past their ttl, and
+-- trims registry entries whose job hash Redis has already expired.
+-- KEYS[1]: queue base "<prefix>:{<queue>}:"
+-- ARGV[1]: most jobs to handle per step (keeps one call short)
+-- returns: { requeued count, expired count, then the ids of jobs failed as abandoned (no attempts left) }
+local base = KEYS[1]
+local limit = tonumber(ARGV[1])
+local now = now_ms()
+local started = base .. 'started'
+local requeued, expired = 0, 0
+local abandoned = {}
+
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', started, '-inf', now, 'LIMIT', 0, limit)) do
+  redis.call('ZREM', started, id)
+  local job = base .. 'job:' .. id
+  local cur = redis.call('HMGET', job, 's', 'a', 'ma')
+  if cur[1] == 'started' then
+    local attempts = tonumber(cur[2] or '0')
+    local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
+    if attempts < max then
+      redis.call('HSET', job, 's', 'queued')
+      redis.call('HDEL', job, 'w')
+      local x = redis.call('HGET', job, 'x')
+      if x then redis.call('ZADD', base .. 'ttl', x, id) end
+      -- it was at the head once already: do not make it wait behind newer work
+      redis.call('LPUSH', base .. 'queued', id)
+      requeued = requeued + 1
+    else
+      end_with_error(base, job, id, 'failed', error_json('JobAbandonedError',
+        'The worker running this job stopped renewing its lease (it crashed or hung) on attempt ' .. attempts ..
+        ' of ' .. max .. '; no attempts are left. Raise `attempts` to let Jobline run it again.'), now)
+      abandoned[#abandoned + 1] = id
+    end
+  end
+end
+
+local ttl = base .. 'ttl'
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', ttl, '-inf', now, 'LIMIT', 0, limit)) do
+  redis.call('ZREM', ttl, id)
+  local job = base .. 'job:' .. id
+  if redis.call('HGET', job, 's') == 'queued' then
+    redis.call('LREM', base .. 'queued', 1, id)
+    end_with_error(base, job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
+    expired = expired + 1
+  end
+end
+
+for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) do
+  redis.call('ZREMRANGEBYSCORE', base .. r, '-inf', '(' .. now)
+end
+wake(base)
+
+local out = { requeued, expired }
+for _, id in ipairs(abandoned) do out[#out + 1] = id end
+return out

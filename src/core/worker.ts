@@ -1,0 +1,304 @@
+import type { Redis } from 'ioredis';
+import { closeConnection, duplicateConnection } from './connection.js';
+import { DEFAULTS } from './defaults.js';
+import { toMs, type Duration } from './duration.js';
+import { InvalidOptionError, JoblineError } from './errors.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import { runJob, type FetchedJob, type Outcome } from './job-runner.js';
+import { assertQueueName } from './keys.js';
+import type { QueueClient } from './queue-client.js';
+import { runScript } from './scripts.js';
+import { newWorkerId } from './worker-id.js';
+
+export interface WorkerOptions {
+  /** Queues to take jobs from, in priority order. */
+  queues: string[];
+  /** Jobs run at once in this process. Default 10. */
+  concurrency?: number;
+  /** How long a fetched job's lease lasts without renewal. Default 30 s; renewed every third of it. */
+  leaseTime?: Duration;
+  /** On close, how long running jobs get to finish before they are released back to their queue. Default 30 s. */
+  shutdownTimeout?: Duration;
+  /** Longest single blocking wait for work, so shutdown and maintenance are noticed. Default 1 s. */
+  blockTime?: Duration;
+}
+
+/** Raised into a job's signal when this worker stops holding it. */
+export class JobReleasedError extends JoblineError {}
+
+interface Running {
+  queue: string;
+  id: string;
+  attempt: number;
+  abort: AbortController;
+}
+
+/**
+ * Runs jobs from Redis in this process, up to `concurrency` at once. Each round trip (work.lua) records finished
+ * jobs and fetches up to the free slots; an idle worker blocks on the queues' wake-up lists instead of polling.
+ * Running jobs hold leases that a timer renews; a maintenance timer reclaims other workers' expired leases.
+ */
+export class Worker {
+  readonly id = newWorkerId('worker');
+  private readonly queues: string[];
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly shutdownMs: number;
+  private readonly blockSec: number;
+  private readonly redis: Redis;
+  private blocker: Redis | null = null;
+  private readonly running = new Map<string, Running>();
+  private readonly outcomes = new Map<string, (string | number)[]>();
+  private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+  private loopDone: Promise<void> = Promise.resolve();
+  private nudge: (() => void) | null = null;
+  private blocked = false;
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private closing: Promise<void> | null = null;
+  /** Set while close() waits for running jobs; called when the last one ends. */
+  private drained: (() => void) | null = null;
+
+  constructor(
+    private readonly client: QueueClient,
+    private readonly registry: HandlerRegistry,
+    options: WorkerOptions,
+  ) {
+    if (!Array.isArray(options.queues) || options.queues.length === 0) {
+      throw new InvalidOptionError('queues', options.queues, 'a non-empty array of queue names');
+    }
+    options.queues.forEach((q) => assertQueueName(q));
+    this.queues = [...new Set(options.queues)];
+    this.concurrency = options.concurrency ?? DEFAULTS.CONCURRENCY;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 10_000) {
+      throw new InvalidOptionError('concurrency', options.concurrency, 'a whole number from 1 to 10000');
+    }
+    this.leaseMs = options.leaseTime === undefined ? DEFAULTS.LEASE_MS : toMs('leaseTime', options.leaseTime);
+    if (this.leaseMs < 300) throw new InvalidOptionError('leaseTime', options.leaseTime, 'at least 300ms');
+    this.shutdownMs =
+      options.shutdownTimeout === undefined ? DEFAULTS.SHUTDOWN_TIMEOUT_MS : toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
+    this.blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
+    this.redis = client.redis;
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  start(): void {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    this.blocker = duplicateConnection(this.redis, (err) => this.client.logger.error(`worker Redis error: ${err.message}`));
+    this.loopDone = this.loop();
+    this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.renew());
+    this.every(Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2))), () => this.maintain());
+    void this.maintain();
+  }
+
+  /** Runs `fn` every `ms` (never overlapping itself) until the worker closes. */
+  private every(ms: number, fn: () => Promise<void>): void {
+    const tick = () => {
+      fn()
+        .catch((err: Error) => this.client.logger.error(`worker ${this.id}: ${err.message}`))
+        .finally(() => {
+          if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
+        });
+    };
+    this.timers.push(setTimeout(tick, ms));
+  }
+
+  private async loop(): Promise<void> {
+    let errors = 0;
+    while (this.state === 'running') {
+      try {
+        let fetched = 0;
+        for (const queue of this.queues) {
+          const free = this.concurrency - this.running.size;
+          const acks = this.takeOutcomes(queue);
+          if (free <= 0 && !acks) continue;
+          fetched += await this.work(queue, acks, Math.max(0, free));
+          if (this.state !== 'running') break;
+        }
+        errors = 0;
+        if (this.state !== 'running') break;
+        if (this.running.size >= this.concurrency) await this.waitForSlot();
+        else if (fetched === 0 && this.outcomes.size === 0) await this.block();
+      } catch (err) {
+        if (this.state !== 'running') break;
+        errors++;
+        this.client.logger.error(`worker ${this.id} loop: ${(err as Error).message}`);
+        // Redis is down or a script failed: back off instead of spinning (this path is not the hot path)
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(errors, 6))));
+      }
+    }
+  }
+
+  private waitForSlot(): Promise<void> {
+    return new Promise((resolve) => {
+      this.nudge = resolve;
+    });
+  }
+
+  private async block(): Promise<void> {
+    const keys = this.queues.map((q) => `${this.client.base(q)}wake`);
+    this.blocked = true;
+    try {
+      await this.blocker!.blpop(...keys, this.blockSec);
+    } catch (err) {
+      if (this.state === 'running') throw err;
+    } finally {
+      this.blocked = false;
+    }
+  }
+
+  /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
+  private async work(queue: string, acks: (string | number)[] | undefined, want: number): Promise<number> {
+    const n = acks ? acks.length / 4 : 0;
+    const args: (string | number)[] = [this.id, this.leaseMs, want, n];
+    if (acks) for (const a of acks) args.push(a);
+    const res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
+    let started = 0;
+    for (let i = n; i + 6 < res.length; i += 7) {
+      this.startJob({
+        id: String(res[i]),
+        name: String(res[i + 1]),
+        queue,
+        data: String(res[i + 2]),
+        attempt: Number(res[i + 3]),
+        timeoutMs: res[i + 4] === '' ? DEFAULTS.TIMEOUT_MS : Number(res[i + 4]),
+        meta: String(res[i + 5]),
+      });
+      started++;
+    }
+    return started;
+  }
+
+  private takeOutcomes(queue: string): (string | number)[] | undefined {
+    const acks = this.outcomes.get(queue);
+    if (acks) this.outcomes.delete(queue);
+    return acks;
+  }
+
+  private startJob(job: FetchedJob): void {
+    const key = `${job.queue}\n${job.id}`;
+    const abort = new AbortController();
+    this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort });
+    void runJob(job, this.registry, abort, (meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta)).then(
+      (outcome) => this.finishJob(key, outcome),
+    );
+  }
+
+  private finishJob(key: string, outcome: Outcome): void {
+    const job = this.running.get(key);
+    if (!job) return; // released at shutdown or lost: its outcome no longer counts
+    this.running.delete(key);
+    this.record(job, outcome.kind, outcome.payload);
+    if (this.running.size === 0) this.drained?.();
+    if (this.nudge) {
+      const n = this.nudge;
+      this.nudge = null;
+      n();
+    } else if (this.blocked || this.state !== 'running') {
+      this.scheduleFlush();
+    }
+  }
+
+  private record(job: Running, kind: string, payload: string): void {
+    let list = this.outcomes.get(job.queue);
+    if (!list) this.outcomes.set(job.queue, (list = []));
+    list.push(job.id, job.attempt, kind, payload);
+  }
+
+  /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flushing.then(() => this.flush()).catch((err: Error) => this.client.logger.error(`worker ${this.id} flush: ${err.message}`));
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const queues = [...this.outcomes.keys()];
+    await Promise.all(queues.map((q) => this.work(q, this.takeOutcomes(q), 0)));
+  }
+
+  private async renew(): Promise<void> {
+    const byQueue = new Map<string, Running[]>();
+    for (const r of this.running.values()) {
+      const list = byQueue.get(r.queue);
+      if (list) list.push(r);
+      else byQueue.set(r.queue, [r]);
+    }
+    for (const [queue, jobs] of byQueue) {
+      const args: (string | number)[] = [this.id, this.leaseMs];
+      for (const j of jobs) args.push(j.id, j.attempt);
+      const lost = (await runScript(this.redis, 'renew', this.client.base(queue), args)) as string[];
+      for (const id of lost) {
+        const key = `${queue}\n${id}`;
+        const job = this.running.get(key);
+        if (!job) continue;
+        this.running.delete(key);
+        job.abort.abort(new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
+        this.nudge?.();
+      }
+    }
+  }
+
+  private async maintain(): Promise<void> {
+    for (const queue of this.queues) {
+      const res = (await runScript(this.redis, 'reclaim', this.client.base(queue), [1000])) as (string | number)[];
+      const abandoned = res.slice(2).map(String);
+      if (Number(res[0]) > 0) this.client.logger.warn(`queue ${queue}: requeued ${res[0]} job(s) whose worker stopped renewing its lease`);
+      if (abandoned.length) this.client.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).join(', ')}`);
+    }
+  }
+
+  /**
+   * Graceful stop: fetch nothing more, give running jobs up to `shutdownTimeout`, then abort the rest and release
+   * them to the front of their queue (this run does not count as an attempt). Resolves when all is recorded.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    this.state = 'closing';
+    this.nudge?.();
+    this.nudge = null;
+    this.blocker?.disconnect();
+    await this.loopDone;
+    if (this.running.size) {
+      await new Promise<void>((resolve) => {
+        const deadline = setTimeout(resolve, this.shutdownMs);
+        this.drained = () => {
+          clearTimeout(deadline);
+          resolve();
+        };
+      });
+      this.drained = null;
+    }
+    for (const [key, job] of this.running) {
+      this.running.delete(key);
+      job.abort.abort(new JobReleasedError(`Worker ${this.id} shut down; job ${job.id} was released back to its queue.`));
+      this.record(job, 'r', '');
+    }
+    await this.flushing;
+    await this.flush();
+    this.state = 'closed';
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    if (this.blocker) await closeConnection(this.blocker);
+  }
+}

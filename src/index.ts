@@ -1,0 +1,4 @@
+import 'reflect-metadata';
+
+export * from './core/index.js';
+export * from './nest/index.js';
