@@ -34,7 +34,10 @@ export interface QueueClientOptions {
   isAsync?: boolean;
   /** Handlers known in this process: used for @Job defaults, payload validation and sync mode. */
   registry?: HandlerRegistry;
-  /** Reject job names the registry does not know (set when this process is known to hold every handler). */
+  /**
+   * Reject job names the registry does not know. Default: only once `handlersComplete()` was called (this process
+   * holds every handler, e.g. it runs a consumer) or in sync mode.
+   */
   strictNames?: boolean;
   logger?: Logger;
 }
@@ -58,7 +61,8 @@ export class QueueClient implements JobOperations {
   private readonly owned: boolean;
   private readonly defaults: JobDefaults;
   private readonly registry: HandlerRegistry | undefined;
-  private readonly strictNames: boolean;
+  private readonly strictNames: boolean | undefined;
+  private allHandlersKnown = false;
   private readonly knownQueues = new Set<string>();
   private readonly waiter: ResultWaiter;
   private syncWorkerId: string | undefined;
@@ -80,7 +84,7 @@ export class QueueClient implements JobOperations {
     // validate the defaults once, now, so a bad default fails at start rather than at the first enqueue
     buildJobSpec('defaults-check', undefined, this.defaults, this.defaultQueue, () => 'x');
     this.registry = options.registry;
-    this.strictNames = options.strictNames ?? false;
+    this.strictNames = options.strictNames;
     this.logger = options.logger ?? consoleLogger;
     const conn = openConnection(options.connection, (err) => this.logger.error(`Redis connection error: ${err.message}`));
     this.redis = conn.redis;
@@ -121,10 +125,15 @@ export class QueueClient implements JobOperations {
 
   private resolveHandler(name: string): JobHandlerDefinition | undefined {
     const def = this.registry?.get(name);
-    if (!def && typeof name === 'string' && (this.strictNames || !this.isAsync)) {
+    if (!def && typeof name === 'string' && (this.strictNames ?? (this.allHandlersKnown || !this.isAsync))) {
       throw new UnknownJobError(name, this.registry?.names() ?? []);
     }
     return def;
+  }
+
+  /** Declares that the registry holds every handler, so unknown job names are rejected at enqueue. */
+  handlersComplete(): void {
+    this.allHandlersKnown = true;
   }
 
   private async registerQueues(queues: Iterable<string>): Promise<void> {

@@ -1,0 +1,61 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { InvalidOptionError } from '../core/errors.js';
+import { HandlerRegistry } from '../core/handler-registry.js';
+import { assertKnownOptions, buildJobSpec } from '../core/job-options.js';
+import { hasValidationRules } from '../core/payload-validation.js';
+import type { JobContext } from '../core/types.js';
+import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
+
+/**
+ * Finds every `@Job` method on every provider (and controller) through Nest's DiscoveryService and registers it,
+ * bound to its DI instance. Runs at module init, so a duplicate or invalid name stops the application at start.
+ */
+@Injectable()
+export class JobExplorer implements OnModuleInit {
+  private explored = false;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly metadata: JoblineMetadataAccessor,
+    readonly registry: HandlerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.explore();
+  }
+
+  explore(): void {
+    if (this.explored) return;
+    this.explored = true;
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    for (const wrapper of wrappers) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[methodName];
+        const meta = this.metadata.getJob(method);
+        if (!meta) continue;
+        const className = instance.constructor?.name ?? 'Object';
+        const source = `${className}.${methodName}`;
+        const name = meta.name === undefined ? source : meta.name;
+        if (typeof name !== 'string' || name.trim() === '') {
+          throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
+        }
+        assertKnownOptions(meta.defaults, `@Job("${name}")`);
+        buildJobSpec(name, undefined, meta.defaults, 'default', () => 'check'); // fails at start on a bad default
+        const payloadType = this.metadata.getPayloadType(prototype, methodName);
+        const fn = method as (data: unknown, ctx: JobContext) => unknown;
+        this.registry.register({
+          name,
+          handle: (data, ctx) => fn.call(instance, data, ctx),
+          defaults: meta.defaults,
+          payloadClass: hasValidationRules(payloadType) ? payloadType : undefined,
+          source,
+        });
+      }
+    }
+  }
+}

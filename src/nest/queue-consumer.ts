@@ -1,0 +1,78 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Worker } from '../core/worker.js';
+import { HandlerRegistry } from '../core/handler-registry.js';
+import { InvalidOptionError } from '../core/errors.js';
+import { JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
+import { JobExplorer } from './job-explorer.js';
+import type { ConsumerOptions } from './jobline-options.interface.js';
+import { QueueService } from './queue.service.js';
+
+/**
+ * Runs the discovered @Job handlers: one Worker per process over the consumed queues. Starts at application
+ * bootstrap (never earlier) and stops gracefully when the application closes.
+ */
+@Injectable()
+export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private worker: Worker | null = null;
+
+  constructor(
+    @Inject(JOBLINE_CONSUMER_OPTIONS) private readonly options: ConsumerOptions,
+    private readonly queue: QueueService,
+    private readonly registry: HandlerRegistry,
+    private readonly explorer: JobExplorer,
+  ) {}
+
+  /** The queues this consumer runs: the configured ones, else every queue a handler names. */
+  queues(): string[] {
+    if (this.options.queues) return this.options.queues;
+    const names = new Set<string>();
+    for (const name of this.registry.names()) names.add(this.registry.get(name)!.defaults.queue ?? this.queue.defaultQueue);
+    if (!names.size) names.add(this.queue.defaultQueue);
+    return [...names];
+  }
+
+  onApplicationBootstrap(): void {
+    this.explorer.explore();
+    this.queue.handlersComplete();
+    if (this.options.autoStart !== false) this.start();
+  }
+
+  /** Starts the worker (once). Use it with `autoStart: false`. */
+  start(): void {
+    if (this.worker) return;
+    this.worker = new Worker(this.queue, this.registry, {
+      queues: this.queues(),
+      concurrency: this.options.concurrency,
+      shutdownTimeout: this.options.shutdownTimeout,
+      leaseTime: this.options.leaseTime,
+    });
+    this.worker.start();
+  }
+
+  get workerId(): string | null {
+    return this.worker?.id ?? null;
+  }
+
+  /** Stops fetching, waits for running jobs up to shutdownTimeout, releases the rest. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  /** Validates options at module creation, so mistakes fail at start. */
+  static check(options: ConsumerOptions): void {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionError('QueueConsumerModule.forRoot options', options, 'an object of ConsumerOptions');
+    }
+    const known = new Set(['queues', 'concurrency', 'autoStart', 'shutdownTimeout', 'leaseTime']);
+    for (const key of Object.keys(options)) {
+      if (!known.has(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${[...known].join(', ')}`);
+    }
+    if (options.autoStart !== undefined && typeof options.autoStart !== 'boolean') {
+      throw new InvalidOptionError('autoStart', options.autoStart, 'true or false');
+    }
+  }
+}
