@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { QueueConsumerModule, QueueModule } from '../../src/index.js';
+import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
+import { Mailer, Payments, ReportBuilder } from './services.js';
+
+@Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs] })
+export class JobsModule {}
+
+@Module({
+  imports: [
+    // Connection defaults to REDIS_URL. A fresh prefix per run keeps this run's jobs apart from earlier runs and from
+    // anything else on that Redis (jobIds repeat between runs); short TTLs let Redis drop them soon after.
+    QueueModule.forRoot({
+      prefix: `jobline-demo-${Date.now().toString(36)}`,
+      defaultJobOptions: { resultTtl: '10m', failureTtl: '10m' },
+    }),
+    // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
+    // job runs; a normal app leaves it on and workers start at bootstrap.
+    QueueConsumerModule.forRoot({ queues: ['emails', 'reports', 'default'], concurrency: 4, autoStart: false }),
+    JobsModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,96 @@
+// The Jobline demo: a NestJS application context (no HTTP server) that enqueues jobs with various options, runs them
+// in its own consumer, and prints how each one ended. Exits 1 when any job ends differently than expected.
+import 'reflect-metadata';
+import { setTimeout as delay } from 'node:timers/promises';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { JobFailedError, JobNotFoundError, QueueConsumer, QueueService } from '../../src/index.js';
+import { AppModule } from './app.module.js';
+import { enqueueScenario, type Expected, type Planned } from './scenario.js';
+import { printTable, show } from './table.js';
+
+interface Settled extends Planned {
+  status: Expected;
+  outcome: string;
+  tookMs: number | null;
+}
+
+/** Waits for one job to end and reads back how it ended. Never throws for a job that failed: that is data here. */
+async function settle(job: Planned): Promise<Settled> {
+  let outcome: string;
+  try {
+    outcome = show(await job.handle.result({ timeout: '10s' }));
+  } catch (err) {
+    if (err instanceof JobFailedError) outcome = `${err.errorName}: ${err.errorMessage}`;
+    else outcome = `UNEXPECTED ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+  }
+  try {
+    const info = await job.handle.info();
+    const tookMs = info.startedAt && info.endedAt ? info.endedAt.getTime() - info.startedAt.getTime() : null;
+    return { ...job, status: info.status, outcome, tookMs };
+  } catch (err) {
+    if (!(err instanceof JobNotFoundError)) throw err;
+    return { ...job, status: 'deleted', outcome, tookMs: null };
+  }
+}
+
+async function run(app: INestApplicationContext): Promise<string[]> {
+  const queue = app.get(QueueService);
+  const { jobs, expiring, notes, problems } = await enqueueScenario(queue);
+  for (const n of notes) console.log(`- ${n}`);
+
+  const labels = new Map(jobs.map((j) => [j.handle.id, j.label]));
+  const order = (await queue.getJobIds('reports', 'queued')).map((id) => labels.get(id) ?? id);
+  console.log(`- 'reports' queue before the consumer starts: ${order.join(' -> ')}`);
+  if (order[0] !== 'urgent report') problems.push('the atFront job is not at the head of its queue');
+
+  // Start every wait before any job can run, so each waiter sees its job end (also the one deleted at once).
+  const settling = Promise.all(jobs.map(settle));
+  // Letting the stale report's ttl pass is the point of that row; the consumer then must never run it.
+  const expiresAt = (await expiring.info()).expiresAt;
+  if (expiresAt) await delay(Math.max(0, expiresAt.getTime() - Date.now()) + 100);
+  app.get(QueueConsumer).start();
+  const settled = await settling;
+
+  console.log();
+  printTable(
+    ['job', 'queue', 'shows', 'status', 'ran', 'result / error'],
+    settled.map((s) => [s.label, s.handle.queue, s.shows, s.status, s.tookMs === null ? '-' : `${s.tookMs}ms`, s.outcome]),
+  );
+  for (const s of settled) if (s.status !== s.expect) problems.push(`${s.label}: status ${s.status}, expected ${s.expect}`);
+  const stubborn = settled.find((s) => s.label === 'stubborn report');
+  if (stubborn?.tookMs == null || stubborn.tookMs > 900) problems.push('the timed-out job that ignores its signal was not ended at its timeout');
+
+  const monthlyMeta = (await settled.find((s) => s.label === 'May report')!.handle.info()).meta;
+  console.log(`\n- meta of 'May report' after it ran: ${show(monthlyMeta)}`);
+  if (monthlyMeta.progress !== 100 || monthlyMeta.requestedBy !== 'alice') problems.push('meta was not kept and updated');
+  for (const q of await queue.getQueues()) {
+    const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);
+    console.log(`- queue '${q}': ${counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'empty'}`);
+  }
+  return problems;
+}
+
+async function main(): Promise<void> {
+  // Nest's own start-up logs would drown the table; warnings and errors still show.
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['warn', 'error'] });
+  let problems: string[];
+  try {
+    problems = await run(app);
+  } finally {
+    await app.close();
+  }
+  for (const p of problems) console.error(`UNEXPECTED: ${p}`);
+  console.log(problems.length ? '\nDemo finished with problems.' : '\nDemo finished: every job ended as expected.');
+  process.exitCode = problems.length ? 1 : 0;
+  // After close() nothing of Jobline's should keep the process alive; if something does, say so instead of hanging.
+  setTimeout(() => {
+    console.error('UNEXPECTED: the process was still alive 5 s after app.close() (an open handle)');
+    process.exit(1);
+  }, 5000).unref();
+}
+
+main().catch((err: unknown) => {
+  console.error('UNEXPECTED: the demo crashed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+// `npm run demo`: compiles the example app and runs it against REDIS_URL, or, when that is unset, against a private
+// redis-server started here (so the demo never touches a developer's Redis). Exits with the demo's own exit code.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { compileForRun } from './compile-run.mjs';
+import { startRedisServer } from './redis-server.mjs';
+
+const ENTRY = fileURLToPath(new URL('../.build/examples/demo/main.js', import.meta.url));
+
+function runNode(file, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { stdio: 'inherit', env });
+    child.once('error', reject);
+    // A demo killed by a signal counts as a failure, not as success.
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main() {
+  try {
+    compileForRun();
+  } catch (err) {
+    console.error(`[jobline] ${err.message}`);
+    return 1;
+  }
+  if (process.env.REDIS_URL) return runNode(ENTRY, process.env);
+  const server = await startRedisServer();
+  console.log(`[jobline] started a private redis-server at ${server.url}`);
+  try {
+    return await runNode(ENTRY, { ...process.env, REDIS_URL: server.url });
+  } finally {
+    await server.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`[jobline] demo failed: ${err instanceof Error ? err.stack : err}`);
+    process.exit(1);
+  },
+);
