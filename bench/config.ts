@@ -1,0 +1,72 @@
+/** Sizes of every scenario. The full scale is issue 4's; `--quick` divides the work by ten. */
+export interface Scale {
+  name: 'full' | 'quick';
+  /** Jobs per throughput and memory run. */
+  jobs: number;
+  /** enqueueMany / addBulk batch size (an API shape, so --quick keeps it). */
+  batch: number;
+  /** Single enqueues in flight at once. */
+  inFlight: number;
+  /** Worker concurrency in every processing scenario. */
+  concurrency: number;
+  /** Steady producer rate of the latency scenario, jobs/s. */
+  latencyRate: number;
+  latencySeconds: number;
+  /** Children of the fan-in parent, dependents of the fan-out root. */
+  fanSize: number;
+  rounds: number;
+}
+
+export const FULL: Scale = {
+  name: 'full',
+  jobs: 100_000,
+  batch: 1_000,
+  inFlight: 50,
+  concurrency: 100,
+  latencyRate: 2_000,
+  latencySeconds: 20,
+  fanSize: 10_000,
+  rounds: 3,
+};
+
+// The latency scenario keeps its rate (a rate is not "work") and shortens its window instead.
+export const QUICK: Scale = { ...FULL, name: 'quick', jobs: 10_000, latencySeconds: 2, fanSize: 1_000 };
+
+export interface CliOptions {
+  scale: Scale;
+  /** Scenario ids to run; empty: all. */
+  only: string[];
+  /** Contenders to run; empty: all (used to profile one library alone). */
+  contenders: string[];
+  /** Print Redis INFO commandstats and SLOWLOG after every run (for profiling). */
+  redisStats: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only id,id] [--lib jobline|bullmq|redis] [--redis-stats]`;
+
+export function parseArgs(argv: string[]): CliOptions {
+  let scale = FULL;
+  let rounds: number | undefined;
+  const only: string[] = [];
+  const contenders: string[] = [];
+  let redisStats = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === '--quick') scale = QUICK;
+    else if (arg === '--rounds') rounds = Number(value());
+    else if (arg === '--only') only.push(...value().split(','));
+    else if (arg === '--lib') contenders.push(...value().split(','));
+    else if (arg === '--redis-stats') redisStats = true;
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  if (rounds !== undefined) {
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1\n${USAGE}`);
+    scale = { ...scale, rounds };
+  }
+  return { scale, only, contenders, redisStats };
+}

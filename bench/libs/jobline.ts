@@ -1,0 +1,79 @@
+import { HandlerRegistry, QueueClient, Worker, type EnqueueOptions, type JobContext, type JobHandle } from '../../src/core/index.js';
+
+export const PREFIX = 'bench';
+export const QUEUE = 'bench';
+export const NOOP = 'bench.noop';
+
+export type JoblineHandler = (data: unknown, ctx: JobContext) => unknown;
+
+/**
+ * One Jobline set-up per run, used through the core engine as a Nest app would (QueueService and the consumer are
+ * thin layers over these). Producer and worker get separate clients, hence separate connections, as they would in
+ * separate processes; nothing but `close()` is shared.
+ */
+export class JoblineRig {
+  readonly producer: QueueClient;
+  private consumer: QueueClient | null = null;
+  private worker: Worker | null = null;
+
+  constructor(private readonly url: string) {
+    this.producer = new QueueClient({ connection: url, prefix: PREFIX, defaultQueue: QUEUE });
+  }
+
+  /** Connects before the clock starts, as a long-running app is connected before its first enqueue. */
+  async ready(): Promise<void> {
+    await this.producer.redis.ping();
+  }
+
+  startWorker(handlers: Record<string, JoblineHandler>, concurrency: number): void {
+    const registry = new HandlerRegistry();
+    for (const [name, handle] of Object.entries(handlers)) registry.register({ name, handle, defaults: {}, source: 'bench' });
+    this.consumer = new QueueClient({ connection: this.url, prefix: PREFIX, defaultQueue: QUEUE, registry });
+    this.worker = new Worker(this.consumer, registry, { queues: [QUEUE], concurrency });
+    this.worker.start();
+  }
+
+  finishedCount(): Promise<number> {
+    return this.producer.countJobs(QUEUE).then((c) => c.finished);
+  }
+
+  queuedCount(): Promise<number> {
+    return this.producer.countJobs(QUEUE).then((c) => c.queued);
+  }
+
+  /** Stops the consumer side (the worker acknowledges its last jobs on close); the producer stays usable for checks. */
+  async stopWorker(): Promise<void> {
+    await this.worker?.close();
+    await this.consumer?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    await this.producer.close();
+  }
+}
+
+/** Enqueue options with `dependsOn`, typed so this compiles both before and after the engine declares the option. */
+export type WithDependsOn = EnqueueOptions & { dependsOn?: string | string[] };
+
+/**
+ * Statuses of many jobs through the public API, in slices so 100,000 reads do not pile up at once. A job that no
+ * longer exists reads as 'missing'.
+ */
+export async function statusesOf(handles: readonly JobHandle[]): Promise<Map<string, number>> {
+  const tally = new Map<string, number>();
+  for (let from = 0; from < handles.length; from += 5_000) {
+    const slice = handles.slice(from, from + 5_000);
+    const statuses = await Promise.all(slice.map((h) => h.getStatus().catch(() => 'missing')));
+    for (const s of statuses) tally.set(s, (tally.get(s) ?? 0) + 1);
+  }
+  return tally;
+}
+
+/** Every handle's job ended `finished`; otherwise a failed check listing the statuses found. */
+export async function checkAllFinished(check: (ok: boolean, what: string) => void, label: string, handles: readonly JobHandle[]): Promise<void> {
+  const tally = await statusesOf(handles);
+  const finished = tally.get('finished') ?? 0;
+  const other = [...tally].filter(([s]) => s !== 'finished').map(([s, n]) => `${n} ${s}`);
+  check(finished === handles.length, `${label}: ${finished} of ${handles.length} jobs ended finished${other.length ? ` (${other.join(', ')})` : ''}`);
+}

@@ -1,0 +1,12 @@
+import type { Scenario } from '../types.js';
+import { enqueueBulk } from './enqueue-bulk.js';
+import { enqueueSingle } from './enqueue-single.js';
+import { fanIn } from './fan-in.js';
+import { fanOut } from './fan-out.js';
+import { floor } from './floor.js';
+import { latency } from './latency.js';
+import { memory } from './memory.js';
+import { processing } from './processing.js';
+
+/** Issue 4's scenarios, in the order the report lists them. */
+export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, floor];
