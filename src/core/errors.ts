@@ -64,6 +64,12 @@ export class JobTimeoutError extends JoblineError {
   }
 }
 
+/** Stored on a job that waited past its `ttl` and never ran (status `expired`). */
+export class JobExpiredError extends JoblineError {}
+
+/** Stored on a job canceled before it ran (status `canceled`). */
+export class JobCanceledError extends JoblineError {}
+
 /** A job's lease ran out (its worker died or hung) and it had no attempts left. */
 export class JobAbandonedError extends JoblineError {}
 

@@ -1,7 +1,14 @@
-// Starts the private redis-server every test file talks to (through REDIS_URL), unless REDIS_URL is already set.
+// Builds dist/ (child-process workers in the tests run the compiled package, as a user's app would) and starts the
+// private redis-server every test file talks to (through REDIS_URL), unless REDIS_URL is already set.
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { startRedisServer } from '../../scripts/redis-server.mjs';
 
 export default async function globalSetup() {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync('node', ['scripts/clean-dist.mjs'], { stdio: 'inherit' });
+  execFileSync('node', [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('node', ['scripts/copy-lua.mjs'], { stdio: 'inherit' });
   if (process.env.REDIS_URL) return;
   const server = await startRedisServer();
   globalThis.__JOBLINE_REDIS__ = server;

@@ -1,0 +1,44 @@
+import { HandlerRegistry, QueueClient, Worker, type JobContext, type QueueClientOptions, type WorkerOptions } from '../src/index.js';
+import { redisUrl, uniquePrefix } from './helpers.js';
+
+const open = new Set<{ close(): Promise<void> }>();
+// Every engine a test made is closed after it, even when the test failed, so no worker outlives its test.
+afterEach(async () => {
+  const all = [...open];
+  open.clear();
+  await Promise.all(all.map((e) => e.close()));
+});
+
+type Handler = (data: never, ctx: JobContext) => unknown;
+
+/** A client, a registry of `handlers` and (on demand) workers, all on one fresh prefix; `close()` ends them all. */
+export function engine(label: string, handlers: Record<string, Handler>, options: Partial<QueueClientOptions> = {}) {
+  const registry = new HandlerRegistry();
+  for (const [name, handle] of Object.entries(handlers)) {
+    registry.register({ name, source: `test.${name}`, defaults: {}, handle: handle as (d: unknown, c: JobContext) => unknown });
+  }
+  const prefix = uniquePrefix(label);
+  const client = new QueueClient({ connection: redisUrl(), prefix, registry, ...options });
+  const workers: Worker[] = [];
+  let closed: Promise<void> | undefined;
+  const made = {
+    prefix,
+    client,
+    registry,
+    worker(opts: Partial<WorkerOptions> = {}): Worker {
+      const w = new Worker(client, registry, { queues: [client.defaultQueue], concurrency: 10, ...opts });
+      workers.push(w);
+      w.start();
+      return w;
+    },
+    close(): Promise<void> {
+      closed ??= (async () => {
+        await Promise.all(workers.map((w) => w.close()));
+        await client.close();
+      })();
+      return closed;
+    },
+  };
+  open.add(made);
+  return made;
+}

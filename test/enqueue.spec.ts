@@ -1,0 +1,94 @@
+import { rawRedis } from './helpers.js';
+import { engine } from './engine.js';
+
+describe('enqueue and enqueueMany', () => {
+  const e = engine('enq', { noop: () => null });
+  const redis = rawRedis();
+  afterAll(async () => {
+    await e.close();
+    redis.disconnect();
+  });
+
+  it('stores a queued job with its options, readable through info()', async () => {
+    const h = await e.client.enqueue('noop', { x: 1 }, { description: 'd', meta: { k: 'v' }, timeout: '5s', resultTtl: 60, failureTtl: '1h', ttl: '10m', attempts: 5 });
+    expect(h.name).toBe('noop');
+    expect(h.queue).toBe('default');
+    expect(await h.getStatus()).toBe('queued');
+    const info = await h.info();
+    expect(info).toMatchObject({
+      id: h.id,
+      status: 'queued',
+      data: { x: 1 },
+      description: 'd',
+      meta: { k: 'v' },
+      timeoutMs: 5000,
+      resultTtlMs: 60_000,
+      failureTtlMs: 3_600_000,
+      maxAttempts: 5,
+      attempts: 0,
+      result: null,
+      error: null,
+      startedAt: null,
+    });
+    expect(info.enqueuedAt).toBeInstanceOf(Date);
+    expect(info.expiresAt!.getTime() - info.enqueuedAt!.getTime()).toBe(600_000);
+    expect(await e.client.getJobIds('default', 'queued')).toEqual([h.id]);
+    await h.delete();
+  });
+
+  it('keeps order, across chunks of the enqueue script, and returns handles in item order', async () => {
+    const items = Array.from({ length: 1234 }, (_, i) => ({ name: 'noop', data: i, options: { jobId: `order-${i}` } }));
+    const handles = await e.client.enqueueMany(items);
+    expect(handles.map((h) => h.id)).toEqual(items.map((i) => i.options.jobId));
+    expect(await e.client.getJobIds('default', 'queued')).toEqual(items.map((i) => i.options.jobId));
+    expect((await e.client.countJobs('default')).queued).toBe(1234);
+    await redis.del(`${e.client.base('default')}queued`);
+  });
+
+  it('routes items to their queues in one call', async () => {
+    const hs = await e.client.enqueueMany([
+      { name: 'noop', data: 1, options: { queue: 'alpha' } },
+      { name: 'noop', data: 2, options: { queue: 'beta' } },
+      { name: 'noop', data: 3, options: { queue: 'alpha' } },
+    ]);
+    expect(hs.map((h) => h.queue)).toEqual(['alpha', 'beta', 'alpha']);
+    expect(await e.client.getJobIds('alpha', 'queued')).toEqual([hs[0]!.id, hs[2]!.id]);
+    expect(await e.client.getJobIds('beta', 'queued')).toEqual([hs[1]!.id]);
+    expect(await e.client.getQueues()).toEqual(expect.arrayContaining(['alpha', 'beta']));
+  });
+
+  it('jobId is idempotent: the existing job comes back, nothing is overwritten, also inside one batch', async () => {
+    const a = await e.client.enqueue('noop', 'first', { jobId: 'same', queue: 'idem' });
+    const b = await e.client.enqueue('noop', 'second', { jobId: 'same', queue: 'idem' });
+    expect(b.id).toBe(a.id);
+    expect((await b.info()).data).toBe('first');
+    const [c, d] = await e.client.enqueueMany([
+      { name: 'noop', data: 'x', options: { jobId: 'twice', queue: 'idem' } },
+      { name: 'noop', data: 'y', options: { jobId: 'twice', queue: 'idem' } },
+    ]);
+    expect(c!.id).toBe(d!.id);
+    expect((await d!.info()).data).toBe('x');
+    expect(await e.client.getJobIds('idem', 'queued')).toEqual(['same', 'twice']);
+  });
+
+  it('atFront puts a job at the head of its queue', async () => {
+    await e.client.enqueue('noop', 1, { queue: 'front', jobId: 'f1' });
+    await e.client.enqueue('noop', 2, { queue: 'front', jobId: 'f2' });
+    await e.client.enqueue('noop', 3, { queue: 'front', jobId: 'urgent', atFront: true });
+    expect(await e.client.getJobIds('front', 'queued')).toEqual(['urgent', 'f1', 'f2']);
+  });
+
+  it('getJob finds a job by id in any queue, or returns null', async () => {
+    const h = await e.client.enqueue('noop', 1, { queue: 'findme' });
+    const found = await e.client.getJob(h.id);
+    expect(found).toMatchObject({ id: h.id, name: 'noop', queue: 'findme' });
+    expect(await e.client.getJob(h.id, 'findme')).not.toBeNull();
+    expect(await e.client.getJob('nope')).toBeNull();
+  });
+
+  it('keeps small jobs small: default options are not stored in the job hash', async () => {
+    const h = await e.client.enqueue('noop', { p: 1 }, { queue: 'small' });
+    const fields = Object.keys(await redis.hgetall(`${e.client.base('small')}job:${h.id}`)).sort();
+    expect(fields).toEqual(['a', 'c', 'd', 'n', 's']);
+  });
+});
