@@ -1,0 +1,95 @@
+import type { JobContext } from '../src/index.js';
+import { ChildWorker } from './child.js';
+import { engine } from './engine.js';
+
+describe('at least once: leases, crashes and graceful shutdown', () => {
+  const children: ChildWorker[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      c.kill('SIGKILL');
+      await c.exited;
+    }
+  });
+
+  it('a job whose worker process is killed with SIGKILL mid-job is reclaimed and run again by another worker', async () => {
+    const runs: number[] = [];
+    const e = engine('lease-kill', { hang: (_d: unknown, ctx: JobContext) => (runs.push(ctx.attempt), `done on attempt ${ctx.attempt}`) });
+    const h = await e.client.enqueue('hang', { n: 1 });
+    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s' });
+    children.push(child);
+    const [, id, attempt] = await child.waitFor(/^started (\S+) (\d+)$/);
+    expect(id).toBe(h.id);
+    expect(attempt).toBe('1');
+    expect(await h.getStatus()).toBe('started');
+    child.kill('SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
+    expect(await h.getStatus()).toBe('started'); // nobody has noticed yet: the lease still runs
+    e.worker({ leaseTime: '1s' });
+    expect(await h.result({ timeout: '10s' })).toBe('done on attempt 2');
+    expect(runs).toEqual([2]);
+    expect((await h.info()).attempts).toBe(2);
+  });
+
+  it('a job with no attempts left is failed as abandoned when its worker dies', async () => {
+    const runs: number[] = [];
+    const e = engine('lease-abandon', { hang: () => void runs.push(1) });
+    const h = await e.client.enqueue('hang', null, { attempts: 1 });
+    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s' });
+    children.push(child);
+    await child.waitFor(/^started /);
+    child.kill('SIGKILL');
+    await child.exited;
+    e.worker({ leaseTime: '1s' });
+    await expect(h.result({ timeout: '10s' })).rejects.toMatchObject({
+      status: 'failed',
+      errorName: 'JobAbandonedError',
+      errorMessage: expect.stringMatching(/stopped renewing its lease.*attempt 1 of 1.*Raise `attempts`/),
+    });
+    expect(runs).toEqual([]);
+    expect(await e.client.getJobIds('default', 'failed')).toEqual([h.id]);
+  });
+
+  it('a live worker renews the leases of long jobs: they are never reclaimed while it runs', async () => {
+    const runs: string[] = [];
+    const e = engine('lease-renew', {
+      long: (_d: unknown, ctx: JobContext) => new Promise((r) => setTimeout(() => r(runs.push(ctx.id)), 1500)),
+    });
+    const h = await e.client.enqueue('long');
+    e.worker({ leaseTime: '400ms' }); // lease far shorter than the job: only renewal keeps it
+    e.worker({ leaseTime: '400ms' }); // a second worker whose maintenance would reclaim an expired lease
+    expect(await h.result({ timeout: '10s' })).toBe(1);
+    expect(runs).toEqual([h.id]);
+    expect((await h.info()).attempts).toBe(1);
+  });
+
+  it('SIGTERM: the worker stops fetching, releases the job it could not finish back to the queue, and exits', async () => {
+    const e = engine('lease-term', { hang: (_d: unknown, ctx: JobContext) => `finished by the next worker, attempt ${ctx.attempt}` });
+    const h = await e.client.enqueue('hang');
+    const later = await e.client.enqueue('hang');
+    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '30s', SHUTDOWN: '200ms' });
+    children.push(child);
+    await child.waitFor(/^started /);
+    child.kill('SIGTERM');
+    await child.waitFor(/^closed$/);
+    expect((await child.exited).code).toBe(0);
+    // released, not left `started` for 30 s, and the shutdown does not count as an attempt
+    const info = await h.info();
+    expect(info.status).toBe('queued');
+    expect(info.attempts).toBe(0);
+    expect(await e.client.getJobIds('default', 'started')).toEqual([]);
+    e.worker();
+    expect(await h.result({ timeout: '5s' })).toBe('finished by the next worker, attempt 1');
+    expect(await later.result({ timeout: '5s' })).toBe('finished by the next worker, attempt 1');
+  });
+
+  it('close() waits for running jobs up to shutdownTimeout', async () => {
+    let finished = false;
+    const e = engine('lease-wait', { work: () => new Promise((r) => setTimeout(() => r((finished = true)), 300)) });
+    const h = await e.client.enqueue('work');
+    const w = e.worker({ shutdownTimeout: '5s' });
+    for (let i = 0; i < 200 && w.activeCount === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await w.close();
+    expect(finished).toBe(true);
+    expect(await h.getStatus()).toBe('finished');
+  });
+});
