@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** Sizes of every scenario. The full scale is issue 4's; `--quick` divides the work by ten. */
 export interface Scale {
   name: 'full' | 'quick';
@@ -38,11 +40,13 @@ export interface CliOptions {
   only: string[];
   /** Contenders to run; empty: all (used to profile one library alone). */
   contenders: string[];
-  /** Print Redis INFO commandstats and SLOWLOG after every run (for profiling). */
+  /** Print Redis INFO commandstats, SLOWLOG and Redis CPU of every run's timed window (for profiling). */
   redisStats: boolean;
+  /** Write a V8 CPU profile of every run's timed window into this directory. */
+  profileDir: string | null;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only id,id] [--lib jobline|bullmq|redis] [--redis-stats]`;
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only id,id] [--lib jobline|bullmq|redis] [--redis-stats] [--profile DIR]`;
 
 export function parseArgs(argv: string[]): CliOptions {
   let scale = FULL;
@@ -50,6 +54,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const only: string[] = [];
   const contenders: string[] = [];
   let redisStats = false;
+  let profileDir: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -62,11 +67,12 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--only') only.push(...value().split(','));
     else if (arg === '--lib') contenders.push(...value().split(','));
     else if (arg === '--redis-stats') redisStats = true;
+    else if (arg === '--profile') profileDir = resolve(value());
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   if (rounds !== undefined) {
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1\n${USAGE}`);
     scale = { ...scale, rounds };
   }
-  return { scale, only, contenders, redisStats };
+  return { scale, only, contenders, redisStats, profileDir };
 }

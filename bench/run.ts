@@ -3,6 +3,7 @@
  * writes bench/results/latest.json (full scale) or latest-quick.json. Exits 1 when a guarantee broke (a job not
  * finished, or run twice) or a run failed, so a fast-but-wrong engine never looks like a win.
  */
+import { mkdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { parseArgs } from './config.js';
 import { describeEnvironment } from './environment.js';
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   const scenarios = opts.only.length ? SCENARIOS.filter((s) => opts.only.includes(s.id)) : SCENARIOS;
 
+  if (opts.profileDir) mkdirSync(opts.profileDir, { recursive: true });
   const server = await startPrivateRedis();
   const admin = new Redis(server.url);
   try {
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
       scale: opts.scale,
       contenders: opts.contenders,
       redisStats: opts.redisStats,
+      profileDir: opts.profileDir,
       log: (line) => console.log(line),
     });
     const summary = summarizeAll(results, opts.scale);
@@ -41,7 +44,7 @@ async function main(): Promise<number> {
     const table = renderTable(summary);
     console.log(`\n${table}`);
     if (shares.length) console.log(`\nShare of the Redis floor (same client work, minimal Lua):\n${renderFloorShares(shares)}`);
-    const complete = opts.only.length === 0 && opts.contenders.length === 0 && opts.scale.rounds >= 3;
+    const complete = opts.only.length === 0 && opts.contenders.length === 0 && opts.scale.rounds >= 3 && !opts.profileDir;
     const path = writeResults(resultsFileName(opts.scale, complete), {
       generatedAt: new Date().toISOString(),
       command: `npm run bench --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`,
@@ -58,7 +61,7 @@ async function main(): Promise<number> {
       console.error(`\n${renderFailures(failures)}`);
       return 1;
     }
-    console.log('\nall checks held: every Jobline job ended finished and none ran twice');
+    console.log('\nall checks held (every checked job ended finished and ran exactly once)');
     return 0;
   } finally {
     await admin.quit();

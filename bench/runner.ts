@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Scale } from './config.js';
 import { formatFigure } from './format.js';
-import { describeRedisWork, resetStats } from './redis-info.js';
 import type { Contender, Metrics, RunContext, Scenario } from './types.js';
 import { sleep } from './wait.js';
+import { openWindow } from './window.js';
 
 /** Everything measured for one contender in one scenario, over the rounds. */
 export interface ContenderRuns {
@@ -27,6 +27,7 @@ export interface RunnerOptions {
   /** Contenders to run; empty: all. */
   contenders: string[];
   redisStats: boolean;
+  profileDir: string | null;
   log: (line: string) => void;
 }
 
@@ -60,6 +61,13 @@ export async function runScenarios(scenarios: Scenario[], opts: RunnerOptions): 
           admin: opts.admin,
           scale: opts.scale,
           round,
+          window: openWindow({
+            admin: opts.admin,
+            redisStats: opts.redisStats,
+            profileDir: opts.profileDir,
+            label: `${scenario.id}-${contender}-${round}`,
+            log: opts.log,
+          }),
           check(ok, what) {
             if (!ok) failures.push(`${where}: ${what}`);
           },
@@ -67,7 +75,6 @@ export async function runScenarios(scenarios: Scenario[], opts: RunnerOptions): 
         await opts.admin.flushall();
         gc?.();
         await sleep(100);
-        if (opts.redisStats) await resetStats(opts.admin);
         const t0 = performance.now();
         try {
           const outcome = await scenario.runs[contender]!(ctx);
@@ -86,7 +93,6 @@ export async function runScenarios(scenarios: Scenario[], opts: RunnerOptions): 
           failures.push(`${where}: threw ${message}`);
           opts.log(`  round ${round}/${opts.scale.rounds}  ${contender.padEnd(8)} FAILED: ${message}`);
         }
-        if (opts.redisStats) opts.log(await describeRedisWork(opts.admin));
       }
     }
     results.push({ scenario, contenders });

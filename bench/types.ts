@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Scale } from './config.js';
+import type { Window } from './window.js';
 
 /** Who runs a scenario: the two queues under test, and bare Redis for the floor. */
 export type Contender = 'jobline' | 'bullmq' | 'redis';
@@ -36,6 +37,8 @@ export interface RunContext {
   admin: Redis;
   scale: Scale;
   round: number;
+  /** Marks the timed part of the run, for --profile and --redis-stats. */
+  window: Window;
   /** Records a correctness check; a false `ok` fails the whole benchmark loudly at the end. */
   check(ok: boolean, what: string): void;
 }

@@ -19,9 +19,11 @@ export const enqueueBulk: Scenario = {
       const rig = new JoblineRig(ctx.url);
       try {
         await rig.ready();
+        await ctx.window.begin();
         const t0 = performance.now();
         await inBatches(jobs, batch, (from, to) => rig.producer.enqueueMany(items.slice(from, to)));
         const ms = performance.now() - t0;
+        await ctx.window.end();
         const queued = await rig.queuedCount();
         ctx.check(queued === jobs, `jobline enqueueMany: ${queued} of ${jobs} jobs queued`);
         return ok({ rate: rate(jobs, ms) });
@@ -35,9 +37,11 @@ export const enqueueBulk: Scenario = {
       const rig = new BullRig(ctx);
       try {
         await rig.ready();
+        await ctx.window.begin();
         const t0 = performance.now();
         await inBatches(jobs, batch, (from, to) => rig.queue.addBulk(items.slice(from, to)));
         const ms = performance.now() - t0;
+        await ctx.window.end();
         const waiting = await rig.queue.getWaitingCount();
         ctx.check(waiting === jobs, `bullmq addBulk: ${waiting} of ${jobs} jobs waiting`);
         return ok({ rate: rate(jobs, ms) });

@@ -17,9 +17,11 @@ export const enqueueSingle: Scenario = {
       const rig = new JoblineRig(ctx.url);
       try {
         await rig.ready();
+        await ctx.window.begin();
         const t0 = performance.now();
         await runPool(jobs, inFlight, (i) => rig.producer.enqueue(NOOP, payloads[i]));
         const ms = performance.now() - t0;
+        await ctx.window.end();
         const queued = await rig.queuedCount();
         ctx.check(queued === jobs, `jobline enqueue-single: ${queued} of ${jobs} jobs queued`);
         return ok({ rate: rate(jobs, ms) });
@@ -33,9 +35,11 @@ export const enqueueSingle: Scenario = {
       const rig = new BullRig(ctx);
       try {
         await rig.ready();
+        await ctx.window.begin();
         const t0 = performance.now();
         await runPool(jobs, inFlight, (i) => rig.queue.add(BULL_NOOP, payloads[i]!));
         const ms = performance.now() - t0;
+        await ctx.window.end();
         const waiting = await rig.queue.getWaitingCount();
         ctx.check(waiting === jobs, `bullmq add: ${waiting} of ${jobs} jobs waiting`);
         return ok({ rate: rate(jobs, ms) });

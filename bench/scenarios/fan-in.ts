@@ -36,6 +36,7 @@ export const fanIn: Scenario = {
         const seen = new Invocations(fanSize + 1);
         let lastChildEnd = 0;
         let parentStart = 0;
+        await ctx.window.begin();
         rig.startWorker(
           {
             [CHILD]: (_data, job) => {
@@ -51,6 +52,7 @@ export const fanIn: Scenario = {
         );
         await within('the jobline parent to run', seen.whenAll, stallBudgetMs(fanSize));
         await waitUntil('jobline to record the fan-in finished', async () => (await rig.finishedCount()) >= fanSize + 1, 30_000, 5);
+        await ctx.window.end();
         await rig.stopWorker();
         const all = [...children, parent];
         seen.verify(ctx, 'jobline fan-in', all.map((h) => h.id));
@@ -75,6 +77,7 @@ export const fanIn: Scenario = {
         const seen = new Invocations(fanSize + 1);
         let lastChildEnd = 0;
         let parentStart = 0;
+        await ctx.window.begin();
         rig.startWorker((job) => {
           if (job.name === PARENT) parentStart = performance.now();
           seen.hit(String(job.id));
@@ -82,6 +85,7 @@ export const fanIn: Scenario = {
         }, concurrency);
         await within('the bullmq flow parent to run', seen.whenAll, stallBudgetMs(fanSize));
         await waitUntil('bullmq to record the flow completed', async () => (await rig.completedCount()) >= fanSize + 1, 30_000, 5);
+        await ctx.window.end();
         await rig.stopWorker();
         seen.verify(ctx, 'bullmq fan-in', ids);
         ctx.check(parentStart >= lastChildEnd, `bullmq fan-in: the parent started before its last child ended`);

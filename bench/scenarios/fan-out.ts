@@ -39,6 +39,7 @@ export const fanOut: Scenario = {
         let rootEnd = 0;
         let first = 0;
         let last = 0;
+        await ctx.window.begin();
         rig.startWorker(
           {
             [ROOT]: (_data, job) => {
@@ -55,6 +56,7 @@ export const fanOut: Scenario = {
         );
         await within('every jobline dependent to run', seen.whenAll, stallBudgetMs(fanSize));
         await waitUntil('jobline to record the fan-out finished', async () => (await rig.finishedCount()) >= fanSize + 1, 30_000, 5);
+        await ctx.window.end();
         await rig.stopWorker();
         const all = [root, ...dependents];
         seen.verify(ctx, 'jobline fan-out', all.map((h) => h.id));

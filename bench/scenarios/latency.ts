@@ -48,6 +48,7 @@ export const latency: Scenario = {
         );
         await sleep(SETTLE_MS);
         const handles: JobHandle[] = new Array(total);
+        await ctx.window.begin();
         await paced(latencyRate, latencySeconds, async (i) => {
           const payload = makePayload(i);
           payload.t = performance.now();
@@ -55,6 +56,7 @@ export const latency: Scenario = {
         });
         await within('every jobline handler to run', seen.whenAll, stallBudgetMs(total));
         await waitUntil('jobline to record every job finished', async () => (await rig.finishedCount()) >= total, 30_000, 5);
+        await ctx.window.end();
         await rig.stopWorker();
         seen.verify(ctx, 'jobline latency', handles.map((h) => h.id));
         await checkAllFinished(ctx.check, 'jobline latency', handles);
@@ -77,6 +79,7 @@ export const latency: Scenario = {
         }, concurrency);
         await sleep(SETTLE_MS);
         const ids: string[] = new Array(total);
+        await ctx.window.begin();
         await paced(latencyRate, latencySeconds, async (i) => {
           const payload = makePayload(i);
           payload.t = performance.now();
@@ -84,6 +87,7 @@ export const latency: Scenario = {
         });
         await within('every bullmq handler to run', seen.whenAll, stallBudgetMs(total));
         await waitUntil('bullmq to record every job completed', async () => (await rig.completedCount()) >= total, 30_000, 5);
+        await ctx.window.end();
         await rig.stopWorker();
         seen.verify(ctx, 'bullmq latency', ids);
         return ok(lat.metrics());

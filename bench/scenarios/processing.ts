@@ -28,6 +28,7 @@ export const processing: Scenario = {
         await inBatches(jobs, batch, async (from, to) => handles.push(...(await rig.producer.enqueueMany(items.slice(from, to)))));
         const seen = new Invocations(jobs);
         let first = 0;
+        await ctx.window.begin();
         rig.startWorker(
           {
             [NOOP]: (_data, job) => {
@@ -40,6 +41,7 @@ export const processing: Scenario = {
         await within('every jobline handler to run', seen.whenAll, stallBudgetMs(jobs));
         await waitUntil('jobline to record every job finished', async () => (await rig.finishedCount()) >= jobs, 30_000);
         const ms = performance.now() - first;
+        await ctx.window.end();
         await rig.stopWorker();
         seen.verify(ctx, 'jobline processing', handles.map((h) => h.id));
         await checkAllFinished(ctx.check, 'jobline processing', handles);
@@ -57,6 +59,7 @@ export const processing: Scenario = {
         await inBatches(jobs, batch, async (from, to) => ids.push(...idsOf(await rig.queue.addBulk(items.slice(from, to)))));
         const seen = new Invocations(jobs);
         let first = 0;
+        await ctx.window.begin();
         rig.startWorker((job) => {
           if (seen.count === 0) first = performance.now();
           seen.hit(String(job.id));
@@ -64,6 +67,7 @@ export const processing: Scenario = {
         await within('every bullmq handler to run', seen.whenAll, stallBudgetMs(jobs));
         await waitUntil('bullmq to record every job completed', async () => (await rig.completedCount()) >= jobs, 30_000);
         const ms = performance.now() - first;
+        await ctx.window.end();
         await rig.stopWorker();
         seen.verify(ctx, 'bullmq processing', ids);
         const counts = await rig.queue.getCompletedCount();
