@@ -70,6 +70,8 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--profile') profileDir = resolve(value());
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
+  const bad = contenders.filter((c) => !['jobline', 'bullmq', 'redis'].includes(c));
+  if (bad.length) throw new Error(`unknown --lib ${bad.join(', ')}: use jobline, bullmq or redis\n${USAGE}`);
   if (rounds !== undefined) {
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1\n${USAGE}`);
     scale = { ...scale, rounds };

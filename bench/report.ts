@@ -45,7 +45,7 @@ export function renderTable(results: ScenarioResult[]): string {
 
 export function renderHeader(scale: Scale, env: Environment, payloadBytes: number): string {
   return [
-    `Jobline ${env.jobline} vs BullMQ ${env.bullmq} (ioredis ${env.ioredis}), Redis ${env.redis}, Node ${env.node}`,
+    `Jobline ${env.jobline} (${env.commit}) vs BullMQ ${env.bullmq} (ioredis ${env.ioredis}), Redis ${env.redis}, Node ${env.node}`,
     `${env.cpus} cores (${env.cpuModel}), ${env.memoryGb} GB, ${env.platform}`,
     `${scale.name} scale: ${scale.jobs.toLocaleString('en-US')} jobs of ${payloadBytes} B JSON, batches of ${scale.batch}, ` +
       `${scale.inFlight} enqueues in flight, worker concurrency ${scale.concurrency}, latency at ${scale.latencyRate}/s for ${scale.latencySeconds} s, ` +
