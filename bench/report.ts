@@ -62,3 +62,14 @@ export function renderFailures(failures: string[]): string {
   const bar = '!'.repeat(78);
   return [bar, `BENCHMARK FAILED: ${failures.length} check(s) did not hold`, ...failures.map((f) => `  - ${f}`), bar].join('\n');
 }
+
+/** Runs during which other processes took CPU, so a reader knows which figures a busy neighbour may have skewed. */
+export function renderDisturbances(results: ScenarioResult[], threshold: number): string | null {
+  const lines: string[] = [];
+  for (const r of results) {
+    for (const [c, cores] of Object.entries(r.foreignCores)) {
+      if (cores >= threshold) lines.push(`  ${r.id} ${c}: up to ${cores.toFixed(2)} cores used by other processes during a run`);
+    }
+  }
+  return lines.length ? `WARNING: the machine was not quiet; these figures may be skewed:\n${lines.join('\n')}` : null;
+}

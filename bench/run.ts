@@ -9,9 +9,9 @@ import { parseArgs } from './config.js';
 import { describeEnvironment } from './environment.js';
 import { payloadBytes } from './payload.js';
 import { startPrivateRedis } from './private-redis.js';
-import { renderFailures, renderFloorShares, renderHeader, renderTable } from './report.js';
+import { renderDisturbances, renderFailures, renderFloorShares, renderHeader, renderTable } from './report.js';
 import { resultsFileName, writeResults } from './results-file.js';
-import { runScenarios } from './runner.js';
+import { BUSY_CORES, runScenarios } from './runner.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { floorShares, summarizeAll } from './summary.js';
 
@@ -44,6 +44,8 @@ async function main(): Promise<number> {
     const table = renderTable(summary);
     console.log(`\n${table}`);
     if (shares.length) console.log(`\nShare of the Redis floor (same client work, minimal Lua):\n${renderFloorShares(shares)}`);
+    const disturbed = renderDisturbances(summary, BUSY_CORES);
+    if (disturbed) console.log(`\n${disturbed}`);
     const complete = opts.only.length === 0 && opts.contenders.length === 0 && opts.scale.rounds >= 3 && !opts.profileDir;
     const path = writeResults(resultsFileName(opts.scale, complete), {
       generatedAt: new Date().toISOString(),

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Scale } from './config.js';
 import { formatFigure } from './format.js';
 import type { Contender, Metrics, RunContext, Scenario } from './types.js';
+import { foreignLoad } from './foreign-load.js';
 import { sleep } from './wait.js';
 import { openWindow } from './window.js';
 
@@ -11,7 +12,12 @@ export interface ContenderRuns {
   /** Set when the contender cannot run the scenario at all; it is then not retried in later rounds. */
   na?: string;
   errors: string[];
+  /** The most CPU (in cores) other processes used during any of these runs. */
+  foreignCores?: number;
 }
+
+/** Above this much CPU used by other processes during a run, its figure is flagged as disturbed. */
+export const BUSY_CORES = 0.1;
 
 export interface ScenarioRuns {
   scenario: Scenario;
@@ -77,15 +83,17 @@ export async function runScenarios(scenarios: Scenario[], opts: RunnerOptions): 
         await sleep(100);
         const t0 = performance.now();
         try {
-          const outcome = await scenario.runs[contender]!(ctx);
+          const { result: outcome, cores } = await foreignLoad(opts.admin, () => scenario.runs[contender]!(ctx));
           const secs = ((performance.now() - t0) / 1000).toFixed(1);
+          const busy = cores !== null && cores >= BUSY_CORES ? `   WARNING: other processes used ${cores.toFixed(2)} cores meanwhile` : '';
+          if (cores !== null && outcome.kind === 'ok') record.foreignCores = Math.max(record.foreignCores ?? 0, cores);
           if (outcome.kind === 'na') {
             record.na = outcome.reason;
             opts.log(`  round ${round}/${opts.scale.rounds}  ${contender.padEnd(8)} n/a (${outcome.reason})`);
           } else {
             record.metrics.push(outcome.metrics);
             const figures = scenario.metrics.map((m) => `${m.label} ${formatFigure(outcome.metrics[m.key], m.unit)}`).join(', ');
-            opts.log(`  round ${round}/${opts.scale.rounds}  ${contender.padEnd(8)} ${figures}   (${secs} s)`);
+            opts.log(`  round ${round}/${opts.scale.rounds}  ${contender.padEnd(8)} ${figures}   (${secs} s)${busy}`);
           }
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);

@@ -22,6 +22,8 @@ export interface ScenarioResult {
   /** Contenders that could not run it, with the reason ("dependsOn not implemented"). */
   notApplicable: Partial<Record<Contender, string>>;
   errors: Partial<Record<Contender, string[]>>;
+  /** The most CPU (cores) other processes used during a run of each contender: figures above BUSY_CORES are suspect. */
+  foreignCores: Partial<Record<Contender, number>>;
   metrics: MetricResult[];
 }
 
@@ -30,7 +32,9 @@ export function summarizeAll(results: ScenarioRuns[], scale: Scale): ScenarioRes
   return results.map(({ scenario, contenders }) => {
     const notApplicable: Partial<Record<Contender, string>> = {};
     const errors: Partial<Record<Contender, string[]>> = {};
+    const foreignCores: Partial<Record<Contender, number>> = {};
     for (const [c, runs] of contenders) {
+      if (runs.foreignCores !== undefined) foreignCores[c] = runs.foreignCores;
       if (runs.na !== undefined) notApplicable[c] = runs.na;
       if (runs.errors.length) errors[c] = runs.errors;
     }
@@ -47,7 +51,7 @@ export function summarizeAll(results: ScenarioRuns[], scale: Scale): ScenarioRes
       const met = target && ratio !== null ? (target.op === '>=' ? ratio >= target.ratio : ratio <= target.ratio) : null;
       return { key: spec.key, label: spec.label, unit: spec.unit, better: spec.better, values, ratio, target, met };
     });
-    return { id: scenario.id, title: scenario.title(scale), notApplicable, errors, metrics };
+    return { id: scenario.id, title: scenario.title(scale), notApplicable, errors, foreignCores, metrics };
   });
 }
 
