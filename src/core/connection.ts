@@ -39,16 +39,17 @@ export function duplicateConnection(redis: Redis, onError: (err: Error) => void)
   return dup;
 }
 
-/** Closes a connection Jobline owns: QUIT when it is up, otherwise just drop it. */
+/** Closes a connection Jobline owns (QUIT when it is up, else drop it) and resolves once it has fully ended. */
 export async function closeConnection(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
+  const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
   if (redis.status === 'ready') {
-    try {
-      await redis.quit();
-      return;
-    } catch {
-      // fall through to disconnect
-    }
+    await redis.quit().catch(() => redis.disconnect());
+  } else {
+    redis.disconnect();
   }
-  redis.disconnect();
+  // 'end' follows the socket's close; never wait on it forever
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+  clearTimeout(timer);
 }
