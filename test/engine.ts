@@ -2,10 +2,18 @@ import { HandlerRegistry, QueueClient, Worker, type JobContext, type QueueClient
 import { redisUrl, uniquePrefix } from './helpers.js';
 
 const open = new Set<{ close(): Promise<void> }>();
-// Every engine a test made is closed after it, even when the test failed, so no worker outlives its test.
+const shared = new Set<{ close(): Promise<void> }>();
+// Every engine a test made is closed after it, even when the test failed, so no worker outlives its test; engines
+// made outside a test (shared by a describe block) are closed after all its tests.
 afterEach(async () => {
   const all = [...open];
   open.clear();
+  await Promise.all(all.map((e) => e.close()));
+});
+
+afterAll(async () => {
+  const all = [...shared];
+  shared.clear();
   await Promise.all(all.map((e) => e.close()));
 });
 
@@ -39,6 +47,6 @@ export function engine(label: string, handlers: Record<string, Handler>, options
       return closed;
     },
   };
-  open.add(made);
+  (expect.getState().currentTestName ? open : shared).add(made);
   return made;
 }

@@ -181,7 +181,9 @@ describe('NestJS modules', () => {
     const mod = await app({}, true, [{ module: class ClashModule {}, providers: [Clash] }]);
     opened.push(mod);
     await expect(mod.init()).rejects.toBeInstanceOf(DuplicateJobNameError);
-    await expect((await app({}, true, [{ module: class ClashModule2 {}, providers: [Clash] }])).init()).rejects.toThrow(
+    const second = await app({}, true, [{ module: class ClashModule2 {}, providers: [Clash] }]);
+    opened.push(second);
+    await expect(second.init()).rejects.toThrow(
       /"mail.send" is used twice: by (MailJobs.send and by Clash.other|Clash.other and by MailJobs.send)/,
     );
   });
