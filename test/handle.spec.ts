@@ -41,7 +41,7 @@ describe('JobHandle operations', () => {
     const info = await h.info();
     expect(info).toMatchObject({ status: 'finished', error: null, attempts: 1 });
     expect(await e.client.getJobIds('default', 'failed')).toEqual([]);
-    await expect(h.requeue()).rejects.toThrow(/Cannot requeue job .*"finished"; only failed, canceled, stopped or expired/);
+    await expect(h.requeue()).rejects.toThrow(/Cannot requeue job .*"finished"; requeue applies only to failed, canceled, stopped or expired/);
   });
 
   it('delete(): removes the job from its hash and every registry; operations then say it does not exist', async () => {

@@ -70,6 +70,26 @@ export class JobExpiredError extends JoblineError {}
 /** Stored on a job canceled before it ran (status `canceled`). */
 export class JobCanceledError extends JoblineError {}
 
+/** Stored on a job stopped on request while it ran (status `stopped`); also its signal's abort reason. */
+export class JobStoppedError extends JoblineError {}
+
+/** Stored on a dependent canceled because a dependency failed (onDependencyFailure: 'cancel'). */
+export class DependencyFailedError extends JoblineError {}
+
+/** No @JobCallback is registered under this name in this process. */
+export class UnknownCallbackError extends JoblineError {
+  constructor(
+    readonly callbackName: string,
+    known: string[],
+  ) {
+    super(
+      `No @JobCallback named "${callbackName}" is registered. ` +
+        (known.length ? `Known callbacks: ${known.slice(0, 20).join(', ')}. ` : '') +
+        'Check the name, or decorate a provider method with @JobCallback("' + callbackName + '").',
+    );
+  }
+}
+
 /** A job's lease ran out (its worker died or hung) and it had no attempts left. */
 export class JobAbandonedError extends JoblineError {}
 
@@ -111,7 +131,7 @@ export class InvalidJobStateError extends JoblineError {
     action: string,
     allowed: string,
   ) {
-    super(`Cannot ${action} job ${jobId}: its status is "${status}"; only ${allowed} jobs can be ${action}d.`);
+    super(`Cannot ${action} job ${jobId}: its status is "${status}"; ${action} applies only to ${allowed} jobs.`);
   }
 }
 

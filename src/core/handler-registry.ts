@@ -1,5 +1,5 @@
-import { DuplicateJobNameError, UnknownJobError } from './errors.js';
-import type { JobContext, JobDefaults } from './types.js';
+import { DuplicateJobNameError, UnknownCallbackError, UnknownJobError } from './errors.js';
+import type { JobContext, JobDefaults, JobSnapshot } from './types.js';
 
 export type PayloadClass = abstract new (...args: never[]) => object;
 
@@ -14,9 +14,37 @@ export interface JobHandlerDefinition {
   source: string;
 }
 
-/** The handlers known to this process, by job name. */
+/** A `@JobCallback`: called as (job) for onStopped, (job, result) for onSuccess, (job, error) for onFailure. */
+export interface JobCallbackDefinition {
+  name: string;
+  handle: (job: JobSnapshot, arg?: unknown) => unknown;
+  source: string;
+}
+
+/** The handlers and callbacks known to this process, by name. */
 export class HandlerRegistry {
   private readonly byName = new Map<string, JobHandlerDefinition>();
+  private readonly callbacks = new Map<string, JobCallbackDefinition>();
+
+  registerCallback(def: JobCallbackDefinition): void {
+    const existing = this.callbacks.get(def.name);
+    if (existing) throw new DuplicateJobNameError(def.name, existing.source, def.source);
+    this.callbacks.set(def.name, def);
+  }
+
+  getCallback(name: string): JobCallbackDefinition | undefined {
+    return this.callbacks.get(name);
+  }
+
+  callbackNames(): string[] {
+    return [...this.callbacks.keys()];
+  }
+
+  requireCallback(name: string): JobCallbackDefinition {
+    const def = this.callbacks.get(name);
+    if (!def) throw new UnknownCallbackError(name, [...this.callbacks.keys()]);
+    return def;
+  }
 
   register(def: JobHandlerDefinition): void {
     const existing = this.byName.get(def.name);

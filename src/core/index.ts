@@ -1,7 +1,8 @@
 export { DEFAULTS } from './defaults.js';
 export { toMs, FOREVER, type Duration } from './duration.js';
 export * from './errors.js';
-export { HandlerRegistry, type JobHandlerDefinition, type PayloadClass } from './handler-registry.js';
+export { HandlerRegistry, type JobHandlerDefinition, type JobCallbackDefinition, type PayloadClass } from './handler-registry.js';
+export { CallbackTimeoutError } from './callbacks.js';
 export { JobHandle } from './job-handle.js';
 export { QueueClient, type QueueClientOptions, type Logger } from './queue-client.js';
 export type { ConnectionOption } from './connection.js';

@@ -1,5 +1,5 @@
 import type { Duration } from './duration.js';
-import type { JobInfo, JobStatus } from './types.js';
+import type { EnqueueOptions, JobInfo, JobStatus } from './types.js';
 
 /** What a handle asks of the client that made it (kept as an interface to avoid a module cycle). */
 export interface JobOperations {
@@ -9,6 +9,8 @@ export interface JobOperations {
   cancelJob(queue: string, id: string): Promise<void>;
   requeueJob(queue: string, id: string): Promise<void>;
   deleteJob(queue: string, id: string): Promise<boolean>;
+  stopRunning(queue: string, id: string): Promise<void>;
+  chainJob(parent: JobHandle, name: string, options?: EnqueueOptions): Promise<JobHandle>;
 }
 
 /** A reference to a stored job. Cheap to create; every method reads or changes the job in Redis. */
@@ -50,6 +52,19 @@ export class JobHandle<R = unknown> {
   /** Deletes the job wherever it is. Resolves false if it did not exist. */
   delete(): Promise<boolean> {
     return this.ops.deleteJob(this.queue, this.id);
+  }
+
+  /** Stops the job while it runs: its signal aborts wherever it runs, status `stopped`, its onStopped callback runs. */
+  stop(): Promise<void> {
+    return this.ops.stopRunning(this.queue, this.id);
+  }
+
+  /**
+   * Enqueues job `name` to run after this one finishes, with this one's result as its data; resolves to its handle:
+   * `const c = await (await a.chain('b')).chain('c')`.
+   */
+  chain<R2 = unknown>(name: string, options?: EnqueueOptions): Promise<JobHandle<R2>> {
+    return this.ops.chainJob(this, name, options) as Promise<JobHandle<R2>>;
   }
 
   toJSON(): { id: string; name: string; queue: string } {

@@ -28,7 +28,7 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     workerId: h.w ?? null,
     meta: (decodeJson(h.m) as JsonObject | undefined) ?? {},
     description: h.desc ?? null,
-    dependencies: [],
+    dependencies: ((decodeJson(h.D) as string[] | undefined) ?? []).map((ref) => ref.slice(ref.indexOf('|') + 1)),
     timeoutMs: num(h.to, DEFAULTS.TIMEOUT_MS),
     resultTtlMs: num(h.rt, DEFAULTS.RESULT_TTL_MS),
     failureTtlMs: num(h.ft, DEFAULTS.FAILURE_TTL_MS),

@@ -3,7 +3,7 @@ import { toMs } from './duration.js';
 import { InvalidOptionError } from './errors.js';
 import { assertJobId, assertQueueName } from './keys.js';
 import { encodeJson } from './payload.js';
-import type { EnqueueOptions, JsonObject } from './types.js';
+import type { CallbackRef, DependencyRef, EnqueueOptions, JsonObject } from './types.js';
 
 /** A job ready for the enqueue script: options validated and in milliseconds, payload encoded. */
 export interface JobSpec {
@@ -20,6 +20,27 @@ export interface JobSpec {
   maxAttempts: number;
   description: string | null;
   meta: string;
+  /** Dependencies; `queue` undefined until the client has looked the id up. */
+  deps: DepRef[];
+  /** 'a' allowFailure, 'c' cancel when a dependency fails. */
+  depFlags: string;
+  /** Callbacks as stored: JSON { s?: [name, ms], f?: [...], p?: [...] }, or ''. */
+  callbacks: string;
+  /** "queue|id" of the dependency whose result becomes this job's data (chain()), or ''. */
+  pipeFrom: string;
+}
+
+export interface DepRef {
+  id: string;
+  queue: string | undefined;
+  /** Created by the same enqueueMany call (so "missing" means "not yet"). */
+  inBatch: boolean;
+}
+
+/** A callback as stored: its name and timeout. */
+export interface CallbackSpec {
+  name: string;
+  timeoutMs: number;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -33,7 +54,79 @@ const KNOWN_OPTIONS = new Set([
   'attempts',
   'description',
   'meta',
+  'dependsOn',
+  'onDependencyFailure',
+  'onSuccess',
+  'onFailure',
+  'onStopped',
 ]);
+
+const CALLBACK_KINDS = { onSuccess: 's', onFailure: 'f', onStopped: 'p' } as const;
+
+function parseCallback(option: string, ref: CallbackRef): CallbackSpec {
+  const expected = 'a @JobCallback name, or { name, timeout? }';
+  if (typeof ref === 'string') {
+    if (ref.trim() === '') throw new InvalidOptionError(option, ref, expected);
+    return { name: ref, timeoutMs: DEFAULTS.CALLBACK_TIMEOUT_MS };
+  }
+  if (!isPlainObject(ref) || typeof ref.name !== 'string' || ref.name.trim() === '') throw new InvalidOptionError(option, ref, expected);
+  for (const k of Object.keys(ref)) if (k !== 'name' && k !== 'timeout') throw new InvalidOptionError(`${option}.${k}`, ref[k as never], 'only `name` and `timeout`');
+  return { name: ref.name, timeoutMs: ref.timeout === undefined ? DEFAULTS.CALLBACK_TIMEOUT_MS : toMs(`${option}.timeout`, ref.timeout) };
+}
+
+/** The callbacks of a job, by kind ('s' onSuccess, 'f' onFailure, 'p' onStopped), as stored in its `cb` field. */
+export type CallbackSet = Partial<Record<'s' | 'f' | 'p', [string, number]>>;
+
+export function encodeCallbacks(options: EnqueueOptions): { json: string; names: string[] } {
+  const set: CallbackSet = {};
+  const names: string[] = [];
+  for (const [option, kind] of Object.entries(CALLBACK_KINDS)) {
+    const ref = options[option as keyof typeof CALLBACK_KINDS];
+    if (ref === undefined) continue;
+    const cb = parseCallback(option, ref);
+    set[kind] = [cb.name, cb.timeoutMs];
+    names.push(cb.name);
+  }
+  return { json: names.length ? JSON.stringify(set) : '', names };
+}
+
+function depRef(ref: unknown, i: number): { id: string; queue: string | undefined } {
+  const where = `dependsOn[${i}]`;
+  if (typeof ref === 'string') {
+    assertJobId(ref);
+    return { id: ref, queue: undefined };
+  }
+  if (ref !== null && typeof ref === 'object' && typeof (ref as { id?: unknown }).id === 'string' && typeof (ref as { queue?: unknown }).queue === 'string') {
+    const r = ref as { id: string; queue: string };
+    assertJobId(r.id);
+    assertQueueName(r.queue);
+    return { id: r.id, queue: r.queue };
+  }
+  throw new InvalidOptionError(where, ref, 'a JobHandle or a job id');
+}
+
+/** Normalises `dependsOn` into refs, flags and the atFront it asks for. */
+export function parseDependsOn(options: EnqueueOptions): { refs: { id: string; queue: string | undefined }[]; allowFailure: boolean; atFront: boolean } {
+  const d = options.dependsOn;
+  if (d === undefined) return { refs: [], allowFailure: false, atFront: false };
+  let list: DependencyRef[];
+  let allowFailure = false;
+  let atFront = false;
+  if (Array.isArray(d)) list = d;
+  else if (isPlainObject(d) && 'jobs' in d) {
+    for (const k of Object.keys(d)) {
+      if (k !== 'jobs' && k !== 'allowFailure' && k !== 'atFront') throw new InvalidOptionError(`dependsOn.${k}`, (d as Record<string, unknown>)[k], 'only `jobs`, `allowFailure` and `atFront`');
+    }
+    const spec = d as { jobs: DependencyRef | DependencyRef[]; allowFailure?: unknown; atFront?: unknown };
+    list = Array.isArray(spec.jobs) ? spec.jobs : [spec.jobs];
+    if (spec.allowFailure !== undefined && typeof spec.allowFailure !== 'boolean') throw new InvalidOptionError('dependsOn.allowFailure', spec.allowFailure, 'true or false');
+    if (spec.atFront !== undefined && typeof spec.atFront !== 'boolean') throw new InvalidOptionError('dependsOn.atFront', spec.atFront, 'true or false');
+    allowFailure = spec.allowFailure ?? false;
+    atFront = spec.atFront ?? false;
+  } else list = [d as DependencyRef];
+  if (list.length > 10_000) throw new InvalidOptionError('dependsOn', `${list.length} jobs`, 'at most 10,000 dependencies per job');
+  return { refs: list.map(depRef), allowFailure, atFront };
+}
 
 export function assertJobName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
@@ -87,12 +180,20 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
   if (options.meta !== undefined && !isPlainObject(options.meta)) {
     throw new InvalidOptionError('meta', options.meta, 'a plain JSON object');
   }
+  if (options.onDependencyFailure !== undefined && options.onDependencyFailure !== 'wait' && options.onDependencyFailure !== 'cancel') {
+    throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, "'wait' or 'cancel'");
+  }
+  const deps = parseDependsOn(options);
+  if (deps.refs.some((r) => r.id === id && (r.queue === undefined || r.queue === queue))) {
+    throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
+  }
+  const callbacks = encodeCallbacks(options);
   return {
     id,
     name,
     queue,
     data: encodeJson(data, `The data of job "${name}"`),
-    atFront: options.atFront ?? false,
+    atFront: (options.atFront ?? false) || deps.atFront,
     timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
     resultTtlMs:
       options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true }),
@@ -102,10 +203,14 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     maxAttempts: attempts,
     description: options.description ?? null,
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),
+    deps: deps.refs.map((r) => ({ ...r, inBatch: false })),
+    depFlags: (deps.allowFailure ? 'a' : '') + (options.onDependencyFailure === 'cancel' ? 'c' : ''),
+    callbacks: callbacks.json,
+    pipeFrom: '',
   };
 }
 
-/** The 11 ARGV values enqueue.lua reads per job ('' = default / not set, to keep job hashes small). */
+/** The 15 ARGV values enqueue.lua reads per job ('' = default / not set, to keep job hashes small). */
 export function specArgs(s: JobSpec): string[] {
   return [
     s.id,
@@ -119,5 +224,9 @@ export function specArgs(s: JobSpec): string[] {
     s.maxAttempts === DEFAULTS.MAX_ATTEMPTS ? '' : String(s.maxAttempts),
     s.description ?? '',
     s.meta,
+    s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(','),
+    s.depFlags,
+    s.callbacks,
+    s.pipeFrom,
   ];
 }

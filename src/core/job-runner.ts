@@ -1,8 +1,9 @@
+import { checkCallbacks, parseCallbackSet, runCallback } from './callbacks.js';
 import { JobTimeoutError, PayloadNotSerializableError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { decodeJson, encodeJson } from './payload.js';
 import { validatePayload } from './payload-validation.js';
-import type { JobContext, JobErrorInfo, JsonObject } from './types.js';
+import type { JobContext, JobErrorInfo, JobSnapshot, JsonObject } from './types.js';
 
 /** A job as a worker fetched it (what work.lua returns per job). */
 export interface FetchedJob {
@@ -14,6 +15,8 @@ export interface FetchedJob {
   /** -1: no limit. */
   timeoutMs: number;
   meta: string;
+  /** The stored callbacks JSON ('' for none). */
+  callbacks: string;
 }
 
 /** What running a job came to: 'f' finished with an encoded result, 'x' failed with an encoded error. */
@@ -35,14 +38,17 @@ function safeString(v: unknown): string {
   }
 }
 
-export function failure(err: unknown): Outcome {
-  return { kind: 'x', payload: JSON.stringify(errorInfo(err)) };
+export function failure(err: unknown, callbackError?: unknown): Outcome {
+  const info = errorInfo(err);
+  if (callbackError !== undefined) info.callbackError = errorInfo(callbackError);
+  return { kind: 'x', payload: JSON.stringify(info) };
 }
 
 /**
- * Runs one job's handler: resolves it by name, decodes and validates the payload, enforces the timeout.
- * Never throws: every problem becomes a failed Outcome. On timeout the outcome is returned at once (freeing the
- * slot) even if the handler ignores its signal; its late result is dropped.
+ * Runs one job: resolves its handler and callbacks by name, decodes and validates the payload, enforces the
+ * timeout, then runs onSuccess (whose failure fails the job) or onFailure (whose failure is recorded beside the
+ * job's error). Never throws: every problem becomes a failed Outcome. On timeout the outcome is returned at once
+ * (freeing the slot) even if the handler ignores its signal; its late result is dropped.
  */
 export async function runJob(
   job: FetchedJob,
@@ -50,6 +56,50 @@ export async function runJob(
   abort: AbortController,
   saveMeta: (meta: JsonObject) => Promise<void>,
 ): Promise<Outcome> {
+  let callbacks;
+  try {
+    callbacks = parseCallbackSet(job.callbacks);
+    checkCallbacks(callbacks, registry);
+  } catch (err) {
+    return failure(err);
+  }
+  const snapshot: { -readonly [K in keyof JobSnapshot]: JobSnapshot[K] } = {
+    id: job.id,
+    name: job.name,
+    queue: job.queue,
+    data: undefined,
+    attempt: job.attempt,
+    meta: {},
+  };
+  let result: unknown;
+  try {
+    result = await runHandler(job, registry, abort, saveMeta, snapshot);
+  } catch (err) {
+    if (!callbacks.f) return failure(err);
+    try {
+      await runCallback(registry, callbacks, 'f', snapshot, err);
+      return failure(err);
+    } catch (cbErr) {
+      return failure(err, cbErr);
+    }
+  }
+  let payload: string;
+  try {
+    payload = encodeJson(result, `The return value of job "${job.name}"`);
+    await runCallback(registry, callbacks, 's', snapshot, result);
+  } catch (err) {
+    return failure(err);
+  }
+  return { kind: 'f', payload };
+}
+
+async function runHandler(
+  job: FetchedJob,
+  registry: HandlerRegistry,
+  abort: AbortController,
+  saveMeta: (meta: JsonObject) => Promise<void>,
+  snapshot: { data: unknown; meta: JsonObject },
+): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const def = registry.require(job.name);
@@ -59,8 +109,10 @@ export async function runJob(
     } catch (err) {
       throw new PayloadNotSerializableError(`The stored data of job ${job.id} is not valid JSON (${(err as Error).message}); it was not written by Jobline's enqueue.`);
     }
-    await validatePayload(def, data);
+    snapshot.data = data;
     const meta = (decodeJson(job.meta) as JsonObject | undefined) ?? {};
+    snapshot.meta = meta;
+    await validatePayload(def, data);
     const ctx: JobContext = {
       id: job.id,
       name: job.name,
@@ -74,27 +126,16 @@ export async function runJob(
       },
     };
     const run = Promise.resolve().then(() => def.handle(data, ctx));
-    let result: unknown;
-    if (job.timeoutMs > 0) {
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new JobTimeoutError(job.timeoutMs);
-          abort.abort(err);
-          reject(err);
-        }, job.timeoutMs);
-      });
-      run.catch(() => undefined); // a handler failing after its timeout must not become an unhandled rejection
-      result = await Promise.race([run, timedOut]);
-    } else {
-      result = await run;
-    }
-    try {
-      return { kind: 'f', payload: encodeJson(result, `The return value of job "${job.name}"`) };
-    } catch (err) {
-      return failure(err);
-    }
-  } catch (err) {
-    return failure(err);
+    if (job.timeoutMs <= 0) return await run;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new JobTimeoutError(job.timeoutMs);
+        abort.abort(err);
+        reject(err);
+      }, job.timeoutMs);
+    });
+    run.catch(() => undefined); // a handler failing after its timeout must not become an unhandled rejection
+    return await Promise.race([run, timedOut]);
   } finally {
     if (timer) clearTimeout(timer);
   }

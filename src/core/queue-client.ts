@@ -3,12 +3,22 @@ import type { Redis } from 'ioredis';
 import { closeConnection, openConnection, type ConnectionOption } from './connection.js';
 import { DEFAULTS } from './defaults.js';
 import { toMs, type Duration } from './duration.js';
-import { InvalidJobStateError, InvalidOptionError, JobFailedError, JobNotFoundError, UnknownJobError, WaitTimeoutError } from './errors.js';
+import {
+  InvalidJobStateError,
+  InvalidOptionError,
+  JobFailedError,
+  JobNotFoundError,
+  UnknownCallbackError,
+  UnknownJobError,
+  WaitTimeoutError,
+} from './errors.js';
 import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.js';
 import { JobHandle, type JobOperations } from './job-handle.js';
 import { assertKnownOptions, buildJobSpec, isPlainObject, specArgs, type JobSpec } from './job-options.js';
 import { parseJobInfo } from './job-info.js';
-import { failure, runJob } from './job-runner.js';
+import { failure, runJob, type Outcome } from './job-runner.js';
+import { OutboxDeliverer } from './outbox.js';
+import { parseCallbackSet } from './callbacks.js';
 import { assertPrefix, assertQueueName, queueBase, queuesKey } from './keys.js';
 import { decodeJson } from './payload.js';
 import { validatePayload } from './payload-validation.js';
@@ -65,6 +75,7 @@ export class QueueClient implements JobOperations {
   private allHandlersKnown = false;
   private readonly knownQueues = new Set<string>();
   private readonly waiter: ResultWaiter;
+  readonly outbox: OutboxDeliverer;
   private syncWorkerId: string | undefined;
   private closed = false;
 
@@ -89,6 +100,7 @@ export class QueueClient implements JobOperations {
     const conn = openConnection(options.connection, (err) => this.logger.error(`Redis connection error: ${err.message}`));
     this.redis = conn.redis;
     this.owned = conn.owned;
+    this.outbox = new OutboxDeliverer(this.redis, (q) => this.base(q));
     this.waiter = new ResultWaiter(this.redis, (err) => this.logger.error(`Redis subscriber error: ${err.message}`));
   }
 
@@ -102,7 +114,23 @@ export class QueueClient implements JobOperations {
   }
 
   /** Enqueues many jobs: one script call per chunk of each queue, atomic per chunk, in the order given. */
-  async enqueueMany(items: EnqueueItem[]): Promise<JobHandle[]> {
+  enqueueMany(items: EnqueueItem[]): Promise<JobHandle[]> {
+    return this.enqueueItems(items);
+  }
+
+  /**
+   * Enqueues a job that depends on `parent` and receives its result as data (streaQ's pipelines). Not named
+   * `then`: a handle with `then` would be a thenable and break `await`.
+   */
+  async chainJob(parent: JobHandle, name: string, options: EnqueueOptions = {}): Promise<JobHandle> {
+    if (options !== null && typeof options === 'object' && options.dependsOn !== undefined) {
+      throw new InvalidOptionError('dependsOn', options.dependsOn, 'nothing: chain() makes the new job depend on the handle it is called on');
+    }
+    const [handle] = await this.enqueueItems([{ name, options: { ...options, dependsOn: parent } }], `${parent.queue}|${parent.id}`);
+    return handle!;
+  }
+
+  private async enqueueItems(items: EnqueueItem[], pipeFrom = ''): Promise<JobHandle[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('items', items, 'an array of { name, data?, options? }');
     const specs: JobSpec[] = [];
     const defs: (JobHandlerDefinition | undefined)[] = [];
@@ -111,21 +139,72 @@ export class QueueClient implements JobOperations {
       if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
       const def = this.resolveHandler(item.name);
       const merged = { ...this.defaults, ...def?.defaults, ...(item.options ?? {}) };
-      specs.push(buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID));
+      const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID);
+      spec.pipeFrom = pipeFrom;
+      if (this.namesMustBeKnown()) {
+        for (const cb of Object.values(parseCallbackSet(spec.callbacks))) {
+          if (cb && !this.registry?.getCallback(cb[0])) throw new UnknownCallbackError(cb[0], this.registry?.callbackNames() ?? []);
+        }
+      }
+      specs.push(spec);
       defs.push(def);
     }
     await Promise.all(
       specs.map((s, i) => {
         const def = defs[i];
-        return def?.payloadClass ? validatePayload(def, decodeJson(s.data)) : undefined;
+        return def?.payloadClass && !s.pipeFrom ? validatePayload(def, decodeJson(s.data)) : undefined;
       }),
     );
+    await this.resolveDependencies(specs);
     return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
+  }
+
+  /**
+   * Gives every dependency its queue: a job of the same call is known ("in batch": it may not exist yet when its
+   * dependent is written); a bare id is looked up in every queue, and one found nowhere is dropped (it counts as met).
+   */
+  private async resolveDependencies(specs: JobSpec[]): Promise<void> {
+    const inBatch = new Map<string, string>();
+    for (const s of specs) inBatch.set(s.id, s.queue);
+    const unknown = new Set<string>();
+    for (const s of specs) {
+      for (const d of s.deps) {
+        const q = inBatch.get(d.id);
+        if (q !== undefined && (d.queue === undefined || d.queue === q)) {
+          d.queue = q;
+          d.inBatch = true;
+        } else if (d.queue === undefined) unknown.add(d.id);
+      }
+    }
+    if (!unknown.size) return;
+    const ids = [...unknown];
+    const queues = await this.getQueues();
+    const found = new Map<string, string>();
+    if (queues.length) {
+      const pipe = this.redis.pipeline();
+      for (const id of ids) for (const q of queues) pipe.exists(`${this.base(q)}job:${id}`);
+      const res = (await pipe.exec()) ?? [];
+      ids.forEach((id, i) => {
+        const k = queues.findIndex((_, j) => Number(res[i * queues.length + j]?.[1]) === 1);
+        if (k >= 0) found.set(id, queues[k]!);
+      });
+    }
+    for (const s of specs) {
+      s.deps = s.deps.filter((d) => {
+        if (d.queue !== undefined) return true;
+        d.queue = found.get(d.id);
+        return d.queue !== undefined;
+      });
+    }
+  }
+
+  private namesMustBeKnown(): boolean {
+    return this.strictNames ?? (this.allHandlersKnown || !this.isAsync);
   }
 
   private resolveHandler(name: string): JobHandlerDefinition | undefined {
     const def = this.registry?.get(name);
-    if (!def && typeof name === 'string' && (this.strictNames ?? (this.allHandlersKnown || !this.isAsync))) {
+    if (!def && typeof name === 'string' && this.namesMustBeKnown()) {
       throw new UnknownJobError(name, this.registry?.names() ?? []);
     }
     return def;
@@ -144,7 +223,12 @@ export class QueueClient implements JobOperations {
   }
 
   /** Writes the jobs; `created[i]` is false where the id already existed (that job is returned untouched). */
-  private async store(specs: JobSpec[], mode: 'q' | 'c' = 'q', worker = '', leaseMs = 0): Promise<{ handles: JobHandle[]; created: boolean[] }> {
+  private async store(
+    specs: JobSpec[],
+    mode: 'q' | 'c' = 'q',
+    worker = '',
+    leaseMs = 0,
+  ): Promise<{ handles: JobHandle[]; created: boolean[]; statuses: string[] }> {
     this.assertOpen();
     const byQueue = new Map<string, number[]>();
     specs.forEach((s, i) => {
@@ -155,6 +239,8 @@ export class QueueClient implements JobOperations {
     await this.registerQueues(byQueue.keys());
     const handles: JobHandle[] = new Array(specs.length);
     const created: boolean[] = new Array(specs.length);
+    const statuses: string[] = new Array(specs.length);
+    const outboxes = new Set<string>();
     const calls: Promise<void>[] = [];
     for (const [queue, indexes] of byQueue) {
       for (let from = 0; from < indexes.length; from += DEFAULTS.ENQUEUE_CHUNK) {
@@ -166,14 +252,18 @@ export class QueueClient implements JobOperations {
             const out = res as (string | number)[];
             chunk.forEach((i, k) => {
               created[i] = Number(out[k * 3]) === 1;
+              statuses[i] = String(out[k * 3 + 2]);
               handles[i] = new JobHandle(this, specs[i]!.id, String(out[k * 3 + 1]), queue);
             });
+            if (Number(out[chunk.length * 3]) > 0) outboxes.add(queue);
           }),
         );
       }
     }
     await Promise.all(calls);
-    return { handles, created };
+    // dependencies in other queues are registered only once the whole call is stored (see resolveDependencies)
+    if (outboxes.size) await this.outbox.drain(outboxes);
+    return { handles, created, statuses };
   }
 
   /** Sync mode: store each job as started by this process, run it here, record the outcome; in order. */
@@ -185,17 +275,27 @@ export class QueueClient implements JobOperations {
       const leaseMs = spec.timeoutMs > 0 ? spec.timeoutMs + DEFAULTS.LEASE_MS : 86_400_000;
       const stored = await this.store([spec], 'c', worker, leaseMs);
       handles.push(stored.handles[0]!);
-      if (!stored.created[0]) continue;
+      if (!stored.created[0] || stored.statuses[0] !== 'started') continue; // existing, or deferred: not run now
       const base = this.base(spec.queue);
-      const outcome = defs[i]
+      const outcome: Outcome = defs[i]
         ? await runJob(
-            { id: spec.id, name: spec.name, queue: spec.queue, data: spec.data, attempt: 1, timeoutMs: spec.timeoutMs, meta: spec.meta },
+            {
+              id: spec.id,
+              name: spec.name,
+              queue: spec.queue,
+              data: (await this.redis.hget(`${base}job:${spec.id}`, 'd')) ?? '', // a met pipe dependency may have set it
+              attempt: 1,
+              timeoutMs: spec.timeoutMs,
+              meta: spec.meta,
+              callbacks: spec.callbacks,
+            },
             this.registry!,
             new AbortController(),
             (meta) => this.saveMeta(spec.queue, spec.id, worker, 1, meta),
           )
         : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
-      await runScript(this.redis, 'work', base, [worker, 0, 0, 1, spec.id, 1, outcome.kind, outcome.payload]);
+      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, 1, spec.id, 1, outcome.kind, outcome.payload])) as number[];
+      if (Number(res[res.length - 1]) > 0) await this.outbox.drain([spec.queue]);
     }
     return handles;
   }
@@ -330,14 +430,28 @@ export class QueueClient implements JobOperations {
     await this.changeState('requeue', queue, id, 'failed, canceled, stopped or expired');
   }
 
-  private async changeState(script: 'cancel' | 'requeue', queue: string, id: string, allowed: string): Promise<void> {
-    const [outcome, status] = (await runScript(this.redis, script, this.base(queue), [id])) as [string, string];
+  async stopRunning(queue: string, id: string): Promise<void> {
+    await this.changeState('stop', queue, id, 'started');
+  }
+
+  /** Stops a running job by id (in `queue`, else wherever it is): see JobHandle.stop(). */
+  async stopJob(id: string, queue?: string): Promise<void> {
+    const handle = await this.getJob(id, queue);
+    if (!handle) throw new JobNotFoundError(id);
+    await handle.stop();
+  }
+
+  private async changeState(script: 'cancel' | 'requeue' | 'stop', queue: string, id: string, allowed: string): Promise<void> {
+    const [outcome, status, outbox] = (await runScript(this.redis, script, this.base(queue), [id])) as [string, string, number?];
     if (outcome === 'missing') throw new JobNotFoundError(id);
-    if (outcome === 'state') throw new InvalidJobStateError(id, status, script === 'cancel' ? 'cancel' : 'requeue', allowed);
+    if (outcome === 'state') throw new InvalidJobStateError(id, status, script, allowed);
+    if (Number(outbox ?? 0) > 0) await this.outbox.drain([queue]);
   }
 
   async deleteJob(queue: string, id: string): Promise<boolean> {
-    return Number(await runScript(this.redis, 'delete', this.base(queue), [id])) === 1;
+    const [deleted, outbox] = (await runScript(this.redis, 'delete', this.base(queue), [id])) as [number, number];
+    if (Number(outbox) > 0) await this.outbox.drain([queue]);
+    return Number(deleted) === 1;
   }
 
   private assertOpen(): void {

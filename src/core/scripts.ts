@@ -3,7 +3,21 @@ import type { Redis } from 'ioredis';
 import { DEFAULTS } from './defaults.js';
 
 /** The Lua scripts, one per state change, each in its own file under ./scripts (see each file's header). */
-export const SCRIPT_NAMES = ['enqueue', 'work', 'renew', 'reclaim', 'cancel', 'requeue', 'delete', 'watch', 'set-meta'] as const;
+export const SCRIPT_NAMES = [
+  'enqueue',
+  'work',
+  'renew',
+  'reclaim',
+  'cancel',
+  'requeue',
+  'delete',
+  'stop',
+  'watch',
+  'set-meta',
+  'set-error',
+  'outbox-claim',
+  'deliver',
+] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const dir = new URL('./scripts/', import.meta.url);
@@ -32,7 +46,7 @@ export function installScripts(redis: Redis): void {
 }
 
 function commandName(name: ScriptName): string {
-  return `jl_${name.replace('-', '_')}`;
+  return `jl_${name.replaceAll('-', '_')}`;
 }
 
 /** Runs one script on the queue whose key base is `base`. */

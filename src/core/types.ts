@@ -42,11 +42,37 @@ export interface JobDefaults {
   attempts?: number;
   description?: string;
   meta?: JsonObject;
+  /**
+   * When a dependency fails (or is canceled, stopped, expired): 'wait' (default, RQ) stays `deferred` until it is
+   * requeued and finishes; 'cancel' becomes `canceled`, and so do its own dependents.
+   */
+  onDependencyFailure?: 'wait' | 'cancel';
+  /** A `@JobCallback` run in the worker after the handler returns, before the job is marked finished. */
+  onSuccess?: CallbackRef;
+  /** A `@JobCallback` run when the job fails (handler error, timeout, abandoned after a crash). */
+  onFailure?: CallbackRef;
+  /** A `@JobCallback` run when the running job is stopped on request (`stop()`). */
+  onStopped?: CallbackRef;
+}
+
+/** A job this one waits for: its handle, or its id (looked up in every queue; a job that does not exist counts as met). */
+export type DependencyRef = { readonly id: string; readonly queue: string } | string;
+
+/** `dependsOn` in full: `allowFailure` runs the job when a dependency fails too; `atFront` queues it at the head when released. */
+export interface DependencySpec {
+  jobs: DependencyRef | DependencyRef[];
+  allowFailure?: boolean;
+  atFront?: boolean;
 }
 
 export interface EnqueueOptions extends JobDefaults {
   /** Caller-chosen id, `[A-Za-z0-9_.-]{1,128}`. Enqueueing an existing id returns the existing job. */
   jobId?: string;
+  /**
+   * Jobs that must finish first (in any queue). Until then the job is `deferred`; it is queued the moment its last
+   * dependency finishes. In enqueueMany, an item may name another item of the same call by its `jobId`.
+   */
+  dependsOn?: DependencyRef | DependencyRef[] | DependencySpec;
 }
 
 export interface EnqueueItem {
@@ -74,6 +100,18 @@ export interface JobErrorInfo {
   name: string;
   message: string;
   stack?: string;
+  /** The error of an onFailure callback that threw, recorded beside the job's own error. */
+  callbackError?: JobErrorInfo;
+}
+
+/** What a callback receives about the job it is called for. */
+export interface JobSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly data: unknown;
+  readonly attempt: number;
+  readonly meta: JsonObject;
 }
 
 export interface JobInfo {

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { closeConnection, duplicateConnection } from './connection.js';
 import { DEFAULTS } from './defaults.js';
 import { toMs, type Duration } from './duration.js';
-import { InvalidOptionError, JoblineError } from './errors.js';
+import { parseCallbackSet, runCallback } from './callbacks.js';
+import { InvalidOptionError, JobAbandonedError, JoblineError, JobStoppedError } from './errors.js';
+import { errorInfo } from './job-runner.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { runJob, type FetchedJob, type Outcome } from './job-runner.js';
 import { assertQueueName } from './keys.js';
@@ -31,6 +33,7 @@ interface Running {
   id: string;
   attempt: number;
   abort: AbortController;
+  job: FetchedJob;
 }
 
 /**
@@ -47,6 +50,8 @@ export class Worker {
   private readonly blockSec: number;
   private readonly redis: Redis;
   private blocker: Redis | null = null;
+  /** Hears stop() requests for jobs this worker runs (`<base>control`). */
+  private control: Redis | null = null;
   private readonly running = new Map<string, Running>();
   private readonly outcomes = new Map<string, (string | number)[]>();
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
@@ -93,7 +98,11 @@ export class Worker {
   start(): void {
     if (this.state !== 'new') return;
     this.state = 'running';
-    this.blocker = duplicateConnection(this.redis, (err) => this.client.logger.error(`worker Redis error: ${err.message}`));
+    const onError = (err: Error) => this.client.logger.error(`worker Redis error: ${err.message}`);
+    this.blocker = duplicateConnection(this.redis, onError);
+    this.control = duplicateConnection(this.redis, onError);
+    this.control.on('message', (channel: string, message: string) => this.onControl(channel, message));
+    void this.control.subscribe(...this.queues.map((q) => `${this.client.base(q)}control`)).catch(onError);
     this.loopDone = this.loop();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.renew());
     this.every(Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2))), () => this.maintain());
@@ -163,7 +172,8 @@ export class Worker {
     if (acks) for (const a of acks) args.push(a);
     const res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
     let started = 0;
-    for (let i = n; i + 6 < res.length; i += 7) {
+    const end = res.length - 1; // the last value is the outbox length
+    for (let i = n; i + 7 < end + 1; i += 8) {
       this.startJob({
         id: String(res[i]),
         name: String(res[i + 1]),
@@ -172,9 +182,11 @@ export class Worker {
         attempt: Number(res[i + 3]),
         timeoutMs: res[i + 4] === '' ? DEFAULTS.TIMEOUT_MS : Number(res[i + 4]),
         meta: String(res[i + 5]),
+        callbacks: String(res[i + 7]),
       });
       started++;
     }
+    if (Number(res[end]) > 0) this.drainOutbox([queue], 0);
     return started;
   }
 
@@ -187,7 +199,7 @@ export class Worker {
   private startJob(job: FetchedJob): void {
     const key = `${job.queue}\n${job.id}`;
     const abort = new AbortController();
-    this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort });
+    this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort, job });
     void runJob(job, this.registry, abort, (meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta)).then(
       (outcome) => this.finishJob(key, outcome),
     );
@@ -241,12 +253,65 @@ export class Worker {
       for (const j of jobs) args.push(j.id, j.attempt);
       const lost = (await runScript(this.redis, 'renew', this.client.base(queue), args)) as string[];
       for (const id of lost) {
-        const key = `${queue}\n${id}`;
-        const job = this.running.get(key);
+        const job = this.running.get(`${queue}\n${id}`);
         if (!job) continue;
-        this.running.delete(key);
-        job.abort.abort(new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
-        this.nudge?.();
+        // a stop request whose message was missed (subscriber reconnecting) still runs onStopped
+        if ((await this.redis.hget(`${this.client.base(queue)}job:${id}`, 's')) === 'stopped') {
+          this.stopRunning(job);
+          continue;
+        }
+        this.drop(job, new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
+      }
+    }
+  }
+
+  /** Frees the slot of a job this worker no longer holds and aborts its signal; its outcome will not count. */
+  private drop(job: Running, reason: Error): void {
+    const key = `${job.queue}\n${job.id}`;
+    if (!this.running.delete(key)) return;
+    job.abort.abort(reason);
+    if (this.running.size === 0) this.drained?.();
+    this.nudge?.();
+  }
+
+  private onControl(channel: string, message: string): void {
+    const queue = this.queues.find((q) => `${this.client.base(q)}control` === channel);
+    const [cmd, id] = message.split('\n');
+    if (!queue || cmd !== 'stop' || !id) return;
+    const job = this.running.get(`${queue}\n${id}`);
+    if (job) this.stopRunning(job);
+  }
+
+  /** stop(): abort the job's signal, free its slot, run its onStopped callback. */
+  private stopRunning(job: Running): void {
+    this.drop(job, new JobStoppedError(`Job ${job.id} was stopped on request.`));
+    const callbacks = parseCallbackSet(job.job.callbacks);
+    if (!callbacks.p) return;
+    const snapshot = { id: job.id, name: job.job.name, queue: job.queue, data: safeDecode(job.job.data), attempt: job.attempt, meta: (safeDecode(job.job.meta) ?? {}) as never };
+    runCallback(this.registry, callbacks, 'p', snapshot).catch((err: Error) =>
+      this.client.logger.error(`onStopped callback of job ${job.id} failed: ${err.message}`),
+    );
+  }
+
+  private drainOutbox(queues: string[], minAgeMs: number): void {
+    this.client.outbox.drain(queues, minAgeMs).catch((err: Error) => this.client.logger.error(`worker ${this.id} outbox: ${err.message}`));
+  }
+
+  /** onFailure of jobs failed as abandoned (their worker died): run here, its error kept beside the job's. */
+  private async abandonedCallbacks(queue: string, ids: string[]): Promise<void> {
+    const base = this.client.base(queue);
+    for (const id of ids) {
+      const [name, data, meta, cb, attempt, e] = await this.redis.hmget(`${base}job:${id}`, 'n', 'd', 'm', 'cb', 'a', 'e');
+      const callbacks = parseCallbackSet(cb ?? '');
+      if (!callbacks.f || !name) continue;
+      const info = errorInfo(new JobAbandonedError('worker died'));
+      const stored = e ? (JSON.parse(e) as typeof info) : info;
+      const err = Object.assign(new JobAbandonedError(stored.message), { name: stored.name });
+      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt: Number(attempt ?? 0), meta: (safeDecode(meta ?? '') ?? {}) as never };
+      try {
+        await runCallback(this.registry, callbacks, 'f', snapshot, err);
+      } catch (cbErr) {
+        await runScript(this.redis, 'set-error', base, [id, JSON.stringify({ ...stored, callbackError: errorInfo(cbErr) })]);
       }
     }
   }
@@ -254,10 +319,13 @@ export class Worker {
   private async maintain(): Promise<void> {
     for (const queue of this.queues) {
       const res = (await runScript(this.redis, 'reclaim', this.client.base(queue), [1000])) as (string | number)[];
-      const abandoned = res.slice(2).map(String);
+      const abandoned = res.slice(3).map(String);
+      if (abandoned.length) await this.abandonedCallbacks(queue, abandoned);
       if (Number(res[0]) > 0) this.client.logger.warn(`queue ${queue}: requeued ${res[0]} job(s) whose worker stopped renewing its lease`);
       if (abandoned.length) this.client.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).join(', ')}`);
     }
+    // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
+    this.drainOutbox(this.queues, 5000);
   }
 
   /**
@@ -296,9 +364,19 @@ export class Worker {
     }
     await this.flushing;
     await this.flush();
+    await this.client.outbox.drain([]); // waits for deliveries this worker started
     this.state = 'closed';
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     if (this.blocker) await closeConnection(this.blocker);
+    if (this.control) await closeConnection(this.control);
+  }
+}
+
+function safeDecode(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
   }
 }

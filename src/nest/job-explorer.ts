@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../core/errors.js';
 import { HandlerRegistry } from '../core/handler-registry.js';
 import { assertKnownOptions, buildJobSpec } from '../core/job-options.js';
 import { hasValidationRules } from '../core/payload-validation.js';
-import type { JobContext } from '../core/types.js';
+import type { JobContext, JobSnapshot } from '../core/types.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 
 /**
@@ -36,10 +36,19 @@ export class JobExplorer implements OnModuleInit {
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = instance[methodName];
-        const meta = this.metadata.getJob(method);
-        if (!meta) continue;
         const className = instance.constructor?.name ?? 'Object';
         const source = `${className}.${methodName}`;
+        const cbMeta = this.metadata.getJobCallback(method);
+        if (cbMeta) {
+          const cbName = cbMeta.name === undefined ? source : cbMeta.name;
+          if (typeof cbName !== 'string' || cbName.trim() === '') {
+            throw new InvalidOptionError(`@JobCallback name on ${source}`, cbName, 'a non-empty string (or no name, to use "Class.method")');
+          }
+          const cb = method as (job: JobSnapshot, arg?: unknown) => unknown;
+          this.registry.registerCallback({ name: cbName, handle: (job, arg) => cb.call(instance, job, arg), source });
+        }
+        const meta = this.metadata.getJob(method);
+        if (!meta) continue;
         const name = meta.name === undefined ? source : meta.name;
         if (typeof name !== 'string' || name.trim() === '') {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');

@@ -2,17 +2,20 @@
 -- KEYS[1]: queue base "<prefix>:{<queue>}:" (every key used below derives from it: one hash slot)
 -- ARGV[1]: mode: 'q' queue the jobs; 'c' claim them as started by worker ARGV[2] (sync mode runs them in-process)
 -- ARGV[2]: worker id (mode 'c'), ARGV[3]: lease ms (mode 'c')
--- ARGV[4]: job count N, then N records of 11 values:
+-- ARGV[4]: job count N, then N records of 15 values:
 --   id, name, data, atFront ('1' or ''), timeout ms, result ttl ms, failure ttl ms, ttl ms, max attempts,
---   description, meta (JSON)  -- '' means "not set / default"
+--   description, meta (JSON), dependencies ("queue|id|b" joined by ',', b = '1' when that job is created by this
+--   same enqueueMany), dependency flags ('a' allowFailure, 'c' cancel on dependency failure), callbacks (JSON),
+--   pipe-from ("queue|id": the job's data is that dependency's result)      -- '' means "not set / default"
 -- returns: flat array, 3 per job: created (1 new, 0 existed), name, status (of the existing job when 0)
-local base = KEYS[1]
+-- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
 local out = {}
 local tail = {}
-local queued = base .. 'queued'
+local queued = BASE .. 'queued'
+local W = 15
 
 local function flush_tail()
   if #tail > 0 then
@@ -21,41 +24,88 @@ local function flush_tail()
   end
 end
 
+local function put(fields, field, v)
+  if v ~= '' then
+    fields[#fields + 1] = field
+    fields[#fields + 1] = v
+  end
+end
+
 for i = 0, n - 1 do
-  local o = 4 + i * 11
+  local o = 4 + i * W
   local id = ARGV[o + 1]
-  local job = base .. 'job:' .. id
+  local job = BASE .. 'job:' .. id
   local existing = redis.call('HMGET', job, 'n', 's')
   if existing[1] then
     out[#out + 1] = 0
     out[#out + 1] = existing[1]
     out[#out + 1] = existing[2]
   else
-    local fields = { 'n', ARGV[o + 2], 'd', ARGV[o + 3], 'c', now }
-    local function opt(field, v)
-      if v ~= '' then
-        fields[#fields + 1] = field
-        fields[#fields + 1] = v
+    local data = ARGV[o + 3]
+    local front = ARGV[o + 4] == '1'
+    local deps, flags, pipe = ARGV[o + 12], ARGV[o + 13], ARGV[o + 15]
+    local pending, cancel_reason, all = {}, nil, {}
+    if deps ~= '' then
+      local self_ref = flags .. '|' .. QUEUE .. '|' .. id
+      for q, pid, b in string.gmatch(deps, '([^|,]+)|([^|,]+)|([^|,]*)') do
+        local ref = q .. '|' .. pid
+        all[#all + 1] = ref
+        if q == QUEUE then
+          local p = BASE .. 'job:' .. pid
+          local ps = redis.call('HGET', p, 's')
+          local st = dep_state(ps, flags, b == '1')
+          if st == 'met' then
+            if pipe == ref then data = redis.call('HGET', p, 'r') or '' end
+          elseif st == 'cancel' then
+            cancel_reason = ref
+          else
+            redis.call('SADD', BASE .. 'dependents:' .. pid, self_ref)
+            pending[#pending + 1] = ref
+          end
+        else
+          pending[#pending + 1] = ref
+          outbox_push('R|' .. q .. '|' .. pid .. '|' .. b .. '|' .. self_ref, now)
+        end
       end
     end
-    local front = ARGV[o + 4] == '1'
-    opt('to', ARGV[o + 5])
-    opt('rt', ARGV[o + 6])
-    opt('ft', ARGV[o + 7])
-    opt('ma', ARGV[o + 9])
-    opt('desc', ARGV[o + 10])
-    opt('m', ARGV[o + 11])
-    if front then opt('f', '1') end
+    local fields = { 'n', ARGV[o + 2], 'd', data, 'c', now }
+    put(fields, 'to', ARGV[o + 5])
+    put(fields, 'rt', ARGV[o + 6])
+    put(fields, 'ft', ARGV[o + 7])
+    put(fields, 'ma', ARGV[o + 9])
+    put(fields, 'desc', ARGV[o + 10])
+    put(fields, 'm', ARGV[o + 11])
+    put(fields, 'cb', ARGV[o + 14])
+    put(fields, 'pf', pipe)
+    if front then put(fields, 'f', '1') end
+    if #all > 0 then put(fields, 'D', cjson.encode(all)) end
     local ttl = ARGV[o + 8]
     local status
-    if mode == 'c' then
+    if cancel_reason then
+      status = 'canceled'
+      redis.call('HSET', job, unpack(fields))
+      end_with_error(BASE, job, id, 'canceled', error_json('DependencyFailedError', 'The job was canceled because its dependency ' ..
+        cancel_reason .. ' did not finish (onDependencyFailure: cancel).'), now)
+    elseif #pending > 0 then
+      status = 'deferred'
+      fields[#fields + 1] = 's'; fields[#fields + 1] = status
+      fields[#fields + 1] = 'a'; fields[#fields + 1] = 0
+      if ttl ~= '' then
+        local x = now + tonumber(ttl)
+        fields[#fields + 1] = 'x'; fields[#fields + 1] = x
+        redis.call('ZADD', BASE .. 'ttl', x, id)
+      end
+      redis.call('HSET', job, unpack(fields))
+      redis.call('SADD', BASE .. 'deps:' .. id, unpack(pending))
+      redis.call('ZADD', BASE .. 'deferred', now, id)
+    elseif mode == 'c' then
       status = 'started'
       fields[#fields + 1] = 's'; fields[#fields + 1] = status
       fields[#fields + 1] = 'st'; fields[#fields + 1] = now
       fields[#fields + 1] = 'w'; fields[#fields + 1] = worker
       fields[#fields + 1] = 'a'; fields[#fields + 1] = 1
       redis.call('HSET', job, unpack(fields))
-      redis.call('ZADD', base .. 'started', now + lease, id)
+      redis.call('ZADD', BASE .. 'started', now + lease, id)
     else
       status = 'queued'
       fields[#fields + 1] = 's'; fields[#fields + 1] = status
@@ -63,7 +113,7 @@ for i = 0, n - 1 do
       if ttl ~= '' then
         local x = now + tonumber(ttl)
         fields[#fields + 1] = 'x'; fields[#fields + 1] = x
-        redis.call('ZADD', base .. 'ttl', x, id)
+        redis.call('ZADD', BASE .. 'ttl', x, id)
       end
       redis.call('HSET', job, unpack(fields))
       if front then
@@ -80,5 +130,6 @@ for i = 0, n - 1 do
   end
 end
 flush_tail()
-if mode ~= 'c' then wake(base) end
+wake(BASE)
+out[#out + 1] = redis.call('LLEN', BASE .. 'outbox')
 return out

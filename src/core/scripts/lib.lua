@@ -1,7 +1,14 @@
 -- Shared helpers, prepended to every script by scripts.ts (after the generated constants DEFAULT_*).
 -- Job hash fields: n name, d data, s status, c enqueued at, st started at, et ended at, a attempts, ma max attempts,
 -- to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc, m meta, w worker,
--- r result, e error, W someone waits on result(). Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
+-- r result, e error, W someone waits on result(), D dependencies (JSON), pf pipe-from ("queue|id": data is that job's
+-- result), cb callbacks (JSON). Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
+-- Dependencies: dependents:<id> is a set of "flags|queue|id" entries (flags: 'a' allowFailure, 'c' cancel on failure)
+-- of jobs waiting on <id>; deps:<id> is the set of "queue|id" a deferred job still waits on. A dependent in another
+-- queue is reached through this queue's outbox (list of "V|..." / "R|..." messages), delivered by outbox.ts.
+
+local BASE = KEYS[1]
+local PREFIX, QUEUE = string.match(KEYS[1], '^(.*):{(.-)}:$')
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -37,13 +44,8 @@ local function failure_ttl(job)
   return tonumber(redis.call('HGET', job, 'ft') or DEFAULT_FAILURE_TTL_MS)
 end
 
--- Ends a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error record.
-local function end_with_error(base, job, id, status, err, now)
-  redis.call('HSET', job, 's', status, 'et', now, 'e', err)
-  redis.call('HDEL', job, 'w')
-  redis.call('ZREM', base .. 'ttl', id)
-  retire(base, job, id, status, failure_ttl(job), now)
-  notify(base, job, id, status, err)
+local function error_json(name, message)
+  return cjson.encode({ name = name, message = message })
 end
 
 -- Wakes one blocked worker when there is queued work and no wake-up token is pending.
@@ -54,6 +56,119 @@ local function wake(base)
   end
 end
 
-local function error_json(name, message)
-  return cjson.encode({ name = name, message = message })
+-- Puts a job on its queue (the tail, or the head if it was enqueued atFront; a deferred job keeps that choice).
+local function push_queued(base, job, id)
+  redis.call('HSET', job, 's', 'queued')
+  if redis.call('HGET', job, 'f') == '1' then
+    redis.call('LPUSH', base .. 'queued', id)
+  else
+    redis.call('RPUSH', base .. 'queued', id)
+  end
+  local x = redis.call('HGET', job, 'x')
+  if x then redis.call('ZADD', base .. 'ttl', x, id) end
+end
+
+-- What a dependency in status `s` means for a dependent with `flags`: 'met', 'cancel' or 'wait'.
+-- A missing dependency counts as met (finished and expired, or deleted), unless `in_batch` says it is about to be created.
+local function dep_state(s, flags, in_batch)
+  if not s then
+    if in_batch then return 'wait' end
+    return 'met'
+  end
+  if s == 'finished' then return 'met' end
+  if s == 'failed' then
+    if string.find(flags, 'a', 1, true) then return 'met' end
+    if string.find(flags, 'c', 1, true) then return 'cancel' end
+    return 'wait'
+  end
+  if s == 'canceled' or s == 'stopped' or s == 'expired' then
+    if string.find(flags, 'c', 1, true) then return 'cancel' end
+    return 'wait'
+  end
+  return 'wait'
+end
+
+local settle_dependents
+
+-- Ends a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error record,
+-- and tells its dependents (a failed job may satisfy allowFailure dependents; the others never satisfy any).
+local function end_with_error(base, job, id, status, err, now)
+  redis.call('HSET', job, 's', status, 'et', now, 'e', err)
+  redis.call('HDEL', job, 'w')
+  redis.call('ZREM', base .. 'ttl', id)
+  redis.call('ZREM', base .. 'deferred', id)
+  redis.call('DEL', base .. 'deps:' .. id)
+  notify(base, job, id, status, err)
+  settle_dependents(id, status == 'failed' and 'x' or 'c', '', now)
+  retire(base, job, id, status, failure_ttl(job), now)
+end
+
+-- A dependency of deferred job `id` (this queue) is met: forget it, take its result if this job is its pipe, and
+-- queue the job once nothing is left. Idempotent: a job that is no longer deferred is left alone.
+local function resolve_dep(id, parent_ref, payload)
+  local job = BASE .. 'job:' .. id
+  if redis.call('HGET', job, 's') ~= 'deferred' then return end
+  local deps = BASE .. 'deps:' .. id
+  redis.call('SREM', deps, parent_ref)
+  if redis.call('HGET', job, 'pf') == parent_ref and payload ~= '' then redis.call('HSET', job, 'd', payload) end
+  if redis.call('SCARD', deps) == 0 then
+    redis.call('ZREM', BASE .. 'deferred', id)
+    push_queued(BASE, job, id)
+  end
+end
+
+-- Cancels deferred job `id` because a dependency failed or was canceled (onDependencyFailure: 'cancel').
+-- Returns true if it was canceled now (its own dependents must then hear of it).
+local function cancel_dependent(id, parent_ref, now)
+  local job = BASE .. 'job:' .. id
+  if redis.call('HGET', job, 's') ~= 'deferred' then return false end
+  local err = error_json('DependencyFailedError', 'The job was canceled because its dependency ' .. parent_ref ..
+    ' did not finish (onDependencyFailure: cancel).')
+  redis.call('HSET', job, 's', 'canceled', 'et', now, 'e', err)
+  redis.call('ZREM', BASE .. 'deferred', id)
+  redis.call('ZREM', BASE .. 'ttl', id)
+  redis.call('DEL', BASE .. 'deps:' .. id)
+  notify(BASE, job, id, 'canceled', err)
+  retire(BASE, job, id, 'canceled', failure_ttl(job), now)
+  return true
+end
+
+local function outbox_push(msg, now)
+  redis.call('RPUSH', BASE .. 'outbox', now .. '|' .. msg)
+end
+
+-- Job `id` of this queue ended with `outcome` ('f' finished with result `payload`, 'x' failed, 'c' canceled, stopped
+-- or expired). Each dependent it satisfies or cancels is told (directly in this queue, by outbox elsewhere) and
+-- unregistered; dependents that wait (RQ's default on failure) stay registered for a requeue. Cascades in this queue.
+settle_dependents = function(id, outcome, payload, now)
+  local todo = { { id, outcome, payload } }
+  local i = 1
+  while i <= #todo do
+    local pid, oc, pl = todo[i][1], todo[i][2], todo[i][3]
+    i = i + 1
+    local dkey = BASE .. 'dependents:' .. pid
+    local parent_ref = QUEUE .. '|' .. pid
+    for _, entry in ipairs(redis.call('SMEMBERS', dkey)) do
+      local flags, q, did = string.match(entry, '^([^|]*)|([^|]+)|(.+)$')
+      local action
+      if oc == 'f' then
+        action = 's'
+      else
+        local st = dep_state(oc == 'x' and 'failed' or 'canceled', flags, false)
+        if st == 'met' then action = 's' elseif st == 'cancel' then action = 'c' end
+      end
+      if action then
+        redis.call('SREM', dkey, entry)
+        if q == QUEUE then
+          if action == 's' then
+            resolve_dep(did, parent_ref, pl)
+          elseif cancel_dependent(did, parent_ref, now) then
+            todo[#todo + 1] = { did, 'c', '' }
+          end
+        else
+          outbox_push('V|' .. q .. '|' .. did .. '|' .. parent_ref .. '|' .. action .. '|' .. pl, now)
+        end
+      end
+    end
+  end
 end

@@ -1,8 +1,8 @@
 -- Maintenance, run by any live worker: reclaims jobs whose lease ran out, expires queued jobs past their ttl, and
--- trims registry entries whose job hash Redis has already expired.
+-- trims registry entries whose job hash Redis has already expired. A queued or deferred job past its ttl expires.
 -- KEYS[1]: queue base "<prefix>:{<queue>}:"
 -- ARGV[1]: most jobs to handle per step (keeps one call short)
--- returns: { requeued count, expired count, then the ids of jobs failed as abandoned (no attempts left) }
+-- returns: { requeued count, expired count, outbox length, then the ids of jobs failed as abandoned (no attempts left) }
 local base = KEYS[1]
 local limit = tonumber(ARGV[1])
 local now = now_ms()
@@ -38,8 +38,9 @@ local ttl = base .. 'ttl'
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', ttl, '-inf', now, 'LIMIT', 0, limit)) do
   redis.call('ZREM', ttl, id)
   local job = base .. 'job:' .. id
-  if redis.call('HGET', job, 's') == 'queued' then
-    redis.call('LREM', base .. 'queued', 1, id)
+  local s = redis.call('HGET', job, 's')
+  if s == 'queued' or s == 'deferred' then
+    if s == 'queued' then redis.call('LREM', base .. 'queued', 1, id) end
     end_with_error(base, job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
     expired = expired + 1
   end
@@ -50,6 +51,6 @@ for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) d
 end
 wake(base)
 
-local out = { requeued, expired }
+local out = { requeued, expired, redis.call('LLEN', base .. 'outbox') }
 for _, id in ipairs(abandoned) do out[#out + 1] = id end
 return out

@@ -11,11 +11,7 @@ redis.call('ZREM', base .. s, id)
 redis.call('PERSIST', job)
 -- its ttl was spent: the requeued job waits without one
 redis.call('HDEL', job, 'e', 'et', 'st', 'w', 'r', 'x')
-redis.call('HSET', job, 's', 'queued', 'a', 0)
-if redis.call('HGET', job, 'f') == '1' then
-  redis.call('LPUSH', base .. 'queued', id)
-else
-  redis.call('RPUSH', base .. 'queued', id)
-end
+redis.call('HSET', job, 'a', 0)
+push_queued(base, job, id)
 wake(base)
 return { 'ok', 'queued' }

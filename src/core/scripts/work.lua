@@ -5,7 +5,8 @@
 --   kind 'f' finished (payload: result JSON or ''), 'x' failed (payload: error JSON), 'r' release back to the queue front
 --   An outcome is applied only if the job is still started by this worker on this attempt (else it was reclaimed,
 --   canceled or deleted meanwhile, and the outcome is dropped as stale).
--- returns: { M codes (1 applied, 0 stale)..., then per fetched job 7 values: id, name, data, attempt, timeout ms, meta, max attempts }
+-- returns: { M codes (1 applied, 0 stale)..., then per fetched job 8 values: id, name, data, attempt, timeout ms, meta,
+--   max attempts, callbacks JSON; last: the length of this queue's outbox (dependents elsewhere to tell) }
 local base = KEYS[1]
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local m = tonumber(ARGV[4])
@@ -26,10 +27,12 @@ for i = 0, m - 1 do
       if payload ~= '' then redis.call('HSET', job, 'r', payload) end
       local rt = tonumber(redis.call('HGET', job, 'rt') or DEFAULT_RESULT_TTL_MS)
       notify(base, job, id, 'finished', payload)
+      settle_dependents(id, 'f', payload, now)
       retire(base, job, id, 'finished', rt, now)
     elseif kind == 'x' then
       redis.call('HSET', job, 's', 'failed', 'et', now, 'e', payload)
       notify(base, job, id, 'failed', payload)
+      settle_dependents(id, 'x', '', now)
       retire(base, job, id, 'failed', failure_ttl(job), now)
     else
       -- released at shutdown: this run does not count as an attempt
@@ -51,7 +54,7 @@ while got < want do
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = base .. 'job:' .. id
-    local cur = redis.call('HMGET', job, 's', 'x', 'a', 'n', 'd', 'to', 'm', 'ma')
+    local cur = redis.call('HMGET', job, 's', 'x', 'a', 'n', 'd', 'to', 'm', 'ma', 'cb')
     if cur[1] == 'queued' then
       if cur[2] and tonumber(cur[2]) <= now then
         end_with_error(base, job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
@@ -67,10 +70,12 @@ while got < want do
         out[#out + 1] = cur[6] or ''
         out[#out + 1] = cur[7] or ''
         out[#out + 1] = cur[8] or ''
+        out[#out + 1] = cur[9] or ''
         got = got + 1
       end
     end
   end
 end
 wake(base)
+out[#out + 1] = redis.call('LLEN', base .. 'outbox')
 return out

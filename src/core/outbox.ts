@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { runScript } from './scripts.js';
+
+const BATCH = 500;
+const CLAIM_MS = 30_000;
+
+/**
+ * Carries cross-queue effects (a dependency met or failed in one queue, a dependent registered from another) from
+ * each queue's outbox to the queue they concern, so every script touches one slot (Redis Cluster). Messages are
+ * claimed before delivery and acknowledged after, so a deliverer that dies leaves them to be redelivered; they are
+ * idempotent. Replies and cascades land in the target's outbox and are delivered in turn, until all are empty.
+ */
+export class OutboxDeliverer {
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly base: (queue: string) => string,
+  ) {}
+
+  /** Delivers the outboxes of `queues` (and what that delivery causes), one drain at a time per process. */
+  drain(queues: Iterable<string>, minAgeMs = 0): Promise<void> {
+    const start = [...queues];
+    const next = this.running.then(() => this.deliver(start, minAgeMs));
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async deliver(start: string[], minAgeMs: number): Promise<void> {
+    const pending = new Set(start);
+    let firstRound = new Set(start);
+    while (pending.size) {
+      const queue = pending.values().next().value as string;
+      pending.delete(queue);
+      const age = firstRound.has(queue) ? minAgeMs : 0;
+      firstRound.delete(queue);
+      const msgs = (await runScript(this.redis, 'outbox-claim', this.base(queue), [BATCH, CLAIM_MS, age])) as string[];
+      if (!msgs.length) continue;
+      const byTarget = new Map<string, string[]>();
+      for (const m of msgs) {
+        // "<ms>|<kind>|<target queue>|..."
+        const a = m.indexOf('|');
+        const b = m.indexOf('|', a + 1);
+        const c = m.indexOf('|', b + 1);
+        const target = m.slice(b + 1, c);
+        const list = byTarget.get(target);
+        if (list) list.push(m);
+        else byTarget.set(target, [m]);
+      }
+      for (const [target, list] of byTarget) {
+        const left = Number(await runScript(this.redis, 'deliver', this.base(target), list));
+        if (left > 0) pending.add(target);
+      }
+      await this.redis.zrem(`${this.base(queue)}outbox:claimed`, ...msgs);
+      if (msgs.length === BATCH) pending.add(queue);
+    }
+    firstRound = new Set();
+  }
+}
