@@ -85,6 +85,49 @@ describe('worker', () => {
     await e.close();
   });
 
+  it('ctx.signal read only after the timeout is already aborted with the JobTimeoutError (lazily built signal)', async () => {
+    let seen: { aborted: boolean; reason: unknown } | undefined;
+    const e = engine('w-late-signal', {
+      late: async (_d: unknown, ctx: JobContext) => {
+        await sleep(400); // past the 200 ms timeout, before it ever touched ctx.signal
+        seen = { aborted: ctx.signal.aborted, reason: ctx.signal.reason };
+      },
+    });
+    const h = await e.client.enqueue('late', null, { timeout: '200ms' });
+    e.worker();
+    const err = (await h.result({ timeout: '5s' }).catch((x: unknown) => x)) as JobFailedError;
+    expect(err.errorName).toBe('JobTimeoutError');
+    for (let i = 0; i < 50 && !seen; i++) await sleep(20);
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBeInstanceOf(JobTimeoutError);
+    await e.close();
+  });
+
+  it('with two fetches in flight, many quick jobs each run exactly once and never beyond `concurrency`', async () => {
+    const runs = new Map<number, number>();
+    let running = 0;
+    let peak = 0;
+    const e = engine('w-pipeline', {
+      quick: async (d: { i: number }) => {
+        running++;
+        peak = Math.max(peak, running);
+        runs.set(d.i, (runs.get(d.i) ?? 0) + 1);
+        if (d.i % 7 === 0) await sleep(1);
+        running--;
+        return d.i;
+      },
+    });
+    const hs = await e.client.enqueueMany(Array.from({ length: 2000 }, (_, i) => ({ name: 'quick', data: { i } })));
+    e.worker({ concurrency: 8 });
+    const results = await Promise.all(hs.map((h) => h.result({ timeout: '20s' })));
+    expect(results).toEqual(hs.map((_, i) => i));
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    expect(runs.size).toBe(2000);
+    expect(peak).toBeLessThanOrEqual(8);
+    expect(await e.client.countJobs('default')).toMatchObject({ queued: 0, started: 0, finished: 2000 });
+    await e.close();
+  });
+
   it('ttl: a job that waited past its ttl never runs and is expired, both when fetched and by maintenance', async () => {
     const ran: string[] = [];
     const e = engine('w-ttl', { t: (d: string) => void ran.push(d) });

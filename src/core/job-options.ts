@@ -192,7 +192,7 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     id,
     name,
     queue,
-    data: encodeJson(data, `The data of job "${name}"`),
+    data: encodeJson(data, () => `The data of job "${name}"`),
     atFront: (options.atFront ?? false) || deps.atFront,
     timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
     resultTtlMs:

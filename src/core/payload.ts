@@ -6,11 +6,12 @@ const OPAQUE = [Map, Set, WeakMap, WeakSet, Promise] as const;
  * JSON-encodes a job payload, refusing what JSON would silently change or drop: functions, symbols, BigInt,
  * NaN/Infinity, cycles, Map/Set/Promise. '' stands for `undefined` (no data).
  */
-export function encodeJson(value: unknown, what: string): string {
+export function encodeJson(value: unknown, what: string | (() => string)): string {
   if (value === undefined) return '';
   const problem = findProblem(value, '$', new Set());
   if (problem) {
-    throw new PayloadNotSerializableError(`${what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
+    // `what` may be a function so that the hot path does not build an error label it almost never needs
+    throw new PayloadNotSerializableError(`${typeof what === 'function' ? what() : what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
   }
   return JSON.stringify(value);
 }

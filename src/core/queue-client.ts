@@ -16,6 +16,7 @@ import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.j
 import { JobHandle, type JobOperations } from './job-handle.js';
 import { assertKnownOptions, buildJobSpec, isPlainObject, specArgs, type JobSpec } from './job-options.js';
 import { parseJobInfo } from './job-info.js';
+import { JobAbort } from './job-abort.js';
 import { failure, runJob, type Outcome } from './job-runner.js';
 import { OutboxDeliverer } from './outbox.js';
 import { parseCallbackSet } from './callbacks.js';
@@ -25,6 +26,7 @@ import { validatePayload } from './payload-validation.js';
 import { ResultWaiter } from './result-waiter.js';
 import { runScript } from './scripts.js';
 import { JOB_STATUSES, type EnqueueItem, type EnqueueOptions, type JobDefaults, type JobInfo, type JobStatus, type JsonObject } from './types.js';
+import { outboxLength, outcomeRecord } from './work-call.js';
 import { newWorkerId } from './worker-id.js';
 
 export interface Logger {
@@ -290,12 +292,12 @@ export class QueueClient implements JobOperations {
               callbacks: spec.callbacks,
             },
             this.registry!,
-            new AbortController(),
+            new JobAbort(),
             (meta) => this.saveMeta(spec.queue, spec.id, worker, 1, meta),
           )
         : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
-      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, 1, spec.id, 1, outcome.kind, outcome.payload])) as number[];
-      if (Number(res[res.length - 1]) > 0) await this.outbox.drain([spec.queue]);
+      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, outcomeRecord(spec.id, 1, outcome.kind, outcome.payload)])) as number[];
+      if (outboxLength(res) > 0) await this.outbox.drain([spec.queue]);
     }
     return handles;
   }

@@ -6,10 +6,12 @@ import { parseCallbackSet, runCallback } from './callbacks.js';
 import { InvalidOptionError, JobAbandonedError, JoblineError, JobStoppedError } from './errors.js';
 import { errorInfo } from './job-runner.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import { JobAbort } from './job-abort.js';
 import { runJob, type FetchedJob, type Outcome } from './job-runner.js';
 import { assertQueueName } from './keys.js';
 import type { QueueClient } from './queue-client.js';
 import { runScript } from './scripts.js';
+import { fetchedJobs, outboxLength, outcomeRecord, type OutcomeKind } from './work-call.js';
 import { newWorkerId } from './worker-id.js';
 
 export interface WorkerOptions {
@@ -25,6 +27,9 @@ export interface WorkerOptions {
   blockTime?: Duration;
 }
 
+/** work.lua calls one worker keeps in flight at once (see Worker.loop). */
+const MAX_IN_FLIGHT = 2;
+
 /** Raised into a job's signal when this worker stops holding it. */
 export class JobReleasedError extends JoblineError {}
 
@@ -32,7 +37,7 @@ interface Running {
   queue: string;
   id: string;
   attempt: number;
-  abort: AbortController;
+  abort: JobAbort;
   job: FetchedJob;
 }
 
@@ -53,10 +58,24 @@ export class Worker {
   /** Hears stop() requests for jobs this worker runs (`<base>control`). */
   private control: Redis | null = null;
   private readonly running = new Map<string, Running>();
-  private readonly outcomes = new Map<string, (string | number)[]>();
+  /** Outcome records (work-call.ts) waiting to be sent, per queue. */
+  private readonly outcomes = new Map<string, string[]>();
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private loopDone: Promise<void> = Promise.resolve();
-  private nudge: (() => void) | null = null;
+  /** Resolves the loop's wait; called through kick(). */
+  private wakeLoop: (() => void) | null = null;
+  private kickScheduled = false;
+  /** work rounds in flight, and the slots their fetches may fill (not yet in `running`). */
+  private inFlight = 0;
+  private reserved = 0;
+  private readonly rounds = new Set<Promise<void>>();
+  /** The last fetch found every queue empty: block on the wake-up lists instead of asking again. */
+  private idle = false;
+  /** Consecutive failed rounds, and the last failure, which the loop logs and backs off on. */
+  private failures = 0;
+  private roundError: Error | null = null;
+  /** Most jobs one work.lua call fetches (half the slots; see loop()). */
+  private readonly batchSize: number;
   private blocked = false;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
@@ -84,6 +103,7 @@ export class Worker {
     this.shutdownMs =
       options.shutdownTimeout === undefined ? DEFAULTS.SHUTDOWN_TIMEOUT_MS : toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
     this.blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
+    this.batchSize = Math.ceil(this.concurrency / MAX_IN_FLIGHT);
     this.redis = client.redis;
   }
 
@@ -121,35 +141,99 @@ export class Worker {
     this.timers.push(setTimeout(tick, ms));
   }
 
+  /**
+   * Keeps up to MAX_IN_FLIGHT work.lua calls going: while Redis runs one, this process runs the jobs another
+   * fetched, so neither waits on the other. Each call asks for at most half the slots, so a burst of jobs that all
+   * end together still leaves the next call able to fetch while the previous batch runs. Fetches only into free
+   * slots (never more jobs than `concurrency` held at once). When a fetch finds every queue empty, the loop blocks
+   * on the wake-up lists until an enqueue (or the block timeout) says to look again.
+   */
   private async loop(): Promise<void> {
-    let errors = 0;
     while (this.state === 'running') {
-      try {
-        let fetched = 0;
-        for (const queue of this.queues) {
-          const free = this.concurrency - this.running.size;
-          const acks = this.takeOutcomes(queue);
-          if (free <= 0 && !acks) continue;
-          fetched += await this.work(queue, acks, Math.max(0, free));
-          if (this.state !== 'running') break;
-        }
-        errors = 0;
-        if (this.state !== 'running') break;
-        if (this.running.size >= this.concurrency) await this.waitForSlot();
-        else if (fetched === 0 && this.outcomes.size === 0) await this.block();
-      } catch (err) {
-        if (this.state !== 'running') break;
-        errors++;
-        this.client.logger.error(`worker ${this.id} loop: ${(err as Error).message}`);
+      const err = this.roundError;
+      if (err) {
+        this.roundError = null;
+        this.client.logger.error(`worker ${this.id} loop: ${err.message}`);
         // Redis is down or a script failed: back off instead of spinning (this path is not the hot path)
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(errors, 6))));
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))));
+        continue;
       }
+      this.dispatch();
+      if (this.inFlight === 0 && this.idle && this.outcomes.size === 0 && this.running.size < this.concurrency) {
+        try {
+          await this.block();
+        } catch (blockErr) {
+          this.failures++;
+          this.roundError = blockErr as Error;
+        }
+        this.idle = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wakeLoop = resolve));
+    }
+    // jobs fetched by calls still in flight must start (they hold leases) before close() waits on running jobs
+    await Promise.all(this.rounds);
+  }
+
+  /** Starts rounds while fewer than MAX_IN_FLIGHT are out and there are free slots to fill or outcomes to send. */
+  private dispatch(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.state === 'running') {
+      const free = this.concurrency - this.running.size - this.reserved;
+      const budget = this.idle ? 0 : Math.max(0, Math.min(free, this.batchSize));
+      if (budget === 0 && this.outcomes.size === 0) return;
+      this.inFlight++;
+      const round = this.round(budget);
+      this.rounds.add(round);
+      void round.finally(() => this.rounds.delete(round));
     }
   }
 
-  private waitForSlot(): Promise<void> {
-    return new Promise((resolve) => {
-      this.nudge = resolve;
+  /**
+   * One round: a work.lua call per queue in priority order, each recording that queue's outcomes and fetching into
+   * what is left of `budget`. Never rejects: a failure is left in `roundError` for the loop to back off on.
+   */
+  private async round(budget: number): Promise<void> {
+    try {
+      let fetched = 0;
+      for (const queue of this.queues) {
+        // at most a batch of outcomes per round: two rounds then carry equal work, so while Redis runs one this
+        // process works on the other's jobs (with all outcomes in one round the two rounds fall into lockstep)
+        const acks = this.takeOutcomes(queue, this.batchSize);
+        // a worker that started closing meanwhile only records outcomes
+        const want = this.state === 'running' ? budget - fetched : 0;
+        if (want === 0 && !acks) continue;
+        this.reserved += want;
+        try {
+          fetched += await this.work(queue, acks, want);
+        } finally {
+          this.reserved -= want;
+        }
+      }
+      if (budget > 0 && fetched === 0) this.idle = true;
+      this.failures = 0;
+    } catch (err) {
+      if (this.state === 'running') {
+        this.failures++;
+        this.roundError = err as Error;
+      }
+    } finally {
+      this.inFlight--;
+      this.kick();
+    }
+  }
+
+  /**
+   * Wakes the loop on the next event-loop turn, not at once: jobs that end together (a fetched batch of quick jobs)
+   * then go back in one call instead of one call each.
+   */
+  private kick(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      const wake = this.wakeLoop;
+      this.wakeLoop = null;
+      wake?.();
     });
   }
 
@@ -166,39 +250,31 @@ export class Worker {
   }
 
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
-  private async work(queue: string, acks: (string | number)[] | undefined, want: number): Promise<number> {
-    const n = acks ? acks.length / 4 : 0;
-    const args: (string | number)[] = [this.id, this.leaseMs, want, n];
-    if (acks) for (const a of acks) args.push(a);
+  private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
+    const args: (string | number)[] = [this.id, this.leaseMs, want];
+    const n = acks ? acks.length : 0;
+    for (let i = 0; i < n; i++) args.push(acks![i]!);
     const res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
-    let started = 0;
-    const end = res.length - 1; // the last value is the outbox length
-    for (let i = n; i + 7 < end + 1; i += 8) {
-      this.startJob({
-        id: String(res[i]),
-        name: String(res[i + 1]),
-        queue,
-        data: String(res[i + 2]),
-        attempt: Number(res[i + 3]),
-        timeoutMs: res[i + 4] === '' ? DEFAULTS.TIMEOUT_MS : Number(res[i + 4]),
-        meta: String(res[i + 5]),
-        callbacks: String(res[i + 7]),
-      });
-      started++;
-    }
-    if (Number(res[end]) > 0) this.drainOutbox([queue], 0);
-    return started;
+    const jobs = fetchedJobs(res, n, queue);
+    for (const job of jobs) this.startJob(job);
+    if (outboxLength(res) > 0) this.drainOutbox([queue], 0);
+    return jobs.length;
   }
 
-  private takeOutcomes(queue: string): (string | number)[] | undefined {
+  /** Takes up to `max` of the queue's waiting outcome records. */
+  private takeOutcomes(queue: string, max = Infinity): string[] | undefined {
     const acks = this.outcomes.get(queue);
-    if (acks) this.outcomes.delete(queue);
-    return acks;
+    if (!acks) return undefined;
+    if (acks.length <= max) {
+      this.outcomes.delete(queue);
+      return acks;
+    }
+    return acks.splice(0, max);
   }
 
   private startJob(job: FetchedJob): void {
     const key = `${job.queue}\n${job.id}`;
-    const abort = new AbortController();
+    const abort = new JobAbort();
     this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort, job });
     void runJob(job, this.registry, abort, (meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta)).then(
       (outcome) => this.finishJob(key, outcome),
@@ -211,19 +287,14 @@ export class Worker {
     this.running.delete(key);
     this.record(job, outcome.kind, outcome.payload);
     if (this.running.size === 0) this.drained?.();
-    if (this.nudge) {
-      const n = this.nudge;
-      this.nudge = null;
-      n();
-    } else if (this.blocked || this.state !== 'running') {
-      this.scheduleFlush();
-    }
+    if (this.blocked || this.state !== 'running') this.scheduleFlush();
+    else this.kick();
   }
 
-  private record(job: Running, kind: string, payload: string): void {
+  private record(job: Running, kind: OutcomeKind, payload: string): void {
     let list = this.outcomes.get(job.queue);
     if (!list) this.outcomes.set(job.queue, (list = []));
-    list.push(job.id, job.attempt, kind, payload);
+    list.push(outcomeRecord(job.id, job.attempt, kind, payload));
   }
 
   /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */
@@ -271,7 +342,7 @@ export class Worker {
     if (!this.running.delete(key)) return;
     job.abort.abort(reason);
     if (this.running.size === 0) this.drained?.();
-    this.nudge?.();
+    this.kick();
   }
 
   private onControl(channel: string, message: string): void {
@@ -343,8 +414,9 @@ export class Worker {
       return;
     }
     this.state = 'closing';
-    this.nudge?.();
-    this.nudge = null;
+    const wake = this.wakeLoop;
+    this.wakeLoop = null;
+    wake?.();
     this.blocker?.disconnect();
     await this.loopDone;
     if (this.running.size) {

@@ -15,29 +15,51 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Tells result() waiters (only when one registered, so the hot path pays one HEXISTS) that the job ended.
+-- Tells result() waiters that a job ended (callers check first that one registered: the job's W field).
+local function publish_end(base, id, status, payload)
+  redis.call('PUBLISH', base .. 'events', id .. '\n' .. status .. '\n' .. (payload or ''))
+end
+
+-- Tells result() waiters (only when one registered, so this pays one HEXISTS) that the job ended. work.lua reads
+-- W with the job's other fields instead, and calls publish_end itself.
 local function notify(base, job, id, status, payload)
-  if redis.call('HEXISTS', job, 'W') == 1 then
-    redis.call('PUBLISH', base .. 'events', id .. '\n' .. status .. '\n' .. (payload or ''))
-  end
+  if redis.call('HEXISTS', job, 'W') == 1 then publish_end(base, id, status, payload) end
 end
 
 -- Moves a job into a terminal registry (finished, failed, canceled, expired, stopped), scored by when it expires,
 -- and gives its hash the same TTL, so Redis itself removes it; maintenance trims the registry past that score.
 -- ttl: ms, -1 forever, 0 delete now. Returns false when the job was deleted (ttl 0).
-local function retire(base, job, id, status, ttl, now)
+-- `pending` (optional): a table that collects the registry's score/id pairs for one batched ZADD (see zadd_all)
+-- instead of a ZADD per job; the hot path (work.lua) retires a whole batch that way.
+local function retire(base, job, id, status, ttl, now, pending)
   if ttl == 0 then
     redis.call('DEL', job)
     return false
   end
+  local score
   if ttl < 0 then
     redis.call('PERSIST', job)
-    redis.call('ZADD', base .. status, 'inf', id)
+    score = 'inf'
   else
     redis.call('PEXPIRE', job, ttl)
-    redis.call('ZADD', base .. status, now + ttl, id)
+    score = now + ttl
+  end
+  if pending then
+    pending[#pending + 1] = score
+    pending[#pending + 1] = id
+  else
+    redis.call('ZADD', base .. status, score, id)
   end
   return true
+end
+
+-- Runs `cmd key values...` for a batch in slices of at most 1000 values (Lua's unpack has a stack limit; 1000 is
+-- even, so score/member pairs stay whole). One call per slice instead of one per job: each redis.call from Lua costs
+-- about a microsecond on its own.
+local function call_all(cmd, key, values)
+  for i = 1, #values, 1000 do
+    redis.call(cmd, key, unpack(values, i, math.min(i + 999, #values)))
+  end
 end
 
 local function failure_ttl(job)
