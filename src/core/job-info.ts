@@ -10,6 +10,13 @@ function num(v: string | undefined, fallback: number): number {
   return v === undefined || v === '' ? fallback : Number(v);
 }
 
+/** A job's data from its stored fields d, d2, d3, d4 (lib.lua split_data keeps small hashes compact). */
+export function joinData(...parts: (string | null | undefined)[]): string {
+  let out = '';
+  for (const p of parts) if (p) out += p;
+  return out;
+}
+
 /** Turns a job hash (see lib.lua for its fields) into the public JobInfo. */
 export function parseJobInfo(id: string, queue: string, h: Record<string, string>): JobInfo {
   return {
@@ -17,7 +24,7 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     name: h.n ?? '',
     queue,
     status: h.s as JobStatus,
-    data: decodeJson(h.d),
+    data: decodeJson(joinData(h.d, h.d2, h.d3, h.d4)),
     result: decodeJson(h.r) ?? null,
     error: (decodeJson(h.e) as JobErrorInfo | undefined) ?? null,
     enqueuedAt: date(h.c),

@@ -210,12 +210,18 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
   };
 }
 
-/** The 15 ARGV values enqueue.lua reads per job ('' = default / not set, to keep job hashes small). */
-export function specArgs(s: JobSpec): string[] {
-  return [
-    s.id,
-    s.name,
-    s.data,
+/**
+ * Appends the 4 ARGV values enqueue.lua reads per job: id, name, data, options, where options is '' when every
+ * option is its default (nearly always) and else a JSON array of the 12 option strings ('' = default / not set, to
+ * keep job hashes small). Few values per job matter: ioredis serialises a command value by value.
+ */
+export function pushSpecArgs(args: (string | number)[], s: JobSpec): void {
+  args.push(s.id, s.name, s.data, specOptions(s));
+}
+
+function specOptions(s: JobSpec): string {
+  const deps = s.deps.length ? s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',') : '';
+  const opts = [
     s.atFront ? '1' : '',
     s.timeoutMs === DEFAULTS.TIMEOUT_MS ? '' : String(s.timeoutMs),
     s.resultTtlMs === DEFAULTS.RESULT_TTL_MS ? '' : String(s.resultTtlMs),
@@ -224,9 +230,10 @@ export function specArgs(s: JobSpec): string[] {
     s.maxAttempts === DEFAULTS.MAX_ATTEMPTS ? '' : String(s.maxAttempts),
     s.description ?? '',
     s.meta,
-    s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(','),
+    deps,
     s.depFlags,
     s.callbacks,
     s.pipeFrom,
   ];
+  return opts.every((v) => v === '') ? '' : JSON.stringify(opts);
 }

@@ -14,8 +14,8 @@ import {
 } from './errors.js';
 import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.js';
 import { JobHandle, type JobOperations } from './job-handle.js';
-import { assertKnownOptions, buildJobSpec, isPlainObject, specArgs, type JobSpec } from './job-options.js';
-import { parseJobInfo } from './job-info.js';
+import { assertKnownOptions, buildJobSpec, isPlainObject, pushSpecArgs, type JobSpec } from './job-options.js';
+import { joinData, parseJobInfo } from './job-info.js';
 import { JobAbort } from './job-abort.js';
 import { failure, runJob, type Outcome } from './job-runner.js';
 import { OutboxDeliverer } from './outbox.js';
@@ -248,7 +248,7 @@ export class QueueClient implements JobOperations {
       for (let from = 0; from < indexes.length; from += DEFAULTS.ENQUEUE_CHUNK) {
         const chunk = indexes.slice(from, from + DEFAULTS.ENQUEUE_CHUNK);
         const args: (string | number)[] = [mode, worker, leaseMs, chunk.length];
-        for (const i of chunk) args.push(...specArgs(specs[i]!));
+        for (const i of chunk) pushSpecArgs(args, specs[i]!);
         calls.push(
           runScript(this.redis, 'enqueue', this.base(queue), args).then((res) => {
             const out = res as (string | number)[];
@@ -285,7 +285,7 @@ export class QueueClient implements JobOperations {
               id: spec.id,
               name: spec.name,
               queue: spec.queue,
-              data: (await this.redis.hget(`${base}job:${spec.id}`, 'd')) ?? '', // a met pipe dependency may have set it
+              data: joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))), // a met pipe dependency may have set it
               attempt: 1,
               timeoutMs: spec.timeoutMs,
               meta: spec.meta,

@@ -7,6 +7,7 @@ import { InvalidOptionError, JobAbandonedError, JoblineError, JobStoppedError } 
 import { errorInfo } from './job-runner.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { JobAbort } from './job-abort.js';
+import { joinData } from './job-info.js';
 import { runJob, type FetchedJob, type Outcome } from './job-runner.js';
 import { assertQueueName } from './keys.js';
 import type { QueueClient } from './queue-client.js';
@@ -372,7 +373,8 @@ export class Worker {
   private async abandonedCallbacks(queue: string, ids: string[]): Promise<void> {
     const base = this.client.base(queue);
     for (const id of ids) {
-      const [name, data, meta, cb, attempt, e] = await this.redis.hmget(`${base}job:${id}`, 'n', 'd', 'm', 'cb', 'a', 'e');
+      const [name, meta, cb, attempt, e, ...parts] = await this.redis.hmget(`${base}job:${id}`, 'n', 'm', 'cb', 'a', 'e', 'd', 'd2', 'd3', 'd4');
+      const data = joinData(...parts);
       const callbacks = parseCallbackSet(cb ?? '');
       if (!callbacks.f || !name) continue;
       const info = errorInfo(new JobAbandonedError('worker died'));

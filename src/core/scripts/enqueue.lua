@@ -2,11 +2,13 @@
 -- KEYS[1]: queue base "<prefix>:{<queue>}:" (every key used below derives from it: one hash slot)
 -- ARGV[1]: mode: 'q' queue the jobs; 'c' claim them as started by worker ARGV[2] (sync mode runs them in-process)
 -- ARGV[2]: worker id (mode 'c'), ARGV[3]: lease ms (mode 'c')
--- ARGV[4]: job count N, then N records of 15 values:
---   id, name, data, atFront ('1' or ''), timeout ms, result ttl ms, failure ttl ms, ttl ms, max attempts,
+-- ARGV[4]: job count N, then N records of 4 values: id, name, data, options; options is '' when every option is its
+--   default (the common case), else a JSON array of 12 strings (job-options.ts pushSpecArgs):
+--   atFront ('1' or ''), timeout ms, result ttl ms, failure ttl ms, ttl ms, max attempts,
 --   description, meta (JSON), dependencies ("queue|id|b" joined by ',', b = '1' when that job is created by this
 --   same enqueueMany), dependency flags ('a' allowFailure, 'c' cancel on dependency failure), callbacks (JSON),
 --   pipe-from ("queue|id": the job's data is that dependency's result)      -- '' means "not set / default"
+--   (4 values, not 15: a client serialises a command value by value, which was most of enqueue's CPU)
 -- returns: flat array, 3 per job: created (1 new, 0 existed), name, status (of the existing job when 0)
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -15,7 +17,8 @@ local now = now_ms()
 local out = {}
 local tail = {}
 local queued = BASE .. 'queued'
-local W = 15
+local W = 4
+local DEFAULT_OPTIONS = { '', '', '', '', '', '', '', '', '', '', '', '' }
 
 local function flush_tail()
   if #tail > 0 then
@@ -42,8 +45,10 @@ for i = 0, n - 1 do
     out[#out + 1] = existing[2]
   else
     local data = ARGV[o + 3]
-    local front = ARGV[o + 4] == '1'
-    local deps, flags, pipe = ARGV[o + 12], ARGV[o + 13], ARGV[o + 15]
+    local opt = DEFAULT_OPTIONS
+    if ARGV[o + 4] ~= '' then opt = cjson.decode(ARGV[o + 4]) end
+    local front = opt[1] == '1'
+    local deps, flags, pipe = opt[9], opt[10], opt[12]
     local pending, cancel_reason, all = {}, nil, {}
     if deps ~= '' then
       local self_ref = flags .. '|' .. QUEUE .. '|' .. id
@@ -68,18 +73,19 @@ for i = 0, n - 1 do
         end
       end
     end
-    local fields = { 'n', ARGV[o + 2], 'd', data, 'c', now }
-    put(fields, 'to', ARGV[o + 5])
-    put(fields, 'rt', ARGV[o + 6])
-    put(fields, 'ft', ARGV[o + 7])
-    put(fields, 'ma', ARGV[o + 9])
-    put(fields, 'desc', ARGV[o + 10])
-    put(fields, 'm', ARGV[o + 11])
-    put(fields, 'cb', ARGV[o + 14])
+    local fields = { 'n', ARGV[o + 2], 'c', now }
+    put_data(fields, data)
+    put(fields, 'to', opt[2])
+    put(fields, 'rt', opt[3])
+    put(fields, 'ft', opt[4])
+    put(fields, 'ma', opt[6])
+    put(fields, 'desc', opt[7])
+    put(fields, 'm', opt[8])
+    put(fields, 'cb', opt[11])
     put(fields, 'pf', pipe)
     if front then put(fields, 'f', '1') end
     if #all > 0 then put(fields, 'D', cjson.encode(all)) end
-    local ttl = ARGV[o + 8]
+    local ttl = opt[5]
     local status
     if cancel_reason then
       status = 'canceled'

@@ -74,7 +74,7 @@ while got < want do
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = jobs .. id
-    local cur = redis.call('HMGET', job, 's', 'x', 'a', 'n', 'd', 'to', 'm', 'cb')
+    local cur = redis.call('HMGET', job, 's', 'x', 'a', 'n', 'to', 'm', 'cb', 'd', 'd2', 'd3', 'd4')
     if cur[1] == 'queued' then
       if cur[2] and tonumber(cur[2]) <= now then
         end_with_error(base, job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
@@ -86,11 +86,11 @@ while got < want do
         if cur[2] then redis.call('ZREM', base .. 'ttl', id) end
         out[#out + 1] = id
         out[#out + 1] = cur[4]
-        out[#out + 1] = cur[5]
+        out[#out + 1] = (cur[8] or '') .. (cur[9] or '') .. (cur[10] or '') .. (cur[11] or '')
         out[#out + 1] = attempt
+        out[#out + 1] = cur[5] or ''
         out[#out + 1] = cur[6] or ''
         out[#out + 1] = cur[7] or ''
-        out[#out + 1] = cur[8] or ''
         got = got + 1
       end
     end

@@ -1,0 +1,58 @@
+import { rawRedis } from './helpers.js';
+import { engine } from './engine.js';
+
+/** Job data is split over fields d..d4 so that small jobs keep Redis's compact hash encoding (lib.lua split_data). */
+describe('job data layout', () => {
+  const redis = rawRedis();
+  afterAll(() => redis.disconnect());
+
+  // sizes around each 64-byte cut, multi-byte characters that straddle the cuts, and data too large to split
+  const payloads: unknown[] = [
+    undefined,
+    null,
+    'x'.repeat(60),
+    'x'.repeat(62), // encodes to 64 bytes with its quotes
+    'x'.repeat(63),
+    { user: 'user-00012345', action: 'send-welcome-email', locale: 'en-GB', tags: ['signup', 'email', 'bench'], seq: 1 },
+    'é'.repeat(100),
+    '€'.repeat(80),
+    `a${'😀'.repeat(60)}`,
+    'y'.repeat(250),
+    'z'.repeat(2000),
+    { nested: { deep: ['ü', 'ß', '漢字'.repeat(40)] } },
+  ];
+
+  it('a ~120-byte payload keeps the job hash in compact listpack encoding', async () => {
+    const e = engine('layout-enc', { noop: () => null });
+    const h = await e.client.enqueue('noop', payloads[5]);
+    expect(await redis.object('ENCODING', `${e.client.base('default')}job:${h.id}`)).toBe('listpack');
+  });
+
+  it('every payload reads back unchanged through info(), the worker, and a pipe', async () => {
+    const seen: unknown[] = [];
+    const e = engine('layout-rt', { echo: (d: unknown) => (seen.push(d), d) });
+    const hs = await e.client.enqueueMany(payloads.map((data) => ({ name: 'echo', data })));
+    for (let i = 0; i < hs.length; i++) expect((await hs[i]!.info()).data).toEqual(payloads[i]);
+    e.worker({ concurrency: 1 });
+    for (let i = 0; i < hs.length; i++) expect(await hs[i]!.result({ timeout: '5s' })).toEqual(payloads[i]);
+    expect(seen).toEqual(payloads);
+    // a chained job's data is its parent's result, written by the script that finishes the parent
+    const big = await e.client.enqueue('echo', payloads[8]);
+    const piped = await big.chain('echo');
+    expect(await piped.result({ timeout: '5s' })).toEqual(payloads[8]);
+    expect((await piped.info()).data).toEqual(payloads[8]);
+  });
+
+  it('the data fields expire and are deleted with their job (one hash)', async () => {
+    const e = engine('layout-ttl', { noop: () => null });
+    const h = await e.client.enqueue('noop', 'q'.repeat(200), { resultTtl: '300ms' });
+    const key = `${e.client.base('default')}job:${h.id}`;
+    expect(Object.keys(await redis.hgetall(key))).toEqual(expect.arrayContaining(['d', 'd2', 'd3', 'd4']));
+    e.worker();
+    await h.result({ timeout: '5s' });
+    expect(await redis.pttl(key)).toBeGreaterThan(0);
+    const d = await e.client.enqueue('noop', 'q'.repeat(200));
+    expect(await d.delete()).toBe(true);
+    expect(await redis.exists(`${e.client.base('default')}job:${d.id}`)).toBe(0);
+  });
+});
