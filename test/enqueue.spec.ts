@@ -91,4 +91,30 @@ describe('enqueue and enqueueMany', () => {
     const fields = Object.keys(await redis.hgetall(`${e.client.base('small')}job:${h.id}`)).sort();
     expect(fields).toEqual(['a', 'c', 'd', 'n', 's']);
   });
+
+  it('concurrent single enqueues share one script call, keep their order, and a bad one fails alone', async () => {
+    await redis.config('RESETSTAT');
+    const calls = [
+      e.client.enqueue('noop', { i: 0 }, { queue: 'coalesce' }),
+      e.client.enqueue('noop', { i: 1 }, { queue: 'coalesce' }),
+      e.client.enqueue('noop', { bad: () => 1 } as unknown, { queue: 'coalesce' }), // not JSON: rejected before batching
+      e.client.enqueue('noop', { i: 3 }, { queue: 'coalesce', ttl: 'soon' as never }), // invalid option
+      e.client.enqueue('noop', { i: 4 }, { queue: 'coalesce', atFront: false, description: 'kept' }),
+      e.client.enqueue('noop', { i: 5 }, { queue: 'coalesce', jobId: 'coalesce-fixed' }),
+      e.client.enqueue('noop', { i: 6 }, { queue: 'coalesce', jobId: 'coalesce-fixed' }), // same id: same job, untouched
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'PayloadNotSerializableError' });
+    expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ name: 'InvalidOptionError' });
+    const stats = await redis.info('commandstats');
+    // one enqueue.lua call for the five valid jobs (plus at most the first-use SADD of the queue name)
+    expect(Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0) + Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0)).toBe(1);
+    const handles = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(handles[3]!.id).toBe('coalesce-fixed');
+    expect(handles[4]!.id).toBe('coalesce-fixed');
+    expect((await handles[4]!.info()).data).toEqual({ i: 5 });
+    expect(await e.client.getJobIds('coalesce', 'queued')).toEqual([handles[0]!.id, handles[1]!.id, handles[2]!.id, 'coalesce-fixed']);
+    expect((await handles[2]!.info()).description).toBe('kept');
+  });
 });

@@ -16,6 +16,7 @@ import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.j
 import { JobHandle, type JobOperations } from './job-handle.js';
 import { assertKnownOptions, buildJobSpec, isPlainObject, pushSpecArgs, type JobSpec } from './job-options.js';
 import { joinData, parseJobInfo } from './job-info.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
 import { JobAbort } from './job-abort.js';
 import { failure, runJob, type Outcome } from './job-runner.js';
 import { OutboxDeliverer } from './outbox.js';
@@ -77,6 +78,7 @@ export class QueueClient implements JobOperations {
   private allHandlersKnown = false;
   private readonly knownQueues = new Set<string>();
   private readonly waiter: ResultWaiter;
+  private readonly batcher: EnqueueBatcher;
   readonly outbox: OutboxDeliverer;
   private syncWorkerId: string | undefined;
   private closed = false;
@@ -103,6 +105,7 @@ export class QueueClient implements JobOperations {
     this.redis = conn.redis;
     this.owned = conn.owned;
     this.outbox = new OutboxDeliverer(this.redis, (q) => this.base(q));
+    this.batcher = new EnqueueBatcher(async (specs) => (await this.store(specs)).handles);
     this.waiter = new ResultWaiter(this.redis, (err) => this.logger.error(`Redis subscriber error: ${err.message}`));
   }
 
@@ -110,9 +113,20 @@ export class QueueClient implements JobOperations {
     return queueBase(this.prefix, queue);
   }
 
+  /**
+   * Enqueues one job. Calls made in the same event-loop turn are written by one script call (EnqueueBatcher);
+   * each is validated on its own first, so a bad one rejects alone. A job with dependencies, or in sync mode,
+   * goes the enqueueMany way.
+   */
   async enqueue<R = unknown>(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<JobHandle<R>> {
-    const [handle] = await this.enqueueMany([{ name, data, options }]);
-    return handle as JobHandle<R>;
+    if (!this.isAsync || (options !== null && typeof options === 'object' && options.dependsOn !== undefined)) {
+      const [handle] = await this.enqueueMany([{ name, data, options }]);
+      return handle as JobHandle<R>;
+    }
+    this.assertOpen();
+    const { spec, def } = this.prepare({ name, data, options }, 0, '');
+    if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    return (await this.batcher.add(spec)) as JobHandle<R>;
   }
 
   /** Enqueues many jobs: one script call per chunk of each queue, atomic per chunk, in the order given. */
@@ -137,17 +151,7 @@ export class QueueClient implements JobOperations {
     const specs: JobSpec[] = [];
     const defs: (JobHandlerDefinition | undefined)[] = [];
     for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
-      const def = this.resolveHandler(item.name);
-      const merged = { ...this.defaults, ...def?.defaults, ...(item.options ?? {}) };
-      const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID);
-      spec.pipeFrom = pipeFrom;
-      if (this.namesMustBeKnown()) {
-        for (const cb of Object.values(parseCallbackSet(spec.callbacks))) {
-          if (cb && !this.registry?.getCallback(cb[0])) throw new UnknownCallbackError(cb[0], this.registry?.callbackNames() ?? []);
-        }
-      }
+      const { spec, def } = this.prepare(items[i], i, pipeFrom);
       specs.push(spec);
       defs.push(def);
     }
@@ -159,6 +163,21 @@ export class QueueClient implements JobOperations {
     );
     await this.resolveDependencies(specs);
     return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
+  }
+
+  /** Validates one item and builds its spec (throws before anything is written). */
+  private prepare(item: EnqueueItem | null | undefined, i: number, pipeFrom: string): { spec: JobSpec; def: JobHandlerDefinition | undefined } {
+    if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
+    const def = this.resolveHandler(item.name);
+    const merged = { ...this.defaults, ...def?.defaults, ...(item.options ?? {}) };
+    const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID);
+    spec.pipeFrom = pipeFrom;
+    if (spec.callbacks && this.namesMustBeKnown()) {
+      for (const cb of Object.values(parseCallbackSet(spec.callbacks))) {
+        if (cb && !this.registry?.getCallback(cb[0])) throw new UnknownCallbackError(cb[0], this.registry?.callbackNames() ?? []);
+      }
+    }
+    return { spec, def };
   }
 
   /**
