@@ -62,6 +62,7 @@ const KNOWN_OPTIONS = new Set([
 ]);
 
 const CALLBACK_KINDS = { onSuccess: 's', onFailure: 'f', onStopped: 'p' } as const;
+const NO_CALLBACKS: { json: string; names: string[] } = Object.freeze({ json: '', names: Object.freeze([]) as unknown as string[] });
 
 function parseCallback(option: string, ref: CallbackRef): CallbackSpec {
   const expected = 'a @JobCallback name, or { name, timeout? }';
@@ -78,6 +79,7 @@ function parseCallback(option: string, ref: CallbackRef): CallbackSpec {
 export type CallbackSet = Partial<Record<'s' | 'f' | 'p', [string, number]>>;
 
 export function encodeCallbacks(options: EnqueueOptions): { json: string; names: string[] } {
+  if (options.onSuccess === undefined && options.onFailure === undefined && options.onStopped === undefined) return NO_CALLBACKS;
   const set: CallbackSet = {};
   const names: string[] = [];
   for (const [option, kind] of Object.entries(CALLBACK_KINDS)) {

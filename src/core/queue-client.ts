@@ -169,7 +169,7 @@ export class QueueClient implements JobOperations {
   private prepare(item: EnqueueItem | null | undefined, i: number, pipeFrom: string): { spec: JobSpec; def: JobHandlerDefinition | undefined } {
     if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
     const def = this.resolveHandler(item.name);
-    const merged = { ...this.defaults, ...def?.defaults, ...(item.options ?? {}) };
+    const merged = this.mergeOptions(def, item.options);
     const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID);
     spec.pipeFrom = pipeFrom;
     if (spec.callbacks && this.namesMustBeKnown()) {
@@ -180,11 +180,19 @@ export class QueueClient implements JobOperations {
     return { spec, def };
   }
 
+  /** Module defaults < @Job defaults < the call's options; no copy when only one level has any (the usual case). */
+  private mergeOptions(def: JobHandlerDefinition | undefined, options: EnqueueOptions | undefined): EnqueueOptions {
+    const own = options ?? {};
+    const hasDefaults = !isEmpty(this.defaults) || (def !== undefined && !isEmpty(def.defaults));
+    return hasDefaults ? { ...this.defaults, ...def?.defaults, ...own } : own;
+  }
+
   /**
    * Gives every dependency its queue: a job of the same call is known ("in batch": it may not exist yet when its
    * dependent is written); a bare id is looked up in every queue, and one found nowhere is dropped (it counts as met).
    */
   private async resolveDependencies(specs: JobSpec[]): Promise<void> {
+    if (!specs.some((s) => s.deps.length > 0)) return;
     const inBatch = new Map<string, string>();
     for (const s of specs) inBatch.set(s.id, s.queue);
     const unknown = new Set<string>();
@@ -272,11 +280,15 @@ export class QueueClient implements JobOperations {
           runScript(this.redis, 'enqueue', this.base(queue), args).then((res) => {
             const out = res as (string | number)[];
             chunk.forEach((i, k) => {
-              created[i] = Number(out[k * 3]) === 1;
-              statuses[i] = String(out[k * 3 + 2]);
-              handles[i] = new JobHandle(this, specs[i]!.id, String(out[k * 3 + 1]), queue);
+              // '<status>' for a new job, '=<status>|<name>' for an id that existed (enqueue.lua)
+              const r = String(out[k]);
+              const existed = r.charCodeAt(0) === 61; // '='
+              const bar = existed ? r.indexOf('|') : -1;
+              created[i] = !existed;
+              statuses[i] = existed ? r.slice(1, bar) : r;
+              handles[i] = new JobHandle(this, specs[i]!.id, existed ? r.slice(bar + 1) : specs[i]!.name, queue);
             });
-            if (Number(out[chunk.length * 3]) > 0) outboxes.add(queue);
+            if (Number(out[chunk.length]) > 0) outboxes.add(queue);
           }),
         );
       }
@@ -486,4 +498,9 @@ export class QueueClient implements JobOperations {
     await this.waiter.close();
     if (this.owned) await closeConnection(this.redis);
   }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

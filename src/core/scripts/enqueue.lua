@@ -9,7 +9,8 @@
 --   same enqueueMany), dependency flags ('a' allowFailure, 'c' cancel on dependency failure), callbacks (JSON),
 --   pipe-from ("queue|id": the job's data is that dependency's result)      -- '' means "not set / default"
 --   (4 values, not 15: a client serialises a command value by value, which was most of enqueue's CPU)
--- returns: flat array, 3 per job: created (1 new, 0 existed), name, status (of the existing job when 0)
+-- returns: one value per job: the new job's status, or '=' .. status .. '|' .. name for an id that existed (left
+--   untouched); then the outbox length
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
@@ -18,6 +19,8 @@ local out = {}
 local tail = {}
 local queued = BASE .. 'queued'
 local W = 4
+-- shared by jobs without dependencies (never written to): no tables built per job on the common path
+local NONE = {}
 local DEFAULT_OPTIONS = { '', '', '', '', '', '', '', '', '', '', '', '' }
 
 local function flush_tail()
@@ -40,17 +43,16 @@ for i = 0, n - 1 do
   local job = BASE .. 'job:' .. id
   local existing = redis.call('HMGET', job, 'n', 's')
   if existing[1] then
-    out[#out + 1] = 0
-    out[#out + 1] = existing[1]
-    out[#out + 1] = existing[2]
+    out[#out + 1] = '=' .. existing[2] .. '|' .. existing[1]
   else
     local data = ARGV[o + 3]
     local opt = DEFAULT_OPTIONS
     if ARGV[o + 4] ~= '' then opt = cjson.decode(ARGV[o + 4]) end
     local front = opt[1] == '1'
     local deps, flags, pipe = opt[9], opt[10], opt[12]
-    local pending, cancel_reason, all = {}, nil, {}
+    local pending, cancel_reason, all = NONE, nil, NONE
     if deps ~= '' then
+      pending, all = {}, {}
       local self_ref = flags .. '|' .. QUEUE .. '|' .. id
       for q, pid, b in string.gmatch(deps, '([^|,]+)|([^|,]+)|([^|,]*)') do
         local ref = q .. '|' .. pid
@@ -130,8 +132,6 @@ for i = 0, n - 1 do
         tail[#tail + 1] = id
       end
     end
-    out[#out + 1] = 1
-    out[#out + 1] = ARGV[o + 2]
     out[#out + 1] = status
   end
 end
