@@ -8,7 +8,8 @@ const OPAQUE = [Map, Set, WeakMap, WeakSet, Promise] as const;
  */
 export function encodeJson(value: unknown, what: string | (() => string)): string {
   if (value === undefined) return '';
-  const problem = findProblem(value, '$', new Set());
+  // the quick check builds no path strings; only a payload that fails it is walked again to name the problem
+  const problem = isPlainJson(value, []) ? null : findProblem(value, '$', new Set());
   if (problem) {
     // `what` may be a function so that the hot path does not build an error label it almost never needs
     throw new PayloadNotSerializableError(`${typeof what === 'function' ? what() : what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
@@ -19,6 +20,42 @@ export function encodeJson(value: unknown, what: string | (() => string)): strin
 export function decodeJson(text: string | null | undefined): unknown {
   if (text === null || text === undefined || text === '') return undefined;
   return JSON.parse(text);
+}
+
+/** True when JSON.stringify keeps `value` exactly (the common case); `ancestors` detects cycles. */
+function isPlainJson(value: unknown, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  const obj = value as object;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return true;
+  for (const T of OPAQUE) if (obj instanceof T) return false;
+  if (ancestors.includes(obj)) return false;
+  ancestors.push(obj);
+  let ok = true;
+  if (Array.isArray(obj)) {
+    for (let i = 0; ok && i < obj.length; i++) ok = isPlainJson(obj[i], ancestors);
+  } else {
+    for (const key in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+      if (!isPlainJson((obj as Record<string, unknown>)[key], ancestors)) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  ancestors.pop();
+  return ok;
 }
 
 function findProblem(value: unknown, path: string, seen: Set<object>): string | null {
