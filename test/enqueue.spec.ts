@@ -1,4 +1,5 @@
-import { rawRedis } from './helpers.js';
+import { QueueClient } from '../src/index.js';
+import { rawRedis, redisUrl } from './helpers.js';
 import { engine } from './engine.js';
 
 describe('enqueue and enqueueMany', () => {
@@ -69,6 +70,31 @@ describe('enqueue and enqueueMany', () => {
     expect(c!.id).toBe(d!.id);
     expect((await d!.info()).data).toBe('x');
     expect(await e.client.getJobIds('idem', 'queued')).toEqual(['same', 'twice']);
+  });
+
+  it('a jobId names one job across queues: a submit to another queue returns the existing job', async () => {
+    const a = await e.client.enqueue('noop', 'first', { jobId: 'global-id', queue: 'q-one' });
+    const b = await e.client.enqueue('noop', 'second', { jobId: 'global-id', queue: 'q-two' });
+    expect(b).toMatchObject({ id: 'global-id', queue: 'q-one' });
+    expect((await b.info()).data).toBe('first');
+    expect(await e.client.getJobIds('q-two', 'queued')).toEqual([]);
+    const [c, d] = await e.client.enqueueMany([
+      { name: 'noop', data: 'x', options: { jobId: 'batch-id', queue: 'q-one' } },
+      { name: 'noop', data: 'y', options: { jobId: 'batch-id', queue: 'q-two' } },
+    ]);
+    expect(d).toMatchObject({ id: 'batch-id', queue: 'q-one' });
+    expect(c!.queue).toBe('q-one');
+    expect(await e.client.getJobIds('q-two', 'queued')).toEqual([]);
+    expect((await e.client.getJob('global-id'))!.queue).toBe('q-one');
+    // once deleted, the id is free for any queue
+    await a.delete();
+    const again = await e.client.enqueue('noop', 'third', { jobId: 'global-id', queue: 'q-two' });
+    expect(again.queue).toBe('q-two');
+    expect((await again.info()).data).toBe('third');
+  });
+
+  it('defaults cannot carry a per-call jobId or dependsOn', () => {
+    expect(() => new QueueClient({ connection: redisUrl(), defaultJobOptions: { jobId: 'x' } as never })).toThrow(/no `jobId` in defaultJobOptions/);
   });
 
   it('atFront puts a job at the head of its queue', async () => {

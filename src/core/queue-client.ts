@@ -18,6 +18,7 @@ import { assertKnownOptions, buildJobSpec, isPlainObject, specArgs, type JobSpec
 import { parseJobInfo } from './job-info.js';
 import { failure, runJob, type Outcome } from './job-runner.js';
 import { OutboxDeliverer } from './outbox.js';
+import { JobIdIndex } from './job-id-index.js';
 import { parseCallbackSet } from './callbacks.js';
 import { assertPrefix, assertQueueName, queueBase, queuesKey } from './keys.js';
 import { decodeJson } from './payload.js';
@@ -76,6 +77,7 @@ export class QueueClient implements JobOperations {
   private readonly knownQueues = new Set<string>();
   private readonly waiter: ResultWaiter;
   readonly outbox: OutboxDeliverer;
+  private readonly ids: JobIdIndex;
   private syncWorkerId: string | undefined;
   private closed = false;
 
@@ -101,6 +103,7 @@ export class QueueClient implements JobOperations {
     this.redis = conn.redis;
     this.owned = conn.owned;
     this.outbox = new OutboxDeliverer(this.redis, (q) => this.base(q));
+    this.ids = new JobIdIndex(this.redis, `${this.prefix}:ids`, (q, id) => `${this.base(q)}job:${id}`);
     this.waiter = new ResultWaiter(this.redis, (err) => this.logger.error(`Redis subscriber error: ${err.message}`));
   }
 
@@ -134,6 +137,7 @@ export class QueueClient implements JobOperations {
     if (!Array.isArray(items)) throw new InvalidOptionError('items', items, 'an array of { name, data?, options? }');
     const specs: JobSpec[] = [];
     const defs: (JobHandlerDefinition | undefined)[] = [];
+    const chosen: boolean[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
@@ -148,6 +152,7 @@ export class QueueClient implements JobOperations {
       }
       specs.push(spec);
       defs.push(def);
+      chosen.push(item.options?.jobId !== undefined);
     }
     await Promise.all(
       specs.map((s, i) => {
@@ -156,7 +161,15 @@ export class QueueClient implements JobOperations {
       }),
     );
     await this.resolveDependencies(specs);
-    return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
+    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
+    const taken = await this.ids.claim(specs, chosen);
+    const keep = specs.map((_, i) => i).filter((i) => !taken.has(i));
+    const kept = keep.map((i) => specs[i]!);
+    const stored = this.isAsync ? (await this.store(kept)).handles : await this.runInline(kept, keep.map((i) => defs[i]));
+    const handles: JobHandle[] = new Array(specs.length);
+    keep.forEach((i, k) => (handles[i] = stored[k]!));
+    for (const [i, t] of taken) handles[i] = new JobHandle(this, specs[i]!.id, t.name ?? specs[i]!.name, t.queue);
+    return handles;
   }
 
   /**
@@ -308,8 +321,9 @@ export class QueueClient implements JobOperations {
   /** Finds a job by id: in `queue` when given, else in every queue this prefix has used. */
   async getJob(id: string, queue?: string): Promise<JobHandle | null> {
     if (typeof id !== 'string' || id === '') throw new InvalidOptionError('id', id, 'a job id string');
-    const queues = queue !== undefined ? [queue] : await this.getQueues();
     if (queue !== undefined) assertQueueName(queue);
+    const indexed = queue === undefined ? await this.ids.lookup(id) : null;
+    const queues = queue !== undefined ? [queue] : indexed !== null ? [indexed, ...(await this.getQueues()).filter((q) => q !== indexed)] : await this.getQueues();
     if (!queues.length) return null;
     const pipe = this.redis.pipeline();
     for (const q of queues) pipe.hget(`${this.base(q)}job:${id}`, 'n');
@@ -451,6 +465,7 @@ export class QueueClient implements JobOperations {
   async deleteJob(queue: string, id: string): Promise<boolean> {
     const [deleted, outbox] = (await runScript(this.redis, 'delete', this.base(queue), [id])) as [number, number];
     if (Number(outbox) > 0) await this.outbox.drain([queue]);
+    if (Number(deleted) === 1) await this.ids.release(id, queue);
     return Number(deleted) === 1;
   }
 
