@@ -11,6 +11,7 @@ import { assertQueueName } from './keys.js';
 import type { QueueClient } from './queue-client.js';
 import { runScript } from './scripts.js';
 import { newWorkerId } from './worker-id.js';
+import type { JobErrorInfo, JsonObject } from './types.js';
 
 export interface WorkerOptions {
   /** Queues to take jobs from, in priority order. */
@@ -287,7 +288,7 @@ export class Worker {
     this.drop(job, new JobStoppedError(`Job ${job.id} was stopped on request.`));
     const callbacks = parseCallbackSet(job.job.callbacks);
     if (!callbacks.p) return;
-    const snapshot = { id: job.id, name: job.job.name, queue: job.queue, data: safeDecode(job.job.data), attempt: job.attempt, meta: (safeDecode(job.job.meta) ?? {}) as never };
+    const snapshot = { id: job.id, name: job.job.name, queue: job.queue, data: safeDecode(job.job.data), attempt: job.attempt, meta: (safeDecode(job.job.meta) ?? {}) as JsonObject };
     runCallback(this.registry, callbacks, 'p', snapshot).catch((err: Error) =>
       this.client.logger.error(`onStopped callback of job ${job.id} failed: ${err.message}`),
     );
@@ -303,11 +304,10 @@ export class Worker {
     for (const id of ids) {
       const [name, data, meta, cb, attempt, e] = await this.redis.hmget(`${base}job:${id}`, 'n', 'd', 'm', 'cb', 'a', 'e');
       const callbacks = parseCallbackSet(cb ?? '');
-      if (!callbacks.f || !name) continue;
-      const info = errorInfo(new JobAbandonedError('worker died'));
-      const stored = e ? (JSON.parse(e) as typeof info) : info;
-      const err = Object.assign(new JobAbandonedError(stored.message), { name: stored.name });
-      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt: Number(attempt ?? 0), meta: (safeDecode(meta ?? '') ?? {}) as never };
+      if (!callbacks.f || !name || !e) continue;
+      const stored = JSON.parse(e) as JobErrorInfo;
+      const err = new JobAbandonedError(stored.message);
+      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt: Number(attempt ?? 0), meta: (safeDecode(meta ?? '') ?? {}) as JsonObject };
       try {
         await runCallback(this.registry, callbacks, 'f', snapshot, err);
       } catch (cbErr) {
