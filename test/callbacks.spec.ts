@@ -95,6 +95,26 @@ describe('callbacks', () => {
     expect(seen).toEqual([`${h.id} JobAbandonedError`]);
   }, 20_000);
 
+  it('onFailure also reports an attempt cut short by a crash when the job is requeued for another attempt', async () => {
+    const seen: string[] = [];
+    const e = engine('cb-requeue', { hang: (_d: unknown, ctx: JobContext) => `attempt ${ctx.attempt}` }, {}, {
+      note: (job: JobSnapshot, err?: unknown) => void seen.push(`${job.attempt} ${(err as Error).message}`),
+    });
+    const h = await e.client.enqueue('hang', null, { attempts: 2, onFailure: 'note' });
+    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s' });
+    try {
+      await child.waitFor(/^started /);
+      child.kill('SIGKILL');
+      await child.exited;
+    } finally {
+      child.kill('SIGKILL');
+    }
+    e.worker({ leaseTime: '1s' });
+    expect(await h.result({ timeout: '10s' })).toBe('attempt 2');
+    for (let i = 0; i < 100 && !seen.length; i++) await sleep(20);
+    expect(seen).toEqual([expect.stringMatching(/^1 The worker running attempt 1 stopped renewing its lease; the job was requeued/)]);
+  }, 20_000);
+
   it('stop(): aborts the running job, marks it stopped, runs onStopped; a stopped job is not restarted', async () => {
     const log: string[] = [];
     const e = engine(

@@ -298,20 +298,30 @@ export class Worker {
     this.client.outbox.drain(queues, minAgeMs).catch((err: Error) => this.client.logger.error(`worker ${this.id} outbox: ${err.message}`));
   }
 
-  /** onFailure of jobs failed as abandoned (their worker died): run here, its error kept beside the job's. */
-  private async abandonedCallbacks(queue: string, ids: string[]): Promise<void> {
+  /**
+   * onFailure for attempts cut short by a dead worker: those failed as abandoned (`final`: the callback's own error is
+   * kept beside the job's) and those requeued for another attempt (the failed attempt is still reported, as each
+   * failed attempt is).
+   */
+  private async abandonedCallbacks(queue: string, jobs: [string, number | null][], final: boolean): Promise<void> {
     const base = this.client.base(queue);
-    for (const id of ids) {
-      const [name, data, meta, cb, attempt, e] = await this.redis.hmget(`${base}job:${id}`, 'n', 'd', 'm', 'cb', 'a', 'e');
+    for (const [id, cutShort] of jobs) {
+      const [name, data, meta, cb, a, e] = await this.redis.hmget(`${base}job:${id}`, 'n', 'd', 'm', 'cb', 'a', 'e');
+      // a requeued job may already be running its next attempt: report the attempt that failed
+      const attempt = cutShort ?? Number(a ?? 0);
       const callbacks = parseCallbackSet(cb ?? '');
-      if (!callbacks.f || !name || !e) continue;
-      const stored = JSON.parse(e) as JobErrorInfo;
+      if (!callbacks.f || !name) continue;
+      const stored: JobErrorInfo =
+        final && e
+          ? (JSON.parse(e) as JobErrorInfo)
+          : { name: 'JobAbandonedError', message: `The worker running attempt ${attempt} stopped renewing its lease; the job was requeued for another attempt.` };
       const err = new JobAbandonedError(stored.message);
-      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt: Number(attempt ?? 0), meta: (safeDecode(meta ?? '') ?? {}) as JsonObject };
+      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt, meta: (safeDecode(meta ?? '') ?? {}) as JsonObject };
       try {
         await runCallback(this.registry, callbacks, 'f', snapshot, err);
       } catch (cbErr) {
-        await runScript(this.redis, 'set-error', base, [id, JSON.stringify({ ...stored, callbackError: errorInfo(cbErr) })]);
+        if (final) await runScript(this.redis, 'set-error', base, [id, JSON.stringify({ ...stored, callbackError: errorInfo(cbErr) })]);
+        else this.client.logger.error(`onFailure callback of job ${id} failed: ${(cbErr as Error).message}`);
       }
     }
   }
@@ -319,10 +329,18 @@ export class Worker {
   private async maintain(): Promise<void> {
     for (const queue of this.queues) {
       const res = (await runScript(this.redis, 'reclaim', this.client.base(queue), [1000])) as (string | number)[];
-      const abandoned = res.slice(3).map(String);
-      if (abandoned.length) await this.abandonedCallbacks(queue, abandoned);
-      if (Number(res[0]) > 0) this.client.logger.warn(`queue ${queue}: requeued ${res[0]} job(s) whose worker stopped renewing its lease`);
-      if (abandoned.length) this.client.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).join(', ')}`);
+      const nRequeued = Number(res[2]);
+      const requeued: [string, number][] = [];
+      for (let i = 0; i < nRequeued; i++) requeued.push([String(res[3 + 2 * i]), Number(res[4 + 2 * i])]);
+      const abandoned = res.slice(3 + 2 * nRequeued).map((id): [string, null] => [String(id), null]);
+      if (requeued.length) {
+        this.client.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
+        await this.abandonedCallbacks(queue, requeued, false);
+      }
+      if (abandoned.length) {
+        this.client.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
+        await this.abandonedCallbacks(queue, abandoned, true);
+      }
     }
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
     this.drainOutbox(this.queues, 5000);
