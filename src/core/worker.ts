@@ -171,10 +171,17 @@ export class Worker {
     const n = acks ? acks.length / 4 : 0;
     const args: (string | number)[] = [this.id, this.leaseMs, want, n];
     if (acks) for (const a of acks) args.push(a);
-    const res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
+    let res: (string | number)[];
+    try {
+      res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
+    } catch (err) {
+      // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
+      if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
+      throw err;
+    }
     let started = 0;
     const end = res.length - 1; // the last value is the outbox length
-    for (let i = n; i + 7 < end + 1; i += 8) {
+    for (let i = n; i + 8 <= end; i += 8) {
       this.startJob({
         id: String(res[i]),
         name: String(res[i + 1]),
