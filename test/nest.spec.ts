@@ -213,6 +213,29 @@ describe('NestJS modules', () => {
     await expect(mod.init()).rejects.toThrow(/@Job name on Empty.x/);
   });
 
+  it.each([
+    [{ concurrency: 0 }, /`concurrency`.*1 to 10000/],
+    [{ concurrency: 2.5 }, /`concurrency`/],
+    [{ queues: [] }, /`queues`.*non-empty array/],
+    [{ queues: ['a b'] }, /`queue`/],
+    [{ shutdownTimeout: 'soon' }, /`shutdownTimeout`/],
+    [{ leaseTime: -5 }, /`leaseTime`/],
+    [{ autoStart: 'yes' }, /`autoStart`/],
+    [{ concurency: 5 }, /`concurency`.*one of queues, concurrency/],
+  ])('QueueConsumerModule.forRoot(%p) is rejected with a clear error', (options, message) => {
+    expect(() => QueueConsumerModule.forRoot(options as never)).toThrow(message);
+  });
+
+  it('QueueModule.forRootAsync options that are invalid fail at start', async () => {
+    const mod = await Test.createTestingModule({
+      imports: [QueueModule.forRootAsync({ useFactory: () => ({ connection: redisUrl(), prefix: 'no spaces allowed' }) })],
+    })
+      .compile()
+      .catch((e: unknown) => e);
+    expect(mod).toBeInstanceOf(Error);
+    expect(String(mod)).toMatch(/Invalid option `prefix`/);
+  });
+
   it('validates class-validator payloads at enqueue, listing every problem, and stores nothing', async () => {
     const mod = await started();
     const q = mod.get(QueueService);
