@@ -88,6 +88,18 @@ describe('JobHandle operations', () => {
     expect(await redis.exists(`${e.client.base('default')}job:${h.id}`)).toBe(0); // not resurrected by a late outcome
   });
 
+  it('a result() waiter whose subscriber reconnects asks again, so an end it missed still wakes it', async () => {
+    const e = engine('h-reconnect', { j: () => 1 });
+    const h = await e.client.enqueue('j');
+    const waiting = h.result({ timeout: '10s' });
+    const key = `${e.client.base('default')}job:${h.id}`;
+    for (let i = 0; i < 100 && !(await redis.hexists(key, 'W')); i++) await new Promise((r) => setTimeout(r, 5));
+    await redis.client('KILL', 'TYPE', 'pubsub');
+    // the job ends while nobody listens, and nothing is published: only asking again can tell the waiter
+    await redis.hset(key, 's', 'finished', 'r', '42');
+    expect(await waiting).toBe(42);
+  });
+
   it('many result() waiters on many jobs are all woken', async () => {
     const e = engine('h-many', { sq: (n: number) => n * n });
     const hs = await e.client.enqueueMany(Array.from({ length: 300 }, (_, i) => ({ name: 'sq', data: i })));

@@ -424,13 +424,21 @@ export class QueueClient implements JobOperations {
         reject(err);
       };
       if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
+      const check = async () => {
+        const [state, payload] = (await runScript(this.redis, 'watch', base, [id])) as [string, string];
+        if (state !== 'waiting') settle(state, payload);
+      };
       this.waiter
-        .listen(base, id, (e) => settle(e.status, e.payload))
+        .listen(
+          base,
+          id,
+          (e) => settle(e.status, e.payload),
+          () => void check().catch(fail),
+        )
         .then(async (unlisten) => {
           off = unlisten;
           if (done) return unlisten();
-          const [state, payload] = (await runScript(this.redis, 'watch', base, [id])) as [string, string];
-          if (state !== 'waiting') settle(state, payload);
+          await check();
         })
         .catch(fail);
     });
