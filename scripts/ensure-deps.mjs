@@ -6,8 +6,9 @@ import { ensureRedisServer } from './redis-server.mjs';
 
 if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/jest')) {
   console.log('[jobline] installing npm packages ...');
-  const cmd = existsSync('package-lock.json') ? 'ci' : 'install';
-  const res = spawnSync('npm', [cmd, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  let res = spawnSync('npm', [existsSync('package-lock.json') ? 'ci' : 'install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  // a lock file out of step with package.json should not stop a fresh clone: resolve afresh instead
+  if (res.status !== 0) res = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (res.status !== 0) process.exit(res.status ?? 1);
 }
 if (!process.env.REDIS_URL) {

@@ -1,4 +1,4 @@
-import { HandlerRegistry, QueueClient, Worker, type JobContext, type QueueClientOptions, type WorkerOptions } from '../src/index.js';
+import { HandlerRegistry, QueueClient, Worker, type JobContext, type JobSnapshot, type QueueClientOptions, type WorkerOptions } from '../src/index.js';
 import { redisUrl, uniquePrefix } from './helpers.js';
 
 const open = new Set<{ close(): Promise<void> }>();
@@ -18,12 +18,24 @@ afterAll(async () => {
 });
 
 type Handler = (data: never, ctx: JobContext) => unknown;
+type Callback = (job: JobSnapshot, arg?: never) => unknown;
 
-/** A client, a registry of `handlers` and (on demand) workers, all on one fresh prefix; `close()` ends them all. */
-export function engine(label: string, handlers: Record<string, Handler>, options: Partial<QueueClientOptions> = {}) {
+/**
+ * A client, a registry of `handlers` (and `callbacks`) and (on demand) workers, all on one fresh prefix; `close()`
+ * ends them all.
+ */
+export function engine(
+  label: string,
+  handlers: Record<string, Handler>,
+  options: Partial<QueueClientOptions> = {},
+  callbacks: Record<string, Callback> = {},
+) {
   const registry = new HandlerRegistry();
   for (const [name, handle] of Object.entries(handlers)) {
     registry.register({ name, source: `test.${name}`, defaults: {}, handle: handle as (d: unknown, c: JobContext) => unknown });
+  }
+  for (const [name, handle] of Object.entries(callbacks)) {
+    registry.registerCallback({ name, source: `test.${name}`, handle: handle as (j: JobSnapshot, a?: unknown) => unknown });
   }
   const prefix = uniquePrefix(label);
   const client = new QueueClient({ connection: redisUrl(), prefix, registry, ...options });

@@ -1,4 +1,5 @@
-import { rawRedis } from './helpers.js';
+import { QueueClient } from '../src/index.js';
+import { rawRedis, redisUrl } from './helpers.js';
 import { engine } from './engine.js';
 
 describe('enqueue and enqueueMany', () => {
@@ -71,6 +72,31 @@ describe('enqueue and enqueueMany', () => {
     expect(await e.client.getJobIds('idem', 'queued')).toEqual(['same', 'twice']);
   });
 
+  it('a jobId names one job across queues: a submit to another queue returns the existing job', async () => {
+    const a = await e.client.enqueue('noop', 'first', { jobId: 'global-id', queue: 'q-one' });
+    const b = await e.client.enqueue('noop', 'second', { jobId: 'global-id', queue: 'q-two' });
+    expect(b).toMatchObject({ id: 'global-id', queue: 'q-one' });
+    expect((await b.info()).data).toBe('first');
+    expect(await e.client.getJobIds('q-two', 'queued')).toEqual([]);
+    const [c, d] = await e.client.enqueueMany([
+      { name: 'noop', data: 'x', options: { jobId: 'batch-id', queue: 'q-one' } },
+      { name: 'noop', data: 'y', options: { jobId: 'batch-id', queue: 'q-two' } },
+    ]);
+    expect(d).toMatchObject({ id: 'batch-id', queue: 'q-one' });
+    expect(c!.queue).toBe('q-one');
+    expect(await e.client.getJobIds('q-two', 'queued')).toEqual([]);
+    expect((await e.client.getJob('global-id'))!.queue).toBe('q-one');
+    // once deleted, the id is free for any queue
+    await a.delete();
+    const again = await e.client.enqueue('noop', 'third', { jobId: 'global-id', queue: 'q-two' });
+    expect(again.queue).toBe('q-two');
+    expect((await again.info()).data).toBe('third');
+  });
+
+  it('defaults cannot carry a per-call jobId or dependsOn', () => {
+    expect(() => new QueueClient({ connection: redisUrl(), defaultJobOptions: { jobId: 'x' } as never })).toThrow(/no `jobId` in defaultJobOptions/);
+  });
+
   it('atFront puts a job at the head of its queue', async () => {
     await e.client.enqueue('noop', 1, { queue: 'front', jobId: 'f1' });
     await e.client.enqueue('noop', 2, { queue: 'front', jobId: 'f2' });
@@ -93,6 +119,7 @@ describe('enqueue and enqueueMany', () => {
   });
 
   it('concurrent single enqueues share one script call, keep their order, and a bad one fails alone', async () => {
+    await e.client.enqueue('noop', { i: -1 }, { queue: 'coalesce' }); // the queue name is registered once, first
     await redis.config('RESETSTAT');
     const calls = [
       e.client.enqueue('noop', { i: 0 }, { queue: 'coalesce' }),
@@ -100,21 +127,30 @@ describe('enqueue and enqueueMany', () => {
       e.client.enqueue('noop', { bad: () => 1 } as unknown, { queue: 'coalesce' }), // not JSON: rejected before batching
       e.client.enqueue('noop', { i: 3 }, { queue: 'coalesce', ttl: 'soon' as never }), // invalid option
       e.client.enqueue('noop', { i: 4 }, { queue: 'coalesce', atFront: false, description: 'kept' }),
-      e.client.enqueue('noop', { i: 5 }, { queue: 'coalesce', jobId: 'coalesce-fixed' }),
-      e.client.enqueue('noop', { i: 6 }, { queue: 'coalesce', jobId: 'coalesce-fixed' }), // same id: same job, untouched
+      e.client.enqueue('noop', { i: 5 }, { queue: 'coalesce' }),
     ];
     const settled = await Promise.allSettled(calls);
-    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
     expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'PayloadNotSerializableError' });
     expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ name: 'InvalidOptionError' });
     const stats = await redis.info('commandstats');
-    // one enqueue.lua call for the five valid jobs (plus at most the first-use SADD of the queue name)
+    // one enqueue.lua call for the four valid jobs
     expect(Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0) + Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0)).toBe(1);
     const handles = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    expect(handles[3]!.id).toBe('coalesce-fixed');
-    expect(handles[4]!.id).toBe('coalesce-fixed');
-    expect((await handles[4]!.info()).data).toEqual({ i: 5 });
-    expect(await e.client.getJobIds('coalesce', 'queued')).toEqual([handles[0]!.id, handles[1]!.id, handles[2]!.id, 'coalesce-fixed']);
+    const queued = await e.client.getJobIds('coalesce', 'queued');
+    expect(queued.slice(1)).toEqual(handles.map((h) => h.id));
     expect((await handles[2]!.info()).description).toBe('kept');
+    expect((await handles[3]!.info()).data).toEqual({ i: 5 });
+  });
+
+  it('concurrent single enqueues of one caller-chosen id make one job, never overwritten', async () => {
+    const [a, b] = await Promise.all([
+      e.client.enqueue('noop', { i: 1 }, { queue: 'coalesce-id', jobId: 'coalesce-fixed' }),
+      e.client.enqueue('noop', { i: 2 }, { queue: 'coalesce-id', jobId: 'coalesce-fixed' }),
+    ]);
+    expect(a!.id).toBe('coalesce-fixed');
+    expect(b!.id).toBe('coalesce-fixed');
+    expect((await a!.info()).data).toEqual({ i: 1 });
+    expect(await e.client.getJobIds('coalesce-id', 'queued')).toEqual(['coalesce-fixed']);
   });
 });

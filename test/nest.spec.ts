@@ -5,6 +5,7 @@ import { IsEmail, IsInt, Min } from 'class-validator';
 import {
   DuplicateJobNameError,
   Job,
+  JobCallback,
   PayloadValidationError,
   QueueConsumer,
   QueueConsumerModule,
@@ -12,6 +13,7 @@ import {
   QueueService,
   UnknownJobError,
   type JobContext,
+  type JobSnapshot,
   type QueueModuleOptions,
 } from '../src/index.js';
 import { ChildWorker } from './child.js';
@@ -55,6 +57,16 @@ class MailJobs {
   @Job('explode')
   explode() {
     throw new Error('kaboom');
+  }
+
+  @JobCallback('audit')
+  audit(job: JobSnapshot, result?: unknown) {
+    this.counter.calls.push(`audit:${job.name}:${JSON.stringify(result)}`);
+  }
+
+  @JobCallback()
+  onExplode(job: JobSnapshot, err?: unknown) {
+    this.counter.calls.push(`failed:${job.name}:${(err as Error).message}`);
   }
 }
 
@@ -201,6 +213,29 @@ describe('NestJS modules', () => {
     await expect(mod.init()).rejects.toThrow(/@Job name on Empty.x/);
   });
 
+  it.each([
+    [{ concurrency: 0 }, /`concurrency`.*1 to 10000/],
+    [{ concurrency: 2.5 }, /`concurrency`/],
+    [{ queues: [] }, /`queues`.*non-empty array/],
+    [{ queues: ['a b'] }, /`queue`/],
+    [{ shutdownTimeout: 'soon' }, /`shutdownTimeout`/],
+    [{ leaseTime: -5 }, /`leaseTime`/],
+    [{ autoStart: 'yes' }, /`autoStart`/],
+    [{ concurency: 5 }, /`concurency`.*one of queues, concurrency/],
+  ])('QueueConsumerModule.forRoot(%p) is rejected with a clear error', (options, message) => {
+    expect(() => QueueConsumerModule.forRoot(options as never)).toThrow(message);
+  });
+
+  it('QueueModule.forRootAsync options that are invalid fail at start', async () => {
+    const mod = await Test.createTestingModule({
+      imports: [QueueModule.forRootAsync({ useFactory: () => ({ connection: redisUrl(), prefix: 'no spaces allowed' }) })],
+    })
+      .compile()
+      .catch((e: unknown) => e);
+    expect(mod).toBeInstanceOf(Error);
+    expect(String(mod)).toMatch(/Invalid option `prefix`/);
+  });
+
   it('validates class-validator payloads at enqueue, listing every problem, and stores nothing', async () => {
     const mod = await started();
     const q = mod.get(QueueService);
@@ -286,6 +321,17 @@ describe('sync mode (isAsync: false)', () => {
     expect(await h.getStatus()).toBe('failed');
     await expect(h.result()).rejects.toMatchObject({ errorMessage: 'kaboom' });
     expect((await h.info()).error).toMatchObject({ name: 'Error', message: 'kaboom' });
+  });
+
+  it('@JobCallback methods are discovered and run on their DI instance', async () => {
+    const mod = await app({ isAsync: false }, false);
+    opened.push(mod);
+    await mod.init();
+    const q = mod.get(QueueService);
+    await q.enqueue('mail.send', { to: 'cb' }, { onSuccess: 'audit' });
+    await q.enqueue('explode', null, { onFailure: 'MailJobs.onExplode' });
+    expect(mod.get(Counter).calls).toEqual(['send:cb', 'audit:mail.send:{"sentTo":"cb","queue":"mail"}', 'failed:explode:kaboom']);
+    await expect(q.enqueue('mail.send', { to: 'x' }, { onSuccess: 'nope' })).rejects.toThrow(/No @JobCallback named "nope"/);
   });
 
   it('enqueueMany runs in order; unknown names and bad payloads are rejected like in async mode', async () => {

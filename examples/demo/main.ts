@@ -4,40 +4,20 @@ import 'reflect-metadata';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { JobFailedError, JobNotFoundError, QueueConsumer, QueueService } from '../../src/index.js';
+import { QueueConsumer, QueueService } from '../../src/index.js';
 import { AppModule } from './app.module.js';
-import { enqueueScenario, type Expected, type Planned } from './scenario.js';
+import { AuditLog } from './audit-log.js';
+import { enqueueScenario } from './scenario.js';
+import { ran, settle } from './settle.js';
 import { printTable, show } from './table.js';
-
-interface Settled extends Planned {
-  status: Expected;
-  outcome: string;
-  tookMs: number | null;
-}
-
-/** Waits for one job to end and reads back how it ended. Never throws for a job that failed: that is data here. */
-async function settle(job: Planned): Promise<Settled> {
-  let outcome: string;
-  try {
-    outcome = show(await job.handle.result({ timeout: '10s' }));
-  } catch (err) {
-    if (err instanceof JobFailedError) outcome = `${err.errorName}: ${err.errorMessage}`;
-    else outcome = `UNEXPECTED ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
-  }
-  try {
-    const info = await job.handle.info();
-    const tookMs = info.startedAt && info.endedAt ? info.endedAt.getTime() - info.startedAt.getTime() : null;
-    return { ...job, status: info.status, outcome, tookMs };
-  } catch (err) {
-    if (!(err instanceof JobNotFoundError)) throw err;
-    return { ...job, status: 'deleted', outcome, tookMs: null };
-  }
-}
+import { enqueueWorkflow } from './workflow-scenario.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
   const queue = app.get(QueueService);
-  const { jobs, expiring, notes, problems } = await enqueueScenario(queue);
+  const { jobs, expiring, charge, declined, notes, problems } = await enqueueScenario(queue);
   for (const n of notes) console.log(`- ${n}`);
+  // Dependencies, a pipeline, callbacks and stop(), shown in a second table after the first.
+  const workflow = await enqueueWorkflow(queue, app.get(AuditLog), { charge, declined });
 
   const labels = new Map(jobs.map((j) => [j.handle.id, j.label]));
   const order = (await queue.getJobIds('reports', 'queued')).map((id) => labels.get(id) ?? id);
@@ -46,16 +26,17 @@ async function run(app: INestApplicationContext): Promise<string[]> {
 
   // Start every wait before any job can run, so each waiter sees its job end (also the one deleted at once).
   const settling = Promise.all(jobs.map(settle));
+  const settlingWorkflow = Promise.all(workflow.jobs.map(settle));
   // Letting the stale report's ttl pass is the point of that row; the consumer then must never run it.
   const expiresAt = (await expiring.info()).expiresAt;
   if (expiresAt) await delay(Math.max(0, expiresAt.getTime() - Date.now()) + 100);
   app.get(QueueConsumer).start();
-  const settled = await settling;
+  const [settled] = await Promise.all([settling, workflow.whileRunning()]);
 
   console.log();
   printTable(
     ['job', 'queue', 'shows', 'status', 'ran', 'result / error'],
-    settled.map((s) => [s.label, s.handle.queue, s.shows, s.status, s.tookMs === null ? '-' : `${s.tookMs}ms`, s.outcome]),
+    settled.map((s) => [s.label, s.handle.queue, s.shows, s.status, ran(s), s.outcome]),
   );
   for (const s of settled) if (s.status !== s.expect) problems.push(`${s.label}: status ${s.status}, expected ${s.expect}`);
   const stubborn = settled.find((s) => s.label === 'stubborn report');
@@ -64,6 +45,11 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   const monthlyMeta = (await settled.find((s) => s.label === 'May report')!.handle.info()).meta;
   console.log(`\n- meta of 'May report' after it ran: ${show(monthlyMeta)}`);
   if (monthlyMeta.progress !== 100 || monthlyMeta.requestedBy !== 'alice') problems.push('meta was not kept and updated');
+
+  console.log();
+  await workflow.report(await settlingWorkflow);
+  problems.push(...workflow.problems);
+  console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);
     console.log(`- queue '${q}': ${counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'empty'}`);

@@ -15,6 +15,9 @@ export interface Scenario {
   jobs: Planned[];
   /** The job whose ttl must run out before the consumer starts. */
   expiring: JobHandle;
+  /** The two charges, which the workflow part of the demo makes other jobs depend on. */
+  charge: JobHandle;
+  declined: JobHandle;
   /** Lines to print about what happened at enqueue time. */
   notes: string[];
   /** Things that went differently than the demo expects (each makes it exit 1). */
@@ -67,8 +70,9 @@ export async function enqueueScenario(queue: QueueService): Promise<Scenario> {
     notes.push(`invalid email.send payload rejected at enqueue: ${err.problems.join('; ')}`);
   }
 
-  plan('charge', "resultTtl '1h'", await queue.enqueue('billing.charge', { card: '4242424242424242', amount: 30 }, { resultTtl: '1h' }), 'finished');
-  plan('declined charge', 'handler throws', await queue.enqueue('billing.charge', { card: '4000000000000000', amount: 99 }), 'failed');
+  // The callbacks are @JobCallback methods of AuditCallbacks (workflow-jobs.ts); the audit log is printed at the end.
+  const charge = plan('charge', "resultTtl '1h', onSuccess", await queue.enqueue('billing.charge', { card: '4242424242424242', amount: 30 }, { resultTtl: '1h', onSuccess: 'audit.success' }), 'finished');
+  const declined = plan('declined charge', 'handler throws, onFailure', await queue.enqueue('billing.charge', { card: '4000000000000000', amount: 99 }, { onFailure: 'audit.failure' }), 'failed');
 
-  return { jobs, expiring, notes, problems };
+  return { jobs, expiring, charge, declined, notes, problems };
 }

@@ -139,6 +139,9 @@ export function assertJobName(name: unknown): asserts name is string {
 /** Checks the keys of an options object, so a typo (`tll`) is an error instead of a silently ignored option. */
 export function assertKnownOptions(options: object, where: string): void {
   for (const key of Object.keys(options)) {
+    if (where !== 'enqueue' && (key === 'jobId' || key === 'dependsOn')) {
+      throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `no \`${key}\` in ${where}: it belongs to one enqueue call, not to defaults`);
+    }
     if (!KNOWN_OPTIONS.has(key)) {
       throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of the known ${where} options (${[...KNOWN_OPTIONS].join(', ')}); \`${key}\` is not one`);
     }

@@ -28,7 +28,8 @@ export class OutboxDeliverer {
 
   private async deliver(start: string[], minAgeMs: number): Promise<void> {
     const pending = new Set(start);
-    let firstRound = new Set(start);
+    // minAgeMs applies to the outboxes asked for; what the delivery itself causes is delivered at once
+    const firstRound = new Set(start);
     while (pending.size) {
       const queue = pending.values().next().value as string;
       pending.delete(queue);
@@ -54,6 +55,5 @@ export class OutboxDeliverer {
       await this.redis.zrem(`${this.base(queue)}outbox:claimed`, ...msgs);
       if (msgs.length === BATCH) pending.add(queue);
     }
-    firstRound = new Set();
   }
 }

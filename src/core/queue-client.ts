@@ -20,6 +20,7 @@ import { EnqueueBatcher } from './enqueue-batcher.js';
 import { JobAbort } from './job-abort.js';
 import { failure, runJob, type Outcome } from './job-runner.js';
 import { OutboxDeliverer } from './outbox.js';
+import { JobIdIndex } from './job-id-index.js';
 import { parseCallbackSet } from './callbacks.js';
 import { assertPrefix, assertQueueName, queueBase, queuesKey } from './keys.js';
 import { decodeJson } from './payload.js';
@@ -80,6 +81,7 @@ export class QueueClient implements JobOperations {
   private readonly waiter: ResultWaiter;
   private readonly batcher: EnqueueBatcher;
   readonly outbox: OutboxDeliverer;
+  private readonly ids: JobIdIndex;
   private syncWorkerId: string | undefined;
   private closed = false;
 
@@ -106,6 +108,7 @@ export class QueueClient implements JobOperations {
     this.owned = conn.owned;
     this.outbox = new OutboxDeliverer(this.redis, (q) => this.base(q));
     this.batcher = new EnqueueBatcher(async (specs) => (await this.store(specs)).handles);
+    this.ids = new JobIdIndex(this.redis, `${this.prefix}:ids`, (q, id) => `${this.base(q)}job:${id}`);
     this.waiter = new ResultWaiter(this.redis, (err) => this.logger.error(`Redis subscriber error: ${err.message}`));
   }
 
@@ -115,11 +118,11 @@ export class QueueClient implements JobOperations {
 
   /**
    * Enqueues one job. Calls made in the same event-loop turn are written by one script call (EnqueueBatcher);
-   * each is validated on its own first, so a bad one rejects alone. A job with dependencies, or in sync mode,
-   * goes the enqueueMany way.
+   * each is validated on its own first, so a bad one rejects alone. A job with dependencies or a caller-chosen id
+   * (claimed in the id index first), or in sync mode, goes the enqueueMany way.
    */
   async enqueue<R = unknown>(name: string, data?: unknown, options: EnqueueOptions = {}): Promise<JobHandle<R>> {
-    if (!this.isAsync || (options !== null && typeof options === 'object' && options.dependsOn !== undefined)) {
+    if (!this.isAsync || (options !== null && typeof options === 'object' && (options.dependsOn !== undefined || options.jobId !== undefined))) {
       const [handle] = await this.enqueueMany([{ name, data, options }]);
       return handle as JobHandle<R>;
     }
@@ -150,10 +153,12 @@ export class QueueClient implements JobOperations {
     if (!Array.isArray(items)) throw new InvalidOptionError('items', items, 'an array of { name, data?, options? }');
     const specs: JobSpec[] = [];
     const defs: (JobHandlerDefinition | undefined)[] = [];
+    const chosen: boolean[] = [];
     for (let i = 0; i < items.length; i++) {
       const { spec, def } = this.prepare(items[i], i, pipeFrom);
       specs.push(spec);
       defs.push(def);
+      chosen.push(items[i]!.options?.jobId !== undefined);
     }
     await Promise.all(
       specs.map((s, i) => {
@@ -162,7 +167,15 @@ export class QueueClient implements JobOperations {
       }),
     );
     await this.resolveDependencies(specs);
-    return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
+    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
+    const taken = await this.ids.claim(specs, chosen);
+    const keep = specs.map((_, i) => i).filter((i) => !taken.has(i));
+    const kept = keep.map((i) => specs[i]!);
+    const stored = this.isAsync ? (await this.store(kept)).handles : await this.runInline(kept, keep.map((i) => defs[i]));
+    const handles: JobHandle[] = new Array(specs.length);
+    keep.forEach((i, k) => (handles[i] = stored[k]!));
+    for (const [i, t] of taken) handles[i] = new JobHandle(this, specs[i]!.id, t.name ?? specs[i]!.name, t.queue);
+    return handles;
   }
 
   /** Validates one item and builds its spec (throws before anything is written). */
@@ -341,8 +354,9 @@ export class QueueClient implements JobOperations {
   /** Finds a job by id: in `queue` when given, else in every queue this prefix has used. */
   async getJob(id: string, queue?: string): Promise<JobHandle | null> {
     if (typeof id !== 'string' || id === '') throw new InvalidOptionError('id', id, 'a job id string');
-    const queues = queue !== undefined ? [queue] : await this.getQueues();
     if (queue !== undefined) assertQueueName(queue);
+    const indexed = queue === undefined ? await this.ids.lookup(id) : null;
+    const queues = queue !== undefined ? [queue] : indexed !== null ? [indexed, ...(await this.getQueues()).filter((q) => q !== indexed)] : await this.getQueues();
     if (!queues.length) return null;
     const pipe = this.redis.pipeline();
     for (const q of queues) pipe.hget(`${this.base(q)}job:${id}`, 'n');
@@ -443,13 +457,21 @@ export class QueueClient implements JobOperations {
         reject(err);
       };
       if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
+      const check = async () => {
+        const [state, payload] = (await runScript(this.redis, 'watch', base, [id])) as [string, string];
+        if (state !== 'waiting') settle(state, payload);
+      };
       this.waiter
-        .listen(base, id, (e) => settle(e.status, e.payload))
+        .listen(
+          base,
+          id,
+          (e) => settle(e.status, e.payload),
+          () => void check().catch(fail),
+        )
         .then(async (unlisten) => {
           off = unlisten;
           if (done) return unlisten();
-          const [state, payload] = (await runScript(this.redis, 'watch', base, [id])) as [string, string];
-          if (state !== 'waiting') settle(state, payload);
+          await check();
         })
         .catch(fail);
     });
@@ -484,6 +506,7 @@ export class QueueClient implements JobOperations {
   async deleteJob(queue: string, id: string): Promise<boolean> {
     const [deleted, outbox] = (await runScript(this.redis, 'delete', this.base(queue), [id])) as [number, number];
     if (Number(outbox) > 0) await this.outbox.drain([queue]);
+    if (Number(deleted) === 1) await this.ids.release(id, queue);
     return Number(deleted) === 1;
   }
 

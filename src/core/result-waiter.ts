@@ -7,6 +7,7 @@ export interface EndEvent {
 }
 
 type Listener = (e: EndEvent) => void;
+type Recheck = () => void;
 
 /**
  * Wakes result() callers when their job ends, without polling: one subscriber connection per client, one channel per
@@ -16,19 +17,25 @@ export class ResultWaiter {
   private sub: Redis | null = null;
   private readonly subscribed = new Map<string, Promise<unknown>>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly rechecks = new Map<Listener, Recheck>();
 
   constructor(
     private readonly redis: Redis,
     private readonly onError: (err: Error) => void,
   ) {}
 
-  /** Subscribes (once) to the queue's channel and registers `listener` for job `id`. Returns the unregister function. */
-  async listen(base: string, id: string, listener: Listener): Promise<() => void> {
+  /**
+   * Subscribes (once) to the queue's channel and registers `listener` for job `id`. `recheck` runs if the subscriber
+   * reconnects (a message may have been missed meanwhile). Returns the unregister function.
+   */
+  async listen(base: string, id: string, listener: Listener, recheck: Recheck): Promise<() => void> {
     const key = base + id;
     let set = this.listeners.get(key);
     if (!set) this.listeners.set(key, (set = new Set()));
     set.add(listener);
+    this.rechecks.set(listener, recheck);
     const off = () => {
+      this.rechecks.delete(listener);
       const s = this.listeners.get(key);
       if (s && s.delete(listener) && s.size === 0) this.listeners.delete(key);
     };
@@ -55,6 +62,11 @@ export class ResultWaiter {
   private subscriber(): Redis {
     if (this.sub) return this.sub;
     const sub = duplicateConnection(this.redis, this.onError);
+    let connections = 0;
+    sub.on('ready', () => {
+      // ioredis resubscribes by itself; ends published while it was away are found by asking again
+      if (connections++ > 0) for (const recheck of [...this.rechecks.values()]) recheck();
+    });
     sub.on('message', (channel: string, message: string) => {
       const base = channel.slice(0, -'events'.length);
       const a = message.indexOf('\n');

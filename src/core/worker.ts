@@ -14,6 +14,7 @@ import type { QueueClient } from './queue-client.js';
 import { runScript } from './scripts.js';
 import { fetchedJobs, outboxLength, outcomeRecord, type OutcomeKind } from './work-call.js';
 import { newWorkerId } from './worker-id.js';
+import type { JobErrorInfo, JsonObject } from './types.js';
 
 export interface WorkerOptions {
   /** Queues to take jobs from, in priority order. */
@@ -255,7 +256,14 @@ export class Worker {
     const args: (string | number)[] = [this.id, this.leaseMs, want];
     const n = acks ? acks.length : 0;
     for (let i = 0; i < n; i++) args.push(acks![i]!);
-    const res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
+    let res: (string | number)[];
+    try {
+      res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
+    } catch (err) {
+      // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
+      if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
+      throw err;
+    }
     const jobs = fetchedJobs(res, n, queue);
     for (const job of jobs) this.startJob(job);
     if (outboxLength(res) > 0) this.drainOutbox([queue], 0);
@@ -359,7 +367,7 @@ export class Worker {
     this.drop(job, new JobStoppedError(`Job ${job.id} was stopped on request.`));
     const callbacks = parseCallbackSet(job.job.callbacks);
     if (!callbacks.p) return;
-    const snapshot = { id: job.id, name: job.job.name, queue: job.queue, data: safeDecode(job.job.data), attempt: job.attempt, meta: (safeDecode(job.job.meta) ?? {}) as never };
+    const snapshot = { id: job.id, name: job.job.name, queue: job.queue, data: safeDecode(job.job.data), attempt: job.attempt, meta: (safeDecode(job.job.meta) ?? {}) as JsonObject };
     runCallback(this.registry, callbacks, 'p', snapshot).catch((err: Error) =>
       this.client.logger.error(`onStopped callback of job ${job.id} failed: ${err.message}`),
     );
@@ -369,22 +377,31 @@ export class Worker {
     this.client.outbox.drain(queues, minAgeMs).catch((err: Error) => this.client.logger.error(`worker ${this.id} outbox: ${err.message}`));
   }
 
-  /** onFailure of jobs failed as abandoned (their worker died): run here, its error kept beside the job's. */
-  private async abandonedCallbacks(queue: string, ids: string[]): Promise<void> {
+  /**
+   * onFailure for attempts cut short by a dead worker: those failed as abandoned (`final`: the callback's own error is
+   * kept beside the job's) and those requeued for another attempt (the failed attempt is still reported, as each
+   * failed attempt is).
+   */
+  private async abandonedCallbacks(queue: string, jobs: [string, number | null][], final: boolean): Promise<void> {
     const base = this.client.base(queue);
-    for (const id of ids) {
-      const [name, meta, cb, attempt, e, ...parts] = await this.redis.hmget(`${base}job:${id}`, 'n', 'm', 'cb', 'a', 'e', 'd', 'd2', 'd3', 'd4');
+    for (const [id, cutShort] of jobs) {
+      const [name, meta, cb, a, e, ...parts] = await this.redis.hmget(`${base}job:${id}`, 'n', 'm', 'cb', 'a', 'e', 'd', 'd2', 'd3', 'd4');
       const data = joinData(...parts);
+      // a requeued job may already be running its next attempt: report the attempt that failed
+      const attempt = cutShort ?? Number(a ?? 0);
       const callbacks = parseCallbackSet(cb ?? '');
       if (!callbacks.f || !name) continue;
-      const info = errorInfo(new JobAbandonedError('worker died'));
-      const stored = e ? (JSON.parse(e) as typeof info) : info;
-      const err = Object.assign(new JobAbandonedError(stored.message), { name: stored.name });
-      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt: Number(attempt ?? 0), meta: (safeDecode(meta ?? '') ?? {}) as never };
+      const stored: JobErrorInfo =
+        final && e
+          ? (JSON.parse(e) as JobErrorInfo)
+          : { name: 'JobAbandonedError', message: `The worker running attempt ${attempt} stopped renewing its lease; the job was requeued for another attempt.` };
+      const err = new JobAbandonedError(stored.message);
+      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt, meta: (safeDecode(meta ?? '') ?? {}) as JsonObject };
       try {
         await runCallback(this.registry, callbacks, 'f', snapshot, err);
       } catch (cbErr) {
-        await runScript(this.redis, 'set-error', base, [id, JSON.stringify({ ...stored, callbackError: errorInfo(cbErr) })]);
+        if (final) await runScript(this.redis, 'set-error', base, [id, JSON.stringify({ ...stored, callbackError: errorInfo(cbErr) })]);
+        else this.client.logger.error(`onFailure callback of job ${id} failed: ${(cbErr as Error).message}`);
       }
     }
   }
@@ -392,10 +409,18 @@ export class Worker {
   private async maintain(): Promise<void> {
     for (const queue of this.queues) {
       const res = (await runScript(this.redis, 'reclaim', this.client.base(queue), [1000])) as (string | number)[];
-      const abandoned = res.slice(3).map(String);
-      if (abandoned.length) await this.abandonedCallbacks(queue, abandoned);
-      if (Number(res[0]) > 0) this.client.logger.warn(`queue ${queue}: requeued ${res[0]} job(s) whose worker stopped renewing its lease`);
-      if (abandoned.length) this.client.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).join(', ')}`);
+      const nRequeued = Number(res[2]);
+      const requeued: [string, number][] = [];
+      for (let i = 0; i < nRequeued; i++) requeued.push([String(res[3 + 2 * i]), Number(res[4 + 2 * i])]);
+      const abandoned = res.slice(3 + 2 * nRequeued).map((id): [string, null] => [String(id), null]);
+      if (requeued.length) {
+        this.client.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
+        await this.abandonedCallbacks(queue, requeued, false);
+      }
+      if (abandoned.length) {
+        this.client.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
+        await this.abandonedCallbacks(queue, abandoned, true);
+      }
     }
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
     this.drainOutbox(this.queues, 5000);

@@ -2,6 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Worker } from '../core/worker.js';
 import { HandlerRegistry } from '../core/handler-registry.js';
 import { InvalidOptionError } from '../core/errors.js';
+import { toMs } from '../core/duration.js';
+import { assertQueueName } from '../core/keys.js';
 import { JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
 import type { ConsumerOptions } from './jobline-options.interface.js';
@@ -74,5 +76,17 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     if (options.autoStart !== undefined && typeof options.autoStart !== 'boolean') {
       throw new InvalidOptionError('autoStart', options.autoStart, 'true or false');
     }
+    if (options.queues !== undefined) {
+      if (!Array.isArray(options.queues) || options.queues.length === 0) {
+        throw new InvalidOptionError('queues', options.queues, 'a non-empty array of queue names (or leave it out to run every queue a handler names)');
+      }
+      options.queues.forEach((q) => assertQueueName(q));
+    }
+    const c = options.concurrency;
+    if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > 10_000)) {
+      throw new InvalidOptionError('concurrency', c, 'a whole number from 1 to 10000');
+    }
+    if (options.shutdownTimeout !== undefined) toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
+    if (options.leaseTime !== undefined) toMs('leaseTime', options.leaseTime);
   }
 }

@@ -10,4 +10,5 @@ if s ~= 'queued' and s ~= 'deferred' and s ~= 'scheduled' then return { 'state',
 if s == 'queued' then redis.call('LREM', base .. 'queued', 1, id) end
 redis.call('ZREM', base .. 'scheduled', id)
 end_with_error(base, job, id, 'canceled', error_json('JobCanceledError', 'The job was canceled before it ran.'), now_ms())
+wake(base)
 return { 'ok', 'canceled', redis.call('LLEN', base .. 'outbox') }

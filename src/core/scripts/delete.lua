@@ -14,4 +14,5 @@ notify(base, job, id, 'deleted', '')
 -- a dependency that no longer exists counts as met (RQ), so its waiting dependents go on
 settle_dependents(id, 'f', '', now_ms())
 redis.call('DEL', job, base .. 'deps:' .. id, base .. 'dependents:' .. id)
+wake(base)
 return { 1, redis.call('LLEN', base .. 'outbox') }

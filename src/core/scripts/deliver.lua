@@ -32,4 +32,5 @@ for _, msg in ipairs(ARGV) do
     end
   end
 end
+wake(BASE)
 return redis.call('LLEN', BASE .. 'outbox')

@@ -37,6 +37,17 @@ local function put(fields, field, v)
   end
 end
 
+-- A job that waits (queued or deferred): no attempt yet, and its ttl deadline if it has one.
+local function waiting(fields, id, status, ttl)
+  put(fields, 's', status)
+  put(fields, 'a', '0')
+  if ttl ~= '' then
+    local x = now + tonumber(ttl)
+    put(fields, 'x', tostring(x))
+    redis.call('ZADD', BASE .. 'ttl', x, id)
+  end
+end
+
 for i = 0, n - 1 do
   local o = 4 + i * W
   local id = ARGV[o + 1]
@@ -96,13 +107,7 @@ for i = 0, n - 1 do
         cancel_reason .. ' did not finish (onDependencyFailure: cancel).'), now)
     elseif #pending > 0 then
       status = 'deferred'
-      fields[#fields + 1] = 's'; fields[#fields + 1] = status
-      fields[#fields + 1] = 'a'; fields[#fields + 1] = 0
-      if ttl ~= '' then
-        local x = now + tonumber(ttl)
-        fields[#fields + 1] = 'x'; fields[#fields + 1] = x
-        redis.call('ZADD', BASE .. 'ttl', x, id)
-      end
+      waiting(fields, id, status, ttl)
       redis.call('HSET', job, unpack(fields))
       redis.call('SADD', BASE .. 'deps:' .. id, unpack(pending))
       redis.call('ZADD', BASE .. 'deferred', now, id)
@@ -116,13 +121,7 @@ for i = 0, n - 1 do
       redis.call('ZADD', BASE .. 'started', now + lease, id)
     else
       status = 'queued'
-      fields[#fields + 1] = 's'; fields[#fields + 1] = status
-      fields[#fields + 1] = 'a'; fields[#fields + 1] = 0
-      if ttl ~= '' then
-        local x = now + tonumber(ttl)
-        fields[#fields + 1] = 'x'; fields[#fields + 1] = x
-        redis.call('ZADD', BASE .. 'ttl', x, id)
-      end
+      waiting(fields, id, status, ttl)
       redis.call('HSET', job, unpack(fields))
       if front then
         -- keep order with the jobs before it in this batch

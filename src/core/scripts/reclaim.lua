@@ -2,12 +2,13 @@
 -- trims registry entries whose job hash Redis has already expired. A queued or deferred job past its ttl expires.
 -- KEYS[1]: queue base "<prefix>:{<queue>}:"
 -- ARGV[1]: most jobs to handle per step (keeps one call short)
--- returns: { requeued count, expired count, outbox length, then the ids of jobs failed as abandoned (no attempts left) }
+-- returns: { expired count, outbox length, requeued count R, then R pairs (id, attempt cut short) of jobs requeued for
+--   another attempt, then the ids of jobs failed as abandoned (no attempts left) }
 local base = KEYS[1]
 local limit = tonumber(ARGV[1])
 local now = now_ms()
 local started = base .. 'started'
-local requeued, expired = 0, 0
+local requeued, expired = {}, 0
 local abandoned = {}
 
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', started, '-inf', now, 'LIMIT', 0, limit)) do
@@ -24,7 +25,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', started, '-inf', now, 'LIMIT', 0
       if x then redis.call('ZADD', base .. 'ttl', x, id) end
       -- it was at the head once already: do not make it wait behind newer work
       redis.call('LPUSH', base .. 'queued', id)
-      requeued = requeued + 1
+      requeued[#requeued + 1] = { id, attempts }
     else
       end_with_error(base, job, id, 'failed', error_json('JobAbandonedError',
         'The worker running this job stopped renewing its lease (it crashed or hung) on attempt ' .. attempts ..
@@ -51,6 +52,10 @@ for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) d
 end
 wake(base)
 
-local out = { requeued, expired, redis.call('LLEN', base .. 'outbox') }
+local out = { expired, redis.call('LLEN', base .. 'outbox'), #requeued }
+for _, r in ipairs(requeued) do
+  out[#out + 1] = r[1]
+  out[#out + 1] = r[2]
+end
 for _, id in ipairs(abandoned) do out[#out + 1] = id end
 return out

@@ -16,4 +16,5 @@ notify(BASE, job, id, 'stopped', err)
 settle_dependents(id, 'c', '', now)
 retire(BASE, job, id, 'stopped', failure_ttl(job), now)
 redis.call('PUBLISH', BASE .. 'control', 'stop\n' .. id)
+wake(BASE)
 return { 'ok', 'stopped', redis.call('LLEN', BASE .. 'outbox') }

@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import type { JobSpec } from './job-options.js';
+
+/**
+ * Which queue holds each caller-chosen job id (`<prefix>:ids`, a hash id -> queue), so that a `jobId` names one job
+ * across all queues (the contract's idempotent submit) and getJob(id) finds it in one lookup. Random UUIDs need no
+ * entry. The index lives outside every queue's slot, so it is kept by plain commands around the scripts: an entry whose
+ * job is gone (expired) is stale and is simply taken over. Two concurrent first submits of one id to two different
+ * queues can still both succeed; submits to the same queue are exact (the enqueue script decides).
+ */
+export class JobIdIndex {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly jobKey: (queue: string, id: string) => string,
+  ) {}
+
+  /**
+   * Claims the caller-chosen ids of `specs` for their queues. Returns, by spec index, the job that already holds the
+   * id in another queue (or in an earlier item of the same call): those specs must not be stored.
+   */
+  async claim(specs: JobSpec[], chosen: boolean[]): Promise<Map<number, { queue: string; name: string | null }>> {
+    const taken = new Map<number, { queue: string; name: string | null }>();
+    const firstInCall = new Map<string, number>();
+    const todo: number[] = [];
+    specs.forEach((s, i) => {
+      if (!chosen[i]) return;
+      const first = firstInCall.get(s.id);
+      if (first === undefined) {
+        firstInCall.set(s.id, i);
+        todo.push(i);
+      } else if (specs[first]!.queue !== s.queue) {
+        taken.set(i, { queue: specs[first]!.queue, name: specs[first]!.name });
+      }
+    });
+    if (!todo.length) return taken;
+    const pipe = this.redis.pipeline();
+    for (const i of todo) pipe.hsetnx(this.key, specs[i]!.id, specs[i]!.queue).hget(this.key, specs[i]!.id);
+    const res = (await pipe.exec()) ?? [];
+    const check: { i: number; owner: string }[] = [];
+    todo.forEach((i, k) => {
+      const owner = res[k * 2 + 1]?.[1];
+      if (typeof owner === 'string' && owner !== specs[i]!.queue) check.push({ i, owner });
+    });
+    if (!check.length) return taken;
+    const names = await Promise.all(check.map(({ i, owner }) => this.redis.hget(this.jobKey(owner, specs[i]!.id), 'n')));
+    const takeOver = this.redis.pipeline();
+    check.forEach(({ i, owner }, k) => {
+      if (names[k] !== null) taken.set(i, { queue: owner, name: names[k]! });
+      else takeOver.hset(this.key, specs[i]!.id, specs[i]!.queue); // the old holder is gone
+    });
+    await takeOver.exec();
+    // items of this call that repeat a taken id follow it
+    specs.forEach((s, i) => {
+      const first = firstInCall.get(s.id);
+      if (chosen[i] && first !== undefined && first !== i && taken.has(first)) taken.set(i, taken.get(first)!);
+    });
+    return taken;
+  }
+
+  lookup(id: string): Promise<string | null> {
+    return this.redis.hget(this.key, id);
+  }
+
+  /** Forgets `id` if `queue` holds it (after delete()). */
+  async release(id: string, queue: string): Promise<void> {
+    if ((await this.redis.hget(this.key, id)) === queue) await this.redis.hdel(this.key, id);
+  }
+}
