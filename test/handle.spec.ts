@@ -94,7 +94,7 @@ describe('JobHandle operations', () => {
     const waiting = h.result({ timeout: '10s' });
     const key = `${e.client.base('default')}job:${h.id}`;
     for (let i = 0; i < 100 && !(await redis.hexists(key, 'W')); i++) await new Promise((r) => setTimeout(r, 5));
-    await redis.client('KILL', 'TYPE', 'pubsub');
+    await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     // the job ends while nobody listens, and nothing is published: only asking again can tell the waiter
     await redis.hset(key, 's', 'finished', 'r', '42');
     expect(await waiting).toBe(42);
