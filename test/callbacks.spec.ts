@@ -1,5 +1,5 @@
 import { InvalidJobStateError, UnknownCallbackError, type JobContext, type JobSnapshot } from '../src/index.js';
-import { ChildWorker } from './child.js';
+import { killMidJob } from './child.js';
 import { rawRedis, sleep } from './helpers.js';
 import { engine } from './engine.js';
 
@@ -81,14 +81,7 @@ describe('callbacks', () => {
     const seen: string[] = [];
     const e = engine('cb-abandon', { hang: () => 'never here' }, {}, { note: (job: JobSnapshot, err?: unknown) => void seen.push(`${job.id} ${(err as Error).name}`) });
     const h = await e.client.enqueue('hang', { x: 1 }, { attempts: 1, onFailure: 'note' });
-    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s' });
-    try {
-      await child.waitFor(/^started /);
-      child.kill('SIGKILL');
-      await child.exited;
-    } finally {
-      child.kill('SIGKILL');
-    }
+    await killMidJob(e.prefix);
     e.worker({ leaseTime: '1s' });
     await expect(h.result({ timeout: '10s' })).rejects.toMatchObject({ errorName: 'JobAbandonedError' });
     for (let i = 0; i < 100 && !seen.length; i++) await sleep(20);
@@ -101,14 +94,7 @@ describe('callbacks', () => {
       note: (job: JobSnapshot, err?: unknown) => void seen.push(`${job.attempt} ${(err as Error).message}`),
     });
     const h = await e.client.enqueue('hang', null, { attempts: 2, onFailure: 'note' });
-    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s' });
-    try {
-      await child.waitFor(/^started /);
-      child.kill('SIGKILL');
-      await child.exited;
-    } finally {
-      child.kill('SIGKILL');
-    }
+    await killMidJob(e.prefix);
     e.worker({ leaseTime: '1s' });
     expect(await h.result({ timeout: '10s' })).toBe('attempt 2');
     for (let i = 0; i < 100 && !seen.length; i++) await sleep(20);

@@ -43,3 +43,14 @@ export class ChildWorker {
     if (this.proc.exitCode === null) this.proc.kill(signal);
   }
 }
+
+/** Starts a child worker on `prefix`, waits until it has started a job, and kills it with SIGKILL mid-job. */
+export async function killMidJob(prefix: string): Promise<void> {
+  const child = new ChildWorker({ PREFIX: prefix, LEASE: '1s' });
+  try {
+    await child.waitFor(/^started /);
+  } finally {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
