@@ -243,7 +243,7 @@ describe('worker', () => {
     e.worker({ blockTime: '5s' });
     await sleep(300);
     // count this worker's commands only (other test files may share the server), by the keys they name
-    const monitor = await redis.duplicate().monitor();
+    const monitor = await redis.monitor(); // a connection of its own, closed below
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((a) => a.startsWith(`${e.prefix}:`))) seen.push(args[0]!.toLowerCase());
