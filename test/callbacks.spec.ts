@@ -159,4 +159,17 @@ describe('sync mode with dependencies and callbacks', () => {
     expect(await d.result()).toBe('A');
     expect(log).toEqual(['a', 'ok A', 'b', 'ko x', 'A']);
   });
+
+  it('enqueueMany runs a job of the same call that another depends on first, so neither is left deferred', async () => {
+    const ran: string[] = [];
+    const e = engine('cb-sync-order', { j: (d: string) => void ran.push(d) }, { isAsync: false });
+    const hs = await e.client.enqueueMany([
+      { name: 'j', data: 'child', options: { dependsOn: 'parent' } },
+      { name: 'j', data: 'parent', options: { jobId: 'parent', queue: 'other' } },
+      { name: 'j', data: 'plain' },
+    ]);
+    expect(await Promise.all(hs.map((h) => h.getStatus()))).toEqual(['finished', 'finished', 'finished']);
+    expect(hs.map((h) => h.queue)).toEqual(['default', 'other', 'default']);
+    expect(ran).toEqual(['parent', 'child', 'plain']);
+  });
 });
