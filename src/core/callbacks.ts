@@ -1,7 +1,7 @@
 import { JoblineError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { CallbackSet } from './job-options.js';
-import type { JobSnapshot } from './types.js';
+import type { JobSnapshot, JsonObject } from './types.js';
 
 /** A callback ran past its timeout (default 60 s, as in RQ). */
 export class CallbackTimeoutError extends JoblineError {}
@@ -37,5 +37,18 @@ export async function runCallback(registry: HandlerRegistry, set: CallbackSet, k
     ]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** What a callback is told about a job known only by its stored fields; undecodable text is passed on as it is. */
+export function snapshotOf(id: string, name: string, queue: string, data: string, attempt: number, meta: string): JobSnapshot {
+  return { id, name, queue, data: lenientJson(data), attempt, meta: (lenientJson(meta) ?? {}) as JsonObject };
+}
+
+function lenientJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
   }
 }

@@ -58,8 +58,9 @@ export class JobIdIndex {
     return taken;
   }
 
-  lookup(id: string): Promise<string | null> {
-    return this.redis.hget(this.key, id);
+  /** The queue each id is indexed under (null where it is not: a random id, or never stored). */
+  async lookup(ids: string[]): Promise<(string | null)[]> {
+    return ids.length ? this.redis.hmget(this.key, ...ids) : [];
   }
 
   /** Forgets `id` if `queue` holds it (after delete()). */

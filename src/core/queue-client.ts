@@ -219,22 +219,11 @@ export class QueueClient implements JobOperations {
       }
     }
     if (!unknown.size) return;
-    const ids = [...unknown];
-    const queues = await this.getQueues();
-    const found = new Map<string, string>();
-    if (queues.length) {
-      const pipe = this.redis.pipeline();
-      for (const id of ids) for (const q of queues) pipe.exists(`${this.base(q)}job:${id}`);
-      const res = (await pipe.exec()) ?? [];
-      ids.forEach((id, i) => {
-        const k = queues.findIndex((_, j) => Number(res[i * queues.length + j]?.[1]) === 1);
-        if (k >= 0) found.set(id, queues[k]!);
-      });
-    }
+    const found = await this.locate([...unknown]);
     for (const s of specs) {
       s.deps = s.deps.filter((d) => {
         if (d.queue !== undefined) return true;
-        d.queue = found.get(d.id);
+        d.queue = found.get(d.id)?.queue;
         return d.queue !== undefined;
       });
     }
@@ -312,24 +301,30 @@ export class QueueClient implements JobOperations {
     return { handles, created, statuses };
   }
 
-  /** Sync mode: store each job as started by this process, run it here, record the outcome; in order. */
+  /**
+   * Sync mode: store each job as started by this process, run it here, record the outcome; in the order given, except
+   * that a job of the same call that another one depends on runs first (so that one is not left deferred).
+   */
   private async runInline(specs: JobSpec[], defs: (JobHandlerDefinition | undefined)[]): Promise<JobHandle[]> {
     const worker = (this.syncWorkerId ??= newWorkerId('sync'));
-    const handles: JobHandle[] = [];
-    for (let i = 0; i < specs.length; i++) {
+    const handles: JobHandle[] = new Array(specs.length);
+    for (const i of parentsFirst(specs)) {
       const spec = specs[i]!;
       const leaseMs = spec.timeoutMs > 0 ? spec.timeoutMs + DEFAULTS.LEASE_MS : 86_400_000;
       const stored = await this.store([spec], 'c', worker, leaseMs);
-      handles.push(stored.handles[0]!);
-      if (!stored.created[0] || stored.statuses[0] !== 'started') continue; // existing, or deferred: not run now
+      handles[i] = stored.handles[0]!;
+      if (!stored.created[0]) continue; // an existing job is returned as it is
       const base = this.base(spec.queue);
+      // deferred on a dependency in another queue that the outbox (drained by store) has since found met: run it now
+      if (stored.statuses[0] === 'deferred' && Number(await runScript(this.redis, 'claim', base, [spec.id, worker, leaseMs])) !== 1) continue;
       const outcome: Outcome = defs[i]
         ? await runJob(
             {
               id: spec.id,
               name: spec.name,
               queue: spec.queue,
-              data: joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))), // a met pipe dependency may have set it
+              // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
+              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : spec.data,
               attempt: 1,
               timeoutMs: spec.timeoutMs,
               meta: spec.meta,
@@ -351,22 +346,43 @@ export class QueueClient implements JobOperations {
     await runScript(this.redis, 'set-meta', this.base(queue), [id, worker, attempt, JSON.stringify(meta)]);
   }
 
-  /** Finds a job by id: in `queue` when given, else in every queue this prefix has used. */
+  /** Finds a job by id: in `queue` when given, else wherever it is (see locate). */
   async getJob(id: string, queue?: string): Promise<JobHandle | null> {
     if (typeof id !== 'string' || id === '') throw new InvalidOptionError('id', id, 'a job id string');
-    if (queue !== undefined) assertQueueName(queue);
-    const indexed = queue === undefined ? await this.ids.lookup(id) : null;
-    const queues = queue !== undefined ? [queue] : indexed !== null ? [indexed, ...(await this.getQueues()).filter((q) => q !== indexed)] : await this.getQueues();
-    if (!queues.length) return null;
-    const pipe = this.redis.pipeline();
-    for (const q of queues) pipe.hget(`${this.base(q)}job:${id}`, 'n');
-    const res = (await pipe.exec()) ?? [];
-    for (let i = 0; i < queues.length; i++) {
-      const [err, name] = res[i] ?? [];
-      if (err) throw err;
-      if (typeof name === 'string') return new JobHandle(this, id, name, queues[i]!);
+    if (queue !== undefined) {
+      assertQueueName(queue);
+      const name = await this.redis.hget(`${this.base(queue)}job:${id}`, 'n');
+      return name === null ? null : new JobHandle(this, id, name, queue);
     }
-    return null;
+    const where = (await this.locate([id])).get(id);
+    return where ? new JobHandle(this, id, where.name, where.queue) : null;
+  }
+
+  /**
+   * Which queue holds each id, and the job's name: a caller-chosen id through the id index (one lookup), the rest
+   * (random ids, stale entries) by asking every queue this prefix has used, in one pipeline. Missing ids are left out.
+   */
+  private async locate(ids: string[]): Promise<Map<string, { queue: string; name: string }>> {
+    const found = new Map<string, { queue: string; name: string }>();
+    const indexed = await this.ids.lookup(ids);
+    const ask = async (pairs: [string, string][]) => {
+      if (!pairs.length) return;
+      const pipe = this.redis.pipeline();
+      for (const [id, q] of pairs) pipe.hget(`${this.base(q)}job:${id}`, 'n');
+      const res = (await pipe.exec()) ?? [];
+      pairs.forEach(([id, q], i) => {
+        const [err, name] = res[i] ?? [];
+        if (err) throw err;
+        if (typeof name === 'string' && !found.has(id)) found.set(id, { queue: q, name });
+      });
+    };
+    await ask(ids.flatMap((id, i): [string, string][] => (indexed[i] ? [[id, indexed[i]!]] : [])));
+    const rest = ids.filter((id) => !found.has(id));
+    if (rest.length) {
+      const queues = await this.getQueues();
+      await ask(rest.flatMap((id) => queues.map((q): [string, string] => [id, q])));
+    }
+    return found;
   }
 
   /** Every queue name this prefix has used. */
@@ -526,4 +542,23 @@ export class QueueClient implements JobOperations {
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;
   return true;
+}
+
+/** Indexes of `specs` in their order, each moved after the jobs of the same call it depends on (cycles keep order). */
+function parentsFirst(specs: JobSpec[]): number[] {
+  const at = new Map(specs.map((s, i) => [`${s.queue}|${s.id}`, i]));
+  const order: number[] = [];
+  const state = new Array<0 | 1 | 2>(specs.length).fill(0); // 0 new, 1 visiting, 2 placed
+  const visit = (i: number): void => {
+    if (state[i] !== 0) return;
+    state[i] = 1;
+    for (const d of specs[i]!.deps) {
+      const j = d.inBatch ? at.get(`${d.queue}|${d.id}`) : undefined;
+      if (j !== undefined) visit(j);
+    }
+    state[i] = 2;
+    order.push(i);
+  };
+  specs.forEach((_, i) => visit(i));
+  return order;
 }

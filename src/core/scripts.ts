@@ -17,6 +17,7 @@ export const SCRIPT_NAMES = [
   'set-error',
   'outbox-claim',
   'deliver',
+  'claim',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

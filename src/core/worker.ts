@@ -2,19 +2,18 @@ import type { Redis } from 'ioredis';
 import { closeConnection, duplicateConnection } from './connection.js';
 import { DEFAULTS } from './defaults.js';
 import { toMs, type Duration } from './duration.js';
-import { parseCallbackSet, runCallback } from './callbacks.js';
+import { parseCallbackSet, runCallback, snapshotOf } from './callbacks.js';
 import { InvalidOptionError, JobAbandonedError, JoblineError, JobStoppedError } from './errors.js';
-import { errorInfo } from './job-runner.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { JobAbort } from './job-abort.js';
 import { joinData } from './job-info.js';
-import { runJob, type FetchedJob, type Outcome } from './job-runner.js';
+import { errorInfo, runJob, type FetchedJob, type Outcome } from './job-runner.js';
 import { assertQueueName } from './keys.js';
 import type { QueueClient } from './queue-client.js';
 import { runScript } from './scripts.js';
 import { fetchedJobs, outboxLength, outcomeRecord, type OutcomeKind } from './work-call.js';
 import { newWorkerId } from './worker-id.js';
-import type { JobErrorInfo, JsonObject } from './types.js';
+import type { JobErrorInfo } from './types.js';
 
 export interface WorkerOptions {
   /** Queues to take jobs from, in priority order. */
@@ -367,7 +366,7 @@ export class Worker {
     this.drop(job, new JobStoppedError(`Job ${job.id} was stopped on request.`));
     const callbacks = parseCallbackSet(job.job.callbacks);
     if (!callbacks.p) return;
-    const snapshot = { id: job.id, name: job.job.name, queue: job.queue, data: safeDecode(job.job.data), attempt: job.attempt, meta: (safeDecode(job.job.meta) ?? {}) as JsonObject };
+    const snapshot = snapshotOf(job.id, job.job.name, job.queue, job.job.data, job.attempt, job.job.meta);
     runCallback(this.registry, callbacks, 'p', snapshot).catch((err: Error) =>
       this.client.logger.error(`onStopped callback of job ${job.id} failed: ${err.message}`),
     );
@@ -396,7 +395,7 @@ export class Worker {
           ? (JSON.parse(e) as JobErrorInfo)
           : { name: 'JobAbandonedError', message: `The worker running attempt ${attempt} stopped renewing its lease; the job was requeued for another attempt.` };
       const err = new JobAbandonedError(stored.message);
-      const snapshot = { id, name, queue, data: safeDecode(data ?? ''), attempt, meta: (safeDecode(meta ?? '') ?? {}) as JsonObject };
+      const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '');
       try {
         await runCallback(this.registry, callbacks, 'f', snapshot, err);
       } catch (cbErr) {
@@ -472,10 +471,3 @@ export class Worker {
   }
 }
 
-function safeDecode(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return text;
-  }
-}

@@ -103,8 +103,7 @@ for i = 0, n - 1 do
     if cancel_reason then
       status = 'canceled'
       redis.call('HSET', job, unpack(fields))
-      end_with_error(BASE, job, id, 'canceled', error_json('DependencyFailedError', 'The job was canceled because its dependency ' ..
-        cancel_reason .. ' did not finish (onDependencyFailure: cancel).'), now)
+      end_with_error(BASE, job, id, 'canceled', dependency_failed(cancel_reason), now)
     elseif #pending > 0 then
       status = 'deferred'
       waiting(fields, id, status, ttl)

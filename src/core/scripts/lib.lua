@@ -156,17 +156,29 @@ end
 
 local settle_dependents
 
--- Ends a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error record,
--- and tells its dependents (a failed job may satisfy allowFailure dependents; the others never satisfy any).
-local function end_with_error(base, job, id, status, err, now)
+-- Records the end of a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error,
+-- without telling its dependents (end_with_error does; a cascade in settle_dependents does it through its work list).
+local function close_with_error(base, job, id, status, err, now)
   redis.call('HSET', job, 's', status, 'et', now, 'e', err)
   redis.call('HDEL', job, 'w')
   redis.call('ZREM', base .. 'ttl', id)
   redis.call('ZREM', base .. 'deferred', id)
   redis.call('DEL', base .. 'deps:' .. id)
   notify(base, job, id, status, err)
+end
+
+-- Ends a job with an error record and tells its dependents (a failed job may satisfy allowFailure dependents; the
+-- others never satisfy any). Dependents are settled before the job may be deleted by its ttl.
+local function end_with_error(base, job, id, status, err, now)
+  close_with_error(base, job, id, status, err, now)
   settle_dependents(id, status == 'failed' and 'x' or 'c', '', now)
   retire(base, job, id, status, failure_ttl(job), now)
+end
+
+-- The error of a dependent canceled because `parent_ref` ("queue|id") did not finish.
+local function dependency_failed(parent_ref)
+  return error_json('DependencyFailedError', 'The job was canceled because its dependency ' .. parent_ref ..
+    ' did not finish (onDependencyFailure: cancel).')
 end
 
 -- A dependency of deferred job `id` (this queue) is met: forget it, take its result if this job is its pipe, and
@@ -188,13 +200,7 @@ end
 local function cancel_dependent(id, parent_ref, now)
   local job = BASE .. 'job:' .. id
   if redis.call('HGET', job, 's') ~= 'deferred' then return false end
-  local err = error_json('DependencyFailedError', 'The job was canceled because its dependency ' .. parent_ref ..
-    ' did not finish (onDependencyFailure: cancel).')
-  redis.call('HSET', job, 's', 'canceled', 'et', now, 'e', err)
-  redis.call('ZREM', BASE .. 'deferred', id)
-  redis.call('ZREM', BASE .. 'ttl', id)
-  redis.call('DEL', BASE .. 'deps:' .. id)
-  notify(BASE, job, id, 'canceled', err)
+  close_with_error(BASE, job, id, 'canceled', dependency_failed(parent_ref), now)
   retire(BASE, job, id, 'canceled', failure_ttl(job), now)
   return true
 end
