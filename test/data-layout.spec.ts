@@ -1,4 +1,5 @@
 import { rawRedis } from './helpers.js';
+import type { JobContext } from '../src/index.js';
 import { engine } from './engine.js';
 
 /** Job data is split over fields d..d4 so that small jobs keep Redis's compact hash encoding (lib.lua split_data). */
@@ -41,6 +42,31 @@ describe('job data layout', () => {
     const piped = await big.chain('echo');
     expect(await piped.result({ timeout: '5s' })).toEqual(payloads[8]);
     expect((await piped.info()).data).toEqual(payloads[8]);
+  });
+
+  it('a job whose hash says it has more than the common fields (o) is fetched whole: meta set on one attempt reaches the next', async () => {
+    const metas: unknown[] = [];
+    let first = true;
+    const e = engine('layout-o', {
+      flaky: async (_d: unknown, ctx: JobContext) => {
+        metas.push({ ...ctx.meta });
+        if (first) {
+          first = false;
+          await ctx.updateMeta({ step: 'one' });
+          throw new Error('first attempt fails');
+        }
+        return 'ok';
+      },
+    });
+    const h = await e.client.enqueue('flaky', { p: 1 });
+    const key = `${e.client.base('default')}job:${h.id}`;
+    expect(await redis.hget(key, 'o')).toBe('');
+    e.worker();
+    await expect(h.result({ timeout: '5s' })).rejects.toThrow(/first attempt fails/);
+    expect(await redis.hget(key, 'o')).toBe('1');
+    await h.requeue();
+    expect(await h.result({ timeout: '5s' })).toBe('ok');
+    expect(metas).toEqual([{}, { step: 'one' }]);
   });
 
   it('the data fields expire and are deleted with their job (one hash)', async () => {

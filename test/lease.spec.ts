@@ -49,6 +49,26 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     expect(await e.client.getJobIds('default', 'failed')).toEqual([h.id]);
   });
 
+  it('one lease per worker: its running jobs are listed as started through its held set, and leave it as they end', async () => {
+    const release: (() => void)[] = [];
+    const e = engine('lease-held', { wait: () => new Promise<void>((r) => release.push(r)) });
+    const hs = await e.client.enqueueMany([1, 2, 3].map((i) => ({ name: 'wait', data: { i } })));
+    const w = e.worker({ concurrency: 5 });
+    for (let i = 0; i < 200 && release.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const base = e.client.base('default');
+    const redis = e.client.redis;
+    // one lease entry for the worker however many jobs it runs, and its jobs in its held set
+    expect(await redis.zrange(`${base}workers`, '0', '-1')).toEqual([w.id]);
+    expect((await redis.smembers(`${base}held:${w.id}`)).sort()).toEqual(hs.map((h) => h.id).sort());
+    expect((await e.client.getJobIds('default', 'started')).sort()).toEqual(hs.map((h) => h.id).sort());
+    expect((await e.client.countJobs('default')).started).toBe(3);
+    expect(await e.client.getJobIds('default', 'started', 0, 1)).toHaveLength(2);
+    release.splice(0).forEach((r) => r());
+    for (const h of hs) await h.result({ timeout: '5s' });
+    expect(await redis.scard(`${base}held:${w.id}`)).toBe(0);
+    expect((await e.client.countJobs('default')).started).toBe(0);
+  });
+
   it('a live worker renews the leases of long jobs: they are never reclaimed while it runs', async () => {
     const runs: string[] = [];
     const e = engine('lease-renew', {

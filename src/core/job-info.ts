@@ -32,7 +32,7 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     endedAt: date(h.et),
     attempts: num(h.a, 0),
     maxAttempts: num(h.ma, DEFAULTS.MAX_ATTEMPTS),
-    workerId: h.w ?? null,
+    workerId: h.w || null,
     meta: (decodeJson(h.m) as JsonObject | undefined) ?? {},
     description: h.desc ?? null,
     dependencies: ((decodeJson(h.D) as string[] | undefined) ?? []).map((ref) => ref.slice(ref.indexOf('|') + 1)),

@@ -19,6 +19,9 @@ export interface FetchedJob {
   meta: string;
   /** The stored callbacks JSON ('' for none). */
   callbacks: string;
+  /** The job's result and failure ttl in ms as stored ('' for the default): its outcome record carries the one that applies. */
+  resultTtl: string;
+  failureTtl: string;
 }
 
 /** What running a job came to: 'f' finished with an encoded result, 'x' failed with an encoded error. */

@@ -6,7 +6,8 @@ const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
  * Key layout. Every key of one queue starts with `<prefix>:{<queue>}:`, so a queue lives in one Redis Cluster slot
  * and each script touches one slot:
  *   job:<id>   hash of the job          queued   list, head runs first
- *   started    zset id -> lease deadline (ms)   ttl      zset queued id -> expires-at (ms)
+ *   workers    zset worker id -> lease deadline (ms)   held:<worker>   set of the ids that worker runs (started)
+ *   ttl        zset queued id -> expires-at (ms)
  *   finished, failed, canceled, expired, stopped   zsets id -> when the entry expires (ms, inf = never)
  *   deferred, scheduled   zsets (reserved)       wake     list holding a wake-up token for blocked workers
  *   events     pub/sub channel for result() waiters

@@ -317,15 +317,20 @@ export class QueueClient implements JobOperations {
       const base = this.base(spec.queue);
       // deferred on a dependency in another queue that the outbox (drained by store) has since found met: run it now
       if (stored.statuses[0] === 'deferred' && Number(await runScript(this.redis, 'claim', base, [spec.id, worker, leaseMs])) !== 1) continue;
+      const fetched = {
+        id: spec.id,
+        attempt: 1,
+        resultTtl: spec.resultTtlMs === DEFAULTS.RESULT_TTL_MS ? '' : String(spec.resultTtlMs),
+        failureTtl: spec.failureTtlMs === DEFAULTS.FAILURE_TTL_MS ? '' : String(spec.failureTtlMs),
+      };
       const outcome: Outcome = defs[i]
         ? await runJob(
             {
-              id: spec.id,
+              ...fetched,
               name: spec.name,
               queue: spec.queue,
               // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
               data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : spec.data,
-              attempt: 1,
               timeoutMs: spec.timeoutMs,
               meta: spec.meta,
               callbacks: spec.callbacks,
@@ -335,7 +340,7 @@ export class QueueClient implements JobOperations {
             (meta) => this.saveMeta(spec.queue, spec.id, worker, 1, meta),
           )
         : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
-      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, outcomeRecord(spec.id, 1, outcome.kind, outcome.payload)])) as number[];
+      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, outcomeRecord(fetched, outcome.kind, outcome.payload)])) as number[];
       if (outboxLength(res) > 0) await this.outbox.drain([spec.queue]);
     }
     return handles;
@@ -396,6 +401,10 @@ export class QueueClient implements JobOperations {
     if (!JOB_STATUSES.includes(status)) throw new InvalidOptionError('status', status, `one of ${JOB_STATUSES.join(', ')}`);
     const base = this.base(queue);
     if (status === 'queued') return this.redis.lrange(`${base}queued`, start, end);
+    if (status === 'started') {
+      const ids = (await this.heldSets(base, 'smembers')).flat().sort();
+      return ids.slice(start, end < 0 ? ids.length + end + 1 : end + 1);
+    }
     if (EXPIRING_REGISTRIES.has(status)) {
       const now = await this.redisTimeMs();
       const count = end < 0 ? -1 : end - start + 1;
@@ -410,19 +419,34 @@ export class QueueClient implements JobOperations {
     const base = this.base(queue);
     const now = await this.redisTimeMs();
     const pipe = this.redis.pipeline();
+    const held = this.heldSets(base, 'scard');
     for (const s of JOB_STATUSES) {
+      if (s === 'started') continue;
       if (s === 'queued') pipe.llen(`${base}queued`);
       else if (EXPIRING_REGISTRIES.has(s)) pipe.zcount(`${base}${s}`, `(${now}`, '+inf');
       else pipe.zcard(`${base}${s}`);
     }
     const res = (await pipe.exec()) ?? [];
     const counts = {} as Record<JobStatus, number>;
-    JOB_STATUSES.forEach((s, i) => {
+    JOB_STATUSES.filter((s) => s !== 'started').forEach((s, i) => {
       const [err, n] = res[i] ?? [];
       if (err) throw err;
       counts[s] = Number(n);
     });
+    counts.started = (await held).reduce((sum, n) => sum + n, 0);
     return counts;
+  }
+
+  /** Per worker of the queue (its `workers` zset), its held set read with `op`: the started jobs (lib.lua, leases). */
+  private async heldSets<Op extends 'smembers' | 'scard'>(base: string, op: Op): Promise<(Op extends 'scard' ? number : string[])[]> {
+    const workers = await this.redis.zrange(`${base}workers`, '0', '-1');
+    if (!workers.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const w of workers) pipe[op](`${base}held:${w}`);
+    return ((await pipe.exec()) ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v as Op extends 'scard' ? number : string[];
+    });
   }
 
   private async redisTimeMs(): Promise<number> {

@@ -7,13 +7,17 @@ import type { FetchedJob } from './job-runner.js';
  */
 export type OutcomeKind = 'f' | 'x' | 'r';
 
-/** One outcome record. Ids never hold '|' (keys.ts), so the payload, last, may hold anything. */
-export function outcomeRecord(id: string, attempt: number, kind: OutcomeKind, payload: string): string {
-  return `${id}|${attempt}|${kind}|${payload}`;
+/**
+ * One outcome record. Ids never hold '|' (keys.ts), so the payload, last, may hold anything. The job's ttl for this
+ * outcome travels with it, so the script need not look up fields most jobs do not have.
+ */
+export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'>, kind: OutcomeKind, payload: string): string {
+  const ttl = kind === 'f' ? job.resultTtl : kind === 'x' ? job.failureTtl : '';
+  return `${job.id}|${job.attempt}|${kind}|${ttl}|${payload}`;
 }
 
 /** Values per fetched job in the reply. */
-const STRIDE = 7;
+const STRIDE = 9;
 
 /** Decodes the fetched jobs of a reply to a call that sent `outcomes` records; the last value is the outbox length. */
 export function fetchedJobs(res: (string | number)[], outcomes: number, queue: string): FetchedJob[] {
@@ -30,6 +34,8 @@ export function fetchedJobs(res: (string | number)[], outcomes: number, queue: s
       timeoutMs: timeout === '' ? DEFAULTS.TIMEOUT_MS : Number(timeout),
       meta: String(res[i + 5]),
       callbacks: String(res[i + 6]),
+      resultTtl: String(res[i + 7]),
+      failureTtl: String(res[i + 8]),
     });
   }
   return jobs;

@@ -302,7 +302,7 @@ export class Worker {
   private record(job: Running, kind: OutcomeKind, payload: string): void {
     let list = this.outcomes.get(job.queue);
     if (!list) this.outcomes.set(job.queue, (list = []));
-    list.push(outcomeRecord(job.id, job.attempt, kind, payload));
+    list.push(outcomeRecord(job.job, kind, payload));
   }
 
   /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */

@@ -9,6 +9,6 @@ if redis.call('HGET', job, 's') ~= 'queued' then return 0 end
 local now = now_ms()
 redis.call('LREM', BASE .. 'queued', 1, id)
 redis.call('ZREM', BASE .. 'ttl', id)
-redis.call('HSET', job, 's', 'started', 'st', now, 'w', ARGV[2], 'a', 1)
-redis.call('ZADD', BASE .. 'started', now + tonumber(ARGV[3]), id)
+redis.call('HSET', job, 's', 'started', 'a', 1, 'w', ARGV[2], 'st', now)
+hold(BASE, ARGV[2], id, now + tonumber(ARGV[3]))
 return 1

@@ -7,7 +7,8 @@ local job = base .. 'job:' .. id
 local s = redis.call('HGET', job, 's')
 if not s then return { 0, redis.call('LLEN', base .. 'outbox') } end
 if s == 'queued' then redis.call('LREM', base .. 'queued', 1, id) end
-for _, r in ipairs({ 'started', 'finished', 'failed', 'canceled', 'expired', 'stopped', 'deferred', 'scheduled', 'ttl' }) do
+if s == 'started' then unhold(base, job, id) end
+for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped', 'deferred', 'scheduled', 'ttl' }) do
   redis.call('ZREM', base .. r, id)
 end
 notify(base, job, id, 'deleted', '')

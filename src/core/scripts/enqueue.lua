@@ -15,6 +15,7 @@
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
+local now_s = tostring(now)
 local out = {}
 local tail = {}
 local queued = BASE .. 'queued'
@@ -37,10 +38,9 @@ local function put(fields, field, v)
   end
 end
 
--- A job that waits (queued or deferred): no attempt yet, and its ttl deadline if it has one.
+-- A job that waits (queued or deferred), and its ttl deadline if it has one.
 local function waiting(fields, id, status, ttl)
-  put(fields, 's', status)
-  put(fields, 'a', '0')
+  fields[2] = status
   if ttl ~= '' then
     local x = now + tonumber(ttl)
     put(fields, 'x', tostring(x))
@@ -86,8 +86,12 @@ for i = 0, n - 1 do
         end
       end
     end
-    local fields = { 'n', ARGV[o + 2], 'c', now }
-    put_data(fields, data)
+    local fields = new_job_fields('queued', ARGV[o + 2], now_s)
+    -- o: '1' when a worker must read more than the six fields of the common case (lib.lua)
+    -- (timeout, result/failure ttl, ttl, meta, callbacks)
+    if put_data(fields, data) > 2 or opt[2] ~= '' or opt[3] ~= '' or opt[4] ~= '' or opt[5] ~= '' or opt[8] ~= '' or opt[11] ~= '' then
+      fields[12] = '1'
+    end
     put(fields, 'to', opt[2])
     put(fields, 'rt', opt[3])
     put(fields, 'ft', opt[4])
@@ -102,6 +106,7 @@ for i = 0, n - 1 do
     local status
     if cancel_reason then
       status = 'canceled'
+      fields[2] = status
       redis.call('HSET', job, unpack(fields))
       end_with_error(BASE, job, id, 'canceled', dependency_failed(cancel_reason), now)
     elseif #pending > 0 then
@@ -110,15 +115,12 @@ for i = 0, n - 1 do
       redis.call('HSET', job, unpack(fields))
       -- in slices: a job may wait on more dependencies (10,000 in the fan-in bench) than Lua's unpack can take
       call_all('SADD', BASE .. 'deps:' .. id, pending)
-      redis.call('ZADD', BASE .. 'deferred', now, id)
+      redis.call('ZADD', BASE .. 'deferred', now_s, id)
     elseif mode == 'c' then
       status = 'started'
-      fields[#fields + 1] = 's'; fields[#fields + 1] = status
-      fields[#fields + 1] = 'st'; fields[#fields + 1] = now
-      fields[#fields + 1] = 'w'; fields[#fields + 1] = worker
-      fields[#fields + 1] = 'a'; fields[#fields + 1] = 1
+      fields[2], fields[4], fields[6], fields[8] = status, '1', worker, now_s
       redis.call('HSET', job, unpack(fields))
-      redis.call('ZADD', BASE .. 'started', now + lease, id)
+      hold(BASE, worker, id, now + lease)
     else
       status = 'queued'
       waiting(fields, id, status, ttl)

@@ -1,8 +1,16 @@
 -- Shared helpers, prepended to every script by scripts.ts (after the generated constants DEFAULT_*).
--- Job hash fields: n name, d data (with d2..d4: see split_data), s status, c enqueued at, st started at, et ended at, a attempts, ma max attempts,
--- to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc, m meta, w worker,
--- r result, e error, W someone waits on result(), D dependencies (JSON), pf pipe-from ("queue|id": data is that job's
--- result), cb callbacks (JSON). Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
+-- Job hash fields: s status, a attempts, w worker ('' none), st started at ('' not yet), W '1' when someone waits on
+-- result() ('' none), o '1' when the job may have any of x, to, rt, ft, m, cb or data beyond d2 ('' none: a worker
+-- then fetches it by naming six fields), n name, c enqueued at, d data (with d2..d4: see split_data), et ended at, ma max attempts,
+-- to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc, m meta,
+-- r result, e error, D dependencies (JSON), pf pipe-from ("queue|id": data is that job's result), cb callbacks (JSON).
+-- Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
+-- The first six are written first, in that order, by every enqueue, and never deleted (cleared to ''): a small hash
+-- is a listpack that Redis searches field by field from its start, so the fields the hot path reads and writes on
+-- every job are found in the first few entries, and no lookup there scans the whole hash for an absent field.
+-- Leases: a worker that runs jobs of a queue is in its `workers` zset, scored by its lease deadline (ms), and holds
+-- their ids in `held:<worker>` (a set). The worker renews one deadline, not one per job; when it lapses, maintenance
+-- (reclaim.lua) takes back every job in the worker's set.
 -- Dependencies: dependents:<id> is a set of "flags|queue|id" entries (flags: 'a' allowFailure, 'c' cancel on failure)
 -- of jobs waiting on <id>; deps:<id> is the set of "queue|id" a deferred job still waits on. A dependent in another
 -- queue is reached through this queue's outbox (list of "V|..." / "R|..." messages), delivered by outbox.ts.
@@ -38,19 +46,24 @@ local function split_data(data)
   return parts
 end
 
--- Appends the data fields of `data` to an HSET field list.
+-- Appends the data fields of `data` to an HSET field list. Returns how many fields the data took.
 local function put_data(fields, data)
-  for k, part in ipairs(split_data(data)) do
+  local parts = split_data(data)
+  for k, part in ipairs(parts) do
     fields[#fields + 1] = DATA_FIELDS[k]
     fields[#fields + 1] = part
   end
+  return #parts
 end
 
 -- Replaces a stored job's data.
 local function set_data(job, data)
   redis.call('HDEL', job, 'd2', 'd3', 'd4')
   local fields = {}
-  put_data(fields, data)
+  if put_data(fields, data) > 2 then
+    fields[#fields + 1] = 'o'
+    fields[#fields + 1] = '1'
+  end
   redis.call('HSET', job, unpack(fields))
 end
 
@@ -64,18 +77,29 @@ local function publish_end(base, id, status, payload)
   redis.call('PUBLISH', base .. 'events', id .. '\n' .. status .. '\n' .. (payload or ''))
 end
 
--- Tells result() waiters (only when one registered, so this pays one HEXISTS) that the job ended. work.lua reads
--- W with the job's other fields instead, and calls publish_end itself.
+-- Tells result() waiters (only when one registered: the job's W field) that the job ended. work.lua reads W with the
+-- job's other fields instead, and calls publish_end itself.
 local function notify(base, job, id, status, payload)
-  if redis.call('HEXISTS', job, 'W') == 1 then publish_end(base, id, status, payload) end
+  if redis.call('HGET', job, 'W') == '1' then publish_end(base, id, status, payload) end
+end
+
+-- Records that `worker` runs job `id` (a lease that lasts until `deadline`, ms; never shortened: GT).
+local function hold(base, worker, id, deadline)
+  redis.call('SADD', base .. 'held:' .. worker, id)
+  redis.call('ZADD', base .. 'workers', 'GT', deadline, worker)
+end
+
+-- Forgets that the worker in field w of `job` runs it (stop, delete, cancel of a running job).
+local function unhold(base, job, id)
+  local w = redis.call('HGET', job, 'w')
+  if w and w ~= '' then redis.call('SREM', base .. 'held:' .. w, id) end
 end
 
 -- Moves a job into a terminal registry (finished, failed, canceled, expired, stopped), scored by when it expires,
 -- and gives its hash the same TTL, so Redis itself removes it; maintenance trims the registry past that score.
--- ttl: ms, -1 forever, 0 delete now. Returns false when the job was deleted (ttl 0).
--- `pending` (optional): a table that collects the registry's score/id pairs for one batched ZADD (see zadd_all)
--- instead of a ZADD per job; the hot path (work.lua) retires a whole batch that way.
-local function retire(base, job, id, status, ttl, now, pending)
+-- ttl: ms, -1 forever, 0 delete now. Returns false when the job was deleted (ttl 0). (work.lua has its own batched
+-- copy for the hot path.)
+local function retire(base, job, id, status, ttl, now)
   if ttl == 0 then
     redis.call('DEL', job)
     return false
@@ -88,12 +112,7 @@ local function retire(base, job, id, status, ttl, now, pending)
     redis.call('PEXPIRE', job, ttl)
     score = now + ttl
   end
-  if pending then
-    pending[#pending + 1] = score
-    pending[#pending + 1] = id
-  else
-    redis.call('ZADD', base .. status, score, id)
-  end
+  redis.call('ZADD', base .. status, score, id)
   return true
 end
 
@@ -120,6 +139,12 @@ local function wake(base)
   if redis.call('LLEN', wk) == 0 and redis.call('LLEN', base .. 'queued') > 0 then
     redis.call('RPUSH', wk, '1')
   end
+end
+
+-- The fields every new job hash starts with, in this order (see the top of this file); the caller fills in s and
+-- appends the rest.
+local function new_job_fields(status, name, now_s)
+  return { 's', status, 'a', '0', 'w', '', 'st', '', 'W', '', 'o', '', 'n', name, 'c', now_s }
 end
 
 -- Puts a job on its queue (the tail, or the head if it was enqueued atFront; a deferred job keeps that choice).
@@ -159,8 +184,7 @@ local settle_dependents
 -- Records the end of a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error,
 -- without telling its dependents (end_with_error does; a cascade in settle_dependents does it through its work list).
 local function close_with_error(base, job, id, status, err, now)
-  redis.call('HSET', job, 's', status, 'et', now, 'e', err)
-  redis.call('HDEL', job, 'w')
+  redis.call('HSET', job, 's', status, 'w', '', 'et', now, 'e', err)
   redis.call('ZREM', base .. 'ttl', id)
   redis.call('ZREM', base .. 'deferred', id)
   redis.call('DEL', base .. 'deps:' .. id)

@@ -1,38 +1,42 @@
--- Maintenance, run by any live worker: reclaims jobs whose lease ran out, expires queued jobs past their ttl, and
+-- Maintenance, run by any live worker: reclaims the jobs of workers whose lease ran out, expires queued jobs past their ttl, and
 -- trims registry entries whose job hash Redis has already expired. A queued or deferred job past its ttl expires.
 -- KEYS[1]: queue base "<prefix>:{<queue>}:"
--- ARGV[1]: most jobs to handle per step (keeps one call short)
+-- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
 -- returns: { expired count, outbox length, requeued count R, then R pairs (id, attempt cut short) of jobs requeued for
 --   another attempt, then the ids of jobs failed as abandoned (no attempts left) }
 local base = KEYS[1]
 local limit = tonumber(ARGV[1])
 local now = now_ms()
-local started = base .. 'started'
+local workers = base .. 'workers'
 local requeued, expired = {}, 0
 local abandoned = {}
 
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', started, '-inf', now, 'LIMIT', 0, limit)) do
-  redis.call('ZREM', started, id)
-  local job = base .. 'job:' .. id
-  local cur = redis.call('HMGET', job, 's', 'a', 'ma')
-  if cur[1] == 'started' then
-    local attempts = tonumber(cur[2] or '0')
-    local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
-    if attempts < max then
-      redis.call('HSET', job, 's', 'queued')
-      redis.call('HDEL', job, 'w')
-      local x = redis.call('HGET', job, 'x')
-      if x then redis.call('ZADD', base .. 'ttl', x, id) end
-      -- it was at the head once already: do not make it wait behind newer work
-      redis.call('LPUSH', base .. 'queued', id)
-      requeued[#requeued + 1] = { id, attempts }
-    else
-      end_with_error(base, job, id, 'failed', error_json('JobAbandonedError',
-        'The worker running this job stopped renewing its lease (it crashed or hung) on attempt ' .. attempts ..
-        ' of ' .. max .. '; no attempts are left. Raise `attempts` to let Jobline run it again.'), now)
-      abandoned[#abandoned + 1] = id
+-- every job a worker holds shares its lease: when the worker's deadline passes, all of them are taken back
+for _, worker in ipairs(redis.call('ZRANGEBYSCORE', workers, '-inf', now, 'LIMIT', 0, limit)) do
+  local held = base .. 'held:' .. worker
+  for _, id in ipairs(redis.call('SMEMBERS', held)) do
+    local job = base .. 'job:' .. id
+    local cur = redis.call('HMGET', job, 's', 'a', 'ma', 'w')
+    if cur[1] == 'started' and cur[4] == worker then
+      local attempts = tonumber(cur[2] or '0')
+      local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
+      if attempts < max then
+        redis.call('HSET', job, 's', 'queued', 'w', '')
+        local x = redis.call('HGET', job, 'x')
+        if x then redis.call('ZADD', base .. 'ttl', x, id) end
+        -- it was at the head once already: do not make it wait behind newer work
+        redis.call('LPUSH', base .. 'queued', id)
+        requeued[#requeued + 1] = { id, attempts }
+      else
+        end_with_error(base, job, id, 'failed', error_json('JobAbandonedError',
+          'The worker running this job stopped renewing its lease (it crashed or hung) on attempt ' .. attempts ..
+          ' of ' .. max .. '; no attempts are left. Raise `attempts` to let Jobline run it again.'), now)
+        abandoned[#abandoned + 1] = id
+      end
     end
   end
+  redis.call('DEL', held)
+  redis.call('ZREM', workers, worker)
 end
 
 local ttl = base .. 'ttl'

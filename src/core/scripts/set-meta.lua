@@ -5,7 +5,7 @@
 local job = KEYS[1] .. 'job:' .. ARGV[1]
 local cur = redis.call('HMGET', job, 's', 'w', 'a')
 if cur[1] == 'started' and cur[2] == ARGV[2] and cur[3] == ARGV[3] then
-  redis.call('HSET', job, 'm', ARGV[4])
+  redis.call('HSET', job, 'm', ARGV[4], 'o', '1')
   return 1
 end
 return 0

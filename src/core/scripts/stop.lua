@@ -9,7 +9,7 @@ local s = redis.call('HGET', job, 's')
 if not s then return { 'missing', '', 0 } end
 if s ~= 'started' then return { 'state', s, 0 } end
 local now = now_ms()
-redis.call('ZREM', BASE .. 'started', id)
+unhold(BASE, job, id)
 local err = error_json('JobStoppedError', 'The job was stopped on request while it ran.')
 redis.call('HSET', job, 's', 'stopped', 'et', now, 'e', err)
 notify(BASE, job, id, 'stopped', err)

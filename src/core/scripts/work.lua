@@ -1,50 +1,78 @@
 -- A worker's round trip: records the outcomes of jobs it ran, then fetches up to its free slots.
 -- KEYS[1]: queue base "<prefix>:{<queue>}:"
 -- ARGV[1]: worker id, ARGV[2]: lease ms, ARGV[3]: how many jobs to fetch (0: only record outcomes)
--- ARGV[4..]: one outcome per value, "<id>|<attempt>|<kind>|<payload>" (one value, not four: a client pays per value)
---   kind 'f' finished (payload: result JSON or ''), 'x' failed (payload: error JSON), 'r' release back to the queue front
+-- ARGV[4..]: one outcome per value, "<id>|<attempt>|<kind>|<ttl>|<payload>" (one value, not five: a client pays per
+--   value). kind 'f' finished (payload: result JSON or ''), 'x' failed (payload: error JSON), 'r' release back to the
+--   queue front; ttl: the job's result ttl (f) or failure ttl (x) in ms as fetched, '' for the default.
 --   An outcome is applied only if the job is still started by this worker on this attempt (else it was reclaimed,
 --   canceled or deleted meanwhile, and the outcome is dropped as stale).
--- returns: { one code per outcome (1 applied, 0 stale)..., then per fetched job 7 values: id, name, data, attempt,
---   timeout ms ('' default), meta, callbacks JSON; last: the length of this queue's outbox (dependents elsewhere to tell) }
--- This is the hot path: per job it makes only the calls that touch that job's hash; the registries (started,
--- finished, failed) get one call per batch, and dependents are looked for with one EXISTS over the whole batch.
+-- returns: { one code per outcome (1 applied, 0 stale)..., then per fetched job 9 values: id, name, data, attempt,
+--   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms ('' where the default applies); last: the length
+--   of this queue's outbox (dependents elsewhere to tell) }
+-- This is the hot path. Per job it makes only the calls that touch that job's hash, and each of those finds its
+-- fields at the head of the hash (lib.lua); the lease (held set, workers zset) and the finished/failed registries get
+-- one call per batch, dependents are looked for with one EXISTS over the whole batch, and every number passed to
+-- Redis is formatted once per call (Lua formats a number with sprintf each time it becomes a command argument).
 local base = KEYS[1]
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
-local out = {}
-local started = base .. 'started'
+local now_s = tostring(now)
 local queued = base .. 'queued'
+local held = base .. 'held:' .. worker
 local jobs = base .. 'job:'
-local unstarted, finished, failed = {}, {}, {}
+local out = {}
+local unheld, finished, failed = {}, {}, {}
 local ended = {} -- { id, outcome, payload } of jobs whose dependents must hear of it
 
+-- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call
+local scores = {}
+local function retire_job(job, id, ttl, default, pending)
+  if ttl == '' then ttl = default end
+  local score = scores[ttl]
+  if not score then
+    local ms = tonumber(ttl)
+    if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
+    scores[ttl] = score
+  end
+  if score == '' then
+    redis.call('DEL', job)
+  elseif score == 'inf' then
+    redis.call('PERSIST', job)
+    pending[#pending + 1] = score
+    pending[#pending + 1] = id
+  else
+    redis.call('PEXPIRE', job, ttl)
+    pending[#pending + 1] = score
+    pending[#pending + 1] = id
+  end
+end
+local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAULT_FAILURE_TTL_MS)
+
 for i = 4, #ARGV do
-  local id, attempt, kind, payload = string.match(ARGV[i], '^([^|]+)|(%d+)|(%a)|(.*)$')
+  local id, attempt, kind, ttl, payload = string.match(ARGV[i], '^([^|]+)|(%d+)|(%a)|([^|]*)|(.*)$')
   local job = jobs .. id
-  -- one read for the ownership check and everything the outcome needs (ttls, whether result() waits)
-  local cur = redis.call('HMGET', job, 's', 'w', 'a', 'rt', 'ft', 'W')
+  -- one read for the ownership check and whether result() waits
+  local cur = redis.call('HMGET', job, 's', 'w', 'a', 'W')
   if cur[1] == 'started' and cur[2] == worker and cur[3] == attempt then
-    unstarted[#unstarted + 1] = id
-    local waiting = cur[6] ~= false
+    unheld[#unheld + 1] = id
+    local waiting = cur[4] == '1'
     if kind == 'f' then
       if payload ~= '' then
-        redis.call('HSET', job, 's', 'finished', 'et', now, 'r', payload)
+        redis.call('HSET', job, 's', 'finished', 'et', now_s, 'r', payload)
       else
-        redis.call('HSET', job, 's', 'finished', 'et', now)
+        redis.call('HSET', job, 's', 'finished', 'et', now_s)
       end
       if waiting then publish_end(base, id, 'finished', payload) end
       ended[#ended + 1] = { id, 'f', payload }
-      retire(base, job, id, 'finished', tonumber(cur[4] or DEFAULT_RESULT_TTL_MS), now, finished)
+      retire_job(job, id, ttl, RESULT_TTL, finished)
     elseif kind == 'x' then
-      redis.call('HSET', job, 's', 'failed', 'et', now, 'e', payload)
+      redis.call('HSET', job, 's', 'failed', 'et', now_s, 'e', payload)
       if waiting then publish_end(base, id, 'failed', payload) end
       ended[#ended + 1] = { id, 'x', '' }
-      retire(base, job, id, 'failed', tonumber(cur[5] or DEFAULT_FAILURE_TTL_MS), now, failed)
+      retire_job(job, id, ttl, FAILURE_TTL, failed)
     else
       -- released at shutdown: this run does not count as an attempt
-      redis.call('HSET', job, 's', 'queued', 'a', tonumber(attempt) - 1)
-      redis.call('HDEL', job, 'w', 'st')
+      redis.call('HSET', job, 's', 'queued', 'a', tonumber(attempt) - 1, 'w', '', 'st', '')
       local x = redis.call('HGET', job, 'x')
       if x then redis.call('ZADD', base .. 'ttl', x, id) end
       redis.call('LPUSH', queued, id)
@@ -54,7 +82,7 @@ for i = 4, #ARGV do
     out[#out + 1] = 0
   end
 end
-call_all('ZREM', started, unstarted)
+call_all('SREM', held, unheld)
 call_all('ZADD', base .. 'finished', finished)
 call_all('ZADD', base .. 'failed', failed)
 if #ended > 0 then
@@ -68,35 +96,50 @@ if #ended > 0 then
 end
 
 local got = 0
-local leases = {}
+local taken = {}
+local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
 while got < want do
   local ids = redis.call('LPOP', queued, want - got)
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = jobs .. id
-    local cur = redis.call('HMGET', job, 's', 'x', 'a', 'n', 'to', 'm', 'cb', 'd', 'd2', 'd3', 'd4')
-    if cur[1] == 'queued' then
-      if cur[2] and tonumber(cur[2]) <= now then
+    local f
+    -- the common job (o '') needs six fields, all near the head of its hash; one with options gets read whole
+    local c = redis.call('HMGET', job, 's', 'a', 'o', 'n', 'd', 'd2')
+    if c[3] == '' then
+      f = { s = c[1], a = c[2], n = c[4], d = c[5], d2 = c[6] }
+    else
+      local h = redis.call('HGETALL', job)
+      f = {}
+      for k = 1, #h, 2 do f[h[k]] = h[k + 1] end
+    end
+    if f.s == 'queued' then
+      if f.x and tonumber(f.x) <= now then
         end_with_error(base, job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
       else
-        local attempt = tonumber(cur[3] or '0') + 1
-        redis.call('HSET', job, 's', 'started', 'st', now, 'w', worker, 'a', attempt)
-        leases[#leases + 1] = now + lease
-        leases[#leases + 1] = id
-        if cur[2] then redis.call('ZREM', base .. 'ttl', id) end
+        local n = tonumber(f.a or '0') + 1
+        local attempt = ATTEMPT[n] or tostring(n)
+        redis.call('HSET', job, 's', 'started', 'a', attempt, 'w', worker, 'st', now_s)
+        taken[#taken + 1] = id
+        if f.x then redis.call('ZREM', base .. 'ttl', id) end
         out[#out + 1] = id
-        out[#out + 1] = cur[4]
-        out[#out + 1] = (cur[8] or '') .. (cur[9] or '') .. (cur[10] or '') .. (cur[11] or '')
+        out[#out + 1] = f.n
+        out[#out + 1] = (f.d or '') .. (f.d2 or '') .. (f.d3 or '') .. (f.d4 or '')
         out[#out + 1] = attempt
-        out[#out + 1] = cur[5] or ''
-        out[#out + 1] = cur[6] or ''
-        out[#out + 1] = cur[7] or ''
+        out[#out + 1] = f.to or ''
+        out[#out + 1] = f.m or ''
+        out[#out + 1] = f.cb or ''
+        out[#out + 1] = f.rt or ''
+        out[#out + 1] = f.ft or ''
         got = got + 1
       end
     end
   end
 end
-call_all('ZADD', started, leases)
+if got > 0 then
+  call_all('SADD', held, taken)
+  redis.call('ZADD', base .. 'workers', tostring(now + lease), worker)
+end
 wake(base)
 out[#out + 1] = redis.call('LLEN', base .. 'outbox')
 return out
