@@ -49,20 +49,19 @@ export function failure(err: unknown, callbackError?: unknown): Outcome {
   return { kind: 'x', payload: JSON.stringify(info) };
 }
 
+/** Stores a running job's meta (ctx.updateMeta); one function per worker, not one per job. */
+export type MetaSaver = (job: FetchedJob, meta: JsonObject) => Promise<void>;
+
 /**
  * Runs one job: resolves its handler and callbacks by name, decodes and validates the payload, enforces the
  * timeout, then runs onSuccess (whose failure fails the job) or onFailure (whose failure is recorded beside the
  * job's error). Never throws: every problem becomes a failed Outcome. On timeout the outcome is returned at once
  * (freeing the slot) even if the handler ignores its signal; its late result is dropped.
- * Hot path (a worker runs tens of thousands of jobs a second): nothing is awaited that is not a promise, a job
- * without callbacks skips them, and a handler that returns a plain value (it already ended) needs no timer.
+ * Hot path (a worker runs tens of thousands of jobs a second): a handler that returns a plain value, with no
+ * callbacks, is answered synchronously (no promise, no timer); nothing is awaited that is not a promise, and the
+ * snapshot for callbacks is built only for a job that has some.
  */
-export async function runJob(
-  job: FetchedJob,
-  registry: HandlerRegistry,
-  abort: JobAbort,
-  saveMeta: (meta: JsonObject) => Promise<void>,
-): Promise<Outcome> {
+export function runJob(job: FetchedJob, registry: HandlerRegistry, abort: JobAbort, saveMeta: MetaSaver): Outcome | Promise<Outcome> {
   let callbacks: CallbackSet = NO_CALLBACKS;
   if (job.callbacks) {
     try {
@@ -72,28 +71,57 @@ export async function runJob(
       return failure(err);
     }
   }
-  const snapshot: MutableSnapshot = { id: job.id, name: job.name, queue: job.queue, data: undefined, attempt: job.attempt, meta: {} };
+  const snapshot: MutableSnapshot | null =
+    callbacks === NO_CALLBACKS ? null : { id: job.id, name: job.name, queue: job.queue, data: undefined, attempt: job.attempt, meta: {} };
   let result: unknown;
   try {
     result = startHandler(job, registry, abort, saveMeta, snapshot);
-    if (isThenable(result)) result = await (job.timeoutMs > 0 ? withTimeout(result, job.timeoutMs, abort) : result);
   } catch (err) {
-    if (!callbacks.f) return failure(err);
-    try {
-      await runCallback(registry, callbacks, 'f', snapshot, err);
-      return failure(err);
-    } catch (cbErr) {
-      return failure(err, cbErr);
-    }
+    return failed(err, registry, callbacks, snapshot);
   }
+  if (isThenable(result)) return settle(result, job, registry, callbacks, snapshot, abort);
+  return succeeded(result, job, registry, callbacks, snapshot);
+}
+
+async function settle(
+  run: PromiseLike<unknown>,
+  job: FetchedJob,
+  registry: HandlerRegistry,
+  callbacks: CallbackSet,
+  snapshot: MutableSnapshot | null,
+  abort: JobAbort,
+): Promise<Outcome> {
+  let result: unknown;
+  try {
+    result = await (job.timeoutMs > 0 ? withTimeout(run, job.timeoutMs, abort) : run);
+  } catch (err) {
+    return failed(err, registry, callbacks, snapshot);
+  }
+  return succeeded(result, job, registry, callbacks, snapshot);
+}
+
+/** The handler returned `result`: encode it, then run onSuccess if there is one (its failure fails the job). */
+function succeeded(result: unknown, job: FetchedJob, registry: HandlerRegistry, callbacks: CallbackSet, snapshot: MutableSnapshot | null): Outcome | Promise<Outcome> {
   let payload: string;
   try {
     payload = encodeJson(result, () => `The return value of job "${job.name}"`);
-    if (callbacks.s) await runCallback(registry, callbacks, 's', snapshot, result);
   } catch (err) {
     return failure(err);
   }
-  return { kind: 'f', payload };
+  if (!callbacks.s || !snapshot) return { kind: 'f', payload };
+  return runCallback(registry, callbacks, 's', snapshot, result).then(
+    (): Outcome => ({ kind: 'f', payload }),
+    (err: unknown) => failure(err),
+  );
+}
+
+/** The handler (or what came before it) threw `err`: run onFailure if there is one, its own error kept beside. */
+function failed(err: unknown, registry: HandlerRegistry, callbacks: CallbackSet, snapshot: MutableSnapshot | null): Outcome | Promise<Outcome> {
+  if (!callbacks.f || !snapshot) return failure(err);
+  return runCallback(registry, callbacks, 'f', snapshot, err).then(
+    () => failure(err),
+    (cbErr: unknown) => failure(err, cbErr),
+  );
 }
 
 const NO_CALLBACKS: CallbackSet = Object.freeze({});
@@ -104,17 +132,47 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** What a handler receives as `ctx`: one object per job, its methods shared on the prototype. */
+class RunContext implements JobContext {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly #job: FetchedJob;
+  readonly #abort: JobAbort;
+  readonly #save: MetaSaver;
+
+  constructor(
+    job: FetchedJob,
+    readonly meta: JsonObject,
+    abort: JobAbort,
+    save: MetaSaver,
+  ) {
+    this.id = job.id;
+    this.name = job.name;
+    this.queue = job.queue;
+    this.attempt = job.attempt;
+    this.#job = job;
+    this.#abort = abort;
+    this.#save = save;
+  }
+
+  /** Built only for handlers that read it (see JobAbort). */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  async updateMeta(patch: JsonObject): Promise<void> {
+    Object.assign(this.meta, patch);
+    await this.#save(this.#job, this.meta);
+  }
+}
+
 /**
  * Decodes the payload, validates it and calls the handler. Returns what the handler returned (a promise for an
  * async handler); throws what it or the checks before it threw.
  */
-function startHandler(
-  job: FetchedJob,
-  registry: HandlerRegistry,
-  abort: JobAbort,
-  saveMeta: (meta: JsonObject) => Promise<void>,
-  snapshot: MutableSnapshot,
-): unknown {
+function startHandler(job: FetchedJob, registry: HandlerRegistry, abort: JobAbort, saveMeta: MetaSaver, snapshot: MutableSnapshot | null): unknown {
   const def = registry.require(job.name);
   let data: unknown;
   try {
@@ -122,24 +180,12 @@ function startHandler(
   } catch (err) {
     throw new PayloadNotSerializableError(`The stored data of job ${job.id} is not valid JSON (${(err as Error).message}); it was not written by Jobline's enqueue.`);
   }
-  snapshot.data = data;
-  const meta = (decodeJson(job.meta) as JsonObject | undefined) ?? {};
-  snapshot.meta = meta;
-  const ctx: JobContext = {
-    id: job.id,
-    name: job.name,
-    queue: job.queue,
-    attempt: job.attempt,
-    meta,
-    // a getter: the AbortController is built only for handlers that read it (see JobAbort)
-    get signal() {
-      return abort.signal;
-    },
-    async updateMeta(patch: JsonObject) {
-      Object.assign(meta, patch);
-      await saveMeta(meta);
-    },
-  };
+  const meta = job.meta ? ((decodeJson(job.meta) as JsonObject | undefined) ?? {}) : {};
+  if (snapshot) {
+    snapshot.data = data;
+    snapshot.meta = meta;
+  }
+  const ctx = new RunContext(job, meta, abort, saveMeta);
   if (def.payloadClass) return validatePayload(def, data).then(() => def.handle(data, ctx));
   return def.handle(data, ctx);
 }

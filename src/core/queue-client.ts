@@ -28,7 +28,7 @@ import { validatePayload } from './payload-validation.js';
 import { ResultWaiter } from './result-waiter.js';
 import { runScript } from './scripts.js';
 import { JOB_STATUSES, type EnqueueItem, type EnqueueOptions, type JobDefaults, type JobInfo, type JobStatus, type JsonObject } from './types.js';
-import { outboxLength, outcomeRecord } from './work-call.js';
+import { outboxLength, outcomeLines, outcomeRecord } from './work-call.js';
 import { newWorkerId } from './worker-id.js';
 
 export interface Logger {
@@ -337,10 +337,10 @@ export class QueueClient implements JobOperations {
             },
             this.registry!,
             new JobAbort(),
-            (meta) => this.saveMeta(spec.queue, spec.id, worker, 1, meta),
+            (_job, meta) => this.saveMeta(spec.queue, spec.id, worker, 1, meta),
           )
         : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
-      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, outcomeRecord(fetched, outcome.kind, outcome.payload)])) as number[];
+      const res = (await runScript(this.redis, 'work', base, [worker, 0, 0, outcomeLines([outcomeRecord(fetched, outcome.kind, outcome.payload)])])) as number[];
       if (outboxLength(res) > 0) await this.outbox.drain([spec.queue]);
     }
     return handles;

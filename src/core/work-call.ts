@@ -2,8 +2,9 @@ import { DEFAULTS } from './defaults.js';
 import type { FetchedJob } from './job-runner.js';
 
 /**
- * The wire format of work.lua (see its header). An outcome travels as one value, not four: ioredis serialises a
- * command value by value, and at tens of thousands of jobs a second that cost more CPU than running the jobs.
+ * The wire format of work.lua (see its header). A call's outcomes travel as one value, not several per job: ioredis
+ * serialises a command value by value, and at tens of thousands of jobs a second that cost more CPU than running
+ * the jobs.
  */
 export type OutcomeKind = 'f' | 'x' | 'r';
 
@@ -16,27 +17,42 @@ export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTt
   return `${job.id}|${job.attempt}|${kind}|${ttl}|${payload}`;
 }
 
-/** Values per fetched job in the reply. */
-const STRIDE = 9;
+/** The outcome records of one call, as the single value work.lua reads them from (one record per line). */
+export function outcomeLines(records: readonly string[] | undefined): string {
+  return records ? records.join('\n') : '';
+}
 
-/** Decodes the fetched jobs of a reply to a call that sent `outcomes` records; the last value is the outbox length. */
-export function fetchedJobs(res: (string | number)[], outcomes: number, queue: string): FetchedJob[] {
+/** Values per fetched job in the reply. */
+const STRIDE = 5;
+
+/** Decodes the fetched jobs of a work.lua reply; the last value is the outbox length. */
+export function fetchedJobs(res: (string | number)[], queue: string): FetchedJob[] {
   const jobs: FetchedJob[] = [];
   const end = res.length - 1;
-  for (let i = outcomes; i + STRIDE <= end; i += STRIDE) {
-    const timeout = res[i + 4];
-    jobs.push({
+  for (let i = 0; i + STRIDE <= end; i += STRIDE) {
+    const job: FetchedJob = {
       id: String(res[i]),
       name: String(res[i + 1]),
       queue,
       data: String(res[i + 2]),
       attempt: Number(res[i + 3]),
-      timeoutMs: timeout === '' ? DEFAULTS.TIMEOUT_MS : Number(timeout),
-      meta: String(res[i + 5]),
-      callbacks: String(res[i + 6]),
-      resultTtl: String(res[i + 7]),
-      failureTtl: String(res[i + 8]),
-    });
+      timeoutMs: DEFAULTS.TIMEOUT_MS,
+      meta: '',
+      callbacks: '',
+      resultTtl: '',
+      failureTtl: '',
+    };
+    // '' for the common job; else five lines: timeout, meta, callbacks, result ttl, failure ttl (work.lua)
+    const options = String(res[i + 4]);
+    if (options !== '') {
+      const [timeout, meta, callbacks, resultTtl, failureTtl] = options.split('\n');
+      if (timeout) job.timeoutMs = Number(timeout);
+      job.meta = meta ?? '';
+      job.callbacks = callbacks ?? '';
+      job.resultTtl = resultTtl ?? '';
+      job.failureTtl = failureTtl ?? '';
+    }
+    jobs.push(job);
   }
   return jobs;
 }

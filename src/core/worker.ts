@@ -7,11 +7,11 @@ import { InvalidOptionError, JobAbandonedError, JoblineError, JobStoppedError } 
 import type { HandlerRegistry } from './handler-registry.js';
 import { JobAbort } from './job-abort.js';
 import { joinData } from './job-info.js';
-import { errorInfo, runJob, type FetchedJob, type Outcome } from './job-runner.js';
+import { errorInfo, runJob, type FetchedJob, type MetaSaver, type Outcome } from './job-runner.js';
 import { assertQueueName } from './keys.js';
 import type { QueueClient } from './queue-client.js';
 import { runScript } from './scripts.js';
-import { fetchedJobs, outboxLength, outcomeRecord, type OutcomeKind } from './work-call.js';
+import { fetchedJobs, outboxLength, outcomeLines, outcomeRecord, type OutcomeKind } from './work-call.js';
 import { newWorkerId } from './worker-id.js';
 import type { JobErrorInfo } from './types.js';
 
@@ -252,18 +252,15 @@ export class Worker {
 
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
-    const args: (string | number)[] = [this.id, this.leaseMs, want];
-    const n = acks ? acks.length : 0;
-    for (let i = 0; i < n; i++) args.push(acks![i]!);
     let res: (string | number)[];
     try {
-      res = (await runScript(this.redis, 'work', this.client.base(queue), args)) as (string | number)[];
+      res = (await runScript(this.redis, 'work', this.client.base(queue), [this.id, this.leaseMs, want, outcomeLines(acks)])) as (string | number)[];
     } catch (err) {
       // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
       if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
       throw err;
     }
-    const jobs = fetchedJobs(res, n, queue);
+    const jobs = fetchedJobs(res, queue);
     for (const job of jobs) this.startJob(job);
     if (outboxLength(res) > 0) this.drainOutbox([queue], 0);
     return jobs.length;
@@ -284,10 +281,13 @@ export class Worker {
     const key = `${job.queue}\n${job.id}`;
     const abort = new JobAbort();
     this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort, job });
-    void runJob(job, this.registry, abort, (meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta)).then(
-      (outcome) => this.finishJob(key, outcome),
-    );
+    const outcome = runJob(job, this.registry, abort, this.saveMeta);
+    // a handler that returned a plain value is done already: record it now, no promise in between
+    if (outcome instanceof Promise) void outcome.then((o) => this.finishJob(key, o));
+    else this.finishJob(key, outcome);
   }
+
+  private readonly saveMeta: MetaSaver = (job, meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
 
   private finishJob(key: string, outcome: Outcome): void {
     const job = this.running.get(key);

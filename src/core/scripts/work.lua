@@ -1,14 +1,15 @@
 -- A worker's round trip: records the outcomes of jobs it ran, then fetches up to its free slots.
 -- KEYS[1]: queue base "<prefix>:{<queue>}:"
 -- ARGV[1]: worker id, ARGV[2]: lease ms, ARGV[3]: how many jobs to fetch (0: only record outcomes)
--- ARGV[4..]: one outcome per value, "<id>|<attempt>|<kind>|<ttl>|<payload>" (one value, not five: a client pays per
---   value). kind 'f' finished (payload: result JSON or ''), 'x' failed (payload: error JSON), 'r' release back to the
---   queue front; ttl: the job's result ttl (f) or failure ttl (x) in ms as fetched, '' for the default.
+-- ARGV[4]: the outcomes, one record per line (one value for them all: a client pays per value), each
+--   "<id>|<attempt>|<kind>|<ttl>|<payload>": kind 'f' finished (payload: result JSON or ''), 'x' failed (payload:
+--   error JSON), 'r' release back to the queue front; ttl: the job's result ttl (f) or failure ttl (x) in ms as
+--   fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
 --   An outcome is applied only if the job is still started by this worker on this attempt (else it was reclaimed,
 --   canceled or deleted meanwhile, and the outcome is dropped as stale).
--- returns: { one code per outcome (1 applied, 0 stale)..., then per fetched job 9 values: id, name, data, attempt,
---   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms ('' where the default applies); last: the length
---   of this queue's outbox (dependents elsewhere to tell) }
+-- returns: { per fetched job 5 values: id, name, data, attempt, options; last: the length of this queue's outbox
+--   (dependents elsewhere to tell) }. options is '' when all are defaults (the common job), else five lines:
+--   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms ('' where the default applies).
 -- This is the hot path. Per job it makes only the calls that touch that job's hash, and each of those finds its
 -- fields at the head of the hash (lib.lua); the lease (held set, workers zset) and the finished/failed registries get
 -- one call per batch, dependents are looked for with one EXISTS over the whole batch, and every number passed to
@@ -48,8 +49,7 @@ local function retire_job(job, id, ttl, default, pending)
 end
 local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAULT_FAILURE_TTL_MS)
 
-for i = 4, #ARGV do
-  local id, attempt, kind, ttl, payload = string.match(ARGV[i], '^([^|]+)|(%d+)|(%a)|([^|]*)|(.*)$')
+for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(%d+)|(%a)|([^|\n]*)|([^\n]*)') do
   local job = jobs .. id
   -- one read for the ownership check and whether result() waits
   local cur = redis.call('HMGET', job, 's', 'w', 'a', 'W')
@@ -77,9 +77,6 @@ for i = 4, #ARGV do
       if x then redis.call('ZADD', base .. 'ttl', x, id) end
       redis.call('LPUSH', queued, id)
     end
-    out[#out + 1] = 1
-  else
-    out[#out + 1] = 0
   end
 end
 call_all('SREM', held, unheld)
@@ -126,11 +123,11 @@ while got < want do
         out[#out + 1] = f.n
         out[#out + 1] = (f.d or '') .. (f.d2 or '') .. (f.d3 or '') .. (f.d4 or '')
         out[#out + 1] = attempt
-        out[#out + 1] = f.to or ''
-        out[#out + 1] = f.m or ''
-        out[#out + 1] = f.cb or ''
-        out[#out + 1] = f.rt or ''
-        out[#out + 1] = f.ft or ''
+        if c[3] == '' then
+          out[#out + 1] = ''
+        else
+          out[#out + 1] = (f.to or '') .. '\n' .. (f.m or '') .. '\n' .. (f.cb or '') .. '\n' .. (f.rt or '') .. '\n' .. (f.ft or '')
+        end
         got = got + 1
       end
     end
