@@ -23,7 +23,8 @@ local held = base .. 'held:' .. worker
 local jobs = base .. 'job:'
 local out = {}
 local unheld, finished, failed = {}, {}, {}
-local ended = {} -- { id, outcome, payload } of jobs whose dependents must hear of it
+-- jobs whose dependents must hear of their end: id, outcome ('f' or 'x'), payload (the result, for pipes)
+local ended, ended_kind, ended_payload, ne = {}, {}, {}, 0
 
 -- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call
 local scores = {}
@@ -63,12 +64,14 @@ for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(
         redis.call('HSET', job, 's', 'finished', 'et', now_s)
       end
       if waiting then publish_end(base, id, 'finished', payload) end
-      ended[#ended + 1] = { id, 'f', payload }
+      ne = ne + 1
+      ended[ne], ended_kind[ne], ended_payload[ne] = id, 'f', payload
       retire_job(job, id, ttl, RESULT_TTL, finished)
     elseif kind == 'x' then
       redis.call('HSET', job, 's', 'failed', 'et', now_s, 'e', payload)
       if waiting then publish_end(base, id, 'failed', payload) end
-      ended[#ended + 1] = { id, 'x', '' }
+      ne = ne + 1
+      ended[ne], ended_kind[ne], ended_payload[ne] = id, 'x', ''
       retire_job(job, id, ttl, FAILURE_TTL, failed)
     else
       -- released at shutdown: this run does not count as an attempt
@@ -82,17 +85,17 @@ end
 call_all('SREM', held, unheld)
 call_all('ZADD', base .. 'finished', finished)
 call_all('ZADD', base .. 'failed', failed)
-if #ended > 0 then
+if ne > 0 then
   local keys = {}
-  for k, e in ipairs(ended) do keys[k] = base .. 'dependents:' .. e[1] end
+  for k = 1, ne do keys[k] = base .. 'dependents:' .. ended[k] end
   local any = 0
-  for k = 1, #keys, 1000 do any = any + redis.call('EXISTS', unpack(keys, k, math.min(k + 999, #keys))) end
+  for k = 1, ne, 1000 do any = any + redis.call('EXISTS', unpack(keys, k, math.min(k + 999, ne))) end
   if any > 0 then
-    for _, e in ipairs(ended) do settle_dependents(e[1], e[2], e[3], now) end
+    for k = 1, ne do settle_dependents(ended[k], ended_kind[k], ended_payload[k], now) end
   end
 end
 
-local got = 0
+local got, no = 0, #out
 local taken = {}
 local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
 while got < want do
@@ -100,35 +103,31 @@ while got < want do
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = jobs .. id
-    local f
     -- the common job (o '') needs six fields, all near the head of its hash; one with options gets read whole
     local c = redis.call('HMGET', job, 's', 'a', 'o', 'n', 'd', 'd2')
+    local s, a, name, x, data, options = c[1], c[2], c[4], nil, nil, ''
     if c[3] == '' then
-      f = { s = c[1], a = c[2], n = c[4], d = c[5], d2 = c[6] }
+      if c[6] then data = c[5] .. c[6] else data = c[5] or '' end
     else
       local h = redis.call('HGETALL', job)
-      f = {}
+      local f = {}
       for k = 1, #h, 2 do f[h[k]] = h[k + 1] end
+      x = f.x
+      data = (f.d or '') .. (f.d2 or '') .. (f.d3 or '') .. (f.d4 or '')
+      options = (f.to or '') .. '\n' .. (f.m or '') .. '\n' .. (f.cb or '') .. '\n' .. (f.rt or '') .. '\n' .. (f.ft or '')
     end
-    if f.s == 'queued' then
-      if f.x and tonumber(f.x) <= now then
+    if s == 'queued' then
+      if x and tonumber(x) <= now then
         end_with_error(base, job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
       else
-        local n = tonumber(f.a or '0') + 1
+        local n = tonumber(a or '0') + 1
         local attempt = ATTEMPT[n] or tostring(n)
         redis.call('HSET', job, 's', 'started', 'a', attempt, 'w', worker, 'st', now_s)
-        taken[#taken + 1] = id
-        if f.x then redis.call('ZREM', base .. 'ttl', id) end
-        out[#out + 1] = id
-        out[#out + 1] = f.n
-        out[#out + 1] = (f.d or '') .. (f.d2 or '') .. (f.d3 or '') .. (f.d4 or '')
-        out[#out + 1] = attempt
-        if c[3] == '' then
-          out[#out + 1] = ''
-        else
-          out[#out + 1] = (f.to or '') .. '\n' .. (f.m or '') .. '\n' .. (f.cb or '') .. '\n' .. (f.rt or '') .. '\n' .. (f.ft or '')
-        end
         got = got + 1
+        taken[got] = id
+        if x then redis.call('ZREM', base .. 'ttl', id) end
+        out[no + 1], out[no + 2], out[no + 3], out[no + 4], out[no + 5] = id, name, data, attempt, options
+        no = no + 5
       end
     end
   end
@@ -138,5 +137,5 @@ if got > 0 then
   redis.call('ZADD', base .. 'workers', tostring(now + lease), worker)
 end
 wake(base)
-out[#out + 1] = redis.call('LLEN', base .. 'outbox')
+out[no + 1] = redis.call('LLEN', base .. 'outbox')
 return out
