@@ -49,6 +49,8 @@ interface Running {
  */
 export class Worker {
   readonly id = newWorkerId('worker');
+  /** Stores a running job's meta for ctx.updateMeta (one function for all jobs). */
+  private readonly saveMeta: MetaSaver = (job, meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
   private readonly queues: string[];
   private readonly concurrency: number;
   private readonly leaseMs: number;
@@ -277,32 +279,40 @@ export class Worker {
     return acks.splice(0, max);
   }
 
+  /**
+   * Runs a fetched job. A handler that returned a plain value is done before runJob returns: its outcome is recorded
+   * at once, and the job is never entered in `running` (nothing could have reached it there: it never yielded).
+   */
   private startJob(job: FetchedJob): void {
-    const key = `${job.queue}\n${job.id}`;
     const abort = new JobAbort();
-    this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort, job });
     const outcome = runJob(job, this.registry, abort, this.saveMeta);
-    // a handler that returned a plain value is done already: record it now, no promise in between
-    if (outcome instanceof Promise) void outcome.then((o) => this.finishJob(key, o));
-    else this.finishJob(key, outcome);
+    if (!(outcome instanceof Promise)) {
+      this.ended(job, outcome);
+      return;
+    }
+    const key = `${job.queue}\n${job.id}`;
+    this.running.set(key, { queue: job.queue, id: job.id, attempt: job.attempt, abort, job });
+    void outcome.then((o) => this.finishJob(key, o));
   }
-
-  private readonly saveMeta: MetaSaver = (job, meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
 
   private finishJob(key: string, outcome: Outcome): void {
     const job = this.running.get(key);
     if (!job) return; // released at shutdown or lost: its outcome no longer counts
     this.running.delete(key);
-    this.record(job, outcome.kind, outcome.payload);
     if (this.running.size === 0) this.drained?.();
+    this.ended(job.job, outcome);
+  }
+
+  private ended(job: FetchedJob, outcome: Outcome): void {
+    this.record(job, outcome.kind, outcome.payload);
     if (this.blocked || this.state !== 'running') this.scheduleFlush();
     else this.kick();
   }
 
-  private record(job: Running, kind: OutcomeKind, payload: string): void {
+  private record(job: FetchedJob, kind: OutcomeKind, payload: string): void {
     let list = this.outcomes.get(job.queue);
     if (!list) this.outcomes.set(job.queue, (list = []));
-    list.push(outcomeRecord(job.job, kind, payload));
+    list.push(outcomeRecord(job, kind, payload));
   }
 
   /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */
@@ -458,7 +468,7 @@ export class Worker {
     for (const [key, job] of this.running) {
       this.running.delete(key);
       job.abort.abort(new JobReleasedError(`Worker ${this.id} shut down; job ${job.id} was released back to its queue.`));
-      this.record(job, 'r', '');
+      this.record(job.job, 'r', '');
     }
     await this.flushing;
     await this.flush();
