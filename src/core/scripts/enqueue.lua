@@ -40,7 +40,7 @@ end
 
 -- A job that waits (queued or deferred), and its ttl deadline if it has one.
 local function waiting(fields, id, status, ttl)
-  fields[2] = status
+  fields[SLOT_STATUS] = status
   if ttl ~= '' then
     local x = now + tonumber(ttl)
     put(fields, 'x', tostring(x))
@@ -90,7 +90,7 @@ for i = 0, n - 1 do
     -- o: '1' when a worker must read more than the six fields of the common case (lib.lua)
     -- (timeout, result/failure ttl, ttl, meta, callbacks)
     if put_data(fields, data) > 2 or opt[2] ~= '' or opt[3] ~= '' or opt[4] ~= '' or opt[5] ~= '' or opt[8] ~= '' or opt[11] ~= '' then
-      fields[12] = '1'
+      fields[SLOT_OPTIONS] = '1'
     end
     put(fields, 'to', opt[2])
     put(fields, 'rt', opt[3])
@@ -106,7 +106,7 @@ for i = 0, n - 1 do
     local status
     if cancel_reason then
       status = 'canceled'
-      fields[2] = status
+      fields[SLOT_STATUS] = status
       redis.call('HSET', job, unpack(fields))
       end_with_error(BASE, job, id, 'canceled', dependency_failed(cancel_reason), now)
     elseif #pending > 0 then
@@ -118,7 +118,7 @@ for i = 0, n - 1 do
       redis.call('ZADD', BASE .. 'deferred', now_s, id)
     elseif mode == 'c' then
       status = 'started'
-      fields[2], fields[4], fields[6], fields[8] = status, '1', worker, now_s
+      fields[SLOT_STATUS], fields[SLOT_ATTEMPTS], fields[SLOT_WORKER], fields[SLOT_STARTED] = status, '1', worker, now_s
       redis.call('HSET', job, unpack(fields))
       hold(BASE, worker, id, now + lease)
     else

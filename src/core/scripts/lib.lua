@@ -141,11 +141,12 @@ local function wake(base)
   end
 end
 
--- The fields every new job hash starts with, in this order (see the top of this file); the caller fills in s and
--- appends the rest.
+-- The fields every new job hash starts with, in this order (see the top of this file); the caller sets values
+-- through the slots below and appends the rest.
 local function new_job_fields(status, name, now_s)
   return { 's', status, 'a', '0', 'w', '', 'st', '', 'W', '', 'o', '', 'n', name, 'c', now_s }
 end
+local SLOT_STATUS, SLOT_ATTEMPTS, SLOT_WORKER, SLOT_STARTED, SLOT_OPTIONS = 2, 4, 6, 8, 12
 
 -- Puts a job on its queue (the tail, or the head if it was enqueued atFront; a deferred job keeps that choice).
 local function push_queued(base, job, id)
