@@ -30,6 +30,23 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     expect((await h.info()).attempts).toBe(2);
   });
 
+  it('every job a killed worker held comes back with its lease: its held set and lease entry are cleared', async () => {
+    const e = engine('lease-many', { hang: (_d: unknown, ctx: JobContext) => `done on attempt ${ctx.attempt}` });
+    const hs = await e.client.enqueueMany([1, 2, 3].map((i) => ({ name: 'hang', data: { i } })));
+    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s' });
+    children.push(child);
+    const [, wid] = await child.waitFor(/^ready (\S+)$/);
+    for (let i = 0; i < 3; i++) await child.waitFor(new RegExp(`^started ${hs[i]!.id} 1$`));
+    const base = e.client.base('default');
+    expect((await e.client.redis.smembers(`${base}held:${wid}`)).sort()).toEqual(hs.map((h) => h.id).sort());
+    child.kill('SIGKILL');
+    await child.exited;
+    e.worker({ leaseTime: '1s' });
+    for (const h of hs) expect(await h.result({ timeout: '10s' })).toBe('done on attempt 2');
+    expect(await e.client.redis.exists(`${base}held:${wid}`)).toBe(0);
+    expect(await e.client.redis.zscore(`${base}workers`, wid!)).toBeNull();
+  });
+
   it('a job with no attempts left is failed as abandoned when its worker dies', async () => {
     const runs: number[] = [];
     const e = engine('lease-abandon', { hang: () => void runs.push(1) });
