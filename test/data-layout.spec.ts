@@ -1,5 +1,5 @@
 import { rawRedis } from './helpers.js';
-import type { JobContext } from '../src/index.js';
+import type { EnqueueItem, JobContext } from '../src/index.js';
 import { engine } from './engine.js';
 
 /** Job data is split over fields d..d4 so that small jobs keep Redis's compact hash encoding (lib.lua split_data). */
@@ -67,6 +67,24 @@ describe('job data layout', () => {
     await h.requeue();
     expect(await h.result({ timeout: '5s' })).toBe('ok');
     expect(metas).toEqual([{}, { step: 'one' }]);
+  });
+
+  it('a fetched batch travels as one value: odd job names, options and data all reach their handlers intact', async () => {
+    const names = ['plain', 'with\nnewline', 'with\ttab|bar', 'ünïcødé 漢字 😀'];
+    const seen: string[] = [];
+    const handlers = Object.fromEntries(names.map((n) => [n, (d: unknown, ctx: JobContext) => (seen.push(`${ctx.name}:${JSON.stringify(d)}:${JSON.stringify(ctx.meta)}`), d)]));
+    const e = engine('layout-batch', handlers);
+    const items: EnqueueItem[] = names.flatMap((name, i): EnqueueItem[] => [
+      { name, data: { i, s: 'x\ny\tz' } },
+      { name, data: payloads[i + 8], options: { timeout: '10s', meta: { k: 'v\tw' }, resultTtl: '1h' } },
+    ]);
+    const hs = await e.client.enqueueMany(items);
+    e.worker({ concurrency: 20 });
+    for (let i = 0; i < hs.length; i++) expect(await hs[i]!.result({ timeout: '5s' })).toEqual(items[i]!.data);
+    expect(seen.sort()).toEqual(items.map((it) => `${it.name}:${JSON.stringify(it.data)}:${JSON.stringify(it.options?.meta ?? {})}`).sort());
+    const ttl = await redis.pttl(`${e.client.base('default')}job:${hs[1]!.id}`);
+    expect(ttl).toBeGreaterThan(3_500_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
 
   it('the data fields expire and are deleted with their job (one hash)', async () => {

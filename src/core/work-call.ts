@@ -22,30 +22,32 @@ export function outcomeLines(records: readonly string[] | undefined): string {
   return records ? records.join('\n') : '';
 }
 
-/** Values per fetched job in the reply. */
-const STRIDE = 5;
-
-/** Decodes the fetched jobs of a work.lua reply; the last value is the outbox length. */
+/** Decodes the fetched jobs of a work.lua reply: `{ jobs, outbox length, names... }` (see its header). */
 export function fetchedJobs(res: (string | number)[], queue: string): FetchedJob[] {
+  const text = String(res[0]);
   const jobs: FetchedJob[] = [];
-  const end = res.length - 1;
-  for (let i = 0; i + STRIDE <= end; i += STRIDE) {
+  let pos = 0;
+  while (pos < text.length) {
+    const a = text.indexOf('\n', pos);
+    const b = text.indexOf('\n', a + 1);
+    const c = text.indexOf('\n', b + 1);
+    const d = text.indexOf('\n', c + 1);
+    const e = text.indexOf('\n', d + 1);
     const job: FetchedJob = {
-      id: String(res[i]),
-      name: String(res[i + 1]),
+      id: text.slice(pos, a),
+      name: String(res[2 + Number(text.slice(b + 1, c))]),
       queue,
-      data: String(res[i + 2]),
-      attempt: Number(res[i + 3]),
+      data: text.slice(d + 1, e),
+      attempt: Number(text.slice(a + 1, b)),
       timeoutMs: DEFAULTS.TIMEOUT_MS,
       meta: '',
       callbacks: '',
       resultTtl: '',
       failureTtl: '',
     };
-    // '' for the common job; else five lines: timeout, meta, callbacks, result ttl, failure ttl (work.lua)
-    const options = String(res[i + 4]);
-    if (options !== '') {
-      const [timeout, meta, callbacks, resultTtl, failureTtl] = options.split('\n');
+    // '' for the common job; else timeout, meta, callbacks, result ttl, failure ttl, tab-separated
+    if (d > c + 1) {
+      const [timeout, meta, callbacks, resultTtl, failureTtl] = text.slice(c + 1, d).split('\t');
       if (timeout) job.timeoutMs = Number(timeout);
       job.meta = meta ?? '';
       job.callbacks = callbacks ?? '';
@@ -53,11 +55,12 @@ export function fetchedJobs(res: (string | number)[], queue: string): FetchedJob
       job.failureTtl = failureTtl ?? '';
     }
     jobs.push(job);
+    pos = e + 1;
   }
   return jobs;
 }
 
-/** The length of the queue's outbox, which the script returns last. */
+/** The length of the queue's outbox, which work.lua returns second. */
 export function outboxLength(res: (string | number)[]): number {
-  return Number(res[res.length - 1]);
+  return Number(res[1]);
 }

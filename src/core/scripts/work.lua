@@ -7,9 +7,11 @@
 --   fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
 --   An outcome is applied only if the job is still started by this worker on this attempt (else it was reclaimed,
 --   canceled or deleted meanwhile, and the outcome is dropped as stale).
--- returns: { per fetched job 5 values: id, name, data, attempt, options; last: the length of this queue's outbox
---   (dependents elsewhere to tell) }. options is '' when all are defaults (the common job), else five lines:
---   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms ('' where the default applies).
+-- returns: { jobs, outbox length (dependents elsewhere to tell), then the names of the fetched jobs, each once }.
+--   jobs is one value for the whole batch (a client pays per value): per fetched job five lines, id, attempt, name
+--   (its number among the names, from 0), options, data. options is '' when all are defaults (the common job), else
+--   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms joined by tabs ('' where the default applies).
+--   JSON never holds a raw newline or tab, so the lines and fields split cleanly.
 -- This is the hot path. Per job it makes only the calls that touch that job's hash, and each of those finds its
 -- fields at the head of the hash (lib.lua); the lease (held set, workers zset) and the finished/failed registries get
 -- one call per batch, dependents are looked for with one EXISTS over the whole batch, and every number passed to
@@ -21,7 +23,6 @@ local now_s = tostring(now)
 local queued = base .. 'queued'
 local held = base .. 'held:' .. worker
 local jobs = base .. 'job:'
-local out = {}
 local unheld, finished, failed = {}, {}, {}
 -- jobs whose dependents must hear of their end: id, outcome ('f' or 'x'), payload (the result, for pipes)
 local ended, ended_kind, ended_payload, ne = {}, {}, {}, 0
@@ -95,9 +96,12 @@ if ne > 0 then
   end
 end
 
-local got, no = 0, #out
+local got = 0
 local taken = {}
 local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
+-- the reply's job records, joined once at the end, and the distinct job names they refer to by number
+local parts, np = {}, 0
+local names, name_refs, nn = {}, {}, 0
 while got < want do
   local ids = redis.call('LPOP', queued, want - got)
   if not ids then break end
@@ -105,16 +109,15 @@ while got < want do
     local job = jobs .. id
     -- the common job (o '') needs six fields, all near the head of its hash; one with options gets read whole
     local c = redis.call('HMGET', job, 's', 'a', 'o', 'n', 'd', 'd2')
-    local s, a, name, x, data, options = c[1], c[2], c[4], nil, nil, ''
-    if c[3] == '' then
-      if c[6] then data = c[5] .. c[6] else data = c[5] or '' end
-    else
+    local s, a, name, x, options = c[1], c[2], c[4], nil, ''
+    local d1, d2, d3, d4 = c[5] or '', c[6] or '', '', ''
+    if c[3] ~= '' then
       local h = redis.call('HGETALL', job)
       local f = {}
       for k = 1, #h, 2 do f[h[k]] = h[k + 1] end
       x = f.x
-      data = (f.d or '') .. (f.d2 or '') .. (f.d3 or '') .. (f.d4 or '')
-      options = (f.to or '') .. '\n' .. (f.m or '') .. '\n' .. (f.cb or '') .. '\n' .. (f.rt or '') .. '\n' .. (f.ft or '')
+      d1, d2, d3, d4 = f.d or '', f.d2 or '', f.d3 or '', f.d4 or ''
+      options = (f.to or '') .. '\t' .. (f.m or '') .. '\t' .. (f.cb or '') .. '\t' .. (f.rt or '') .. '\t' .. (f.ft or '')
     end
     if s == 'queued' then
       if x and tonumber(x) <= now then
@@ -126,8 +129,14 @@ while got < want do
         got = got + 1
         taken[got] = id
         if x then redis.call('ZREM', base .. 'ttl', id) end
-        out[no + 1], out[no + 2], out[no + 3], out[no + 4], out[no + 5] = id, name, data, attempt, options
-        no = no + 5
+        local ref = name_refs[name]
+        if not ref then
+          nn = nn + 1
+          names[nn], ref = name, tostring(nn - 1)
+          name_refs[name] = ref
+        end
+        np = np + 1
+        parts[np] = id .. '\n' .. attempt .. '\n' .. ref .. '\n' .. options .. '\n' .. d1 .. d2 .. d3 .. d4 .. '\n'
       end
     end
   end
@@ -137,5 +146,6 @@ if got > 0 then
   redis.call('ZADD', base .. 'workers', tostring(now + lease), worker)
 end
 wake(base)
-out[no + 1] = redis.call('LLEN', base .. 'outbox')
-return out
+local reply = { table.concat(parts), redis.call('LLEN', base .. 'outbox') }
+for k = 1, nn do reply[k + 2] = names[k] end
+return reply
