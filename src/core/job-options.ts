@@ -8,6 +8,8 @@ import type { CallbackRef, DependencyRef, EnqueueOptions, JsonObject } from './t
 /** A job ready for the enqueue script: options validated and in milliseconds, payload encoded. */
 export interface JobSpec {
   id: string;
+  /** The caller chose the id (jobId); else it is a new random UUID, which no job can hold yet. */
+  chosenId: boolean;
   name: string;
   queue: string;
   data: string;
@@ -107,10 +109,22 @@ function depRef(ref: unknown, i: number): { id: string; queue: string | undefine
   throw new InvalidOptionError(where, ref, 'a JobHandle or a job id');
 }
 
+interface ParsedDeps {
+  refs: readonly { id: string; queue: string | undefined }[];
+  allowFailure: boolean;
+  atFront: boolean;
+}
+
+/** The deps of a job without dependencies: shared (frozen, so a write to it fails loudly), no array per job. */
+const NO_DEP_REFS = Object.freeze([]) as unknown as DepRef[];
+
+/** What parseDependsOn returns for a job without dependencies (nearly every job): nothing built per job. */
+const NO_DEPS: ParsedDeps = Object.freeze({ refs: Object.freeze([]), allowFailure: false, atFront: false });
+
 /** Normalises `dependsOn` into refs, flags and the atFront it asks for. */
-export function parseDependsOn(options: EnqueueOptions): { refs: { id: string; queue: string | undefined }[]; allowFailure: boolean; atFront: boolean } {
+export function parseDependsOn(options: EnqueueOptions): ParsedDeps {
   const d = options.dependsOn;
-  if (d === undefined) return { refs: [], allowFailure: false, atFront: false };
+  if (d === undefined) return NO_DEPS;
   let list: DependencyRef[];
   let allowFailure = false;
   let atFront = false;
@@ -138,7 +152,9 @@ export function assertJobName(name: unknown): asserts name is string {
 
 /** Checks the keys of an options object, so a typo (`tll`) is an error instead of a silently ignored option. */
 export function assertKnownOptions(options: object, where: string): void {
-  for (const key of Object.keys(options)) {
+  // for-in, not Object.keys: no array per enqueue (options are plain objects: isPlainObject or the caller's literal)
+  for (const key in options) {
+    if (!Object.prototype.hasOwnProperty.call(options, key)) continue;
     if (where !== 'enqueue' && (key === 'jobId' || key === 'dependsOn')) {
       throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `no \`${key}\` in ${where}: it belongs to one enqueue call, not to defaults`);
     }
@@ -167,7 +183,8 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
   const queue = options.queue ?? defaultQueue;
   assertQueueName(queue);
   let id: string;
-  if (options.jobId === undefined) id = newId();
+  const chosenId = options.jobId !== undefined;
+  if (!chosenId) id = newId();
   else {
     assertJobId(options.jobId);
     id = options.jobId;
@@ -189,12 +206,13 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, "'wait' or 'cancel'");
   }
   const deps = parseDependsOn(options);
-  if (deps.refs.some((r) => r.id === id && (r.queue === undefined || r.queue === queue))) {
-    throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
+  for (const r of deps.refs) {
+    if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
   }
   const callbacks = encodeCallbacks(options);
   return {
     id,
+    chosenId,
     name,
     queue,
     data: encodeJson(data, () => `The data of job "${name}"`),
@@ -208,7 +226,7 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     maxAttempts: attempts,
     description: options.description ?? null,
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),
-    deps: deps.refs.map((r) => ({ ...r, inBatch: false })),
+    deps: deps.refs.length ? deps.refs.map((r) => ({ ...r, inBatch: false })) : NO_DEP_REFS,
     depFlags: (deps.allowFailure ? 'a' : '') + (options.onDependencyFailure === 'cancel' ? 'c' : ''),
     callbacks: callbacks.json,
     pipeFrom: '',
@@ -216,15 +234,26 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
 }
 
 /**
- * Appends the 4 ARGV values enqueue.lua reads per job: id, name, data, options, where options is '' when every
- * option is its default (nearly always) and else a JSON array of the 12 option strings ('' = default / not set, to
- * keep job hashes small). Few values per job matter: ioredis serialises a command value by value.
+ * A job's options as enqueue.lua reads them: '' when every option is its default (nearly always: tested without
+ * building anything), else a JSON array of the 12 option strings ('' = default / not set, to keep job hashes small).
  */
-export function pushSpecArgs(args: (string | number)[], s: JobSpec): void {
-  args.push(s.id, s.name, s.data, specOptions(s));
-}
-
-function specOptions(s: JobSpec): string {
+export function specOptions(s: JobSpec): string {
+  if (
+    !s.atFront &&
+    s.timeoutMs === DEFAULTS.TIMEOUT_MS &&
+    s.resultTtlMs === DEFAULTS.RESULT_TTL_MS &&
+    s.failureTtlMs === DEFAULTS.FAILURE_TTL_MS &&
+    s.ttlMs === null &&
+    s.maxAttempts === DEFAULTS.MAX_ATTEMPTS &&
+    s.description === null &&
+    s.meta === '' &&
+    s.deps.length === 0 &&
+    s.depFlags === '' &&
+    s.callbacks === '' &&
+    s.pipeFrom === ''
+  ) {
+    return '';
+  }
   const deps = s.deps.length ? s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',') : '';
   const opts = [
     s.atFront ? '1' : '',
