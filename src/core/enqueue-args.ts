@@ -10,25 +10,32 @@ import { specOptions, type JobSpec } from './job-options.js';
 export function enqueueArgs(specs: readonly JobSpec[], from: number, to: number, mode: string, worker: string, leaseMs: number): (string | number)[] {
   const args: (string | number)[] = [mode, worker, leaseMs, to - from, ''];
   // nearly every batch has one name: remember the last one instead of asking the map each time
-  let lastName = '';
-  let lastK = 0;
-  let byName: Map<string, number> | undefined;
-  let records = '';
+  let lastName: string | undefined;
+  let sep = ''; // '\t<k>\t' of the last name
+  let byName: Map<string, string> | undefined;
+  // joined once, not concatenated: a string built by += is a tree of pieces that is copied flat again on sending
+  const parts: string[] = new Array((to - from) * 5);
+  let p = 0;
   for (let i = from; i < to; i++) {
     const s = specs[i]!;
-    if (s.name !== lastName || lastK === 0) {
+    if (s.name !== lastName) {
       byName ??= new Map();
-      let k = byName.get(s.name);
-      if (k === undefined) {
+      let known = byName.get(s.name);
+      if (known === undefined) {
         args.push(s.name);
-        k = args.length - 5; // ARGV[5 + k] in the script: args[4 + k] here
-        byName.set(s.name, k);
+        known = `\t${args.length - 5}\t`; // k: the name is ARGV[5 + k] in the script, args[4 + k] here
+        byName.set(s.name, known);
       }
       lastName = s.name;
-      lastK = k;
+      sep = known;
     }
-    records += (s.chosenId ? '1' : '0') + s.id + '\t' + lastK + '\t' + s.data + '\t' + specOptions(s) + '\n';
+    const options = specOptions(s);
+    parts[p++] = s.chosenId ? '1' : '0';
+    parts[p++] = s.id;
+    parts[p++] = sep;
+    parts[p++] = s.data;
+    parts[p++] = options === '' ? '\t\n' : `\t${options}\n`;
   }
-  args[4] = records;
+  args[4] = parts.join('');
   return args;
 }
