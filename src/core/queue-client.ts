@@ -307,17 +307,19 @@ export class QueueClient implements JobOperations {
         calls.push(
           sent.then((res) => {
             const out = res as (string | number)[];
+            // ['*<status>', outbox] when every job is new with that status, else one value per job (enqueue.lua)
+            const all = out.length === 2 && String(out[0]).charCodeAt(0) === 42 ? String(out[0]).slice(1) : undefined; // '*'
             for (let k = from; k < to; k++) {
               const i = at ? at[k]! : k;
-              // '<status>' for a new job, '=<status>|<name>' for an id that existed (enqueue.lua)
-              const r = String(out[k - from]);
+              // '<status>' for a new job, '=<status>|<name>' for an id that existed
+              const r = all ?? String(out[k - from]);
               const existed = r.charCodeAt(0) === 61; // '='
               const bar = existed ? r.indexOf('|') : -1;
               created[i] = !existed;
               statuses[i] = existed ? r.slice(1, bar) : r;
               handles[i] = new JobHandle(this, list[k]!.id, existed ? r.slice(bar + 1) : list[k]!.name, queue);
             }
-            if (Number(out[to - from]) > 0) outboxes.add(queue);
+            if (Number(out[out.length - 1]) > 0) outboxes.add(queue);
           }),
         );
       }

@@ -14,7 +14,8 @@
 --   callbacks (JSON), pipe-from ("queue|id": the job's data is that dependency's result)  -- '' means "not set / default"
 --   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
 -- returns: one value per job: the new job's status, or '=' .. status .. '|' .. name for an id that existed (left
---   untouched); then the outbox length
+--   untouched); then the outbox length. When every job is new with one same status (nearly always), just
+--   { '*' .. status, outbox length }: the client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
@@ -180,5 +181,11 @@ for i = 1, n do
 end
 flush_tail()
 wake(BASE)
-out[#out + 1] = redis.call('LLEN', BASE .. 'outbox')
+local outbox = redis.call('LLEN', BASE .. 'outbox')
+local same = out[1]
+for i = 2, n do
+  if out[i] ~= same then same = nil; break end
+end
+if same and n > 0 and byte(same, 1) ~= 61 then return { '*' .. same, outbox } end -- 61: '=' (an id that existed)
+out[#out + 1] = outbox
 return out
