@@ -60,24 +60,31 @@ local recs = ARGV[5]
 local ids, keys, names, datas, options, chosen = {}, {}, {}, {}, {}, {}
 local generated = {}
 local name_of = {} -- k (as text) -> name: a table lookup instead of tonumber (strtod) per job
+local one_name = #ARGV == 6 and ARGV[6] -- a batch of one name (nearly always): its k is '1', nothing to look up
 local pos = 1
 for i = 1, n do
   local a = find(recs, '\t', pos, true)
-  local b = find(recs, '\t', a + 1, true)
+  local b
+  if one_name then
+    b = a + 2
+    names[i] = one_name
+  else
+    b = find(recs, '\t', a + 1, true)
+    local k = sub(recs, a + 1, b - 1)
+    local name = name_of[k]
+    if not name then
+      name = ARGV[5 + tonumber(k)]
+      name_of[k] = name
+    end
+    names[i] = name
+  end
   local c = find(recs, '\t', b + 1, true)
   local e = find(recs, '\n', c + 1, true)
   local id = sub(recs, pos + 1, a - 1)
   ids[i] = id
   keys[i] = BASE .. 'job:' .. id
-  local k = sub(recs, a + 1, b - 1)
-  local name = name_of[k]
-  if not name then
-    name = ARGV[5 + tonumber(k)]
-    name_of[k] = name
-  end
-  names[i] = name
   datas[i] = sub(recs, b + 1, c - 1)
-  options[i] = sub(recs, c + 1, e - 1)
+  options[i] = e > c + 1 and sub(recs, c + 1, e - 1) or ''
   if byte(recs, pos) == 49 then chosen[i] = true else generated[#generated + 1] = keys[i] end
   pos = e + 1
 end
