@@ -157,7 +157,8 @@ describe('enqueue and enqueueMany', () => {
   it('enqueueMany keeps the data as it was at the call, over several chunks', async () => {
     const shared = { v: 'at call' };
     for (const queue of ['snap-new', 'snap-new']) {
-      // first round: a new queue (registered before sending); second: a known one (sent at once)
+      // first round: a new queue (registered first, so all is encoded before that); second: a known queue (the data
+      // is encoded chunk by chunk while sending)
       const items = Array.from({ length: 600 }, (_, i) => ({ name: 'noop', data: i === 599 ? shared : { i }, options: { queue } }));
       const call = e.client.enqueueMany(items);
       shared.v = 'changed after';

@@ -1,4 +1,4 @@
-import { specOptions, type JobSpec } from './job-options.js';
+import { specData, specOptions, type JobSpec } from './job-options.js';
 
 /**
  * enqueue.lua's ARGV for `specs[from..to)`: mode, worker, lease ms, job count, the job records packed in one string,
@@ -33,7 +33,7 @@ export function enqueueArgs(specs: readonly JobSpec[], from: number, to: number,
     parts[p++] = s.chosenId ? '1' : '0';
     parts[p++] = s.id;
     parts[p++] = sep;
-    parts[p++] = s.data;
+    parts[p++] = specData(s);
     parts[p++] = options === '' ? '\t\n' : `\t${options}\n`;
   }
   args[4] = parts.join('');

@@ -2,7 +2,7 @@ import { DEFAULTS } from './defaults.js';
 import { toMs } from './duration.js';
 import { InvalidOptionError } from './errors.js';
 import { assertJobId, assertQueueName } from './keys.js';
-import { encodeJson } from './payload.js';
+import { checkJson, encodeJson } from './payload.js';
 import type { CallbackRef, DependencyRef, EnqueueOptions, JsonObject } from './types.js';
 
 /** A job ready for the enqueue script: options validated and in milliseconds, payload encoded. */
@@ -12,7 +12,11 @@ export interface JobSpec {
   chosenId: boolean;
   name: string;
   queue: string;
+  /** The data as JSON ('' for none); read it through specData (it may not be encoded yet). */
   data: string;
+  /** False while `dataValue` holds the caller's data, checked but not encoded yet (see buildJobSpec's `encodeNow`). */
+  dataEncoded: boolean;
+  dataValue: unknown;
   atFront: boolean;
   timeoutMs: number;
   resultTtlMs: number;
@@ -174,7 +178,15 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * Validates and normalises one enqueue. `options` is already merged (module defaults < @Job defaults < call).
  * Throws InvalidOptionError / PayloadNotSerializableError before anything is written.
  */
-export function buildJobSpec(name: string, data: unknown, options: EnqueueOptions, defaultQueue: string, newId: () => string): JobSpec {
+export function buildJobSpec(
+  name: string,
+  data: unknown,
+  options: EnqueueOptions,
+  defaultQueue: string,
+  newId: () => string,
+  /** false: check the data now, encode it when the job is sent (specData); see QueueClient.enqueueItems */
+  encodeNow = true,
+): JobSpec {
   assertJobName(name);
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'an object of enqueue options, or nothing');
@@ -210,12 +222,17 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
   }
   const callbacks = encodeCallbacks(options);
+  const what = () => `The data of job "${name}"`;
+  // a value with a toJSON method is encoded at once: only encoding it tells whether it can be
+  const later = !encodeNow && checkJson(data, what);
   return {
     id,
     chosenId,
     name,
     queue,
-    data: encodeJson(data, () => `The data of job "${name}"`),
+    data: later ? '' : encodeJson(data, what),
+    dataEncoded: !later,
+    dataValue: later ? data : undefined,
     atFront: (options.atFront ?? false) || deps.atFront,
     timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
     resultTtlMs:
@@ -231,6 +248,16 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     callbacks: callbacks.json,
     pipeFrom: '',
   };
+}
+
+/** The job's data as JSON, encoded now if it was not yet (once: the spec keeps it). */
+export function specData(s: JobSpec): string {
+  if (!s.dataEncoded) {
+    s.data = s.dataValue === undefined ? '' : JSON.stringify(s.dataValue);
+    s.dataEncoded = true;
+    s.dataValue = undefined;
+  }
+  return s.data;
 }
 
 /**

@@ -7,14 +7,27 @@ const OPAQUE = [Map, Set, WeakMap, WeakSet, Promise] as const;
  * NaN/Infinity, cycles, Map/Set/Promise. '' stands for `undefined` (no data).
  */
 export function encodeJson(value: unknown, what: string | (() => string)): string {
-  if (value === undefined) return '';
+  checkJson(value, what);
+  return value === undefined ? '' : JSON.stringify(value);
+}
+
+let sawToJSON = false;
+
+/**
+ * Throws what encodeJson would throw for `value`, without encoding it. Returns false when only encoding it can tell
+ * (it has a toJSON method, or is nested too deep for the quick check): encode such a value at once.
+ */
+export function checkJson(value: unknown, what: string | (() => string)): boolean {
+  if (value === undefined) return true;
+  sawToJSON = false;
   // the quick check builds no path strings; only a payload that fails it is walked again to name the problem
-  const problem = isPlainJson(value, 0) ? null : findProblem(value, '$', new Set());
+  if (isPlainJson(value, 0)) return !sawToJSON;
+  const problem = findProblem(value, '$', new Set());
   if (problem) {
     // `what` may be a function so that the hot path does not build an error label it almost never needs
     throw new PayloadNotSerializableError(`${typeof what === 'function' ? what() : what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
   }
-  return JSON.stringify(value);
+  return false;
 }
 
 export function decodeJson(text: string | null | undefined): unknown {
@@ -45,7 +58,10 @@ function isPlainJson(value: unknown, depth: number): boolean {
   if (value === null) return true;
   if (depth === MAX_QUICK_DEPTH) return false;
   const obj = value as object;
-  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return true;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
+    sawToJSON = true;
+    return true;
+  }
   const proto: unknown = Object.getPrototypeOf(obj);
   // a plain object or array cannot be a Map, Set...: skip the instanceof tests for them
   if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {

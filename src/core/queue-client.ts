@@ -13,7 +13,7 @@ import {
 } from './errors.js';
 import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.js';
 import { JobHandle, type JobOperations } from './job-handle.js';
-import { assertKnownOptions, buildJobSpec, isPlainObject, type JobSpec } from './job-options.js';
+import { assertKnownOptions, buildJobSpec, isPlainObject, specData, type JobSpec } from './job-options.js';
 import { enqueueArgs } from './enqueue-args.js';
 import { newJobId } from './job-id.js';
 import { joinData, parseJobInfo } from './job-info.js';
@@ -129,7 +129,7 @@ export class QueueClient implements JobOperations {
     }
     this.assertOpen();
     const def = this.resolveHandler(name);
-    const spec = this.prepare({ name, data, options }, def, 0, '');
+    const spec = this.prepare({ name, data, options }, def, 0, '', true);
     if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
     return (await this.batcher.add(spec)) as JobHandle<R>;
   }
@@ -157,25 +157,32 @@ export class QueueClient implements JobOperations {
     const defs: (JobHandlerDefinition | undefined)[] = new Array(items.length);
     let anyChosen = false;
     let anyPayloadClass = false;
+    let anyDeps = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       const def = item !== null && typeof item === 'object' ? this.resolveHandler(item.name) : undefined;
-      const spec = (specs[i] = this.prepare(item, def, i, pipeFrom));
+      const spec = (specs[i] = this.prepare(item, def, i, pipeFrom, false));
       defs[i] = def;
       anyChosen ||= spec.chosenId;
       anyPayloadClass ||= !!def?.payloadClass;
+      anyDeps ||= spec.deps.length > 0;
     }
+    // Every item is checked (above) before anything is written, but the data is encoded chunk by chunk as it is sent
+    // (store), so that Redis stores one chunk while the next is encoded. That holds only while nothing is awaited
+    // before the last chunk is sent: once this call yields, the caller may change its objects, and each job must
+    // keep the data it was given. So wherever something is awaited first, everything is encoded now.
+    if (anyChosen || anyPayloadClass || anyDeps || !this.isAsync) for (const s of specs) specData(s);
     // validated once every item is built (a bad item throws first, leaving no validation running); only real
     // validations are awaited: most jobs have no payload class, and a promise each would be garbage
     if (anyPayloadClass && !pipeFrom) {
       const checks: Promise<void>[] = [];
       for (let i = 0; i < specs.length; i++) {
         const def = defs[i];
-        if (def?.payloadClass) checks.push(validatePayload(def, decodeJson(specs[i]!.data)));
+        if (def?.payloadClass) checks.push(validatePayload(def, decodeJson(specData(specs[i]!))));
       }
       await Promise.all(checks);
     }
-    await this.resolveDependencies(specs);
+    if (anyDeps) await this.resolveDependencies(specs);
     // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
     const taken = anyChosen ? await this.ids.claim(specs) : undefined;
     if (!taken?.size) return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
@@ -189,10 +196,10 @@ export class QueueClient implements JobOperations {
   }
 
   /** Validates one item and builds its spec (throws before anything is written); `def` is its handler, if known. */
-  private prepare(item: EnqueueItem | null | undefined, def: JobHandlerDefinition | undefined, i: number, pipeFrom: string): JobSpec {
+  private prepare(item: EnqueueItem | null | undefined, def: JobHandlerDefinition | undefined, i: number, pipeFrom: string, encodeNow: boolean): JobSpec {
     if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
     const merged = this.mergeOptions(def, item.options);
-    const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, newJobId);
+    const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, newJobId, encodeNow);
     spec.pipeFrom = pipeFrom;
     if (spec.callbacks && this.namesMustBeKnown()) {
       for (const cb of Object.values(parseCallbackSet(spec.callbacks))) {
@@ -255,9 +262,7 @@ export class QueueClient implements JobOperations {
     this.allHandlersKnown = true;
   }
 
-  private async registerQueues(queues: Iterable<string>): Promise<void> {
-    const fresh = [...queues].filter((q) => !this.knownQueues.has(q));
-    if (!fresh.length) return;
+  private async registerQueues(fresh: string[]): Promise<void> {
     await this.redis.sadd(queuesKey(this.prefix), ...fresh);
     for (const q of fresh) this.knownQueues.add(q);
   }
@@ -291,7 +296,12 @@ export class QueueClient implements JobOperations {
       }
     }
     byQueue ??= new Map(queue0 === undefined ? [] : [[queue0, specs]]);
-    await this.registerQueues(byQueue.keys());
+    const fresh = [...byQueue.keys()].filter((q) => !this.knownQueues.has(q));
+    if (fresh.length) {
+      // about to yield: encode now what enqueueItems left to encode while sending (see there)
+      for (const s of specs) specData(s);
+      await this.registerQueues(fresh);
+    }
     const handles: JobHandle[] = new Array(specs.length);
     const created: boolean[] = new Array(specs.length);
     const statuses: string[] = new Array(specs.length);
@@ -302,8 +312,16 @@ export class QueueClient implements JobOperations {
       const base = this.base(queue);
       for (let from = 0; from < list.length; from += DEFAULTS.ENQUEUE_CHUNK) {
         const to = Math.min(from + DEFAULTS.ENQUEUE_CHUNK, list.length);
+        let args: (string | number)[];
+        try {
+          args = enqueueArgs(list, from, to, mode, worker, leaseMs);
+        } catch (err) {
+          // data that passed the checks and still failed to encode (a getter that throws): chunks already sent stay
+          for (const c of calls) c.catch(() => undefined);
+          throw err;
+        }
         // each chunk is sent as soon as it is packed: Redis runs it while the next one is packed
-        const sent = runScript(this.redis, 'enqueue', base, enqueueArgs(list, from, to, mode, worker, leaseMs));
+        const sent = runScript(this.redis, 'enqueue', base, args);
         calls.push(
           sent.then((res) => {
             const out = res as (string | number)[];
@@ -353,7 +371,7 @@ export class QueueClient implements JobOperations {
               name: spec.name,
               queue: spec.queue,
               // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
-              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : spec.data,
+              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : specData(spec),
               attempt: 1,
               timeoutMs: spec.timeoutMs,
               meta: spec.meta,
