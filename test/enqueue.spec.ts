@@ -156,4 +156,29 @@ describe('enqueue and enqueueMany', () => {
     expect((await a!.info()).data).toEqual({ i: 1 });
     expect(await e.client.getJobIds('coalesce-id', 'queued')).toEqual(['coalesce-fixed']);
   });
+
+  it('enqueueMany keeps the data as it was at the call, over several chunks', async () => {
+    const shared = { v: 'at call' };
+    for (const queue of ['snap-new', 'snap-new']) {
+      // first round: a new queue (registered first, so all is encoded before that); second: a known queue (the data
+      // is encoded chunk by chunk while sending)
+      const items = Array.from({ length: 600 }, (_, i) => ({ name: 'noop', data: i === 599 ? shared : { i }, options: { queue } }));
+      const call = e.client.enqueueMany(items);
+      shared.v = 'changed after';
+      items[598]!.data = { i: -1 };
+      const hs = await call;
+      expect((await hs[599]!.info()).data).toEqual({ v: 'at call' });
+      expect((await hs[598]!.info()).data).toEqual({ i: 598 });
+      shared.v = 'at call';
+    }
+  });
+
+  it('enqueueMany stores data with toJSON, and no job of a batch whose late item is bad', async () => {
+    const [h] = await e.client.enqueueMany([{ name: 'noop', data: { when: new Date(0) }, options: { queue: 'tojson' } }]);
+    expect((await h!.info()).data).toEqual({ when: '1970-01-01T00:00:00.000Z' });
+    const items: { name: string; data: unknown; options: { queue: string } }[] = Array.from({ length: 700 }, (_, i) => ({ name: 'noop', data: { i }, options: { queue: 'tojson' } }));
+    items[650]!.data = { n: 1n };
+    await expect(e.client.enqueueMany(items)).rejects.toThrow(/BigInt/);
+    expect(await e.client.getJobIds('tojson', 'queued')).toEqual([h!.id]);
+  });
 });

@@ -19,12 +19,12 @@ export class JobIdIndex {
    * Claims the caller-chosen ids of `specs` for their queues. Returns, by spec index, the job that already holds the
    * id in another queue (or in an earlier item of the same call): those specs must not be stored.
    */
-  async claim(specs: JobSpec[], chosen: boolean[]): Promise<Map<number, { queue: string; name: string | null }>> {
+  async claim(specs: JobSpec[]): Promise<Map<number, { queue: string; name: string | null }>> {
     const taken = new Map<number, { queue: string; name: string | null }>();
     const firstInCall = new Map<string, number>();
     const todo: number[] = [];
     specs.forEach((s, i) => {
-      if (!chosen[i]) return;
+      if (!s.chosenId) return;
       const first = firstInCall.get(s.id);
       if (first === undefined) {
         firstInCall.set(s.id, i);
@@ -53,7 +53,7 @@ export class JobIdIndex {
     // items of this call that repeat a taken id follow it
     specs.forEach((s, i) => {
       const first = firstInCall.get(s.id);
-      if (chosen[i] && first !== undefined && first !== i && taken.has(first)) taken.set(i, taken.get(first)!);
+      if (s.chosenId && first !== undefined && first !== i && taken.has(first)) taken.set(i, taken.get(first)!);
     });
     return taken;
   }

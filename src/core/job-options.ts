@@ -2,15 +2,21 @@ import { DEFAULTS } from './defaults.js';
 import { toMs } from './duration.js';
 import { InvalidOptionError } from './errors.js';
 import { assertJobId, assertQueueName } from './keys.js';
-import { encodeJson } from './payload.js';
+import { checkJson, encodeJson } from './payload.js';
 import type { CallbackRef, DependencyRef, EnqueueOptions, JsonObject } from './types.js';
 
 /** A job ready for the enqueue script: options validated and in milliseconds, payload encoded. */
 export interface JobSpec {
   id: string;
+  /** The caller chose the id (jobId); else it is a new random UUID, which no job can hold yet. */
+  chosenId: boolean;
   name: string;
   queue: string;
+  /** The data as JSON ('' for none); read it through specData (it may not be encoded yet). */
   data: string;
+  /** False while `dataValue` holds the caller's data, checked but not encoded yet (see buildJobSpec's `encodeNow`). */
+  dataEncoded: boolean;
+  dataValue: unknown;
   atFront: boolean;
   timeoutMs: number;
   resultTtlMs: number;
@@ -107,10 +113,22 @@ function depRef(ref: unknown, i: number): { id: string; queue: string | undefine
   throw new InvalidOptionError(where, ref, 'a JobHandle or a job id');
 }
 
+interface ParsedDeps {
+  refs: readonly { id: string; queue: string | undefined }[];
+  allowFailure: boolean;
+  atFront: boolean;
+}
+
+/** The deps of a job without dependencies: shared (frozen, so a write to it fails loudly), no array per job. */
+const NO_DEP_REFS = Object.freeze([]) as unknown as DepRef[];
+
+/** What parseDependsOn returns for a job without dependencies (nearly every job): nothing built per job. */
+const NO_DEPS: ParsedDeps = Object.freeze({ refs: Object.freeze([]), allowFailure: false, atFront: false });
+
 /** Normalises `dependsOn` into refs, flags and the atFront it asks for. */
-export function parseDependsOn(options: EnqueueOptions): { refs: { id: string; queue: string | undefined }[]; allowFailure: boolean; atFront: boolean } {
+export function parseDependsOn(options: EnqueueOptions): ParsedDeps {
   const d = options.dependsOn;
-  if (d === undefined) return { refs: [], allowFailure: false, atFront: false };
+  if (d === undefined) return NO_DEPS;
   let list: DependencyRef[];
   let allowFailure = false;
   let atFront = false;
@@ -138,7 +156,9 @@ export function assertJobName(name: unknown): asserts name is string {
 
 /** Checks the keys of an options object, so a typo (`tll`) is an error instead of a silently ignored option. */
 export function assertKnownOptions(options: object, where: string): void {
-  for (const key of Object.keys(options)) {
+  // for-in, not Object.keys: no array per enqueue (options are plain objects: isPlainObject or the caller's literal)
+  for (const key in options) {
+    if (!Object.prototype.hasOwnProperty.call(options, key)) continue;
     if (where !== 'enqueue' && (key === 'jobId' || key === 'dependsOn')) {
       throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `no \`${key}\` in ${where}: it belongs to one enqueue call, not to defaults`);
     }
@@ -158,7 +178,15 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * Validates and normalises one enqueue. `options` is already merged (module defaults < @Job defaults < call).
  * Throws InvalidOptionError / PayloadNotSerializableError before anything is written.
  */
-export function buildJobSpec(name: string, data: unknown, options: EnqueueOptions, defaultQueue: string, newId: () => string): JobSpec {
+export function buildJobSpec(
+  name: string,
+  data: unknown,
+  options: EnqueueOptions,
+  defaultQueue: string,
+  newId: () => string,
+  /** false: check the data now, encode it when the job is sent (specData); see QueueClient.enqueueItems */
+  encodeNow = true,
+): JobSpec {
   assertJobName(name);
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError('options', options, 'an object of enqueue options, or nothing');
@@ -167,7 +195,8 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
   const queue = options.queue ?? defaultQueue;
   assertQueueName(queue);
   let id: string;
-  if (options.jobId === undefined) id = newId();
+  const chosenId = options.jobId !== undefined;
+  if (!chosenId) id = newId();
   else {
     assertJobId(options.jobId);
     id = options.jobId;
@@ -189,15 +218,21 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, "'wait' or 'cancel'");
   }
   const deps = parseDependsOn(options);
-  if (deps.refs.some((r) => r.id === id && (r.queue === undefined || r.queue === queue))) {
-    throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
+  for (const r of deps.refs) {
+    if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
   }
   const callbacks = encodeCallbacks(options);
+  const what = () => `The data of job "${name}"`;
+  // a value with a toJSON method is encoded at once: only encoding it tells whether it can be
+  const later = !encodeNow && checkJson(data, what);
   return {
     id,
+    chosenId,
     name,
     queue,
-    data: encodeJson(data, () => `The data of job "${name}"`),
+    data: later ? '' : encodeJson(data, what),
+    dataEncoded: !later,
+    dataValue: later ? data : undefined,
     atFront: (options.atFront ?? false) || deps.atFront,
     timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
     resultTtlMs:
@@ -208,23 +243,44 @@ export function buildJobSpec(name: string, data: unknown, options: EnqueueOption
     maxAttempts: attempts,
     description: options.description ?? null,
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),
-    deps: deps.refs.map((r) => ({ ...r, inBatch: false })),
+    deps: deps.refs.length ? deps.refs.map((r) => ({ ...r, inBatch: false })) : NO_DEP_REFS,
     depFlags: (deps.allowFailure ? 'a' : '') + (options.onDependencyFailure === 'cancel' ? 'c' : ''),
     callbacks: callbacks.json,
     pipeFrom: '',
   };
 }
 
-/**
- * Appends the 4 ARGV values enqueue.lua reads per job: id, name, data, options, where options is '' when every
- * option is its default (nearly always) and else a JSON array of the 12 option strings ('' = default / not set, to
- * keep job hashes small). Few values per job matter: ioredis serialises a command value by value.
- */
-export function pushSpecArgs(args: (string | number)[], s: JobSpec): void {
-  args.push(s.id, s.name, s.data, specOptions(s));
+/** The job's data as JSON, encoded now if it was not yet (once: the spec keeps it). */
+export function specData(s: JobSpec): string {
+  if (!s.dataEncoded) {
+    s.data = s.dataValue === undefined ? '' : JSON.stringify(s.dataValue);
+    s.dataEncoded = true;
+    s.dataValue = undefined;
+  }
+  return s.data;
 }
 
-function specOptions(s: JobSpec): string {
+/**
+ * A job's options as enqueue.lua reads them: '' when every option is its default (nearly always: tested without
+ * building anything), else a JSON array of the 12 option strings ('' = default / not set, to keep job hashes small).
+ */
+export function specOptions(s: JobSpec): string {
+  if (
+    !s.atFront &&
+    s.timeoutMs === DEFAULTS.TIMEOUT_MS &&
+    s.resultTtlMs === DEFAULTS.RESULT_TTL_MS &&
+    s.failureTtlMs === DEFAULTS.FAILURE_TTL_MS &&
+    s.ttlMs === null &&
+    s.maxAttempts === DEFAULTS.MAX_ATTEMPTS &&
+    s.description === null &&
+    s.meta === '' &&
+    s.deps.length === 0 &&
+    s.depFlags === '' &&
+    s.callbacks === '' &&
+    s.pipeFrom === ''
+  ) {
+    return '';
+  }
   const deps = s.deps.length ? s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',') : '';
   const opts = [
     s.atFront ? '1' : '',

@@ -7,14 +7,27 @@ const OPAQUE = [Map, Set, WeakMap, WeakSet, Promise] as const;
  * NaN/Infinity, cycles, Map/Set/Promise. '' stands for `undefined` (no data).
  */
 export function encodeJson(value: unknown, what: string | (() => string)): string {
-  if (value === undefined) return '';
+  checkJson(value, what);
+  return value === undefined ? '' : JSON.stringify(value);
+}
+
+let sawToJSON = false;
+
+/**
+ * Throws what encodeJson would throw for `value`, without encoding it. Returns false when only encoding it can tell
+ * (it has a toJSON method, or is nested too deep for the quick check): encode such a value at once.
+ */
+export function checkJson(value: unknown, what: string | (() => string)): boolean {
+  if (value === undefined) return true;
+  sawToJSON = false;
   // the quick check builds no path strings; only a payload that fails it is walked again to name the problem
-  const problem = isPlainJson(value, []) ? null : findProblem(value, '$', new Set());
+  if (isPlainJson(value, 0)) return !sawToJSON;
+  const problem = findProblem(value, '$', new Set());
   if (problem) {
     // `what` may be a function so that the hot path does not build an error label it almost never needs
     throw new PayloadNotSerializableError(`${typeof what === 'function' ? what() : what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
   }
-  return JSON.stringify(value);
+  return false;
 }
 
 export function decodeJson(text: string | null | undefined): unknown {
@@ -22,8 +35,14 @@ export function decodeJson(text: string | null | undefined): unknown {
   return JSON.parse(text);
 }
 
-/** True when JSON.stringify keeps `value` exactly (the common case); `ancestors` detects cycles. */
-function isPlainJson(value: unknown, ancestors: object[]): boolean {
+/**
+ * Payloads nested deeper than this are left to findProblem (which keeps a Set of the objects on its path). The quick
+ * check keeps no path at all (no array per call): a cycle just runs it down to this depth.
+ */
+const MAX_QUICK_DEPTH = 64;
+
+/** True when JSON.stringify keeps `value` exactly (the common case); false when it may not (see findProblem). */
+function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -37,25 +56,26 @@ function isPlainJson(value: unknown, ancestors: object[]): boolean {
       return false;
   }
   if (value === null) return true;
+  if (depth === MAX_QUICK_DEPTH) return false;
   const obj = value as object;
-  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') return true;
-  for (const T of OPAQUE) if (obj instanceof T) return false;
-  if (ancestors.includes(obj)) return false;
-  ancestors.push(obj);
-  let ok = true;
+  if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
+    sawToJSON = true;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(obj);
+  // a plain object or array cannot be a Map, Set...: skip the instanceof tests for them
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+    for (const T of OPAQUE) if (obj instanceof T) return false;
+  }
   if (Array.isArray(obj)) {
-    for (let i = 0; ok && i < obj.length; i++) ok = isPlainJson(obj[i], ancestors);
+    for (let i = 0; i < obj.length; i++) if (!isPlainJson(obj[i], depth + 1)) return false;
   } else {
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
-      if (!isPlainJson((obj as Record<string, unknown>)[key], ancestors)) {
-        ok = false;
-        break;
-      }
+      if (!isPlainJson((obj as Record<string, unknown>)[key], depth + 1)) return false;
     }
   }
-  ancestors.pop();
-  return ok;
+  return true;
 }
 
 function findProblem(value: unknown, path: string, seen: Set<object>): string | null {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { closeConnection, openConnection, type ConnectionOption } from './connection.js';
 import { DEFAULTS } from './defaults.js';
@@ -14,7 +13,9 @@ import {
 } from './errors.js';
 import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.js';
 import { JobHandle, type JobOperations } from './job-handle.js';
-import { assertKnownOptions, buildJobSpec, isPlainObject, pushSpecArgs, type JobSpec } from './job-options.js';
+import { assertKnownOptions, buildJobSpec, isPlainObject, specData, type JobSpec } from './job-options.js';
+import { enqueueArgs } from './enqueue-args.js';
+import { newJobId } from './job-id.js';
 import { joinData, parseJobInfo } from './job-info.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { JobAbort } from './job-abort.js';
@@ -127,7 +128,8 @@ export class QueueClient implements JobOperations {
       return handle as JobHandle<R>;
     }
     this.assertOpen();
-    const { spec, def } = this.prepare({ name, data, options }, 0, '');
+    const def = this.resolveHandler(name);
+    const spec = this.prepare({ name, data, options }, def, 0, '', true);
     if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
     return (await this.batcher.add(spec)) as JobHandle<R>;
   }
@@ -151,24 +153,39 @@ export class QueueClient implements JobOperations {
 
   private async enqueueItems(items: EnqueueItem[], pipeFrom = ''): Promise<JobHandle[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('items', items, 'an array of { name, data?, options? }');
-    const specs: JobSpec[] = [];
-    const defs: (JobHandlerDefinition | undefined)[] = [];
-    const chosen: boolean[] = [];
+    const specs: JobSpec[] = new Array(items.length);
+    const defs: (JobHandlerDefinition | undefined)[] = new Array(items.length);
+    let anyChosen = false;
+    let anyPayloadClass = false;
+    let anyDeps = false;
     for (let i = 0; i < items.length; i++) {
-      const { spec, def } = this.prepare(items[i], i, pipeFrom);
-      specs.push(spec);
-      defs.push(def);
-      chosen.push(items[i]!.options?.jobId !== undefined);
+      const item = items[i];
+      const def = item !== null && typeof item === 'object' ? this.resolveHandler(item.name) : undefined;
+      const spec = (specs[i] = this.prepare(item, def, i, pipeFrom, false));
+      defs[i] = def;
+      anyChosen ||= spec.chosenId;
+      anyPayloadClass ||= !!def?.payloadClass;
+      anyDeps ||= spec.deps.length > 0;
     }
-    await Promise.all(
-      specs.map((s, i) => {
+    // Every item is checked (above) before anything is written, but the data is encoded chunk by chunk as it is sent
+    // (store), so that Redis stores one chunk while the next is encoded. That holds only while nothing is awaited
+    // before the last chunk is sent: once this call yields, the caller may change its objects, and each job must
+    // keep the data it was given. So wherever something is awaited first, everything is encoded now.
+    if (anyChosen || anyPayloadClass || anyDeps || !this.isAsync) for (const s of specs) specData(s);
+    // validated once every item is built (a bad item throws first, leaving no validation running); only real
+    // validations are awaited: most jobs have no payload class, and a promise each would be garbage
+    if (anyPayloadClass && !pipeFrom) {
+      const checks: Promise<void>[] = [];
+      for (let i = 0; i < specs.length; i++) {
         const def = defs[i];
-        return def?.payloadClass && !s.pipeFrom ? validatePayload(def, decodeJson(s.data)) : undefined;
-      }),
-    );
-    await this.resolveDependencies(specs);
+        if (def?.payloadClass) checks.push(validatePayload(def, decodeJson(specData(specs[i]!))));
+      }
+      await Promise.all(checks);
+    }
+    if (anyDeps) await this.resolveDependencies(specs);
     // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
-    const taken = await this.ids.claim(specs, chosen);
+    const taken = anyChosen ? await this.ids.claim(specs) : undefined;
+    if (!taken?.size) return this.isAsync ? (await this.store(specs)).handles : this.runInline(specs, defs);
     const keep = specs.map((_, i) => i).filter((i) => !taken.has(i));
     const kept = keep.map((i) => specs[i]!);
     const stored = this.isAsync ? (await this.store(kept)).handles : await this.runInline(kept, keep.map((i) => defs[i]));
@@ -178,24 +195,23 @@ export class QueueClient implements JobOperations {
     return handles;
   }
 
-  /** Validates one item and builds its spec (throws before anything is written). */
-  private prepare(item: EnqueueItem | null | undefined, i: number, pipeFrom: string): { spec: JobSpec; def: JobHandlerDefinition | undefined } {
+  /** Validates one item and builds its spec (throws before anything is written); `def` is its handler, if known. */
+  private prepare(item: EnqueueItem | null | undefined, def: JobHandlerDefinition | undefined, i: number, pipeFrom: string, encodeNow: boolean): JobSpec {
     if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
-    const def = this.resolveHandler(item.name);
     const merged = this.mergeOptions(def, item.options);
-    const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, randomUUID);
+    const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, newJobId, encodeNow);
     spec.pipeFrom = pipeFrom;
     if (spec.callbacks && this.namesMustBeKnown()) {
       for (const cb of Object.values(parseCallbackSet(spec.callbacks))) {
         if (cb && !this.registry?.getCallback(cb[0])) throw new UnknownCallbackError(cb[0], this.registry?.callbackNames() ?? []);
       }
     }
-    return { spec, def };
+    return spec;
   }
 
   /** Module defaults < @Job defaults < the call's options; no copy when only one level has any (the usual case). */
   private mergeOptions(def: JobHandlerDefinition | undefined, options: EnqueueOptions | undefined): EnqueueOptions {
-    const own = options ?? {};
+    const own = options ?? NO_OPTIONS;
     const hasDefaults = !isEmpty(this.defaults) || (def !== undefined && !isEmpty(def.defaults));
     return hasDefaults ? { ...this.defaults, ...def?.defaults, ...own } : own;
   }
@@ -246,9 +262,7 @@ export class QueueClient implements JobOperations {
     this.allHandlersKnown = true;
   }
 
-  private async registerQueues(queues: Iterable<string>): Promise<void> {
-    const fresh = [...queues].filter((q) => !this.knownQueues.has(q));
-    if (!fresh.length) return;
+  private async registerQueues(fresh: string[]): Promise<void> {
     await this.redis.sadd(queuesKey(this.prefix), ...fresh);
     for (const q of fresh) this.knownQueues.add(q);
   }
@@ -261,36 +275,69 @@ export class QueueClient implements JobOperations {
     leaseMs = 0,
   ): Promise<{ handles: JobHandle[]; created: boolean[]; statuses: string[] }> {
     this.assertOpen();
-    const byQueue = new Map<string, number[]>();
-    specs.forEach((s, i) => {
-      const list = byQueue.get(s.queue);
-      if (list) list.push(i);
-      else byQueue.set(s.queue, [i]);
-    });
-    await this.registerQueues(byQueue.keys());
+    // nearly always one queue: then `specs` is written as it is, without index lists
+    const queue0 = specs[0]?.queue;
+    let byQueue: Map<string, JobSpec[]> | undefined;
+    let positions: Map<string, number[]> | undefined;
+    for (let i = 0; i < specs.length; i++) {
+      const q = specs[i]!.queue;
+      if (q === queue0 && !byQueue) continue;
+      if (!byQueue) {
+        byQueue = new Map([[queue0!, specs.slice(0, i)]]);
+        positions = new Map([[queue0!, Array.from({ length: i }, (_, k) => k)]]);
+      }
+      const list = byQueue.get(q);
+      if (list) {
+        list.push(specs[i]!);
+        positions!.get(q)!.push(i);
+      } else {
+        byQueue.set(q, [specs[i]!]);
+        positions!.set(q, [i]);
+      }
+    }
+    byQueue ??= new Map(queue0 === undefined ? [] : [[queue0, specs]]);
+    const fresh = [...byQueue.keys()].filter((q) => !this.knownQueues.has(q));
+    if (fresh.length) {
+      // about to yield: encode now what enqueueItems left to encode while sending (see there)
+      for (const s of specs) specData(s);
+      await this.registerQueues(fresh);
+    }
     const handles: JobHandle[] = new Array(specs.length);
     const created: boolean[] = new Array(specs.length);
     const statuses: string[] = new Array(specs.length);
     const outboxes = new Set<string>();
     const calls: Promise<void>[] = [];
-    for (const [queue, indexes] of byQueue) {
-      for (let from = 0; from < indexes.length; from += DEFAULTS.ENQUEUE_CHUNK) {
-        const chunk = indexes.slice(from, from + DEFAULTS.ENQUEUE_CHUNK);
-        const args: (string | number)[] = [mode, worker, leaseMs, chunk.length];
-        for (const i of chunk) pushSpecArgs(args, specs[i]!);
+    for (const [queue, list] of byQueue) {
+      const at = positions?.get(queue);
+      const base = this.base(queue);
+      for (let from = 0; from < list.length; from += DEFAULTS.ENQUEUE_CHUNK) {
+        const to = Math.min(from + DEFAULTS.ENQUEUE_CHUNK, list.length);
+        let args: (string | number)[];
+        try {
+          args = enqueueArgs(list, from, to, mode, worker, leaseMs);
+        } catch (err) {
+          // data that passed the checks and still failed to encode (a getter that throws): chunks already sent stay
+          for (const c of calls) c.catch(() => undefined);
+          throw err;
+        }
+        // each chunk is sent as soon as it is packed: Redis runs it while the next one is packed
+        const sent = runScript(this.redis, 'enqueue', base, args);
         calls.push(
-          runScript(this.redis, 'enqueue', this.base(queue), args).then((res) => {
+          sent.then((res) => {
             const out = res as (string | number)[];
-            chunk.forEach((i, k) => {
-              // '<status>' for a new job, '=<status>|<name>' for an id that existed (enqueue.lua)
-              const r = String(out[k]);
+            // ['*<status>', outbox] when every job is new with that status, else one value per job (enqueue.lua)
+            const all = out.length === 2 && String(out[0]).charCodeAt(0) === 42 ? String(out[0]).slice(1) : undefined; // '*'
+            for (let k = from; k < to; k++) {
+              const i = at ? at[k]! : k;
+              // '<status>' for a new job, '=<status>|<name>' for an id that existed
+              const r = all ?? String(out[k - from]);
               const existed = r.charCodeAt(0) === 61; // '='
               const bar = existed ? r.indexOf('|') : -1;
               created[i] = !existed;
               statuses[i] = existed ? r.slice(1, bar) : r;
-              handles[i] = new JobHandle(this, specs[i]!.id, existed ? r.slice(bar + 1) : specs[i]!.name, queue);
-            });
-            if (Number(out[chunk.length]) > 0) outboxes.add(queue);
+              handles[i] = new JobHandle(this, list[k]!.id, existed ? r.slice(bar + 1) : list[k]!.name, queue);
+            }
+            if (Number(out[out.length - 1]) > 0) outboxes.add(queue);
           }),
         );
       }
@@ -330,7 +377,7 @@ export class QueueClient implements JobOperations {
               name: spec.name,
               queue: spec.queue,
               // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
-              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : spec.data,
+              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : specData(spec),
               timeoutMs: spec.timeoutMs,
               meta: spec.meta,
               callbacks: spec.callbacks,
@@ -562,6 +609,9 @@ export class QueueClient implements JobOperations {
     if (this.owned) await closeConnection(this.redis);
   }
 }
+
+/** The options of an item that gives none (shared: no object per job). */
+const NO_OPTIONS: EnqueueOptions = Object.freeze({});
 
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;

@@ -2,24 +2,29 @@
 -- KEYS[1]: queue base "<prefix>:{<queue>}:" (every key used below derives from it: one hash slot)
 -- ARGV[1]: mode: 'q' queue the jobs; 'c' claim them as started by worker ARGV[2] (sync mode runs them in-process)
 -- ARGV[2]: worker id (mode 'c'), ARGV[3]: lease ms (mode 'c')
--- ARGV[4]: job count N, then N records of 4 values: id, name, data, options; options is '' when every option is its
---   default (the common case), else a JSON array of 12 strings (job-options.ts pushSpecArgs):
---   atFront ('1' or ''), timeout ms, result ttl ms, failure ttl ms, ttl ms, max attempts,
---   description, meta (JSON), dependencies ("queue|id|b" joined by ',', b = '1' when that job is created by this
---   same enqueueMany), dependency flags ('a' allowFailure, 'c' cancel on dependency failure), callbacks (JSON),
---   pipe-from ("queue|id": the job's data is that dependency's result)      -- '' means "not set / default"
---   (4 values, not 15: a client serialises a command value by value, which was most of enqueue's CPU)
+-- ARGV[4]: job count N; ARGV[5]: the N job records packed in one string (enqueue-args.ts), each
+--   <c><id> TAB <k> TAB <data> TAB <options> LF
+--   c: '1' the caller chose the id, '0' it was generated (a random UUID); k: the job's name is ARGV[5 + k] (the
+--   distinct names of the batch follow as ARGV[6..]: a name may hold any character, the rest never hold TAB or LF:
+--   ids are [A-Za-z0-9_.-], data and options are JSON, which escapes control characters);
+--   options is '' when every option is its default (the common case), else a JSON array of 12 strings
+--   (job-options.ts specOptions): atFront ('1' or ''), timeout ms, result ttl ms, failure ttl ms, ttl ms,
+--   max attempts, description, meta (JSON), dependencies ("queue|id|b" joined by ',', b = '1' when that job is
+--   created by this same enqueueMany), dependency flags ('a' allowFailure, 'c' cancel on dependency failure),
+--   callbacks (JSON), pipe-from ("queue|id": the job's data is that dependency's result)  -- '' means "not set / default"
+--   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
 -- returns: one value per job: the new job's status, or '=' .. status .. '|' .. name for an id that existed (left
---   untouched); then the outbox length
+--   untouched); then the outbox length. When every job is new with one same status (nearly always), just
+--   { '*' .. status, outbox length }: the client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
+-- as text once: Redis would format the number (printf %.17g) again for every job's HSET
 local now_s = tostring(now)
 local out = {}
 local tail = {}
 local queued = BASE .. 'queued'
-local W = 4
 -- shared by jobs without dependencies (never written to): no tables built per job on the common path
 local NONE = {}
 local DEFAULT_OPTIONS = { '', '', '', '', '', '', '', '', '', '', '', '' }
@@ -48,17 +53,63 @@ local function waiting(fields, id, status, ttl)
   end
 end
 
-for i = 0, n - 1 do
-  local o = 4 + i * W
-  local id = ARGV[o + 1]
-  local job = BASE .. 'job:' .. id
-  local existing = redis.call('HMGET', job, 'n', 's')
+-- Unpacks the records (plain finds: a pattern would test every byte of the data in Lua's matcher).
+local find, sub, byte = string.find, string.sub, string.byte
+local recs = ARGV[5]
+local ids, keys, names, datas, options, chosen = {}, {}, {}, {}, {}, {}
+local generated = {}
+local name_of = {} -- k (as text) -> name: a table lookup instead of tonumber (strtod) per job
+local one_name = #ARGV == 6 and ARGV[6] -- a batch of one name (nearly always): its k is '1', nothing to look up
+local pos = 1
+for i = 1, n do
+  local a = find(recs, '\t', pos, true)
+  local b
+  if one_name then
+    b = a + 2
+    names[i] = one_name
+  else
+    b = find(recs, '\t', a + 1, true)
+    local k = sub(recs, a + 1, b - 1)
+    local name = name_of[k]
+    if not name then
+      name = ARGV[5 + tonumber(k)]
+      name_of[k] = name
+    end
+    names[i] = name
+  end
+  local c = find(recs, '\t', b + 1, true)
+  local e = find(recs, '\n', c + 1, true)
+  local id = sub(recs, pos + 1, a - 1)
+  ids[i] = id
+  keys[i] = BASE .. 'job:' .. id
+  datas[i] = sub(recs, b + 1, c - 1)
+  options[i] = e > c + 1 and sub(recs, c + 1, e - 1) or ''
+  if byte(recs, pos) == 49 then chosen[i] = true else generated[#generated + 1] = keys[i] end
+  pos = e + 1
+end
+
+-- A generated id (a random UUID) exists only when this very call is run again (a client resends a command that was
+-- not answered before a reconnect): one EXISTS over all of them tells, and only then is each checked on its own.
+-- A caller-chosen id is always checked on its own (it may exist, or repeat within the batch).
+local check_all = false
+for s = 1, #generated, 1000 do
+  if redis.call('EXISTS', unpack(generated, s, math.min(s + 999, #generated))) > 0 then
+    check_all = true
+    break
+  end
+end
+
+for i = 1, n do
+  local id = ids[i]
+  local job = keys[i]
+  local existing = NONE
+  if check_all or chosen[i] then existing = redis.call('HMGET', job, 'n', 's') end
   if existing[1] then
     out[#out + 1] = '=' .. existing[2] .. '|' .. existing[1]
   else
-    local data = ARGV[o + 3]
+    local data = datas[i]
     local opt = DEFAULT_OPTIONS
-    if ARGV[o + 4] ~= '' then opt = cjson.decode(ARGV[o + 4]) end
+    if options[i] ~= '' then opt = cjson.decode(options[i]) end
     local front = opt[1] == '1'
     local deps, flags, pipe = opt[9], opt[10], opt[12]
     local pending, cancel_reason, all = NONE, nil, NONE
@@ -86,7 +137,7 @@ for i = 0, n - 1 do
         end
       end
     end
-    local fields = new_job_fields('queued', ARGV[o + 2], now_s)
+    local fields = new_job_fields('queued', names[i], now_s)
     -- o: '1' when a worker must read more than the six fields of the common case (lib.lua)
     -- (timeout, result/failure ttl, ttl, meta, callbacks)
     if put_data(fields, data) > 2 or opt[2] ~= '' or opt[3] ~= '' or opt[4] ~= '' or opt[5] ~= '' or opt[8] ~= '' or opt[11] ~= '' then
@@ -138,5 +189,11 @@ for i = 0, n - 1 do
 end
 flush_tail()
 wake(BASE)
-out[#out + 1] = redis.call('LLEN', BASE .. 'outbox')
+local outbox = redis.call('LLEN', BASE .. 'outbox')
+local same = out[1]
+for i = 2, n do
+  if out[i] ~= same then same = nil; break end
+end
+if same and n > 0 and byte(same, 1) ~= 61 then return { '*' .. same, outbox } end -- 61: '=' (an id that existed)
+out[#out + 1] = outbox
 return out
