@@ -60,7 +60,7 @@ describe('job data layout', () => {
     });
     const h = await e.client.enqueue('flaky', { p: 1 });
     const key = `${e.client.base('default')}job:${h.id}`;
-    expect(await redis.hget(key, 'o')).toBe('');
+    expect(await redis.hget(key, 'o')).toBeNull();
     e.worker();
     await expect(h.result({ timeout: '5s' })).rejects.toThrow(/first attempt fails/);
     expect(await redis.hget(key, 'o')).toBe('1');

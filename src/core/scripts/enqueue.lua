@@ -140,19 +140,24 @@ for i = 1, n do
     local fields = new_job_fields('queued', names[i], now_s)
     -- o: '1' when a worker must read more than the six fields of the common case (lib.lua)
     -- (timeout, result/failure ttl, ttl, meta, callbacks)
-    if put_data(fields, data) > 2 or opt[2] ~= '' or opt[3] ~= '' or opt[4] ~= '' or opt[5] ~= '' or opt[8] ~= '' or opt[11] ~= '' then
-      fields[SLOT_OPTIONS] = '1'
+    local parts = put_data(fields, data)
+    if opt ~= DEFAULT_OPTIONS then
+      if parts > 2 or opt[2] ~= '' or opt[3] ~= '' or opt[4] ~= '' or opt[5] ~= '' or opt[8] ~= '' or opt[11] ~= '' then
+        put(fields, 'o', '1')
+      end
+      put(fields, 'to', opt[2])
+      put(fields, 'rt', opt[3])
+      put(fields, 'ft', opt[4])
+      put(fields, 'ma', opt[6])
+      put(fields, 'desc', opt[7])
+      put(fields, 'm', opt[8])
+      put(fields, 'cb', opt[11])
+      put(fields, 'pf', pipe)
+      if front then put(fields, 'f', '1') end
+      if #all > 0 then put(fields, 'D', cjson.encode(all)) end
+    elseif parts > 2 then
+      put(fields, 'o', '1')
     end
-    put(fields, 'to', opt[2])
-    put(fields, 'rt', opt[3])
-    put(fields, 'ft', opt[4])
-    put(fields, 'ma', opt[6])
-    put(fields, 'desc', opt[7])
-    put(fields, 'm', opt[8])
-    put(fields, 'cb', opt[11])
-    put(fields, 'pf', pipe)
-    if front then put(fields, 'f', '1') end
-    if #all > 0 then put(fields, 'D', cjson.encode(all)) end
     local ttl = opt[5]
     local status
     if cancel_reason then
@@ -169,7 +174,10 @@ for i = 1, n do
       redis.call('ZADD', BASE .. 'deferred', now_s, id)
     elseif mode == 'c' then
       status = 'started'
-      fields[SLOT_STATUS], fields[SLOT_ATTEMPTS], fields[SLOT_WORKER], fields[SLOT_STARTED] = status, '1', worker, now_s
+      fields[SLOT_STATUS] = status
+      put(fields, 'a', '1')
+      put(fields, 'w', worker)
+      put(fields, 'st', now_s)
       redis.call('HSET', job, unpack(fields))
       hold(BASE, worker, id, now + lease)
     else

@@ -1,13 +1,13 @@
 -- Shared helpers, prepended to every script by scripts.ts (after the generated constants DEFAULT_*).
--- Job hash fields: s status, a attempts, w worker ('' none), st started at ('' not yet), W '1' when someone waits on
--- result() ('' none), o '1' when the job may have any of x, to, rt, ft, m, cb or data beyond d2 ('' none: a worker
--- then fetches it by naming six fields), n name, c enqueued at, d data (with d2..d4: see split_data), et ended at, ma max attempts,
--- to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc, m meta,
--- r result, e error, D dependencies (JSON), pf pipe-from ("queue|id": data is that job's result), cb callbacks (JSON).
--- Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
--- The first six are written first, in that order, by every enqueue, and never deleted (cleared to ''): a small hash
--- is a listpack that Redis searches field by field from its start, so the fields the hot path reads and writes on
--- every job are found in the first few entries, and no lookup there scans the whole hash for an absent field.
+-- Job hash fields: s status, n name, c enqueued at, d data (with d2..d4: see split_data), a attempts (absent: 0),
+-- w worker, st started at, et ended at, W '1' when someone waits on result(), o '1' when the job may have any of x,
+-- to, rt, ft, m, cb or data beyond d2 (absent: a worker fetches it by naming six fields, not reading it whole),
+-- ma max attempts, to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc,
+-- m meta, r result, e error, D dependencies (JSON), pf pipe-from ("queue|id": data is that job's result),
+-- cb callbacks (JSON). Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
+-- A new job gets only what it has: s, n, c and its data first, then any options. Every field of a small hash costs
+-- Redis a search of the hash and a reallocation when it is written, which cost more than it saved when the worker's
+-- fields were written ahead as placeholders (callgrind, enqueue and processing together).
 -- Leases: a worker that runs jobs of a queue is in its `workers` zset, scored by its lease deadline (ms), and holds
 -- their ids in `held:<worker>` (a set). The worker renews one deadline, not one per job; when it lapses, maintenance
 -- (reclaim.lua) takes back every job in the worker's set.
@@ -48,6 +48,18 @@ end
 
 -- Appends the data fields of `data` to an HSET field list. Returns how many fields the data took.
 local function put_data(fields, data)
+  local n = #fields
+  if #data <= 64 then
+    -- the common cases without a table of parts: one field, or two whose cut needs no UTF-8 adjustment
+    fields[n + 1], fields[n + 2] = 'd', data
+    return 1
+  elseif #data <= 128 then
+    local b = string.byte(data, 65)
+    if b < 128 or b >= 192 then
+      fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4] = 'd', string.sub(data, 1, 64), 'd2', string.sub(data, 65)
+      return 2
+    end
+  end
   local parts = split_data(data)
   for k, part in ipairs(parts) do
     fields[#fields + 1] = DATA_FIELDS[k]
@@ -141,12 +153,12 @@ local function wake(base)
   end
 end
 
--- The fields every new job hash starts with, in this order (see the top of this file); the caller sets values
--- through the slots below and appends the rest.
+-- The fields every new job hash starts with (see the top of this file); the caller sets the status through
+-- SLOT_STATUS and appends the rest.
 local function new_job_fields(status, name, now_s)
-  return { 's', status, 'a', '0', 'w', '', 'st', '', 'W', '', 'o', '', 'n', name, 'c', now_s }
+  return { 's', status, 'n', name, 'c', now_s }
 end
-local SLOT_STATUS, SLOT_ATTEMPTS, SLOT_WORKER, SLOT_STARTED, SLOT_OPTIONS = 2, 4, 6, 8, 12
+local SLOT_STATUS = 2
 
 -- Puts a job on its queue (the tail, or the head if it was enqueued atFront; a deferred job keeps that choice).
 local function push_queued(base, job, id)
@@ -185,7 +197,8 @@ local settle_dependents
 -- Records the end of a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error,
 -- without telling its dependents (end_with_error does; a cascade in settle_dependents does it through its work list).
 local function close_with_error(base, job, id, status, err, now)
-  redis.call('HSET', job, 's', status, 'w', '', 'et', now, 'e', err)
+  redis.call('HSET', job, 's', status, 'et', now, 'e', err)
+  redis.call('HDEL', job, 'w')
   redis.call('ZREM', base .. 'ttl', id)
   redis.call('ZREM', base .. 'deferred', id)
   redis.call('DEL', base .. 'deps:' .. id)

@@ -21,7 +21,8 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', workers, '-inf', now, 'LIMIT
       local attempts = tonumber(cur[2] or '0')
       local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
       if attempts < max then
-        redis.call('HSET', job, 's', 'queued', 'w', '')
+        redis.call('HSET', job, 's', 'queued')
+        redis.call('HDEL', job, 'w')
         local x = redis.call('HGET', job, 'x')
         if x then redis.call('ZADD', base .. 'ttl', x, id) end
         -- it was at the head once already: do not make it wait behind newer work

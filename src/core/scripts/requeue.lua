@@ -10,8 +10,8 @@ if s ~= 'failed' and s ~= 'canceled' and s ~= 'stopped' and s ~= 'expired' then 
 redis.call('ZREM', base .. s, id)
 redis.call('PERSIST', job)
 -- its ttl was spent: the requeued job waits without one
-redis.call('HDEL', job, 'e', 'et', 'r', 'x')
-redis.call('HSET', job, 'a', 0, 'w', '', 'st', '')
+redis.call('HDEL', job, 'e', 'et', 'st', 'w', 'r', 'x')
+redis.call('HSET', job, 'a', 0)
 push_queued(base, job, id)
 wake(base)
 return { 'ok', 'queued' }

@@ -12,8 +12,7 @@
 --   (its number among the names, from 0), options, data. options is '' when all are defaults (the common job), else
 --   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms joined by tabs ('' where the default applies).
 --   JSON never holds a raw newline or tab, so the lines and fields split cleanly.
--- This is the hot path. Per job it makes only the calls that touch that job's hash, and each of those finds its
--- fields at the head of the hash (lib.lua); the lease (held set, workers zset) and the finished/failed registries get
+-- This is the hot path. Per job it makes only the calls that touch that job's hash; the lease (held set, workers zset) and the finished/failed registries get
 -- one call per batch, dependents are looked for with one EXISTS over the whole batch, and every number passed to
 -- Redis is formatted once per call (Lua formats a number with sprintf each time it becomes a command argument).
 local base = KEYS[1]
@@ -76,7 +75,8 @@ for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(
       retire_job(job, id, ttl, FAILURE_TTL, failed)
     else
       -- released at shutdown: this run does not count as an attempt
-      redis.call('HSET', job, 's', 'queued', 'a', tonumber(attempt) - 1, 'w', '', 'st', '')
+      redis.call('HSET', job, 's', 'queued', 'a', tonumber(attempt) - 1)
+      redis.call('HDEL', job, 'w', 'st')
       local x = redis.call('HGET', job, 'x')
       if x then redis.call('ZADD', base .. 'ttl', x, id) end
       redis.call('LPUSH', queued, id)
@@ -107,11 +107,11 @@ while got < want do
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = jobs .. id
-    -- the common job (o '') needs six fields, all near the head of its hash; one with options gets read whole
+    -- the common job (no o) needs six fields of its small hash; one with options gets read whole
     local c = redis.call('HMGET', job, 's', 'a', 'o', 'n', 'd', 'd2')
     local s, a, name, x, options = c[1], c[2], c[4], nil, ''
     local d1, d2, d3, d4 = c[5] or '', c[6] or '', '', ''
-    if c[3] ~= '' then
+    if c[3] then
       local h = redis.call('HGETALL', job)
       local f = {}
       for k = 1, #h, 2 do f[h[k]] = h[k + 1] end
