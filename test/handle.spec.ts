@@ -67,7 +67,7 @@ describe('JobHandle operations', () => {
     const e = engine('h-delwait', { j: () => 1 });
     const h = await e.client.enqueue('j');
     const waiting = h.result({ timeout: '5s' }).catch((err: unknown) => err); // settles during delete()
-    for (let i = 0; i < 100 && (await redis.hget(`${e.client.base('default')}job:${h.id}`, 'W')) !== '1'; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && !(await redis.exists(`${e.client.base('default')}waiting`)); i++) await new Promise((r) => setTimeout(r, 5));
     await h.delete();
     expect(await waiting).toBeInstanceOf(JobNotFoundError);
   });
@@ -93,7 +93,7 @@ describe('JobHandle operations', () => {
     const h = await e.client.enqueue('j');
     const waiting = h.result({ timeout: '10s' });
     const key = `${e.client.base('default')}job:${h.id}`;
-    for (let i = 0; i < 100 && (await redis.hget(key, 'W')) !== '1'; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && !(await redis.exists(`${e.client.base('default')}waiting`)); i++) await new Promise((r) => setTimeout(r, 5));
     await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     // the job ends while nobody listens, and nothing is published: only asking again can tell the waiter
     await redis.hset(key, 's', 'finished', 'r', '42');

@@ -38,7 +38,7 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     const [, wid] = await child.waitFor(/^ready (\S+)$/);
     for (let i = 0; i < 3; i++) await child.waitFor(new RegExp(`^started ${hs[i]!.id} 1$`));
     const base = e.client.base('default');
-    expect((await e.client.redis.smembers(`${base}held:${wid}`)).sort()).toEqual(hs.map((h) => h.id).sort());
+    expect((await e.client.redis.smembers(`${base}held:${wid}`)).sort()).toEqual(hs.map((h) => `${h.id}|1`).sort());
     child.kill('SIGKILL');
     await child.exited;
     e.worker({ leaseTime: '1s' });
@@ -76,7 +76,8 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     const redis = e.client.redis;
     // one lease entry for the worker however many jobs it runs, and its jobs in its held set
     expect(await redis.zrange(`${base}workers`, '0', '-1')).toEqual([w.id]);
-    expect((await redis.smembers(`${base}held:${w.id}`)).sort()).toEqual(hs.map((h) => h.id).sort());
+    // its held set names each job with the attempt it runs: membership is its proof of ownership
+    expect((await redis.smembers(`${base}held:${w.id}`)).sort()).toEqual(hs.map((h) => `${h.id}|1`).sort());
     expect((await e.client.getJobIds('default', 'started')).sort()).toEqual(hs.map((h) => h.id).sort());
     expect((await e.client.countJobs('default')).started).toBe(3);
     expect(await e.client.getJobIds('default', 'started', 0, 1)).toHaveLength(2);

@@ -158,7 +158,7 @@ describe('worker', () => {
     const failedShort = await e.client.enqueue('bad', null, { failureTtl: '1h' });
     const waiting = gone.result({ timeout: '5s' });
     // result() registers its waiter asynchronously; let it land before the job can end and be deleted
-    for (let i = 0; i < 100 && (await redis.hget(`${e.client.base('default')}job:${gone.id}`, 'W')) !== '1'; i++) await sleep(5);
+    for (let i = 0; i < 100 && !(await redis.exists(`${e.client.base('default')}waiting`)); i++) await sleep(5);
     e.worker();
     await def.result({ timeout: '5s' });
     await keep.result({ timeout: '5s' });

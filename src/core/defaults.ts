@@ -7,6 +7,8 @@ export const DEFAULTS = {
   /** How long a fetched job's lease lasts before another worker may reclaim it; renewed every third of it. */
   LEASE_MS: 30_000,
   CALLBACK_TIMEOUT_MS: 60_000,
+  /** How long a queue's "someone waits on result()" flag lasts; a waiter renews it every third of that. */
+  WAITING_FLAG_MS: 60_000,
   QUEUE: 'default',
   PREFIX: 'jobline',
   CONCURRENCY: 10,

@@ -449,7 +449,11 @@ export class QueueClient implements JobOperations {
     const base = this.base(queue);
     if (status === 'queued') return this.redis.lrange(`${base}queued`, start, end);
     if (status === 'started') {
-      const ids = (await this.heldSets(base, 'smembers')).flat().sort();
+      // held-set members are "<id>|<attempt>" (lib.lua)
+      const ids = (await this.heldSets(base, 'smembers'))
+        .flat()
+        .map((m) => m.slice(0, m.lastIndexOf('|')))
+        .sort();
       return ids.slice(start, end < 0 ? ids.length + end + 1 : end + 1);
     }
     if (EXPIRING_REGISTRIES.has(status)) {
@@ -521,11 +525,13 @@ export class QueueClient implements JobOperations {
     return new Promise((resolve, reject) => {
       let off: (() => void) | undefined;
       let timer: NodeJS.Timeout | undefined;
+      let renew: NodeJS.Timeout | undefined;
       let done = false;
       const settle = (status: string, payload: string) => {
         if (done) return;
         done = true;
         off?.();
+        clearInterval(renew);
         if (timer) clearTimeout(timer);
         if (status === 'finished') {
           resolve(decodeJson(payload));
@@ -540,14 +546,18 @@ export class QueueClient implements JobOperations {
         if (done) return;
         done = true;
         off?.();
+        clearInterval(renew);
         if (timer) clearTimeout(timer);
         reject(err);
       };
       if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
+      // watch.lua answers for an ended job, else keeps the queue's `waiting` flag up so that its end is published
       const check = async () => {
-        const [state, payload] = (await runScript(this.redis, 'watch', base, [id])) as [string, string];
+        const [state, payload] = (await runScript(this.redis, 'watch', base, [id, DEFAULTS.WAITING_FLAG_MS])) as [string, string];
         if (state !== 'waiting') settle(state, payload);
       };
+      renew = setInterval(() => void check().catch(fail), DEFAULTS.WAITING_FLAG_MS / 3);
+      renew.unref();
       this.waiter
         .listen(
           base,

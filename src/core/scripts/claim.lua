@@ -10,5 +10,5 @@ local now = now_ms()
 redis.call('LREM', BASE .. 'queued', 1, id)
 redis.call('ZREM', BASE .. 'ttl', id)
 redis.call('HSET', job, 's', 'started', 'a', 1, 'w', ARGV[2], 'st', now)
-hold(BASE, ARGV[2], id, now + tonumber(ARGV[3]))
+hold(BASE, ARGV[2], id, '1', now + tonumber(ARGV[3]))
 return 1

@@ -179,7 +179,7 @@ for i = 1, n do
       put(fields, 'w', worker)
       put(fields, 'st', now_s)
       redis.call('HSET', job, unpack(fields))
-      hold(BASE, worker, id, now + lease)
+      hold(BASE, worker, id, '1', now + lease)
     else
       status = 'queued'
       waiting(fields, id, status, ttl)

@@ -1,6 +1,6 @@
 -- Shared helpers, prepended to every script by scripts.ts (after the generated constants DEFAULT_*).
 -- Job hash fields: s status, n name, c enqueued at, d data (with d2..d4: see split_data), a attempts (absent: 0),
--- w worker, st started at, et ended at, W '1' when someone waits on result(), o '1' when the job may have any of x,
+-- w worker, st started at, et ended at, o '1' when the job may have any of x,
 -- to, rt, ft, m, cb or data beyond d2 (absent: a worker fetches it by naming six fields, not reading it whole),
 -- ma max attempts, to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc,
 -- m meta, r result, e error, D dependencies (JSON), pf pipe-from ("queue|id": data is that job's result),
@@ -9,8 +9,11 @@
 -- Redis a search of the hash and a reallocation when it is written, which cost more than it saved when the worker's
 -- fields were written ahead as placeholders (callgrind, enqueue and processing together).
 -- Leases: a worker that runs jobs of a queue is in its `workers` zset, scored by its lease deadline (ms), and holds
--- their ids in `held:<worker>` (a set). The worker renews one deadline, not one per job; when it lapses, maintenance
--- (reclaim.lua) takes back every job in the worker's set.
+-- them in `held:<worker>`, a set of "<id>|<attempt>". The worker renews one deadline, not one per job; when it lapses,
+-- maintenance (reclaim.lua) takes back every job in the worker's set. Every way a started job leaves its worker
+-- (its outcome, stop, delete, reclaim) removes its member, so membership is the worker's proof of ownership.
+-- result() waiters: `waiting` is set (with an expiry that a waiter renews) while anyone waits on a job of the queue;
+-- only then do ending jobs publish on `events`.
 -- Dependencies: dependents:<id> is a set of "flags|queue|id" entries (flags: 'a' allowFailure, 'c' cancel on failure)
 -- of jobs waiting on <id>; deps:<id> is the set of "queue|id" a deferred job still waits on. A dependent in another
 -- queue is reached through this queue's outbox (list of "V|..." / "R|..." messages), delivered by outbox.ts.
@@ -84,27 +87,31 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Tells result() waiters that a job ended (callers check first that one registered: the job's W field).
+-- Tells result() waiters that a job ended (callers check first that anyone waits: the queue's `waiting` key).
 local function publish_end(base, id, status, payload)
   redis.call('PUBLISH', base .. 'events', id .. '\n' .. status .. '\n' .. (payload or ''))
 end
 
--- Tells result() waiters (only when one registered: the job's W field) that the job ended. work.lua reads W with the
--- job's other fields instead, and calls publish_end itself.
-local function notify(base, job, id, status, payload)
-  if redis.call('HGET', job, 'W') == '1' then publish_end(base, id, status, payload) end
+-- Whether anyone waits on a result in this queue (see the top of this file).
+local function anyone_waits(base)
+  return redis.call('EXISTS', base .. 'waiting') == 1
 end
 
--- Records that `worker` runs job `id` (a lease that lasts until `deadline`, ms; never shortened: GT).
-local function hold(base, worker, id, deadline)
-  redis.call('SADD', base .. 'held:' .. worker, id)
+-- Tells result() waiters, if there are any, that the job ended. work.lua asks anyone_waits once per batch instead.
+local function notify(base, job, id, status, payload)
+  if anyone_waits(base) then publish_end(base, id, status, payload) end
+end
+
+-- Records that `worker` runs attempt `attempt` of job `id` (a lease until `deadline`, ms; never shortened: GT).
+local function hold(base, worker, id, attempt, deadline)
+  redis.call('SADD', base .. 'held:' .. worker, id .. '|' .. attempt)
   redis.call('ZADD', base .. 'workers', 'GT', deadline, worker)
 end
 
--- Forgets that the worker in field w of `job` runs it (stop, delete, cancel of a running job).
+-- Forgets that the worker in field w of `job` runs it (stop, delete of a running job).
 local function unhold(base, job, id)
-  local w = redis.call('HGET', job, 'w')
-  if w and w ~= '' then redis.call('SREM', base .. 'held:' .. w, id) end
+  local cur = redis.call('HMGET', job, 'w', 'a')
+  if cur[1] and cur[1] ~= '' then redis.call('SREM', base .. 'held:' .. cur[1], id .. '|' .. (cur[2] or '0')) end
 end
 
 -- Moves a job into a terminal registry (finished, failed, canceled, expired, stopped), scored by when it expires,

@@ -14,10 +14,11 @@ local abandoned = {}
 -- every job a worker holds shares its lease: when the worker's deadline passes, all of them are taken back
 for _, worker in ipairs(redis.call('ZRANGEBYSCORE', workers, '-inf', now, 'LIMIT', 0, limit)) do
   local held = base .. 'held:' .. worker
-  for _, id in ipairs(redis.call('SMEMBERS', held)) do
+  for _, member in ipairs(redis.call('SMEMBERS', held)) do
+    local id, attempt = string.match(member, '^(.+)|(%d+)$')
     local job = base .. 'job:' .. id
     local cur = redis.call('HMGET', job, 's', 'a', 'ma', 'w')
-    if cur[1] == 'started' and cur[4] == worker then
+    if cur[1] == 'started' and cur[4] == worker and cur[2] == attempt then
       local attempts = tonumber(cur[2] or '0')
       local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
       if attempts < max then

@@ -5,16 +5,17 @@
 --   "<id>|<attempt>|<kind>|<ttl>|<payload>": kind 'f' finished (payload: result JSON or ''), 'x' failed (payload:
 --   error JSON), 'r' release back to the queue front; ttl: the job's result ttl (f) or failure ttl (x) in ms as
 --   fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
---   An outcome is applied only if the job is still started by this worker on this attempt (else it was reclaimed,
---   canceled or deleted meanwhile, and the outcome is dropped as stale).
+--   An outcome is applied only if this worker still holds the job on this attempt (else it was reclaimed, stopped
+--   or deleted meanwhile, and the outcome is dropped as stale).
 -- returns: { jobs, outbox length (dependents elsewhere to tell), then the names of the fetched jobs, each once }.
 --   jobs is one value for the whole batch (a client pays per value): per fetched job five lines, id, attempt, name
 --   (its number among the names, from 0), options, data. options is '' when all are defaults (the common job), else
 --   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms joined by tabs ('' where the default applies).
 --   JSON never holds a raw newline or tab, so the lines and fields split cleanly.
--- This is the hot path. Per job it makes only the calls that touch that job's hash; the lease (held set, workers zset) and the finished/failed registries get
--- one call per batch, dependents are looked for with one EXISTS over the whole batch, and every number passed to
--- Redis is formatted once per call (Lua formats a number with sprintf each time it becomes a command argument).
+-- This is the hot path. Per job it makes only the calls that write that job's hash (and one read at fetch); the
+-- ownership check (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for
+-- dependents (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua
+-- formats a number with sprintf each time it becomes a command argument).
 local base = KEYS[1]
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
@@ -22,7 +23,7 @@ local now_s = tostring(now)
 local queued = base .. 'queued'
 local held = base .. 'held:' .. worker
 local jobs = base .. 'job:'
-local unheld, finished, failed = {}, {}, {}
+local unheld, finished, failed = {}, {}, {} -- unheld: the held-set members of the outcomes
 -- jobs whose dependents must hear of their end: id, outcome ('f' or 'x'), payload (the result, for pipes)
 local ended, ended_kind, ended_payload, ne = {}, {}, {}, 0
 
@@ -50,26 +51,37 @@ local function retire_job(job, id, ttl, default, pending)
 end
 local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAULT_FAILURE_TTL_MS)
 
+-- Ownership: a job this worker still runs on this attempt is in its held set (lib.lua); one SMISMEMBER answers for
+-- the whole batch instead of a read of each job's hash.
+local r_id, r_attempt, r_kind, r_ttl, r_payload, nr = {}, {}, {}, {}, {}, 0
 for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(%d+)|(%a)|([^|\n]*)|([^\n]*)') do
-  local job = jobs .. id
-  -- one read for the ownership check and whether result() waits
-  local cur = redis.call('HMGET', job, 's', 'w', 'a', 'W')
-  if cur[1] == 'started' and cur[2] == worker and cur[3] == attempt then
-    unheld[#unheld + 1] = id
-    local waiting = cur[4] == '1'
+  nr = nr + 1
+  r_id[nr], r_attempt[nr], r_kind[nr], r_ttl[nr], r_payload[nr] = id, attempt, kind, ttl, payload
+  unheld[nr] = id .. '|' .. attempt
+end
+local owned = {}
+for k = 1, nr, 1000 do
+  local part = redis.call('SMISMEMBER', held, unpack(unheld, k, math.min(k + 999, nr)))
+  for j = 1, #part do owned[k + j - 1] = part[j] end
+end
+local waiters = nr > 0 and anyone_waits(base)
+for r = 1, nr do
+  if owned[r] == 1 then
+    local id, attempt, kind, ttl, payload = r_id[r], r_attempt[r], r_kind[r], r_ttl[r], r_payload[r]
+    local job = jobs .. id
     if kind == 'f' then
       if payload ~= '' then
         redis.call('HSET', job, 's', 'finished', 'et', now_s, 'r', payload)
       else
         redis.call('HSET', job, 's', 'finished', 'et', now_s)
       end
-      if waiting then publish_end(base, id, 'finished', payload) end
+      if waiters then publish_end(base, id, 'finished', payload) end
       ne = ne + 1
       ended[ne], ended_kind[ne], ended_payload[ne] = id, 'f', payload
       retire_job(job, id, ttl, RESULT_TTL, finished)
     elseif kind == 'x' then
       redis.call('HSET', job, 's', 'failed', 'et', now_s, 'e', payload)
-      if waiting then publish_end(base, id, 'failed', payload) end
+      if waiters then publish_end(base, id, 'failed', payload) end
       ne = ne + 1
       ended[ne], ended_kind[ne], ended_payload[ne] = id, 'x', ''
       retire_job(job, id, ttl, FAILURE_TTL, failed)
@@ -83,6 +95,7 @@ for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(
     end
   end
 end
+-- every member sent: an owned one ends now, the others are no longer there
 call_all('SREM', held, unheld)
 call_all('ZADD', base .. 'finished', finished)
 call_all('ZADD', base .. 'failed', failed)
@@ -127,7 +140,7 @@ while got < want do
         local attempt = ATTEMPT[n] or tostring(n)
         redis.call('HSET', job, 's', 'started', 'a', attempt, 'w', worker, 'st', now_s)
         got = got + 1
-        taken[got] = id
+        taken[got] = id .. '|' .. attempt
         if x then redis.call('ZREM', base .. 'ttl', id) end
         local ref = name_refs[name]
         if not ref then
