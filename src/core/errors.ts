@@ -135,6 +135,16 @@ export class InvalidJobStateError extends JoblineError {
   }
 }
 
+/** The Redis server is older than Jobline's scripts need. Nothing was stored. */
+export class RedisVersionError extends JoblineError {
+  constructor(readonly found: string) {
+    super(
+      `Jobline needs Redis 6.2 or newer, and this server runs ${found}: its scripts use LPOP with a count, ZADD GT and ` +
+        'SMISMEMBER. Upgrade the server, or point the connection (REDIS_URL) at Redis 6.2 or newer.',
+    );
+  }
+}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { DEFAULTS } from './defaults.js';
+import { ensureRedisVersion, redisVersionPassed } from './redis-version.js';
 
 /** The Lua scripts, one per state change, each in its own file under ./scripts (see each file's header). */
 export const SCRIPT_NAMES = [
@@ -50,9 +51,14 @@ function commandName(name: ScriptName): string {
   return `jl_${name.replaceAll('-', '_')}`;
 }
 
-/** Runs one script on the queue whose key base is `base`. */
+/**
+ * Runs one script on the queue whose key base is `base`, after a one-time check that the server can run it. Once
+ * that has passed the command is sent synchronously, so calls made one after another (enqueue's chunks) go out at
+ * once and in order while the caller goes on.
+ */
 export function runScript(redis: Redis, name: ScriptName, base: string, args: (string | number)[]): Promise<unknown> {
   installScripts(redis);
   const fn = (redis as unknown as Record<string, ScriptFn>)[commandName(name)]!;
-  return fn.call(redis, base, ...args);
+  if (redisVersionPassed(redis)) return fn.call(redis, base, ...args);
+  return ensureRedisVersion(redis).then(() => fn.call(redis, base, ...args));
 }
