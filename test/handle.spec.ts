@@ -1,4 +1,4 @@
-import { InvalidJobStateError, JobNotFoundError } from '../src/index.js';
+import { ClientClosedError, InvalidJobStateError, JobNotFoundError } from '../src/index.js';
 import { rawRedis } from './helpers.js';
 import { engine } from './engine.js';
 
@@ -61,6 +61,27 @@ describe('JobHandle operations', () => {
     await expect(q.cancel()).rejects.toBeInstanceOf(JobNotFoundError);
     await expect(q.result({ timeout: '1s' })).rejects.toBeInstanceOf(JobNotFoundError);
     expect(await e.client.getJob(q.id)).toBeNull();
+  });
+
+  it('result() subscribes to its queue only while someone waits, and close() ends the waits still pending', async () => {
+    const e = engine('h-closewait', { j: () => 1 });
+    const channel = `${e.client.base('default')}events`;
+    const subscribers = async () => Number(((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+    const h = await e.client.enqueue('j');
+    const first = h.result({ timeout: '5s' });
+    for (let i = 0; i < 100 && (await subscribers()) === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await subscribers()).toBe(1);
+    e.worker();
+    expect(await first).toBe(1);
+    // the queue publishes every end while anyone waits on it: a process that stopped waiting stops listening
+    for (let i = 0; i < 100 && (await subscribers()) > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await subscribers()).toBe(0);
+    const pending = await e.client.enqueue('j', null, { queue: 'idle' }); // no worker runs this queue
+    const waiting = pending.result().catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 50));
+    await e.client.close();
+    expect(await waiting).toBeInstanceOf(ClientClosedError);
+    await expect(pending.result()).rejects.toBeInstanceOf(ClientClosedError);
   });
 
   it('delete() of a job someone waits on wakes the waiter with JobNotFoundError', async () => {

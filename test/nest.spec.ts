@@ -220,6 +220,7 @@ describe('NestJS modules', () => {
     [{ queues: ['a b'] }, /`queue`/],
     [{ shutdownTimeout: 'soon' }, /`shutdownTimeout`/],
     [{ leaseTime: -5 }, /`leaseTime`/],
+    [{ leaseTime: '100ms' }, /`leaseTime`.*at least 300ms/],
     [{ autoStart: 'yes' }, /`autoStart`/],
     [{ concurency: 5 }, /`concurency`.*one of queues, concurrency/],
   ])('QueueConsumerModule.forRoot(%p) is rejected with a clear error', (options, message) => {

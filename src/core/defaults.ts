@@ -4,7 +4,7 @@ export const DEFAULTS = {
   RESULT_TTL_MS: 500_000,
   FAILURE_TTL_MS: 365 * 86_400_000,
   MAX_ATTEMPTS: 3,
-  /** How long a fetched job's lease lasts before another worker may reclaim it; renewed every third of it. */
+  /** How long a worker's lease on its running jobs lasts before another worker may reclaim them; renewed every third of it. */
   LEASE_MS: 30_000,
   CALLBACK_TIMEOUT_MS: 60_000,
   /** How long a queue's "someone waits on result()" flag lasts; a waiter renews it every third of that. */

@@ -135,6 +135,9 @@ export class InvalidJobStateError extends JoblineError {
   }
 }
 
+/** The QueueClient was closed: before a call on it, or while result() waited (the job itself is untouched). */
+export class ClientClosedError extends JoblineError {}
+
 /** The Redis server is older than Jobline's scripts need. Nothing was stored. */
 export class RedisVersionError extends JoblineError {
   constructor(readonly found: string) {

@@ -44,7 +44,7 @@ export class JobHandle<R = unknown> {
     return this.ops.cancelJob(this.queue, this.id);
   }
 
-  /** Puts a failed (or canceled, expired) job back on its queue. */
+  /** Puts a failed (or canceled, stopped, expired) job back on its queue. */
   requeue(): Promise<void> {
     return this.ops.requeueJob(this.queue, this.id);
   }

@@ -10,7 +10,10 @@ function num(v: string | undefined, fallback: number): number {
   return v === undefined || v === '' ? fallback : Number(v);
 }
 
-/** A job's data from its stored fields d, d2, d3, d4 (lib.lua split_data keeps small hashes compact). */
+/** The hash fields that hold a job's data, in order (lib.lua split_data keeps small hashes compact). */
+export const DATA_FIELDS = ['d', 'd2', 'd3', 'd4'] as const;
+
+/** A job's data from its stored DATA_FIELDS. */
 export function joinData(...parts: (string | null | undefined)[]): string {
   let out = '';
   for (const p of parts) if (p) out += p;

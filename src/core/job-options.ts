@@ -68,7 +68,6 @@ const KNOWN_OPTIONS = new Set([
 ]);
 
 const CALLBACK_KINDS = { onSuccess: 's', onFailure: 'f', onStopped: 'p' } as const;
-const NO_CALLBACKS: { json: string; names: string[] } = Object.freeze({ json: '', names: Object.freeze([]) as unknown as string[] });
 
 function parseCallback(option: string, ref: CallbackRef): CallbackSpec {
   const expected = 'a @JobCallback name, or { name, timeout? }';
@@ -84,18 +83,19 @@ function parseCallback(option: string, ref: CallbackRef): CallbackSpec {
 /** The callbacks of a job, by kind ('s' onSuccess, 'f' onFailure, 'p' onStopped), as stored in its `cb` field. */
 export type CallbackSet = Partial<Record<'s' | 'f' | 'p', [string, number]>>;
 
-export function encodeCallbacks(options: EnqueueOptions): { json: string; names: string[] } {
-  if (options.onSuccess === undefined && options.onFailure === undefined && options.onStopped === undefined) return NO_CALLBACKS;
+/** The job's callbacks as stored in its `cb` field: JSON { s?: [name, ms], f?: [...], p?: [...] }, or '' for none. */
+export function encodeCallbacks(options: EnqueueOptions): string {
+  if (options.onSuccess === undefined && options.onFailure === undefined && options.onStopped === undefined) return '';
   const set: CallbackSet = {};
-  const names: string[] = [];
+  let any = false;
   for (const [option, kind] of Object.entries(CALLBACK_KINDS)) {
     const ref = options[option as keyof typeof CALLBACK_KINDS];
     if (ref === undefined) continue;
     const cb = parseCallback(option, ref);
     set[kind] = [cb.name, cb.timeoutMs];
-    names.push(cb.name);
+    any = true;
   }
-  return { json: names.length ? JSON.stringify(set) : '', names };
+  return any ? JSON.stringify(set) : '';
 }
 
 function depRef(ref: unknown, i: number): { id: string; queue: string | undefined } {
@@ -245,7 +245,7 @@ export function buildJobSpec(
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),
     deps: deps.refs.length ? deps.refs.map((r) => ({ ...r, inBatch: false })) : NO_DEP_REFS,
     depFlags: (deps.allowFailure ? 'a' : '') + (options.onDependencyFailure === 'cancel' ? 'c' : ''),
-    callbacks: callbacks.json,
+    callbacks,
     pipeFrom: '',
   };
 }
@@ -264,6 +264,11 @@ export function specData(s: JobSpec): string {
  * A job's options as enqueue.lua reads them: '' when every option is its default (nearly always: tested without
  * building anything), else a JSON array of the 12 option strings ('' = default / not set, to keep job hashes small).
  */
+/** A numeric option as stored in the job hash and sent to workers: '' for its default, to keep small jobs small. */
+export function storedOption(value: number, fallback: number): string {
+  return value === fallback ? '' : String(value);
+}
+
 export function specOptions(s: JobSpec): string {
   if (
     !s.atFront &&
@@ -284,11 +289,11 @@ export function specOptions(s: JobSpec): string {
   const deps = s.deps.length ? s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',') : '';
   const opts = [
     s.atFront ? '1' : '',
-    s.timeoutMs === DEFAULTS.TIMEOUT_MS ? '' : String(s.timeoutMs),
-    s.resultTtlMs === DEFAULTS.RESULT_TTL_MS ? '' : String(s.resultTtlMs),
-    s.failureTtlMs === DEFAULTS.FAILURE_TTL_MS ? '' : String(s.failureTtlMs),
+    storedOption(s.timeoutMs, DEFAULTS.TIMEOUT_MS),
+    storedOption(s.resultTtlMs, DEFAULTS.RESULT_TTL_MS),
+    storedOption(s.failureTtlMs, DEFAULTS.FAILURE_TTL_MS),
     s.ttlMs === null ? '' : String(s.ttlMs),
-    s.maxAttempts === DEFAULTS.MAX_ATTEMPTS ? '' : String(s.maxAttempts),
+    storedOption(s.maxAttempts, DEFAULTS.MAX_ATTEMPTS),
     s.description ?? '',
     s.meta,
     deps,

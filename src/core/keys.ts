@@ -5,13 +5,16 @@ const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 /**
  * Key layout. Every key of one queue starts with `<prefix>:{<queue>}:`, so a queue lives in one Redis Cluster slot
  * and each script touches one slot:
- *   job:<id>   hash of the job          queued   list, head runs first
- *   workers    zset worker id -> lease deadline (ms)   held:<worker>   set of the ids that worker runs (started)
- *   ttl        zset queued id -> expires-at (ms)
+ *   job:<id>   hash of the job (fields: lib.lua)        queued   list, head runs first
+ *   workers    zset worker id -> lease deadline (ms)     held:<worker>   set of "<id>|<attempt>" it runs (started)
+ *   ttl        zset queued id -> expires-at (ms)         deferred  zset of jobs waiting on dependencies
  *   finished, failed, canceled, expired, stopped   zsets id -> when the entry expires (ms, inf = never)
- *   deferred, scheduled   zsets (reserved)       wake     list holding a wake-up token for blocked workers
- *   events     pub/sub channel for result() waiters
- * Outside any queue: `<prefix>:queues`, a set of the queue names in use (for getJob and listings).
+ *   scheduled  zset (reserved)                           wake     list holding a wake-up token for blocked workers
+ *   dependents:<id>, deps:<id>   sets of dependency links (lib.lua)   outbox   list of messages to other queues
+ *   events     pub/sub channel for result() waiters      waiting  flag: someone waits on a result (expires)
+ *   control    pub/sub channel to workers (stop)
+ * Outside any queue: `<prefix>:queues`, a set of the queue names in use (for getJob and listings), and `<prefix>:ids`,
+ * a hash of caller-chosen job id -> queue (job-id-index.ts).
  */
 export function queueBase(prefix: string, queue: string): string {
   return `${prefix}:{${queue}}:`;

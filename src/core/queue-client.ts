@@ -3,26 +3,26 @@ import { closeConnection, openConnection, type ConnectionOption } from './connec
 import { DEFAULTS } from './defaults.js';
 import { toMs, type Duration } from './duration.js';
 import {
+  ClientClosedError,
   InvalidJobStateError,
   InvalidOptionError,
   JobFailedError,
   JobNotFoundError,
-  UnknownCallbackError,
   UnknownJobError,
   WaitTimeoutError,
 } from './errors.js';
-import type { HandlerRegistry, JobHandlerDefinition } from './handler-registry.js';
+import { HandlerRegistry, type JobHandlerDefinition } from './handler-registry.js';
 import { JobHandle, type JobOperations } from './job-handle.js';
-import { assertKnownOptions, buildJobSpec, isPlainObject, specData, type JobSpec } from './job-options.js';
+import { assertKnownOptions, buildJobSpec, isPlainObject, specData, storedOption, type JobSpec } from './job-options.js';
 import { enqueueArgs } from './enqueue-args.js';
 import { newJobId } from './job-id.js';
-import { joinData, parseJobInfo } from './job-info.js';
+import { DATA_FIELDS, joinData, parseJobInfo } from './job-info.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { JobAbort } from './job-abort.js';
 import { failure, runJob, type Outcome } from './job-runner.js';
 import { OutboxDeliverer } from './outbox.js';
 import { JobIdIndex } from './job-id-index.js';
-import { parseCallbackSet } from './callbacks.js';
+import { checkCallbacks, parseCallbackSet } from './callbacks.js';
 import { assertPrefix, assertQueueName, queueBase, queuesKey } from './keys.js';
 import { decodeJson } from './payload.js';
 import { validatePayload } from './payload-validation.js';
@@ -83,6 +83,8 @@ export class QueueClient implements JobOperations {
   private readonly batcher: EnqueueBatcher;
   readonly outbox: OutboxDeliverer;
   private readonly ids: JobIdIndex;
+  /** The fail functions of the result() waits still pending (close() ends them). */
+  private readonly waits = new Set<(err: unknown) => void>();
   private syncWorkerId: string | undefined;
   private closed = false;
 
@@ -201,11 +203,8 @@ export class QueueClient implements JobOperations {
     const merged = this.mergeOptions(def, item.options);
     const spec = buildJobSpec(item.name, item.data, merged, this.defaultQueue, newJobId, encodeNow);
     spec.pipeFrom = pipeFrom;
-    if (spec.callbacks && this.namesMustBeKnown()) {
-      for (const cb of Object.values(parseCallbackSet(spec.callbacks))) {
-        if (cb && !this.registry?.getCallback(cb[0])) throw new UnknownCallbackError(cb[0], this.registry?.callbackNames() ?? []);
-      }
-    }
+    // an empty registry knows no callback, so every name is reported unknown
+    if (spec.callbacks && this.namesMustBeKnown()) checkCallbacks(parseCallbackSet(spec.callbacks), this.registry ?? NO_HANDLERS);
     return spec;
   }
 
@@ -275,27 +274,14 @@ export class QueueClient implements JobOperations {
     leaseMs = 0,
   ): Promise<{ handles: JobHandle[]; created: boolean[]; statuses: string[] }> {
     this.assertOpen();
-    // nearly always one queue: then `specs` is written as it is, without index lists
-    const queue0 = specs[0]?.queue;
-    let byQueue: Map<string, JobSpec[]> | undefined;
-    let positions: Map<string, number[]> | undefined;
+    // positions of each queue's specs (nearly always one queue: then its list is `specs` itself)
+    const byQueue = new Map<string, number[]>();
     for (let i = 0; i < specs.length; i++) {
       const q = specs[i]!.queue;
-      if (q === queue0 && !byQueue) continue;
-      if (!byQueue) {
-        byQueue = new Map([[queue0!, specs.slice(0, i)]]);
-        positions = new Map([[queue0!, Array.from({ length: i }, (_, k) => k)]]);
-      }
-      const list = byQueue.get(q);
-      if (list) {
-        list.push(specs[i]!);
-        positions!.get(q)!.push(i);
-      } else {
-        byQueue.set(q, [specs[i]!]);
-        positions!.set(q, [i]);
-      }
+      const at = byQueue.get(q);
+      if (at) at.push(i);
+      else byQueue.set(q, [i]);
     }
-    byQueue ??= new Map(queue0 === undefined ? [] : [[queue0, specs]]);
     const fresh = [...byQueue.keys()].filter((q) => !this.knownQueues.has(q));
     if (fresh.length) {
       // about to yield: encode now what enqueueItems left to encode while sending (see there)
@@ -307,8 +293,8 @@ export class QueueClient implements JobOperations {
     const statuses: string[] = new Array(specs.length);
     const outboxes = new Set<string>();
     const calls: Promise<void>[] = [];
-    for (const [queue, list] of byQueue) {
-      const at = positions?.get(queue);
+    for (const [queue, at] of byQueue) {
+      const list = at.length === specs.length ? specs : at.map((i) => specs[i]!);
       const base = this.base(queue);
       for (let from = 0; from < list.length; from += DEFAULTS.ENQUEUE_CHUNK) {
         const to = Math.min(from + DEFAULTS.ENQUEUE_CHUNK, list.length);
@@ -328,7 +314,7 @@ export class QueueClient implements JobOperations {
             // ['*<status>', outbox] when every job is new with that status, else one value per job (enqueue.lua)
             const all = out.length === 2 && String(out[0]).charCodeAt(0) === 42 ? String(out[0]).slice(1) : undefined; // '*'
             for (let k = from; k < to; k++) {
-              const i = at ? at[k]! : k;
+              const i = at[k]!;
               // '<status>' for a new job, '=<status>|<name>' for an id that existed
               const r = all ?? String(out[k - from]);
               const existed = r.charCodeAt(0) === 61; // '='
@@ -367,8 +353,8 @@ export class QueueClient implements JobOperations {
       const fetched = {
         id: spec.id,
         attempt: 1,
-        resultTtl: spec.resultTtlMs === DEFAULTS.RESULT_TTL_MS ? '' : String(spec.resultTtlMs),
-        failureTtl: spec.failureTtlMs === DEFAULTS.FAILURE_TTL_MS ? '' : String(spec.failureTtlMs),
+        resultTtl: storedOption(spec.resultTtlMs, DEFAULTS.RESULT_TTL_MS),
+        failureTtl: storedOption(spec.failureTtlMs, DEFAULTS.FAILURE_TTL_MS),
       };
       const outcome: Outcome = defs[i]
         ? await runJob(
@@ -377,7 +363,7 @@ export class QueueClient implements JobOperations {
               name: spec.name,
               queue: spec.queue,
               // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
-              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, 'd', 'd2', 'd3', 'd4'))) : specData(spec),
+              data: spec.pipeFrom ? joinData(...(await this.redis.hmget(`${base}job:${spec.id}`, ...DATA_FIELDS))) : specData(spec),
               timeoutMs: spec.timeoutMs,
               meta: spec.meta,
               callbacks: spec.callbacks,
@@ -442,7 +428,10 @@ export class QueueClient implements JobOperations {
     return (await this.redis.smembers(queuesKey(this.prefix))).sort();
   }
 
-  /** Job ids in one status of one queue (like RQ's registries), oldest first for queues, by expiry for the rest. */
+  /**
+   * Job ids in one status of one queue (like RQ's registries): in queue order for `queued`, by id for `started` (read
+   * from the workers' held sets), by expiry for the terminal registries, by when they were deferred for `deferred`.
+   */
   async getJobIds(queue: string, status: JobStatus, start = 0, end = -1): Promise<string[]> {
     assertQueueName(queue);
     if (!JOB_STATUSES.includes(status)) throw new InvalidOptionError('status', status, `one of ${JOB_STATUSES.join(', ')}`);
@@ -520,6 +509,7 @@ export class QueueClient implements JobOperations {
   }
 
   async waitResult(queue: string, id: string, timeout?: Duration): Promise<unknown> {
+    this.assertOpen();
     const timeoutMs = timeout === undefined ? -1 : toMs('timeout', timeout, { allowForever: true });
     const base = this.base(queue);
     return new Promise((resolve, reject) => {
@@ -533,6 +523,7 @@ export class QueueClient implements JobOperations {
         off?.();
         clearInterval(renew);
         if (timer) clearTimeout(timer);
+        this.waits.delete(fail);
         if (status === 'finished') {
           resolve(decodeJson(payload));
         } else if (TERMINAL_ERROR_STATUSES.has(status)) {
@@ -548,15 +539,22 @@ export class QueueClient implements JobOperations {
         off?.();
         clearInterval(renew);
         if (timer) clearTimeout(timer);
+        this.waits.delete(fail);
         reject(err);
       };
+      // close() ends the waits still pending, instead of leaving them to a timer or a dead connection
+      this.waits.add(fail);
       if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
       // watch.lua answers for an ended job, else keeps the queue's `waiting` flag up so that its end is published
       const check = async () => {
         const [state, payload] = (await runScript(this.redis, 'watch', base, [id, DEFAULTS.WAITING_FLAG_MS])) as [string, string];
         if (state !== 'waiting') settle(state, payload);
       };
-      renew = setInterval(() => void check().catch(fail), DEFAULTS.WAITING_FLAG_MS / 3);
+      // a renewal that fails (Redis briefly away) is tried again on the next tick; the wait itself goes on
+      renew = setInterval(
+        () => void check().catch((err: Error) => this.logger.warn(`result() of job ${id}: could not renew the waiting flag: ${err.message}`)),
+        DEFAULTS.WAITING_FLAG_MS / 3,
+      );
       renew.unref();
       this.waiter
         .listen(
@@ -608,17 +606,21 @@ export class QueueClient implements JobOperations {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new InvalidOptionError('client', 'closed', 'an open QueueClient (this one was closed)');
+    if (this.closed) throw new ClientClosedError('This QueueClient was closed; make the call on one that is open.');
   }
 
   /** Closes the connections this client opened. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const fail of [...this.waits]) fail(new ClientClosedError('The QueueClient was closed while result() waited; the job itself is untouched.'));
     await this.waiter.close();
     if (this.owned) await closeConnection(this.redis);
   }
 }
+
+/** The registry of a client given none: it knows no handler and no callback. */
+const NO_HANDLERS = new HandlerRegistry();
 
 /** The options of an item that gives none (shared: no object per job). */
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});

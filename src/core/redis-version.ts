@@ -21,7 +21,8 @@ export function supportedRedisVersion(version: string): boolean {
 /**
  * Resolves once the server behind `redis` is known to run the scripts, asking it once per connection; rejects with
  * RedisVersionError for an older one, so a user gets one clear message instead of a script error from deep inside.
- * A server that does not answer INFO (an ACL that forbids it) is given the benefit of the doubt.
+ * A server whose ACL forbids INFO is given the benefit of the doubt. A refusal, or INFO failing for another reason
+ * (Redis away), is not remembered: the next call asks again, so an upgraded or returning server is used.
  */
 export function ensureRedisVersion(redis: Redis): Promise<void> {
   let check = checked.get(redis);
@@ -32,10 +33,12 @@ export function ensureRedisVersion(redis: Redis): Promise<void> {
         if (version && !supportedRedisVersion(version)) throw new RedisVersionError(version);
         passed.add(redis);
       },
-      () => {
+      (err: Error) => {
+        if (!/NOPERM/.test(err.message)) throw err;
         passed.add(redis);
       },
     );
+    check.catch(() => checked.delete(redis));
     checked.set(redis, check);
   }
   return check;

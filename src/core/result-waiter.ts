@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { duplicateConnection, closeConnection } from './connection.js';
+import { ClientClosedError } from './errors.js';
 
 export interface EndEvent {
   status: string;
@@ -11,12 +12,17 @@ type Recheck = () => void;
 
 /**
  * Wakes result() callers when their job ends, without polling: one subscriber connection per client, one channel per
- * queue (`<base>events`); the ending script publishes only for jobs that have a waiter (watch.lua sets the flag).
+ * queue (`<base>events`), subscribed while anyone in this process waits on that queue. Ending jobs publish while the
+ * queue's `waiting` flag is up (watch.lua raises it), which is for every job of the queue, so a process that no longer
+ * waits unsubscribes instead of reading them all.
  */
 export class ResultWaiter {
   private sub: Redis | null = null;
+  private closed = false;
   private readonly subscribed = new Map<string, Promise<unknown>>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Listeners per queue base, to unsubscribe when the last one goes. */
+  private readonly perQueue = new Map<string, number>();
   private readonly rechecks = new Map<Listener, Recheck>();
 
   constructor(
@@ -29,15 +35,26 @@ export class ResultWaiter {
    * reconnects (a message may have been missed meanwhile). Returns the unregister function.
    */
   async listen(base: string, id: string, listener: Listener, recheck: Recheck): Promise<() => void> {
+    if (this.closed) throw new ClientClosedError('result() was called on a closed QueueClient; call it on one that is open.');
     const key = base + id;
     let set = this.listeners.get(key);
     if (!set) this.listeners.set(key, (set = new Set()));
     set.add(listener);
     this.rechecks.set(listener, recheck);
+    this.perQueue.set(base, (this.perQueue.get(base) ?? 0) + 1);
+    let listening = true;
     const off = () => {
+      if (!listening) return;
+      listening = false;
       this.rechecks.delete(listener);
       const s = this.listeners.get(key);
       if (s && s.delete(listener) && s.size === 0) this.listeners.delete(key);
+      const left = (this.perQueue.get(base) ?? 1) - 1;
+      if (left > 0) return void this.perQueue.set(base, left);
+      this.perQueue.delete(base);
+      this.subscribed.delete(base);
+      // commands keep their order on the connection, so a later subscribe to this queue still lands after this
+      this.sub?.unsubscribe(`${base}events`).catch(() => undefined);
     };
     try {
       await this.subscribe(base);
@@ -82,6 +99,7 @@ export class ResultWaiter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const sub = this.sub;
     this.sub = null;
     this.subscribed.clear();

@@ -25,7 +25,6 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 const dir = new URL('./scripts/', import.meta.url);
 const preamble =
   [
-    `local DEFAULT_TIMEOUT_MS = ${DEFAULTS.TIMEOUT_MS}`,
     `local DEFAULT_RESULT_TTL_MS = ${DEFAULTS.RESULT_TTL_MS}`,
     `local DEFAULT_FAILURE_TTL_MS = ${DEFAULTS.FAILURE_TTL_MS}`,
     `local DEFAULT_MAX_ATTEMPTS = ${DEFAULTS.MAX_ATTEMPTS}`,

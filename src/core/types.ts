@@ -12,7 +12,7 @@ export const JOB_STATUSES = [
   'expired',
 ] as const;
 
-/** Where a job is in its life. `deferred`, `scheduled` and `stopped` are reserved for dependencies, delays and stop(). */
+/** Where a job is in its life. `scheduled` is reserved for delayed jobs. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export type JsonObject = { [key: string]: JsonValue };

@@ -6,7 +6,7 @@ import { parseCallbackSet, runCallback, snapshotOf } from './callbacks.js';
 import { InvalidOptionError, JobAbandonedError, JoblineError, JobStoppedError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { JobAbort } from './job-abort.js';
-import { joinData } from './job-info.js';
+import { DATA_FIELDS, joinData } from './job-info.js';
 import { errorInfo, runJob, type FetchedJob, type MetaSaver, type Outcome } from './job-runner.js';
 import { assertQueueName } from './keys.js';
 import type { QueueClient } from './queue-client.js';
@@ -20,7 +20,7 @@ export interface WorkerOptions {
   queues: string[];
   /** Jobs run at once in this process. Default 10. */
   concurrency?: number;
-  /** How long a fetched job's lease lasts without renewal. Default 30 s; renewed every third of it. */
+  /** How long this worker's lease (on all the jobs it runs) lasts without renewal. Default 30 s; renewed every third of it. */
   leaseTime?: Duration;
   /** On close, how long running jobs get to finish before they are released back to their queue. Default 30 s. */
   shutdownTimeout?: Duration;
@@ -43,9 +43,30 @@ interface Running {
 }
 
 /**
+ * Validates a worker's concurrency, leaseTime and shutdownTimeout and gives them in milliseconds, with their defaults.
+ * QueueConsumerModule.forRoot calls it too, so a bad value stops the app when the module is made, not at bootstrap.
+ */
+export function workerLimits(options: Pick<WorkerOptions, 'concurrency' | 'leaseTime' | 'shutdownTimeout'>): {
+  concurrency: number;
+  leaseMs: number;
+  shutdownMs: number;
+} {
+  const concurrency = options.concurrency ?? DEFAULTS.CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
+    throw new InvalidOptionError('concurrency', options.concurrency, 'a whole number from 1 to 10000');
+  }
+  const leaseMs = options.leaseTime === undefined ? DEFAULTS.LEASE_MS : toMs('leaseTime', options.leaseTime);
+  if (leaseMs < 300) throw new InvalidOptionError('leaseTime', options.leaseTime, 'at least 300ms');
+  const shutdownMs =
+    options.shutdownTimeout === undefined ? DEFAULTS.SHUTDOWN_TIMEOUT_MS : toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
+  return { concurrency, leaseMs, shutdownMs };
+}
+
+/**
  * Runs jobs from Redis in this process, up to `concurrency` at once. Each round trip (work.lua) records finished
  * jobs and fetches up to the free slots; an idle worker blocks on the queues' wake-up lists instead of polling.
- * Running jobs hold leases that a timer renews; a maintenance timer reclaims other workers' expired leases.
+ * The worker holds one lease per queue for all the jobs it runs, which a timer renews; a maintenance timer reclaims
+ * the jobs of workers whose lease ran out.
  */
 export class Worker {
   readonly id = newWorkerId('worker');
@@ -97,14 +118,7 @@ export class Worker {
     }
     options.queues.forEach((q) => assertQueueName(q));
     this.queues = [...new Set(options.queues)];
-    this.concurrency = options.concurrency ?? DEFAULTS.CONCURRENCY;
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 10_000) {
-      throw new InvalidOptionError('concurrency', options.concurrency, 'a whole number from 1 to 10000');
-    }
-    this.leaseMs = options.leaseTime === undefined ? DEFAULTS.LEASE_MS : toMs('leaseTime', options.leaseTime);
-    if (this.leaseMs < 300) throw new InvalidOptionError('leaseTime', options.leaseTime, 'at least 300ms');
-    this.shutdownMs =
-      options.shutdownTimeout === undefined ? DEFAULTS.SHUTDOWN_TIMEOUT_MS : toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
+    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, shutdownMs: this.shutdownMs } = workerLimits(options));
     this.blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
     this.batchSize = Math.ceil(this.concurrency / MAX_IN_FLIGHT);
     this.redis = client.redis;
@@ -354,13 +368,17 @@ export class Worker {
     }
   }
 
-  /** Frees the slot of a job this worker no longer holds and aborts its signal; its outcome will not count. */
-  private drop(job: Running, reason: Error): void {
+  /**
+   * Frees the slot of a job this worker no longer holds and aborts its signal; its outcome will not count. Returns
+   * false when the job was already gone (dropped by another path meanwhile).
+   */
+  private drop(job: Running, reason: Error): boolean {
     const key = `${job.queue}\n${job.id}`;
-    if (!this.running.delete(key)) return;
+    if (!this.running.delete(key)) return false;
     job.abort.abort(reason);
     if (this.running.size === 0) this.drained?.();
     this.kick();
+    return true;
   }
 
   private onControl(channel: string, message: string): void {
@@ -373,7 +391,8 @@ export class Worker {
 
   /** stop(): abort the job's signal, free its slot, run its onStopped callback. */
   private stopRunning(job: Running): void {
-    this.drop(job, new JobStoppedError(`Job ${job.id} was stopped on request.`));
+    // a stop message and renew() may both see the stop: onStopped runs once, for whichever dropped the job
+    if (!this.drop(job, new JobStoppedError(`Job ${job.id} was stopped on request.`))) return;
     const callbacks = parseCallbackSet(job.job.callbacks);
     if (!callbacks.p) return;
     const snapshot = snapshotOf(job.id, job.job.name, job.queue, job.job.data, job.attempt, job.job.meta);
@@ -394,7 +413,7 @@ export class Worker {
   private async abandonedCallbacks(queue: string, jobs: [string, number | null][], final: boolean): Promise<void> {
     const base = this.client.base(queue);
     for (const [id, cutShort] of jobs) {
-      const [name, meta, cb, a, e, ...parts] = await this.redis.hmget(`${base}job:${id}`, 'n', 'm', 'cb', 'a', 'e', 'd', 'd2', 'd3', 'd4');
+      const [name, meta, cb, a, e, ...parts] = await this.redis.hmget(`${base}job:${id}`, 'n', 'm', 'cb', 'a', 'e', ...DATA_FIELDS);
       const data = joinData(...parts);
       // a requeued job may already be running its next attempt: report the attempt that failed
       const attempt = cutShort ?? Number(a ?? 0);

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Worker } from '../core/worker.js';
+import { Worker, workerLimits } from '../core/worker.js';
 import { HandlerRegistry } from '../core/handler-registry.js';
 import { InvalidOptionError } from '../core/errors.js';
-import { toMs } from '../core/duration.js';
 import { assertQueueName } from '../core/keys.js';
 import { JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
@@ -82,11 +81,6 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       options.queues.forEach((q) => assertQueueName(q));
     }
-    const c = options.concurrency;
-    if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > 10_000)) {
-      throw new InvalidOptionError('concurrency', c, 'a whole number from 1 to 10000');
-    }
-    if (options.shutdownTimeout !== undefined) toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
-    if (options.leaseTime !== undefined) toMs('leaseTime', options.leaseTime);
+    workerLimits(options);
   }
 }

@@ -11,7 +11,7 @@ if s == 'started' then unhold(base, job, id) end
 for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped', 'deferred', 'scheduled', 'ttl' }) do
   redis.call('ZREM', base .. r, id)
 end
-notify(base, job, id, 'deleted', '')
+notify(base, id, 'deleted', '')
 -- a dependency that no longer exists counts as met (RQ), so its waiting dependents go on
 settle_dependents(id, 'f', '', now_ms())
 redis.call('DEL', job, base .. 'deps:' .. id, base .. 'dependents:' .. id)

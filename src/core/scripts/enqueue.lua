@@ -43,9 +43,8 @@ local function put(fields, field, v)
   end
 end
 
--- A job that waits (queued or deferred), and its ttl deadline if it has one.
-local function waiting(fields, id, status, ttl)
-  fields[SLOT_STATUS] = status
+-- The ttl deadline of a job that waits (queued or deferred), if it has one.
+local function waiting(fields, id, ttl)
   if ttl ~= '' then
     local x = now + tonumber(ttl)
     put(fields, 'x', tostring(x))
@@ -137,9 +136,18 @@ for i = 1, n do
         end
       end
     end
-    local fields = new_job_fields('queued', names[i], now_s)
-    -- o: '1' when a worker must read more than the six fields of the common case (lib.lua)
-    -- (timeout, result/failure ttl, ttl, meta, callbacks)
+    local status = 'queued'
+    if cancel_reason then
+      status = 'canceled'
+    elseif #pending > 0 then
+      status = 'deferred'
+    elseif mode == 'c' then
+      status = 'started'
+    end
+    -- only the fields the job has (lib.lua), the status first
+    local fields = { 's', status, 'n', names[i], 'c', now_s }
+    -- o: '1' when a worker must read more than the six fields of the common case (lib.lua): data beyond d2, or any of
+    -- timeout, result/failure ttl, ttl, meta, callbacks
     local parts = put_data(fields, data)
     if opt ~= DEFAULT_OPTIONS then
       if parts > 2 or opt[2] ~= '' or opt[3] ~= '' or opt[4] ~= '' or opt[5] ~= '' or opt[8] ~= '' or opt[11] ~= '' then
@@ -159,30 +167,23 @@ for i = 1, n do
       put(fields, 'o', '1')
     end
     local ttl = opt[5]
-    local status
-    if cancel_reason then
-      status = 'canceled'
-      fields[SLOT_STATUS] = status
+    if status == 'canceled' then
       redis.call('HSET', job, unpack(fields))
       end_with_error(BASE, job, id, 'canceled', dependency_failed(cancel_reason), now)
-    elseif #pending > 0 then
-      status = 'deferred'
-      waiting(fields, id, status, ttl)
+    elseif status == 'deferred' then
+      waiting(fields, id, ttl)
       redis.call('HSET', job, unpack(fields))
       -- in slices: a job may wait on more dependencies (10,000 in the fan-in bench) than Lua's unpack can take
       call_all('SADD', BASE .. 'deps:' .. id, pending)
       redis.call('ZADD', BASE .. 'deferred', now_s, id)
-    elseif mode == 'c' then
-      status = 'started'
-      fields[SLOT_STATUS] = status
+    elseif status == 'started' then
       put(fields, 'a', '1')
       put(fields, 'w', worker)
       put(fields, 'st', now_s)
       redis.call('HSET', job, unpack(fields))
       hold(BASE, worker, id, '1', now + lease)
     else
-      status = 'queued'
-      waiting(fields, id, status, ttl)
+      waiting(fields, id, ttl)
       redis.call('HSET', job, unpack(fields))
       if front then
         -- keep order with the jobs before it in this batch
@@ -202,6 +203,6 @@ local same = out[1]
 for i = 2, n do
   if out[i] ~= same then same = nil; break end
 end
-if same and n > 0 and byte(same, 1) ~= 61 then return { '*' .. same, outbox } end -- 61: '=' (an id that existed)
+if same and byte(same, 1) ~= 61 then return { '*' .. same, outbox } end -- 61: '=' (an id that existed)
 out[#out + 1] = outbox
 return out

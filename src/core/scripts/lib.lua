@@ -1,13 +1,11 @@
 -- Shared helpers, prepended to every script by scripts.ts (after the generated constants DEFAULT_*).
 -- Job hash fields: s status, n name, c enqueued at, d data (with d2..d4: see split_data), a attempts (absent: 0),
--- w worker, st started at, et ended at, o '1' when the job may have any of x,
--- to, rt, ft, m, cb or data beyond d2 (absent: a worker fetches it by naming six fields, not reading it whole),
--- ma max attempts, to timeout ms, rt result ttl ms, ft failure ttl ms, x expires-at ms (ttl), f at front, desc,
--- m meta, r result, e error, D dependencies (JSON), pf pipe-from ("queue|id": data is that job's result),
--- cb callbacks (JSON). Absent to/rt/ft/ma mean the defaults, to keep small jobs small.
--- A new job gets only what it has: s, n, c and its data first, then any options. Every field of a small hash costs
--- Redis a search of the hash and a reallocation when it is written, which cost more than it saved when the worker's
--- fields were written ahead as placeholders (callgrind, enqueue and processing together).
+-- w worker, st started at, et ended at, ma max attempts, to timeout ms, rt result ttl ms, ft failure ttl ms,
+-- x expires-at ms (ttl), f at front, desc, m meta, r result, e error, D dependencies (JSON), pf pipe-from
+-- ("queue|id": data is that job's result), cb callbacks (JSON), o '1' when the job may have any of x, to, rt, ft, m,
+-- cb or data beyond d2 (absent: a worker fetches it by naming six fields instead of reading it whole).
+-- Absent to/rt/ft/ma mean the defaults. A new job gets only the fields it has (s, n, c, its data, then any options):
+-- every field of a small hash costs Redis a search and a reallocation when it is written.
 -- Leases: a worker that runs jobs of a queue is in its `workers` zset, scored by its lease deadline (ms), and holds
 -- them in `held:<worker>`, a set of "<id>|<attempt>". The worker renews one deadline, not one per job; when it lapses,
 -- maintenance (reclaim.lua) takes back every job in the worker's set. Every way a started job leaves its worker
@@ -19,7 +17,7 @@
 -- queue is reached through this queue's outbox (list of "V|..." / "R|..." messages), delivered by outbox.ts.
 
 local BASE = KEYS[1]
-local PREFIX, QUEUE = string.match(KEYS[1], '^(.*):{(.-)}:$')
+local QUEUE = string.match(KEYS[1], '{(.-)}:$')
 
 -- A job's data is kept in fields d, d2, d3, d4 of at most 64 bytes each when it fits in four of them. Redis keeps
 -- a hash in its compact listpack encoding only while every value is at most hash-max-listpack-value (64 bytes by
@@ -98,7 +96,7 @@ local function anyone_waits(base)
 end
 
 -- Tells result() waiters, if there are any, that the job ended. work.lua asks anyone_waits once per batch instead.
-local function notify(base, job, id, status, payload)
+local function notify(base, id, status, payload)
   if anyone_waits(base) then publish_end(base, id, status, payload) end
 end
 
@@ -111,17 +109,16 @@ end
 -- Forgets that the worker in field w of `job` runs it (stop, delete of a running job).
 local function unhold(base, job, id)
   local cur = redis.call('HMGET', job, 'w', 'a')
-  if cur[1] and cur[1] ~= '' then redis.call('SREM', base .. 'held:' .. cur[1], id .. '|' .. (cur[2] or '0')) end
+  if cur[1] then redis.call('SREM', base .. 'held:' .. cur[1], id .. '|' .. (cur[2] or '0')) end
 end
 
 -- Moves a job into a terminal registry (finished, failed, canceled, expired, stopped), scored by when it expires,
 -- and gives its hash the same TTL, so Redis itself removes it; maintenance trims the registry past that score.
--- ttl: ms, -1 forever, 0 delete now. Returns false when the job was deleted (ttl 0). (work.lua has its own batched
--- copy for the hot path.)
+-- ttl: ms, -1 forever, 0 delete now. (work.lua has its own batched copy for the hot path.)
 local function retire(base, job, id, status, ttl, now)
   if ttl == 0 then
     redis.call('DEL', job)
-    return false
+    return
   end
   local score
   if ttl < 0 then
@@ -132,7 +129,6 @@ local function retire(base, job, id, status, ttl, now)
     score = now + ttl
   end
   redis.call('ZADD', base .. status, score, id)
-  return true
 end
 
 -- Runs `cmd key values...` for a batch in slices of at most 1000 values (Lua's unpack has a stack limit; 1000 is
@@ -160,23 +156,17 @@ local function wake(base)
   end
 end
 
--- The fields every new job hash starts with (see the top of this file); the caller sets the status through
--- SLOT_STATUS and appends the rest.
-local function new_job_fields(status, name, now_s)
-  return { 's', status, 'n', name, 'c', now_s }
-end
-local SLOT_STATUS = 2
-
--- Puts a job on its queue (the tail, or the head if it was enqueued atFront; a deferred job keeps that choice).
-local function push_queued(base, job, id)
+-- Puts a job on its queue: at the head if `front` (a run cut short goes back ahead of newer work) or it was enqueued
+-- atFront (a deferred job keeps that choice), else at the tail; a job with a ttl is tracked for it again.
+local function push_queued(base, job, id, front)
   redis.call('HSET', job, 's', 'queued')
-  if redis.call('HGET', job, 'f') == '1' then
+  local cur = redis.call('HMGET', job, 'f', 'x')
+  if front or cur[1] == '1' then
     redis.call('LPUSH', base .. 'queued', id)
   else
     redis.call('RPUSH', base .. 'queued', id)
   end
-  local x = redis.call('HGET', job, 'x')
-  if x then redis.call('ZADD', base .. 'ttl', x, id) end
+  if cur[2] then redis.call('ZADD', base .. 'ttl', cur[2], id) end
 end
 
 -- What a dependency in status `s` means for a dependent with `flags`: 'met', 'cancel' or 'wait'.
@@ -209,7 +199,7 @@ local function close_with_error(base, job, id, status, err, now)
   redis.call('ZREM', base .. 'ttl', id)
   redis.call('ZREM', base .. 'deferred', id)
   redis.call('DEL', base .. 'deps:' .. id)
-  notify(base, job, id, status, err)
+  notify(base, id, status, err)
 end
 
 -- Ends a job with an error record and tells its dependents (a failed job may satisfy allowFailure dependents; the

@@ -1,5 +1,5 @@
--- Maintenance, run by any live worker: reclaims the jobs of workers whose lease ran out, expires queued jobs past their ttl, and
--- trims registry entries whose job hash Redis has already expired. A queued or deferred job past its ttl expires.
+-- Maintenance, run by any live worker: reclaims the jobs of workers whose lease ran out, expires queued and deferred
+-- jobs past their ttl, and trims registry entries whose job hash Redis has already expired.
 -- KEYS[1]: queue base "<prefix>:{<queue>}:"
 -- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
 -- returns: { expired count, outbox length, requeued count R, then R pairs (id, attempt cut short) of jobs requeued for
@@ -22,12 +22,9 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', workers, '-inf', now, 'LIMIT
       local attempts = tonumber(cur[2] or '0')
       local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
       if attempts < max then
-        redis.call('HSET', job, 's', 'queued')
         redis.call('HDEL', job, 'w')
-        local x = redis.call('HGET', job, 'x')
-        if x then redis.call('ZADD', base .. 'ttl', x, id) end
         -- it was at the head once already: do not make it wait behind newer work
-        redis.call('LPUSH', base .. 'queued', id)
+        push_queued(base, job, id, true)
         requeued[#requeued + 1] = { id, attempts }
       else
         end_with_error(base, job, id, 'failed', error_json('JobAbandonedError',

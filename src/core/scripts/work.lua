@@ -12,7 +12,7 @@
 --   (its number among the names, from 0), options, data. options is '' when all are defaults (the common job), else
 --   timeout ms, meta, callbacks JSON, result ttl ms, failure ttl ms joined by tabs ('' where the default applies).
 --   JSON never holds a raw newline or tab, so the lines and fields split cleanly.
--- This is the hot path. Per job it makes only the calls that write that job's hash (and one read at fetch); the
+-- This is the hot path. Per job it makes only the calls that read or write that job's hash; the
 -- ownership check (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for
 -- dependents (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua
 -- formats a number with sprintf each time it becomes a command argument).
@@ -87,11 +87,9 @@ for r = 1, nr do
       retire_job(job, id, ttl, FAILURE_TTL, failed)
     else
       -- released at shutdown: this run does not count as an attempt
-      redis.call('HSET', job, 's', 'queued', 'a', tonumber(attempt) - 1)
+      redis.call('HSET', job, 'a', tonumber(attempt) - 1)
       redis.call('HDEL', job, 'w', 'st')
-      local x = redis.call('HGET', job, 'x')
-      if x then redis.call('ZADD', base .. 'ttl', x, id) end
-      redis.call('LPUSH', queued, id)
+      push_queued(base, job, id, true)
     end
   end
 end
