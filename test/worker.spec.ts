@@ -192,6 +192,20 @@ describe('worker', () => {
     await e.close();
   });
 
+  it('maintenance forgets caller-chosen ids whose job is gone, so the id index does not grow forever', async () => {
+    const e = engine('w-idsweep', { ok: () => 1 });
+    const index = `${e.prefix}:ids`;
+    const gone = await e.client.enqueue('ok', null, { jobId: 'short-lived', resultTtl: '200ms' });
+    const kept = await e.client.enqueue('ok', null, { jobId: 'long-lived' });
+    expect(await redis.hkeys(index)).toEqual(expect.arrayContaining(['short-lived', 'long-lived']));
+    e.worker({ leaseTime: '300ms' });
+    await gone.result({ timeout: '5s' });
+    await kept.result({ timeout: '5s' });
+    for (let i = 0; i < 100 && (await redis.hexists(index, 'short-lived')); i++) await sleep(50);
+    expect(await redis.hkeys(index)).toEqual(['long-lived']);
+    await e.close();
+  });
+
   it('an unknown job name met by a worker fails that job with a clear error; the worker goes on', async () => {
     const e = engine('w-unknown', { known: () => 'fine' });
     const bad = await e.client.enqueue('nobody-handles-this');

@@ -63,6 +63,27 @@ export class JobIdIndex {
     return ids.length ? this.redis.hmget(this.key, ...ids) : [];
   }
 
+  /**
+   * One step of trimming the index: reads up to `count` entries from `cursor` and forgets those whose job is gone (it
+   * expired by its TTL), so the index does not keep every caller-chosen id ever used. Returns the next cursor ('0'
+   * once a pass is complete). Run by workers' maintenance.
+   */
+  async sweep(cursor: string, count = 1000): Promise<string> {
+    const [next, flat] = await this.redis.hscan(this.key, cursor, 'COUNT', count);
+    if (!flat.length) return next;
+    const check = this.redis.pipeline();
+    for (let i = 0; i < flat.length; i += 2) check.exists(this.jobKey(flat[i + 1]!, flat[i]!));
+    const exists = (await check.exec()) ?? [];
+    const stale: { id: string; queue: string }[] = [];
+    for (let i = 0; i < flat.length; i += 2) if (exists[i / 2]?.[1] === 0) stale.push({ id: flat[i]!, queue: flat[i + 1]! });
+    if (!stale.length) return next;
+    // only entries that still name the queue whose job was found gone (a new submit may have taken one over)
+    const now = await this.redis.hmget(this.key, ...stale.map((s) => s.id));
+    const gone = stale.filter((s, k) => now[k] === s.queue).map((s) => s.id);
+    if (gone.length) await this.redis.hdel(this.key, ...gone);
+    return next;
+  }
+
   /** Forgets `id` if `queue` holds it (after delete()). */
   async release(id: string, queue: string): Promise<void> {
     if ((await this.redis.hget(this.key, id)) === queue) await this.redis.hdel(this.key, id);

@@ -489,6 +489,11 @@ export class QueueClient implements JobOperations {
     });
   }
 
+  /** One step of trimming the caller-chosen id index of jobs that are gone; see JobIdIndex.sweep. */
+  sweepIdIndex(cursor: string): Promise<string> {
+    return this.ids.sweep(cursor);
+  }
+
   private async redisTimeMs(): Promise<number> {
     const [sec, usec] = await this.redis.time();
     return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);

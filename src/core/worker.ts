@@ -71,6 +71,8 @@ export function workerLimits(options: Pick<WorkerOptions, 'concurrency' | 'lease
 export class Worker {
   readonly id = newWorkerId('worker');
   /** Stores a running job's meta for ctx.updateMeta (one function for all jobs). */
+  /** Where maintenance goes on trimming the caller-chosen id index (JobIdIndex.sweep). */
+  private idCursor = '0';
   private readonly saveMeta: MetaSaver = (job, meta) => this.client.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
   private readonly queues: string[];
   private readonly concurrency: number;
@@ -452,6 +454,7 @@ export class Worker {
     }
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
     this.drainOutbox(this.queues, 5000);
+    this.idCursor = await this.client.sweepIdIndex(this.idCursor);
   }
 
   /**
