@@ -6,10 +6,13 @@ import { ensureRedisServer } from './redis-server.mjs';
 
 if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/jest')) {
   console.log('[jobline] installing npm packages ...');
-  let res = spawnSync('npm', [existsSync('package-lock.json') ? 'ci' : 'install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
-  // a lock file out of step with package.json should not stop a fresh clone: resolve afresh instead
-  if (res.status !== 0) res = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
-  if (res.status !== 0) process.exit(res.status ?? 1);
+  // npm ci, as users' CI runs it: it installs exactly the lock file and never rewrites it (a lock file out of step
+  // is a defect to fix in the repository, not to paper over here)
+  const res = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (res.status !== 0) {
+    console.error('[jobline] `npm ci` failed. If it says the lock file is out of step, run `npm install` and commit package-lock.json.');
+    process.exit(res.status ?? 1);
+  }
 }
 if (!process.env.REDIS_URL) {
   try {
