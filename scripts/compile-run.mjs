@@ -1,16 +1,14 @@
 // Shared by `npm run demo` and `npm run bench`: compiles src/, examples/ and bench/ into .build/ (tsconfig.run.json)
-// and copies the engine's Lua scripts beside the compiled JS, because scripts.ts loads them relative to its own
-// file (import.meta.url) and tsc copies only TypeScript output.
+// and copies the engine's Lua scripts beside the compiled JS (copy-lua.mjs).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyLua } from './copy-lua.mjs';
 
 // Paths are taken from this file, not the working directory, so the step works from any cwd.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LUA_SRC = join(ROOT, 'src/core/scripts');
-const LUA_OUT = join(ROOT, '.build/src/core/scripts');
+const LUA_OUT = join(ROOT, '.build/src/core/redis/scripts');
 
 /** Compiles the project for running from source. Throws (with tsc's output already printed) when tsc fails. */
 export function compileForRun() {
@@ -18,8 +16,5 @@ export function compileForRun() {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.run.json'], { stdio: 'inherit', cwd: ROOT });
   if (res.status !== 0) throw new Error(`tsc -p tsconfig.run.json failed (exit ${res.status ?? res.signal})`);
-  mkdirSync(LUA_OUT, { recursive: true });
-  for (const file of readdirSync(LUA_SRC)) {
-    if (file.endsWith('.lua')) copyFileSync(join(LUA_SRC, file), join(LUA_OUT, file));
-  }
+  copyLua(LUA_OUT);
 }

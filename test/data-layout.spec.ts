@@ -26,7 +26,7 @@ describe('job data layout', () => {
   it('a ~120-byte payload keeps the job hash in compact listpack encoding', async () => {
     const e = engine('layout-enc', { noop: () => null });
     const h = await e.client.enqueue('noop', payloads[5]);
-    expect(await redis.object('ENCODING', `${e.client.base('default')}job:${h.id}`)).toBe('listpack');
+    expect(await redis.object('ENCODING', `${e.base('default')}job:${h.id}`)).toBe('listpack');
   });
 
   it('every payload reads back unchanged through info(), the worker, and a pipe', async () => {
@@ -59,7 +59,7 @@ describe('job data layout', () => {
       },
     });
     const h = await e.client.enqueue('flaky', { p: 1 });
-    const key = `${e.client.base('default')}job:${h.id}`;
+    const key = `${e.base('default')}job:${h.id}`;
     expect(await redis.hget(key, 'o')).toBeNull();
     e.worker();
     await expect(h.result({ timeout: '5s' })).rejects.toThrow(/first attempt fails/);
@@ -82,7 +82,7 @@ describe('job data layout', () => {
     e.worker({ concurrency: 20 });
     for (let i = 0; i < hs.length; i++) expect(await hs[i]!.result({ timeout: '5s' })).toEqual(items[i]!.data);
     expect(seen.sort()).toEqual(items.map((it) => `${it.name}:${JSON.stringify(it.data)}:${JSON.stringify(it.options?.meta ?? {})}`).sort());
-    const ttl = await redis.pttl(`${e.client.base('default')}job:${hs[1]!.id}`);
+    const ttl = await redis.pttl(`${e.base('default')}job:${hs[1]!.id}`);
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
@@ -90,13 +90,13 @@ describe('job data layout', () => {
   it('the data fields expire and are deleted with their job (one hash)', async () => {
     const e = engine('layout-ttl', { noop: () => null });
     const h = await e.client.enqueue('noop', 'q'.repeat(200), { resultTtl: '300ms' });
-    const key = `${e.client.base('default')}job:${h.id}`;
+    const key = `${e.base('default')}job:${h.id}`;
     expect(Object.keys(await redis.hgetall(key))).toEqual(expect.arrayContaining(['d', 'd2', 'd3', 'd4']));
     e.worker();
     await h.result({ timeout: '5s' });
     expect(await redis.pttl(key)).toBeGreaterThan(0);
     const d = await e.client.enqueue('noop', 'q'.repeat(200));
     expect(await d.delete()).toBe(true);
-    expect(await redis.exists(`${e.client.base('default')}job:${d.id}`)).toBe(0);
+    expect(await redis.exists(`${e.base('default')}job:${d.id}`)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { InvalidOptionError, type JobContext } from '../src/index.js';
 import { rawRedis, sleep } from './helpers.js';
 import { engine } from './engine.js';
+import { engineOf } from '../src/core/engine-of.js';
 
 describe('dependencies', () => {
   const redis = rawRedis();
@@ -59,11 +60,12 @@ describe('dependencies', () => {
   it('a cross-queue registration left in an outbox by a crashed producer is redelivered by maintenance', async () => {
     const e = engine('d-crash', { j: (d: string) => d });
     const parent = await e.client.enqueue('j', 'p', { queue: 'left' });
-    const deliver = e.client.outbox.drain.bind(e.client.outbox);
-    e.client.outbox.drain = async () => undefined; // the producer "dies" right after its enqueue script
+    const outbox = engineOf(e.client).outbox;
+    const deliver = outbox.drain.bind(outbox);
+    outbox.drain = async () => undefined; // the producer "dies" right after its enqueue script
     const child = await e.client.enqueue('j', 'c', { queue: 'right', dependsOn: parent });
-    e.client.outbox.drain = deliver;
-    expect(await redis.llen(`${e.client.base('right')}outbox`)).toBe(1);
+    outbox.drain = deliver;
+    expect(await redis.llen(`${e.base('right')}outbox`)).toBe(1);
     e.worker({ queues: ['left', 'right'], leaseTime: '300ms' });
     await parent.result({ timeout: '5s' });
     expect(await child.result({ timeout: '15s' })).toBe('c');

@@ -1,4 +1,6 @@
 import { HandlerRegistry, QueueClient, Worker, type JobContext, type JobSnapshot, type QueueClientOptions, type WorkerOptions } from '../src/index.js';
+import { Redis } from 'ioredis';
+import { KeySpace } from '../src/core/redis/keys.js';
 import { redisUrl, uniquePrefix } from './helpers.js';
 
 const open = new Set<{ close(): Promise<void> }>();
@@ -40,11 +42,21 @@ export function engine(
   const prefix = uniquePrefix(label);
   const client = new QueueClient({ connection: redisUrl(), prefix, registry, ...options });
   const workers: Worker[] = [];
+  const keys = new KeySpace(prefix);
+  let raw: Redis | undefined;
   let closed: Promise<void> | undefined;
   const made = {
     prefix,
     client,
     registry,
+    /** a plain connection for looking at (or tampering with) the stored keys */
+    get redis(): Redis {
+      return (raw ??= new Redis(redisUrl()));
+    },
+    /** the key base of a queue, `<prefix>:{<queue>}:` */
+    base(queue: string): string {
+      return keys.queue(queue).base;
+    },
     worker(opts: Partial<WorkerOptions> = {}): Worker {
       const w = new Worker(client, registry, { queues: [client.defaultQueue], concurrency: 10, ...opts });
       workers.push(w);
@@ -55,6 +67,7 @@ export function engine(
       closed ??= (async () => {
         await Promise.all(workers.map((w) => w.close()));
         await client.close();
+        raw?.disconnect();
       })();
       return closed;
     },

@@ -1,12 +1,13 @@
-import { buildJobSpec, type JobSpec } from '../src/core/job-options.js';
-import { enqueueArgs } from '../src/core/enqueue-args.js';
-import { newJobId } from '../src/core/job-id.js';
-import { runScript } from '../src/core/scripts.js';
-import type { EnqueueOptions } from '../src/core/types.js';
+import { buildJobSpec, type JobSpec } from '../src/core/model/job-spec.js';
+import { enqueueArgs } from '../src/core/redis/enqueue-codec.js';
+import { newJobId } from '../src/core/model/job-id.js';
+import { KeySpace } from '../src/core/redis/keys.js';
+import { runScript } from '../src/core/redis/scripts.js';
+import type { EnqueueOptions } from '../src/core/model/types.js';
 import { rawRedis } from './helpers.js';
 import { engine } from './engine.js';
 
-// enqueue.lua's packed records (enqueue-args.ts), driven directly where the client cannot be made to send a call twice.
+// enqueue.lua's packed records (enqueue-codec.ts), driven directly where the client cannot be made to send a call twice.
 describe('enqueue script: packed records and the existence check', () => {
   const e = engine('enqs', {});
   const redis = rawRedis();
@@ -16,7 +17,8 @@ describe('enqueue script: packed records and the existence check', () => {
   });
 
   const spec = (name: string, data: unknown, options: EnqueueOptions = {}): JobSpec => buildJobSpec(name, data, options, 'packed', newJobId);
-  const run = (specs: JobSpec[]) => runScript(e.client.redis, 'enqueue', e.client.base('packed'), enqueueArgs(specs, 0, specs.length, 'q', '', 0)) as Promise<(string | number)[]>;
+  // replies are { outbox length, then the jobs' values } (redis/scripts.ts)
+  const run = (specs: JobSpec[]) => runScript(e.redis, 'enqueue', new KeySpace(e.prefix).queue('packed'), enqueueArgs(specs, 0, specs.length, 'queue', '', 0)) as Promise<(string | number)[]>;
 
   it('keeps names with any character, and data and options with tabs, newlines and unicode', async () => {
     const names = ['a\tb', 'line\nbreak', 'ünï ✓ 🚀', 'a|b=c', '0', 'a\tb'];
@@ -35,31 +37,31 @@ describe('enqueue script: packed records and the existence check', () => {
 
   it('a call run twice (a resend after a reconnect) creates nothing the second time', async () => {
     const specs = [spec('one', 1), spec('two\n', { t: 'é' }), spec('one', 3, { jobId: 'resent-chosen' })];
-    expect(await run(specs)).toEqual(['*queued', 0]);
-    expect(await run(specs)).toEqual(['=queued|one', '=queued|two\n', '=queued|one', 0]);
-    expect(await redis.lrange(`${e.client.base('packed')}queued`, 0, -1)).toEqual(specs.map((s) => s.id));
-    await redis.del(`${e.client.base('packed')}queued`);
+    expect(await run(specs)).toEqual([0, '*queued']);
+    expect(await run(specs)).toEqual([0, '=queued|one', '=queued|two\n', '=queued|one']);
+    expect(await redis.lrange(`${e.base('packed')}queued`, 0, -1)).toEqual(specs.map((s) => s.id));
+    await redis.del(`${e.base('packed')}queued`);
   });
 
   it('an existing generated id is left untouched and the rest of the batch is created', async () => {
     const specs = [spec('n', 1), spec('n', 2), spec('n', 3)];
-    await redis.hset(`${e.client.base('packed')}job:${specs[1]!.id}`, 'n', 'old', 's', 'finished');
-    expect(await run(specs)).toEqual(['queued', '=finished|old', 'queued', 0]);
-    expect(await redis.lrange(`${e.client.base('packed')}queued`, 0, -1)).toEqual([specs[0]!.id, specs[2]!.id]);
-    await redis.del(`${e.client.base('packed')}queued`);
+    await redis.hset(`${e.base('packed')}job:${specs[1]!.id}`, 'n', 'old', 's', 'finished');
+    expect(await run(specs)).toEqual([0, 'queued', '=finished|old', 'queued']);
+    expect(await redis.lrange(`${e.base('packed')}queued`, 0, -1)).toEqual([specs[0]!.id, specs[2]!.id]);
+    await redis.del(`${e.base('packed')}queued`);
   });
 
   it('a caller-chosen id repeated in one call makes one job, the first', async () => {
     const specs = [spec('n', 'first', { jobId: 'twice-in-call' }), spec('n', 'x'), spec('m', 'second', { jobId: 'twice-in-call' })];
-    expect(await run(specs)).toEqual(['queued', 'queued', '=queued|n', 0]);
-    expect(await redis.hget(`${e.client.base('packed')}job:twice-in-call`, 'd')).toBe('"first"');
-    expect(await redis.lrange(`${e.client.base('packed')}queued`, 0, -1)).toEqual(['twice-in-call', specs[1]!.id]);
-    await redis.del(`${e.client.base('packed')}queued`);
+    expect(await run(specs)).toEqual([0, 'queued', 'queued', '=queued|n']);
+    expect(await redis.hget(`${e.base('packed')}job:twice-in-call`, 'd')).toBe('"first"');
+    expect(await redis.lrange(`${e.base('packed')}queued`, 0, -1)).toEqual(['twice-in-call', specs[1]!.id]);
+    await redis.del(`${e.base('packed')}queued`);
   });
 
   it('sends a batch of many names, one value each, in their first order', () => {
     const specs = [spec('b', 1), spec('a', 2), spec('b', 3), spec('c\n', 4)];
-    const args = enqueueArgs(specs, 0, 4, 'q', '', 0);
+    const args = enqueueArgs(specs, 0, 4, 'queue', '', 0);
     expect(args.slice(5)).toEqual(['b', 'a', 'c\n']);
     expect(String(args[4]).split('\n').slice(0, -1).map((r) => r.split('\t')[1])).toEqual(['1', '2', '1', '3']);
   });

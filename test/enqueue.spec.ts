@@ -43,7 +43,7 @@ describe('enqueue and enqueueMany', () => {
     expect(handles.map((h) => h.id)).toEqual(items.map((i) => i.options.jobId));
     expect(await e.client.getJobIds('default', 'queued')).toEqual(items.map((i) => i.options.jobId));
     expect((await e.client.countJobs('default')).queued).toBe(1234);
-    await redis.del(`${e.client.base('default')}queued`);
+    await redis.del(`${e.base('default')}queued`);
   });
 
   it('routes items to their queues in one call', async () => {
@@ -114,10 +114,10 @@ describe('enqueue and enqueueMany', () => {
 
   it('keeps small jobs small: default options are not stored in the job hash', async () => {
     const h = await e.client.enqueue('noop', { p: 1 }, { queue: 'small' });
-    const hash = await redis.hgetall(`${e.client.base('small')}job:${h.id}`);
+    const hash = await redis.hgetall(`${e.base('small')}job:${h.id}`);
     expect(Object.keys(hash)).toEqual(['s', 'n', 'c', 'd']);
     expect(hash).toMatchObject({ s: 'queued', n: 'noop', d: '{"p":1}' });
-    expect(await redis.object('ENCODING', `${e.client.base('small')}job:${h.id}`)).toBe('listpack');
+    expect(await redis.object('ENCODING', `${e.base('small')}job:${h.id}`)).toBe('listpack');
   });
 
   it('concurrent single enqueues share one script call, keep their order, and a bad one fails alone', async () => {

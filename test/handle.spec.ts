@@ -36,7 +36,7 @@ describe('JobHandle operations', () => {
     await expect(h.result({ timeout: '5s' })).rejects.toMatchObject({ errorMessage: 'first time' });
     fail = false;
     await h.requeue();
-    expect(await redis.pttl(`${e.client.base('default')}job:${h.id}`)).toBe(-1); // no longer expiring as a failure
+    expect(await redis.pttl(`${e.base('default')}job:${h.id}`)).toBe(-1); // no longer expiring as a failure
     expect(await h.result({ timeout: '5s' })).toBe('second time');
     const info = await h.info();
     expect(info).toMatchObject({ status: 'finished', error: null, attempts: 1 });
@@ -65,7 +65,7 @@ describe('JobHandle operations', () => {
 
   it('result() subscribes to its queue only while someone waits, and close() ends the waits still pending', async () => {
     const e = engine('h-closewait', { j: () => 1 });
-    const channel = `${e.client.base('default')}events`;
+    const channel = `${e.base('default')}events`;
     const subscribers = async () => Number(((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
     const h = await e.client.enqueue('j');
     const first = h.result({ timeout: '5s' });
@@ -88,7 +88,7 @@ describe('JobHandle operations', () => {
     const e = engine('h-delwait', { j: () => 1 });
     const h = await e.client.enqueue('j');
     const waiting = h.result({ timeout: '5s' }).catch((err: unknown) => err); // settles during delete()
-    for (let i = 0; i < 100 && !(await redis.exists(`${e.client.base('default')}waiting`)); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && !(await redis.exists(`${e.base('default')}waiting`)); i++) await new Promise((r) => setTimeout(r, 5));
     await h.delete();
     expect(await waiting).toBeInstanceOf(JobNotFoundError);
   });
@@ -106,15 +106,15 @@ describe('JobHandle operations', () => {
     for (let i = 0; i < 200 && !aborted; i++) await new Promise((r) => setTimeout(r, 10));
     expect(aborted).toBe(true);
     expect(w.activeCount).toBe(0);
-    expect(await redis.exists(`${e.client.base('default')}job:${h.id}`)).toBe(0); // not resurrected by a late outcome
+    expect(await redis.exists(`${e.base('default')}job:${h.id}`)).toBe(0); // not resurrected by a late outcome
   });
 
   it('a result() waiter whose subscriber reconnects asks again, so an end it missed still wakes it', async () => {
     const e = engine('h-reconnect', { j: () => 1 });
     const h = await e.client.enqueue('j');
     const waiting = h.result({ timeout: '10s' });
-    const key = `${e.client.base('default')}job:${h.id}`;
-    for (let i = 0; i < 100 && !(await redis.exists(`${e.client.base('default')}waiting`)); i++) await new Promise((r) => setTimeout(r, 5));
+    const key = `${e.base('default')}job:${h.id}`;
+    for (let i = 0; i < 100 && !(await redis.exists(`${e.base('default')}waiting`)); i++) await new Promise((r) => setTimeout(r, 5));
     await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     // the job ends while nobody listens, and nothing is published: only asking again can tell the waiter
     await redis.hset(key, 's', 'finished', 'r', '42');

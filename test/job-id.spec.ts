@@ -1,4 +1,4 @@
-import { newJobId } from '../src/core/job-id.js';
+import { newJobId } from '../src/core/model/job-id.js';
 
 describe('newJobId', () => {
   it('gives version 4 UUIDs, all different, across many blocks', () => {

@@ -37,14 +37,14 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     children.push(child);
     const [, wid] = await child.waitFor(/^ready (\S+)$/);
     for (let i = 0; i < 3; i++) await child.waitFor(new RegExp(`^started ${hs[i]!.id} 1$`));
-    const base = e.client.base('default');
-    expect((await e.client.redis.smembers(`${base}held:${wid}`)).sort()).toEqual(hs.map((h) => `${h.id}|1`).sort());
+    const base = e.base('default');
+    expect((await e.redis.smembers(`${base}held:${wid}`)).sort()).toEqual(hs.map((h) => `${h.id}|1`).sort());
     child.kill('SIGKILL');
     await child.exited;
     e.worker({ leaseTime: '1s' });
     for (const h of hs) expect(await h.result({ timeout: '10s' })).toBe('done on attempt 2');
-    expect(await e.client.redis.exists(`${base}held:${wid}`)).toBe(0);
-    expect(await e.client.redis.zscore(`${base}workers`, wid!)).toBeNull();
+    expect(await e.redis.exists(`${base}held:${wid}`)).toBe(0);
+    expect(await e.redis.zscore(`${base}workers`, wid!)).toBeNull();
   });
 
   it('a job with no attempts left is failed as abandoned when its worker dies', async () => {
@@ -72,8 +72,8 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     const hs = await e.client.enqueueMany([1, 2, 3].map((i) => ({ name: 'wait', data: { i } })));
     const w = e.worker({ concurrency: 5 });
     for (let i = 0; i < 200 && release.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
-    const base = e.client.base('default');
-    const redis = e.client.redis;
+    const base = e.base('default');
+    const redis = e.redis;
     // one lease entry for the worker however many jobs it runs, and its jobs in its held set
     expect(await redis.zrange(`${base}workers`, '0', '-1')).toEqual([w.id]);
     // its held set names each job with the attempt it runs: membership is its proof of ownership

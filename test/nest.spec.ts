@@ -6,7 +6,9 @@ import {
   DuplicateJobNameError,
   Job,
   JobCallback,
+  JOBLINE_CLIENT,
   PayloadValidationError,
+  QueueClient,
   QueueConsumer,
   QueueConsumerModule,
   QueueModule,
@@ -16,6 +18,7 @@ import {
   type JobSnapshot,
   type QueueModuleOptions,
 } from '../src/index.js';
+import { engineOf } from '../src/core/engine-of.js';
 import { ChildWorker } from './child.js';
 import { rawRedis, redisUrl, sleep, uniquePrefix } from './helpers.js';
 
@@ -144,7 +147,7 @@ describe('NestJS modules', () => {
     opened.push(mod);
     await mod.init();
     const q = mod.get(QueueService);
-    expect(q.prefix).toBe(mod.get(UsesConfig).config.prefix);
+    expect(mod.get<QueueClient>(JOBLINE_CLIENT).prefix).toBe(mod.get(UsesConfig).config.prefix);
     const h = await q.enqueue('MailJobs.defaultNamed');
     expect(h.queue).toBe('async-q');
     expect(await h.result({ timeout: '5s' })).toBe('default name works');
@@ -178,7 +181,7 @@ describe('NestJS modules', () => {
     await expect(q.enqueue('mail.sendd', {})).rejects.toBeInstanceOf(UnknownJobError);
     await expect(q.enqueue('mail.sendd', {})).rejects.toThrow(/No @Job handler named "mail.sendd".*Known jobs: .*mail.send/);
     const redis = rawRedis();
-    expect(await redis.keys(`${q.prefix}:{*}:job:*`)).toEqual([]);
+    expect(await redis.keys(`${mod.get<QueueClient>(JOBLINE_CLIENT).prefix}:{*}:job:*`)).toEqual([]);
     redis.disconnect();
   });
 
@@ -266,9 +269,10 @@ describe('NestJS modules', () => {
     const mod = await app();
     await mod.init();
     const q = mod.get(QueueService);
+    const engine = engineOf(mod.get(JOBLINE_CLIENT));
     await (await q.enqueue('mail.send', { to: 'x' })).result({ timeout: '5s' });
     await mod.close();
-    expect(q.redis.status).toBe('end');
+    expect(engine.redis.status).toBe('end');
   });
 
   it('SIGTERM with enableShutdownHooks releases the running job and ends the process', async () => {

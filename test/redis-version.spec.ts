@@ -1,5 +1,5 @@
 import { RedisVersionError } from '../src/index.js';
-import { ensureRedisVersion, supportedRedisVersion } from '../src/core/redis-version.js';
+import { ensureRedisVersion, supportedRedisVersion } from '../src/core/redis/redis-version.js';
 import { rawRedis } from './helpers.js';
 
 describe('Redis version check', () => {

@@ -158,14 +158,14 @@ describe('worker', () => {
     const failedShort = await e.client.enqueue('bad', null, { failureTtl: '1h' });
     const waiting = gone.result({ timeout: '5s' });
     // result() registers its waiter asynchronously; let it land before the job can end and be deleted
-    for (let i = 0; i < 100 && !(await redis.exists(`${e.client.base('default')}waiting`)); i++) await sleep(5);
+    for (let i = 0; i < 100 && !(await redis.exists(`${e.base('default')}waiting`)); i++) await sleep(5);
     e.worker();
     await def.result({ timeout: '5s' });
     await keep.result({ timeout: '5s' });
     expect(await waiting).toBe('r'); // a waiter still gets the result of a job deleted at once
     await failed.result().catch(() => undefined);
     await failedShort.result().catch(() => undefined);
-    const ttl = (id: string) => redis.pttl(`${e.client.base('default')}job:${id}`);
+    const ttl = (id: string) => redis.pttl(`${e.base('default')}job:${id}`);
     expect(await ttl(def.id)).toBeGreaterThan(490_000);
     expect(await ttl(def.id)).toBeLessThanOrEqual(500_000);
     expect(await ttl(keep.id)).toBe(-1);
@@ -187,8 +187,8 @@ describe('worker', () => {
     // counting has no side effect, and already ignores the expired entry
     expect((await e.client.countJobs('default')).finished).toBe(0);
     await sleep(300);
-    expect(await redis.zcard(`${e.client.base('default')}finished`)).toBe(0);
-    expect(await redis.exists(`${e.client.base('default')}job:${h.id}`)).toBe(0);
+    expect(await redis.zcard(`${e.base('default')}finished`)).toBe(0);
+    expect(await redis.exists(`${e.base('default')}job:${h.id}`)).toBe(0);
     await e.close();
   });
 
@@ -219,7 +219,7 @@ describe('worker', () => {
   it('undecodable stored data fails that job, not the worker', async () => {
     const e = engine('w-garbage', { known: () => 'fine' });
     const h = await e.client.enqueue('known', { a: 1 });
-    await redis.hset(`${e.client.base('default')}job:${h.id}`, 'd', '{not json');
+    await redis.hset(`${e.base('default')}job:${h.id}`, 'd', '{not json');
     e.worker();
     await expect(h.result({ timeout: '5s' })).rejects.toMatchObject({ errorName: 'PayloadNotSerializableError' });
     expect(await (await e.client.enqueue('known')).result({ timeout: '5s' })).toBe('fine');

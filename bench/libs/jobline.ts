@@ -22,7 +22,7 @@ export class JoblineRig {
 
   /** Connects before the clock starts, as a long-running app is connected before its first enqueue. */
   async ready(): Promise<void> {
-    await this.producer.redis.ping();
+    await this.producer.ping();
   }
 
   startWorker(handlers: Record<string, JoblineHandler>, concurrency: number): void {

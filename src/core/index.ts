@@ -1,10 +1,16 @@
-export { DEFAULTS } from './defaults.js';
-export { toMs, FOREVER, type Duration } from './duration.js';
-export * from './errors.js';
-export { HandlerRegistry, type JobHandlerDefinition, type JobCallbackDefinition, type PayloadClass } from './handler-registry.js';
-export { CallbackTimeoutError } from './callbacks.js';
-export { JobHandle } from './job-handle.js';
-export { QueueClient, type QueueClientOptions, type Logger } from './queue-client.js';
-export type { ConnectionOption } from './connection.js';
-export { Worker, JobReleasedError, type WorkerOptions } from './worker.js';
-export * from './types.js';
+// The engine's API: what the faces (src/nest, and the HTTP API, command line, dashboard and metrics to come) import.
+// The package's public names are those src/index.ts re-exports.
+export { DEFAULTS } from './model/defaults.js';
+export { toMs, FOREVER, type Duration } from './model/duration.js';
+export * from './model/errors.js';
+export { HandlerRegistry, type JobHandlerDefinition, type JobCallbackDefinition, type PayloadClass } from './model/handler-registry.js';
+export { JobHandle } from './model/job-handle.js';
+export { validateJobDefaults } from './model/job-spec.js';
+export type { Logger } from './model/logger.js';
+export { assertQueueName } from './model/names.js';
+export { hasValidationRules } from './model/payload-validation.js';
+export { QueueClient, type QueueClientOptions } from './queue-client.js';
+export type { ConnectionOption } from './redis/connection.js';
+export { Worker } from './worker/worker.js';
+export { workerLimits, type WorkerOptions } from './worker/worker-options.js';
+export * from './model/types.js';

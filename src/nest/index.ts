@@ -4,5 +4,5 @@ export { QueueModule } from './queue.module.js';
 export { QueueConsumerModule } from './queue-consumer.module.js';
 export { QueueConsumer } from './queue-consumer.js';
 export { QueueService } from './queue.service.js';
-export { JOBLINE_MODULE_OPTIONS, JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
+export { JOBLINE_MODULE_OPTIONS, JOBLINE_CONSUMER_OPTIONS, JOBLINE_CLIENT } from './jobline.constants.js';
 export type { QueueModuleOptions, QueueModuleAsyncOptions, ConsumerOptions } from './jobline-options.interface.js';

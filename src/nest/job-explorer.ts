@@ -1,10 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { InvalidOptionError } from '../core/errors.js';
-import { HandlerRegistry } from '../core/handler-registry.js';
-import { assertKnownOptions, buildJobSpec } from '../core/job-options.js';
-import { hasValidationRules } from '../core/payload-validation.js';
-import type { JobContext, JobSnapshot } from '../core/types.js';
+import { hasValidationRules, HandlerRegistry, InvalidOptionError, validateJobDefaults, type JobContext, type JobSnapshot } from '../core/index.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 
 /**
@@ -53,8 +49,7 @@ export class JobExplorer implements OnModuleInit {
         if (typeof name !== 'string' || name.trim() === '') {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
         }
-        assertKnownOptions(meta.defaults, `@Job("${name}")`);
-        buildJobSpec(name, undefined, meta.defaults, 'default', () => 'check'); // fails at start on a bad default
+        validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
         const payloadType = this.metadata.getPayloadType(prototype, methodName);
         const fn = method as (data: unknown, ctx: JobContext) => unknown;
         this.registry.register({

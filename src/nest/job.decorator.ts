@@ -1,4 +1,4 @@
-import type { JobDefaults } from '../core/types.js';
+import type { JobDefaults } from '../core/index.js';
 import { JOB_METADATA } from './jobline.constants.js';
 
 export interface JobMetadata {

@@ -1,8 +1,5 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import type { ConnectionOption } from '../core/connection.js';
-import type { Duration } from '../core/duration.js';
-import type { Logger } from '../core/queue-client.js';
-import type { JobDefaults } from '../core/types.js';
+import type { ConnectionOption, Duration, JobDefaults, Logger } from '../core/index.js';
 
 export interface QueueModuleOptions {
   /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */

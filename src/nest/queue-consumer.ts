@@ -1,12 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Worker, workerLimits } from '../core/worker.js';
-import { HandlerRegistry } from '../core/handler-registry.js';
-import { InvalidOptionError } from '../core/errors.js';
-import { assertQueueName } from '../core/keys.js';
-import { JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
+import { assertQueueName, HandlerRegistry, InvalidOptionError, QueueClient, Worker, workerLimits } from '../core/index.js';
+import { JOBLINE_CLIENT, JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
 import type { ConsumerOptions } from './jobline-options.interface.js';
-import { QueueService } from './queue.service.js';
 
 /**
  * Runs the discovered @Job handlers: one Worker per process over the consumed queues. Starts at application
@@ -18,7 +14,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(JOBLINE_CONSUMER_OPTIONS) private readonly options: ConsumerOptions,
-    private readonly queue: QueueService,
+    @Inject(JOBLINE_CLIENT) private readonly client: QueueClient,
     private readonly registry: HandlerRegistry,
     private readonly explorer: JobExplorer,
   ) {}
@@ -27,21 +23,21 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   queues(): string[] {
     if (this.options.queues) return this.options.queues;
     const names = new Set<string>();
-    for (const name of this.registry.names()) names.add(this.registry.get(name)!.defaults.queue ?? this.queue.defaultQueue);
-    if (!names.size) names.add(this.queue.defaultQueue);
+    for (const name of this.registry.names()) names.add(this.registry.get(name)!.defaults.queue ?? this.client.defaultQueue);
+    if (!names.size) names.add(this.client.defaultQueue);
     return [...names];
   }
 
   onApplicationBootstrap(): void {
     this.explorer.explore();
-    this.queue.handlersComplete();
+    this.client.handlersComplete();
     if (this.options.autoStart !== false) this.start();
   }
 
   /** Starts the worker (once). Use it with `autoStart: false`. */
   start(): void {
     if (this.worker) return;
-    this.worker = new Worker(this.queue, this.registry, {
+    this.worker = new Worker(this.client, this.registry, {
       queues: this.queues(),
       concurrency: this.options.concurrency,
       shutdownTimeout: this.options.shutdownTimeout,

@@ -1,14 +1,23 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HandlerRegistry } from '../core/handler-registry.js';
-import { InvalidOptionError } from '../core/errors.js';
-import { JOBLINE_MODULE_OPTIONS } from './jobline.constants.js';
+import { HandlerRegistry, InvalidOptionError, QueueClient } from '../core/index.js';
+import { JOBLINE_CLIENT, JOBLINE_MODULE_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 import type { QueueModuleAsyncOptions, QueueModuleOptions } from './jobline-options.interface.js';
 import { QueueService } from './queue.service.js';
 
-const shared: Provider[] = [HandlerRegistry, JoblineMetadataAccessor, JobExplorer, QueueService];
+/** The engine's client, made from the module options and the handlers this application declares. */
+const client: Provider = {
+  provide: JOBLINE_CLIENT,
+  useFactory: (options: QueueModuleOptions, registry: HandlerRegistry) => {
+    const { strictJobNames, ...rest } = options ?? {};
+    return new QueueClient({ ...rest, registry, strictNames: strictJobNames });
+  },
+  inject: [JOBLINE_MODULE_OPTIONS, HandlerRegistry],
+};
+
+const shared: Provider[] = [HandlerRegistry, JoblineMetadataAccessor, JobExplorer, client, QueueService];
 
 /**
  * The producer side, global: provides QueueService everywhere. It discovers @Job handlers (for their defaults,
@@ -25,7 +34,7 @@ export class QueueModule {
       global: true,
       imports: [DiscoveryModule],
       providers: [{ provide: JOBLINE_MODULE_OPTIONS, useValue: options }, ...shared],
-      exports: [QueueService, HandlerRegistry, JobExplorer, JOBLINE_MODULE_OPTIONS],
+      exports: [QueueService, JOBLINE_CLIENT, HandlerRegistry, JobExplorer, JOBLINE_MODULE_OPTIONS],
     };
   }
 
@@ -41,7 +50,7 @@ export class QueueModule {
         { provide: JOBLINE_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
         ...shared,
       ],
-      exports: [QueueService, HandlerRegistry, JobExplorer, JOBLINE_MODULE_OPTIONS],
+      exports: [QueueService, JOBLINE_CLIENT, HandlerRegistry, JobExplorer, JOBLINE_MODULE_OPTIONS],
     };
   }
 }

@@ -1,21 +1,52 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { HandlerRegistry } from '../core/handler-registry.js';
-import { QueueClient } from '../core/queue-client.js';
-import { JOBLINE_MODULE_OPTIONS } from './jobline.constants.js';
-import type { QueueModuleOptions } from './jobline-options.interface.js';
+import { QueueClient, type EnqueueItem, type EnqueueOptions, type JobHandle, type JobStatus } from '../core/index.js';
+import { JOBLINE_CLIENT } from './jobline.constants.js';
 
 /**
- * The injectable queue: `enqueue`, `enqueueMany`, `getJob`, registries and counts (see QueueClient).
- * Its Redis connections close when the application shuts down.
+ * The injectable queue: the contract's `enqueue`, `enqueueMany` and `getJob`, and the registry reads and job control
+ * that operating a queue needs. It wraps the engine's QueueClient (whose connections close when the application shuts
+ * down) and exposes nothing else of it.
  */
 @Injectable()
-export class QueueService extends QueueClient implements OnApplicationShutdown {
-  constructor(@Inject(JOBLINE_MODULE_OPTIONS) options: QueueModuleOptions, registry: HandlerRegistry) {
-    const { strictJobNames, ...rest } = options ?? {};
-    super({ ...rest, registry, strictNames: strictJobNames });
+export class QueueService implements OnApplicationShutdown {
+  constructor(@Inject(JOBLINE_CLIENT) private readonly client: QueueClient) {}
+
+  /** Enqueues one job; resolves to its handle. Defaults: module options < @Job options < `options`. */
+  enqueue<R = unknown>(name: string, data?: unknown, options?: EnqueueOptions): Promise<JobHandle<R>> {
+    return this.client.enqueue<R>(name, data, options);
+  }
+
+  /** Enqueues a batch (one script call per chunk of each queue); handles in the order of `items`. */
+  enqueueMany(items: EnqueueItem[]): Promise<JobHandle[]> {
+    return this.client.enqueueMany(items);
+  }
+
+  /** Finds a job by id, in `queue` when given, else in whichever queue holds it; null when it does not exist. */
+  getJob(id: string, queue?: string): Promise<JobHandle | null> {
+    return this.client.getJob(id, queue);
+  }
+
+  /** Job ids in one status of one queue (RQ's registries), in that registry's order. */
+  getJobIds(queue: string, status: JobStatus, start?: number, end?: number): Promise<string[]> {
+    return this.client.getJobIds(queue, status, start, end);
+  }
+
+  /** How many jobs of one queue are in each status. */
+  countJobs(queue: string): Promise<Record<JobStatus, number>> {
+    return this.client.countJobs(queue);
+  }
+
+  /** Every queue name this prefix has used. */
+  getQueues(): Promise<string[]> {
+    return this.client.getQueues();
+  }
+
+  /** Stops a running job by id (see JobHandle.stop()). */
+  stopJob(id: string, queue?: string): Promise<void> {
+    return this.client.stopJob(id, queue);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.close();
+    await this.client.close();
   }
 }

@@ -1,0 +1,42 @@
+import type { Engine } from '../engine.js';
+import { InvalidJobStateError, JobNotFoundError } from '../model/errors.js';
+import type { JsonObject } from '../model/types.js';
+
+/** State changes asked of one job from outside its run: cancel, requeue, stop, delete, and a running job's meta. */
+export class JobControl {
+  constructor(private readonly engine: Engine) {}
+
+  async cancel(queue: string, id: string): Promise<void> {
+    await this.change('cancel', queue, id, 'queued, deferred or scheduled');
+  }
+
+  async requeue(queue: string, id: string): Promise<void> {
+    await this.change('requeue', queue, id, 'failed, canceled, stopped or expired');
+  }
+
+  /** Stops a running job: status `stopped` now; its worker hears of it (stop channel) and aborts it. */
+  async stop(queue: string, id: string): Promise<void> {
+    await this.change('stop', queue, id, 'started');
+  }
+
+  async delete(queue: string, id: string): Promise<boolean> {
+    const reply = await this.engine.run('delete', queue, [id]);
+    await this.engine.outbox.after(queue, reply);
+    const deleted = Number(reply[1]) === 1;
+    if (deleted) await this.engine.ids.release(id, queue);
+    return deleted;
+  }
+
+  /** Stores a running job's meta, while `worker` still holds it on `attempt`. */
+  async saveMeta(queue: string, id: string, worker: string, attempt: number, meta: JsonObject): Promise<void> {
+    await this.engine.run('set-meta', queue, [id, worker, attempt, JSON.stringify(meta)]);
+  }
+
+  private async change(script: 'cancel' | 'requeue' | 'stop', queue: string, id: string, allowed: string): Promise<void> {
+    const reply = await this.engine.run(script, queue, [id]);
+    const [, outcome, status] = reply as [number, string, string];
+    if (outcome === 'missing') throw new JobNotFoundError(id);
+    if (outcome === 'state') throw new InvalidJobStateError(id, status, script, allowed);
+    await this.engine.outbox.after(queue, reply);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Engine } from '../engine.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { toMs, type Duration } from '../model/duration.js';
+import { ClientClosedError, JobFailedError, JobNotFoundError, WaitTimeoutError } from '../model/errors.js';
+import { decodeJson } from '../model/payload.js';
+import { ResultChannel } from '../redis/result-channel.js';
+
+const TERMINAL_ERROR_STATUSES = new Set(['failed', 'canceled', 'expired', 'stopped']);
+
+/** result(): waits for a job's end, woken by Redis (pub/sub), never by polling. */
+export class ResultWaits {
+  private readonly channel: ResultChannel;
+  /** The fail functions of the waits still pending (close() ends them). */
+  private readonly waits = new Set<(err: unknown) => void>();
+  private closed = false;
+
+  constructor(private readonly engine: Engine) {
+    this.channel = new ResultChannel(engine.redis, (err) => engine.logger.error(`Redis subscriber error: ${err.message}`));
+  }
+
+  async wait(queue: string, id: string, timeout?: Duration): Promise<unknown> {
+    if (this.closed) throw new ClientClosedError('This QueueClient was closed; make the call on one that is open.');
+    const timeoutMs = timeout === undefined ? -1 : toMs('timeout', timeout, { allowForever: true });
+    const q = this.engine.queue(queue);
+    return new Promise((resolve, reject) => {
+      let off: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let renew: NodeJS.Timeout | undefined;
+      let done = false;
+      const end = () => {
+        done = true;
+        off?.();
+        clearInterval(renew);
+        if (timer) clearTimeout(timer);
+        this.waits.delete(fail);
+      };
+      const settle = (status: string, payload: string) => {
+        if (done) return;
+        end();
+        if (status === 'finished') {
+          resolve(decodeJson(payload));
+        } else if (TERMINAL_ERROR_STATUSES.has(status)) {
+          const e = (decodeJson(payload) as { name?: string; message?: string; stack?: string } | undefined) ?? {};
+          reject(new JobFailedError(id, e.name ?? 'Error', e.message ?? status, e.stack, status));
+        } else {
+          reject(new JobNotFoundError(id));
+        }
+      };
+      const fail = (err: unknown) => {
+        if (done) return;
+        end();
+        reject(err);
+      };
+      // close() ends the waits still pending, instead of leaving them to a timer or a dead connection
+      this.waits.add(fail);
+      if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
+      // watch.lua answers for an ended job, else keeps the queue's `waiting` flag up so that its end is published
+      const check = async () => {
+        const [, state, payload] = (await this.engine.run('watch', queue, [id, DEFAULTS.WAITING_FLAG_MS])) as [number, string, string];
+        if (state !== 'waiting') settle(state, payload);
+      };
+      // a renewal that fails (Redis briefly away) is tried again on the next tick; the wait itself goes on
+      renew = setInterval(
+        () => void check().catch((err: Error) => this.engine.logger.warn(`result() of job ${id}: could not renew the waiting flag: ${err.message}`)),
+        DEFAULTS.WAITING_FLAG_MS / 3,
+      );
+      renew.unref();
+      this.channel
+        .listen(
+          q.events,
+          id,
+          (e) => settle(e.status, e.payload),
+          () => void check().catch(fail),
+        )
+        .then(async (unlisten) => {
+          off = unlisten;
+          if (done) return unlisten();
+          await check();
+        })
+        .catch(fail);
+    });
+  }
+
+  /** Ends every pending wait with ClientClosedError and closes the subscriber. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const fail of [...this.waits]) fail(new ClientClosedError('The QueueClient was closed while result() waited; the job itself is untouched.'));
+    await this.channel.close();
+  }
+}

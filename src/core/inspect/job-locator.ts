@@ -1,0 +1,50 @@
+import type { Engine } from '../engine.js';
+import { JOB_FIELD } from '../redis/stored-names.js';
+
+/** Where a job is: its queue and name. */
+export interface JobLocation {
+  queue: string;
+  name: string;
+}
+
+/** Finds jobs by id alone, in whichever queue of this prefix holds them. */
+export class JobLocator {
+  constructor(private readonly engine: Engine) {}
+
+  /** Every queue name this prefix has used. */
+  async queues(): Promise<string[]> {
+    return (await this.engine.redis.smembers(this.engine.keys.queues)).sort();
+  }
+
+  /**
+   * Which queue holds each id, and the job's name: a caller-chosen id through the id index (one lookup), the rest
+   * (random ids, stale entries) by asking every queue this prefix has used, in one pipeline. Missing ids are left out.
+   */
+  async locate(ids: string[]): Promise<Map<string, JobLocation>> {
+    const found = new Map<string, JobLocation>();
+    const indexed = await this.engine.ids.lookup(ids);
+    const ask = async (pairs: [string, string][]) => {
+      if (!pairs.length) return;
+      const pipe = this.engine.redis.pipeline();
+      for (const [id, q] of pairs) pipe.hget(this.engine.queue(q).job(id), JOB_FIELD.name);
+      const res = (await pipe.exec()) ?? [];
+      pairs.forEach(([id, q], i) => {
+        const [err, name] = res[i] ?? [];
+        if (err) throw err;
+        if (typeof name === 'string' && !found.has(id)) found.set(id, { queue: q, name });
+      });
+    };
+    await ask(ids.flatMap((id, i): [string, string][] => (indexed[i] ? [[id, indexed[i]!]] : [])));
+    const rest = ids.filter((id) => !found.has(id));
+    if (rest.length) {
+      const queues = await this.queues();
+      await ask(rest.flatMap((id) => queues.map((q): [string, string] => [id, q])));
+    }
+    return found;
+  }
+
+  /** The name of job `id` of `queue`, or null when it does not exist there. */
+  nameIn(queue: string, id: string): Promise<string | null> {
+    return this.engine.redis.hget(this.engine.queue(queue).job(id), JOB_FIELD.name);
+  }
+}

@@ -1,0 +1,166 @@
+/** Base class of every error Jobline throws, so callers can `instanceof JoblineError`. */
+export class JoblineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An enqueue option (or module option) has a value Jobline cannot use. Nothing was stored. */
+export class InvalidOptionError extends JoblineError {
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`Invalid option \`${option}\`: got ${describeValue(value)}; expected ${expected}.`);
+  }
+}
+
+/** The job's payload is not JSON-serialisable (functions, BigInt, cycles, class instances with custom prototypes...). */
+export class PayloadNotSerializableError extends JoblineError {}
+
+/** The payload failed its handler's class-validator rules. `problems` lists each failed constraint. */
+export class PayloadValidationError extends JoblineError {
+  constructor(
+    readonly jobName: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid data for job "${jobName}": ${problems.join('; ')}.`);
+  }
+}
+
+/** No handler is registered under this job name in this process. */
+export class UnknownJobError extends JoblineError {
+  constructor(
+    readonly jobName: string,
+    known: string[],
+  ) {
+    super(
+      `No @Job handler named "${jobName}" is registered. ` +
+        (known.length ? `Known jobs: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}. ` : '') +
+        'Check the name, or decorate a provider method with @Job("' +
+        jobName +
+        '") in a module of this application.',
+    );
+  }
+}
+
+/** Two handlers (or callbacks) claim the same name. */
+export class DuplicateJobNameError extends JoblineError {
+  constructor(
+    readonly jobName: string,
+    first: string,
+    second: string,
+  ) {
+    super(`The job name "${jobName}" is used twice: by ${first} and by ${second}. Give one of them another name.`);
+  }
+}
+
+/** A job ran past its `timeout`. Its signal was aborted and its slot freed. */
+export class JobTimeoutError extends JoblineError {
+  constructor(readonly timeoutMs: number) {
+    super(`Job exceeded its timeout of ${timeoutMs / 1000}s and was aborted.`);
+  }
+}
+
+/** Stored on a job that waited past its `ttl` and never ran (status `expired`). */
+export class JobExpiredError extends JoblineError {}
+
+/** Stored on a job canceled before it ran (status `canceled`). */
+export class JobCanceledError extends JoblineError {}
+
+/** Stored on a job stopped on request while it ran (status `stopped`); also its signal's abort reason. */
+export class JobStoppedError extends JoblineError {}
+
+/** Stored on a dependent canceled because a dependency failed (onDependencyFailure: 'cancel'). */
+export class DependencyFailedError extends JoblineError {}
+
+/** No @JobCallback is registered under this name in this process. */
+export class UnknownCallbackError extends JoblineError {
+  constructor(
+    readonly callbackName: string,
+    known: string[],
+  ) {
+    super(
+      `No @JobCallback named "${callbackName}" is registered. ` +
+        (known.length ? `Known callbacks: ${known.slice(0, 20).join(', ')}. ` : '') +
+        'Check the name, or decorate a provider method with @JobCallback("' + callbackName + '").',
+    );
+  }
+}
+
+/** A callback ran past its timeout (default 60 s, as in RQ). */
+export class CallbackTimeoutError extends JoblineError {}
+
+/** Raised into a job's signal when its worker stops holding it (shutdown, or the job was deleted or reclaimed). */
+export class JobReleasedError extends JoblineError {}
+
+/** A job's lease ran out (its worker died or hung) and it had no attempts left. */
+export class JobAbandonedError extends JoblineError {}
+
+/** `result()` on a job that failed. Carries the job's stored error. */
+export class JobFailedError extends JoblineError {
+  constructor(
+    readonly jobId: string,
+    readonly errorName: string,
+    readonly errorMessage: string,
+    readonly errorStack: string | undefined,
+    readonly status: string = 'failed',
+  ) {
+    super(`Job ${jobId} ${status}: ${errorName}: ${errorMessage}`);
+  }
+}
+
+/** `result({ timeout })` waited longer than its timeout. The job itself is untouched. */
+export class WaitTimeoutError extends JoblineError {
+  constructor(
+    readonly jobId: string,
+    timeoutMs: number,
+  ) {
+    super(`Job ${jobId} did not end within ${timeoutMs / 1000}s of waiting.`);
+  }
+}
+
+/** The job does not exist (never created, deleted, or expired by its TTL). */
+export class JobNotFoundError extends JoblineError {
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} does not exist (it was never enqueued, was deleted, or its result/failure TTL ran out).`);
+  }
+}
+
+/** An operation that the job's current status does not allow (e.g. requeue of a finished job). */
+export class InvalidJobStateError extends JoblineError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    action: string,
+    allowed: string,
+  ) {
+    super(`Cannot ${action} job ${jobId}: its status is "${status}"; ${action} applies only to ${allowed} jobs.`);
+  }
+}
+
+/** The QueueClient was closed: before a call on it, or while result() waited (the job itself is untouched). */
+export class ClientClosedError extends JoblineError {}
+
+/** The Redis server is older than Jobline's scripts need. Nothing was stored. */
+export class RedisVersionError extends JoblineError {
+  constructor(readonly found: string) {
+    super(
+      `Jobline needs Redis 6.2 or newer, and this server runs ${found}: its scripts use LPOP with a count, ZADD GT and ` +
+        'SMISMEMBER. Upgrade the server, or point the connection (REDIS_URL) at Redis 6.2 or newer.',
+    );
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}

@@ -1,0 +1,147 @@
+import { callbackSetOf, type CallbackSet } from './callback-set.js';
+import { DEFAULTS } from './defaults.js';
+import { toMs } from './duration.js';
+import { InvalidOptionError } from './errors.js';
+import { assertKnownOptions, parseDependsOn } from './enqueue-options.js';
+import { assertJobId, assertJobName, assertQueueName } from './names.js';
+import { checkJson, encodeJson } from './payload.js';
+import { isPlainObject } from './plain-object.js';
+import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
+
+/** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
+export interface JobSpec {
+  id: string;
+  /** The caller chose the id (jobId); else it is a new random UUID, which no job can hold yet. */
+  chosenId: boolean;
+  name: string;
+  queue: string;
+  /** The data as JSON ('' for none); read it through specData (it may not be encoded yet). */
+  data: string;
+  /** False while `dataValue` holds the caller's data, checked but not encoded yet (see buildJobSpec's `encodeNow`). */
+  dataEncoded: boolean;
+  dataValue: unknown;
+  atFront: boolean;
+  timeoutMs: number;
+  resultTtlMs: number;
+  failureTtlMs: number;
+  /** null: no ttl. */
+  ttlMs: number | null;
+  maxAttempts: number;
+  description: string | null;
+  /** The meta as JSON ('' for none). */
+  meta: string;
+  /** Dependencies; `queue` undefined until the producer has looked the id up. */
+  deps: DepRef[];
+  allowFailure: boolean;
+  cancelOnDependencyFailure: boolean;
+  callbacks: CallbackSet;
+  /** "queue|id" of the dependency whose result becomes this job's data (chain()), or ''. */
+  pipeFrom: string;
+}
+
+export interface DepRef {
+  id: string;
+  queue: string | undefined;
+  /** Created by the same enqueueMany call (so "missing" means "not yet"). */
+  inBatch: boolean;
+}
+
+/** The deps of a job without dependencies: shared (frozen, so a write to it fails loudly), no array per job. */
+const NO_DEP_REFS = Object.freeze([]) as unknown as DepRef[];
+
+/**
+ * Validates and normalises one enqueue. `options` is already merged (module defaults < @Job defaults < call).
+ * Throws InvalidOptionError / PayloadNotSerializableError before anything is written.
+ */
+export function buildJobSpec(
+  name: string,
+  data: unknown,
+  options: EnqueueOptions,
+  defaultQueue: string,
+  newId: () => string,
+  /** false: check the data now, encode it when the job is sent (specData); see Producer.enqueueMany */
+  encodeNow = true,
+): JobSpec {
+  assertJobName(name);
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', options, 'an object of enqueue options, or nothing');
+  }
+  assertKnownOptions(options, 'enqueue');
+  const queue = options.queue ?? defaultQueue;
+  assertQueueName(queue);
+  let id: string;
+  const chosenId = options.jobId !== undefined;
+  if (!chosenId) id = newId();
+  else {
+    assertJobId(options.jobId);
+    id = options.jobId;
+  }
+  if (options.atFront !== undefined && typeof options.atFront !== 'boolean') {
+    throw new InvalidOptionError('atFront', options.atFront, 'true or false');
+  }
+  const attempts = options.attempts ?? DEFAULTS.MAX_ATTEMPTS;
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
+    throw new InvalidOptionError('attempts', options.attempts, 'a whole number from 1 to 1000');
+  }
+  if (options.description !== undefined && typeof options.description !== 'string') {
+    throw new InvalidOptionError('description', options.description, 'a string');
+  }
+  if (options.meta !== undefined && !isPlainObject(options.meta)) {
+    throw new InvalidOptionError('meta', options.meta, 'a plain JSON object');
+  }
+  if (options.onDependencyFailure !== undefined && options.onDependencyFailure !== 'wait' && options.onDependencyFailure !== 'cancel') {
+    throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, "'wait' or 'cancel'");
+  }
+  const deps = parseDependsOn(options);
+  for (const r of deps.refs) {
+    if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
+  }
+  const callbacks = callbackSetOf(options);
+  const what = () => `The data of job "${name}"`;
+  // a value with a toJSON method is encoded at once: only encoding it tells whether it can be
+  const later = !encodeNow && checkJson(data, what);
+  return {
+    id,
+    chosenId,
+    name,
+    queue,
+    data: later ? '' : encodeJson(data, what),
+    dataEncoded: !later,
+    dataValue: later ? data : undefined,
+    atFront: (options.atFront ?? false) || deps.atFront,
+    timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
+    resultTtlMs:
+      options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true }),
+    failureTtlMs:
+      options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, { allowForever: true }),
+    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl),
+    maxAttempts: attempts,
+    description: options.description ?? null,
+    meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),
+    deps: deps.refs.length ? deps.refs.map((r) => ({ ...r, inBatch: false })) : NO_DEP_REFS,
+    allowFailure: deps.allowFailure,
+    cancelOnDependencyFailure: options.onDependencyFailure === 'cancel',
+    callbacks,
+    pipeFrom: '',
+  };
+}
+
+/** The job's data as JSON, encoded now if it was not yet (once: the spec keeps it). */
+export function specData(s: JobSpec): string {
+  if (!s.dataEncoded) {
+    s.data = s.dataValue === undefined ? '' : JSON.stringify(s.dataValue);
+    s.dataEncoded = true;
+    s.dataValue = undefined;
+  }
+  return s.data;
+}
+
+/**
+ * Checks preset options (the module's defaultJobOptions, a @Job's defaults) when they are declared, so a bad default
+ * fails at start rather than at the first enqueue. `where` names them in the error.
+ */
+export function validateJobDefaults(defaults: unknown, where: string, defaultQueue: string): asserts defaults is JobDefaults {
+  if (!isPlainObject(defaults)) throw new InvalidOptionError(where, defaults, 'an object of job options');
+  assertKnownOptions(defaults, where);
+  buildJobSpec('defaults-check', undefined, defaults, defaultQueue, () => 'x');
+}

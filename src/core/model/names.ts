@@ -1,0 +1,28 @@
+import { InvalidOptionError } from './errors.js';
+
+/** Queue names and job ids become parts of Redis keys: a small alphabet that never needs escaping. */
+const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export function assertQueueName(queue: unknown): asserts queue is string {
+  if (typeof queue !== 'string' || !NAME.test(queue)) {
+    throw new InvalidOptionError('queue', queue, 'a queue name of 1-128 characters from [A-Za-z0-9_.-]');
+  }
+}
+
+export function assertJobId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || !NAME.test(id)) {
+    throw new InvalidOptionError('jobId', id, 'an id of 1-128 characters from [A-Za-z0-9_.-]');
+  }
+}
+
+export function assertPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) {
+    throw new InvalidOptionError('prefix', prefix, 'a key prefix of 1-64 characters from [A-Za-z0-9_.:-]');
+  }
+}
+
+export function assertJobName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
+    throw new InvalidOptionError('name', name, 'a non-empty job name (the @Job name) of at most 256 characters');
+  }
+}

@@ -1,0 +1,85 @@
+import type { Engine } from '../engine.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { JobHandle } from '../model/job-handle.js';
+import { specData, type JobSpec } from '../model/job-spec.js';
+import { decodeEnqueueReply, enqueueArgs, type EnqueueMode } from '../redis/enqueue-codec.js';
+import type { ScriptReply } from '../redis/scripts.js';
+
+/** What storing a batch came to, by position: `created[i]` is false where the id existed (that job is left untouched). */
+export interface Stored {
+  /** the new job's handle, or the existing one's */
+  handles: JobHandle[];
+  created: boolean[];
+  statuses: string[];
+}
+
+/**
+ * Writes jobs with enqueue.lua: one call per chunk of each queue, each chunk sent as soon as it is packed so Redis
+ * stores one while the next is packed. Registers new queue names on the way.
+ */
+export class JobStore {
+  private readonly knownQueues = new Set<string>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly handle: (id: string, name: string, queue: string) => JobHandle,
+  ) {}
+
+  async store(specs: JobSpec[], mode: EnqueueMode = 'queue', worker = '', leaseMs = 0): Promise<Stored> {
+    const byQueue = groupByQueue(specs);
+    const fresh = [...byQueue.keys()].filter((q) => !this.knownQueues.has(q));
+    if (fresh.length) {
+      // about to yield: encode now what the producer left to encode while sending (see Producer.enqueueMany)
+      for (const s of specs) specData(s);
+      await this.engine.redis.sadd(this.engine.keys.queues, ...fresh);
+      for (const q of fresh) this.knownQueues.add(q);
+    }
+    const handles: JobHandle[] = new Array(specs.length);
+    const created: boolean[] = new Array(specs.length);
+    const statuses: string[] = new Array(specs.length);
+    const outboxes = new Set<string>();
+    const calls: Promise<void>[] = [];
+    for (const [queue, at] of byQueue) {
+      const list = at.length === specs.length ? specs : at.map((i) => specs[i]!);
+      for (let from = 0; from < list.length; from += DEFAULTS.ENQUEUE_CHUNK) {
+        const to = Math.min(from + DEFAULTS.ENQUEUE_CHUNK, list.length);
+        let args: (string | number)[];
+        try {
+          args = enqueueArgs(list, from, to, mode, worker, leaseMs);
+        } catch (err) {
+          // data that passed the checks and still failed to encode (a getter that throws): chunks already sent stay
+          for (const c of calls) c.catch(() => undefined);
+          throw err;
+        }
+        calls.push(
+          this.engine.run('enqueue', queue, args).then((reply: ScriptReply) => {
+            decodeEnqueueReply(reply, to - from, (k, job) => {
+              const i = at[from + k]!;
+              created[i] = !job.existed;
+              statuses[i] = job.status;
+              // built as each chunk is answered, while Redis stores the next
+              handles[i] = this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue);
+            });
+            if (Number(reply[0]) > 0) outboxes.add(queue);
+          }),
+        );
+      }
+    }
+    await Promise.all(calls);
+    // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)
+    if (outboxes.size) await this.engine.outbox.drain(outboxes);
+    return { handles, created, statuses };
+  }
+}
+
+/** Positions of each queue's specs, in order (nearly always one queue: then its list covers all of `specs`). */
+export function groupByQueue<T extends { queue: string }>(items: readonly T[]): Map<string, number[]> {
+  const byQueue = new Map<string, number[]>();
+  for (let i = 0; i < items.length; i++) {
+    const q = items[i]!.queue;
+    const at = byQueue.get(q);
+    if (at) at.push(i);
+    else byQueue.set(q, [i]);
+  }
+  return byQueue;
+}

@@ -1,0 +1,174 @@
+import type { Engine } from '../engine.js';
+import type { JobLocator } from '../inspect/job-locator.js';
+import { checkCallbacks, NO_CALLBACKS } from '../model/callback-set.js';
+import { InvalidOptionError, UnknownJobError } from '../model/errors.js';
+import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-registry.js';
+import { JobHandle } from '../model/job-handle.js';
+import { newJobId } from '../model/job-id.js';
+import { buildJobSpec, specData, type JobSpec } from '../model/job-spec.js';
+import { decodeJson } from '../model/payload.js';
+import { validatePayload } from '../model/payload-validation.js';
+import type { EnqueueItem, EnqueueOptions, JobDefaults } from '../model/types.js';
+import { resolveDependencies } from './dependencies.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
+import type { JobStore } from './job-store.js';
+import type { SyncRunner } from './sync-runner.js';
+
+export interface ProducerConfig {
+  defaultQueue: string;
+  defaults: JobDefaults;
+  isAsync: boolean;
+  registry: HandlerRegistry | undefined;
+  /** undefined: strict once handlersComplete() was called, or in sync mode */
+  strictNames: boolean | undefined;
+}
+
+/**
+ * Validates and writes new jobs. Every item is checked before anything is written; single enqueue() calls of one
+ * event-loop turn share one script call (EnqueueBatcher); sync mode hands the jobs to the SyncRunner instead.
+ */
+export class Producer {
+  private allHandlersKnown = false;
+  private readonly batcher: EnqueueBatcher;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly config: ProducerConfig,
+    private readonly store: JobStore,
+    private readonly locator: JobLocator,
+    private readonly sync: () => SyncRunner,
+    private readonly handle: (id: string, name: string, queue: string) => JobHandle,
+  ) {
+    this.batcher = new EnqueueBatcher(async (specs) => (await this.store.store(specs)).handles);
+  }
+
+  /**
+   * Enqueues one job. Calls made in the same event-loop turn are written by one script call (EnqueueBatcher);
+   * each is validated on its own first, so a bad one rejects alone. A job with dependencies or a caller-chosen id
+   * (claimed in the id index first), or in sync mode, goes the enqueueMany way.
+   */
+  async enqueue(name: string, data: unknown, options: EnqueueOptions): Promise<JobHandle> {
+    if (!this.config.isAsync || (options !== null && typeof options === 'object' && (options.dependsOn !== undefined || options.jobId !== undefined))) {
+      const [handle] = await this.enqueueMany([{ name, data, options }]);
+      return handle!;
+    }
+    const def = this.resolveHandler(name);
+    const spec = this.prepare({ name, data, options }, def, 0, '', true);
+    if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    return this.batcher.add(spec);
+  }
+
+  /**
+   * Enqueues many jobs: one script call per chunk of each queue, atomic per chunk, in the order given. `pipeFrom`
+   * ("queue|id") makes every item's data that job's result (chain()).
+   */
+  async enqueueMany(items: EnqueueItem[], pipeFrom = ''): Promise<JobHandle[]> {
+    if (!Array.isArray(items)) throw new InvalidOptionError('items', items, 'an array of { name, data?, options? }');
+    const specs: JobSpec[] = new Array(items.length);
+    const defs: (JobHandlerDefinition | undefined)[] = new Array(items.length);
+    let anyChosen = false;
+    let anyPayloadClass = false;
+    let anyDeps = false;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const def = item !== null && typeof item === 'object' ? this.resolveHandler(item.name) : undefined;
+      const spec = (specs[i] = this.prepare(item, def, i, pipeFrom, false));
+      defs[i] = def;
+      anyChosen ||= spec.chosenId;
+      anyPayloadClass ||= !!def?.payloadClass;
+      anyDeps ||= spec.deps.length > 0;
+    }
+    // Every item is checked (above) before anything is written, but the data is encoded chunk by chunk as it is sent
+    // (JobStore), so that Redis stores one chunk while the next is encoded. That holds only while nothing is awaited
+    // before the last chunk is sent: once this call yields, the caller may change its objects, and each job must
+    // keep the data it was given. So wherever something is awaited first, everything is encoded now.
+    if (anyChosen || anyPayloadClass || anyDeps || !this.config.isAsync) for (const s of specs) specData(s);
+    // validated once every item is built (a bad item throws first, leaving no validation running); only real
+    // validations are awaited: most jobs have no payload class, and a promise each would be garbage
+    if (anyPayloadClass && !pipeFrom) {
+      const checks: Promise<void>[] = [];
+      for (let i = 0; i < specs.length; i++) {
+        const def = defs[i];
+        if (def?.payloadClass) checks.push(validatePayload(def, decodeJson(specData(specs[i]!))));
+      }
+      await Promise.all(checks);
+    }
+    if (anyDeps) await resolveDependencies(specs, this.locator);
+    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
+    const taken = anyChosen ? await this.engine.ids.claim(specs) : undefined;
+    if (!taken?.size) return this.write(specs, defs);
+    const keep = specs.map((_, i) => i).filter((i) => !taken.has(i));
+    const stored = await this.write(
+      keep.map((i) => specs[i]!),
+      keep.map((i) => defs[i]),
+    );
+    const handles: JobHandle[] = new Array(specs.length);
+    keep.forEach((i, k) => (handles[i] = stored[k]!));
+    for (const [i, t] of taken) handles[i] = this.handle(specs[i]!.id, t.name ?? specs[i]!.name, t.queue);
+    return handles;
+  }
+
+  /**
+   * Enqueues a job that depends on `parent` and receives its result as data (streaQ's pipelines). Not named `then`:
+   * a handle with `then` would be a thenable and break `await`.
+   */
+  async chain(parent: JobHandle, name: string, options: EnqueueOptions): Promise<JobHandle> {
+    if (options !== null && typeof options === 'object' && options.dependsOn !== undefined) {
+      throw new InvalidOptionError('dependsOn', options.dependsOn, 'nothing: chain() makes the new job depend on the handle it is called on');
+    }
+    const [handle] = await this.enqueueMany([{ name, options: { ...options, dependsOn: parent } }], `${parent.queue}|${parent.id}`);
+    return handle!;
+  }
+
+  /** Declares that the registry holds every handler, so unknown job names are rejected at enqueue. */
+  handlersComplete(): void {
+    this.allHandlersKnown = true;
+  }
+
+  private async write(specs: JobSpec[], defs: (JobHandlerDefinition | undefined)[]): Promise<JobHandle[]> {
+    return this.config.isAsync ? (await this.store.store(specs)).handles : this.sync().run(specs, defs);
+  }
+
+  /** Validates one item and builds its spec (throws before anything is written); `def` is its handler, if known. */
+  private prepare(item: EnqueueItem | null | undefined, def: JobHandlerDefinition | undefined, i: number, pipeFrom: string, encodeNow: boolean): JobSpec {
+    if (item === null || typeof item !== 'object') throw new InvalidOptionError(`items[${i}]`, item, 'an object { name, data?, options? }');
+    const merged = this.mergeOptions(def, item.options);
+    const spec = buildJobSpec(item.name, item.data, merged, this.config.defaultQueue, newJobId, encodeNow);
+    spec.pipeFrom = pipeFrom;
+    // an empty registry knows no callback, so every name is reported unknown
+    if (spec.callbacks !== NO_CALLBACKS && this.namesMustBeKnown()) checkCallbacks(spec.callbacks, this.config.registry ?? NO_HANDLERS);
+    return spec;
+  }
+
+  /** Module defaults < @Job defaults < the call's options; no copy when only one level has any (the usual case). */
+  private mergeOptions(def: JobHandlerDefinition | undefined, options: EnqueueOptions | undefined): EnqueueOptions {
+    const own = options ?? NO_OPTIONS;
+    const defaults = this.config.defaults;
+    const hasDefaults = !isEmpty(defaults) || (def !== undefined && !isEmpty(def.defaults));
+    return hasDefaults ? { ...defaults, ...def?.defaults, ...own } : own;
+  }
+
+  private namesMustBeKnown(): boolean {
+    return this.config.strictNames ?? (this.allHandlersKnown || !this.config.isAsync);
+  }
+
+  private resolveHandler(name: string): JobHandlerDefinition | undefined {
+    const registry = this.config.registry;
+    const def = registry?.get(name);
+    if (!def && typeof name === 'string' && this.namesMustBeKnown()) {
+      throw new UnknownJobError(name, registry?.names() ?? []);
+    }
+    return def;
+  }
+}
+
+/** The registry of a client given none: it knows no handler and no callback. */
+const NO_HANDLERS = new HandlerRegistry();
+
+/** The options of an item that gives none (shared: no object per job). */
+const NO_OPTIONS: EnqueueOptions = Object.freeze({});
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}

@@ -1,0 +1,103 @@
+/**
+ * Every Redis key (and pub/sub channel) Jobline uses, each from one function here. Every key of one queue starts with
+ * `<prefix>:{<queue>}:`, so a queue lives in one Redis Cluster slot and each script touches one slot. Scripts receive
+ * the fixed keys of their queue in KEYS (declared in each script's header, filled from QueueKeys by name); the keys
+ * named by a job or worker id are built in Lua by lib/keys.lua, the same way as here.
+ */
+export class QueueKeys {
+  readonly base: string;
+  /** hash of the queue's own settings; written by every enqueue, so it exists wherever the queue has jobs */
+  readonly meta: string;
+  /** list of queued job ids, head runs first */
+  readonly queued: string;
+  /** list holding a wake-up token for blocked workers */
+  readonly wake: string;
+  /** zset worker id -> lease deadline (ms) */
+  readonly workers: string;
+  /** zset queued or deferred id -> expires-at (ms) */
+  readonly ttl: string;
+  /** zset of jobs waiting on dependencies, by when they were deferred */
+  readonly deferred: string;
+  /** zset (reserved for delayed jobs) */
+  readonly scheduled: string;
+  /** terminal registries: zsets id -> when the entry expires (ms, inf = never) */
+  readonly finished: string;
+  readonly failed: string;
+  readonly canceled: string;
+  readonly expired: string;
+  readonly stopped: string;
+  /** list of messages to other queues (outbox.ts), and the zset of those claimed for delivery */
+  readonly outbox: string;
+  readonly outboxClaimed: string;
+  /** flag: someone waits on a result of this queue (expires unless renewed) */
+  readonly waiting: string;
+  /** pub/sub channel: ended jobs, for result() waiters */
+  readonly events: string;
+  /** pub/sub channel: requests to the queue's workers (stop) */
+  readonly control: string;
+
+  constructor(
+    prefix: string,
+    readonly queue: string,
+  ) {
+    const base = `${prefix}:{${queue}}:`;
+    this.base = base;
+    this.meta = `${base}meta`;
+    this.queued = `${base}queued`;
+    this.wake = `${base}wake`;
+    this.workers = `${base}workers`;
+    this.ttl = `${base}ttl`;
+    this.deferred = `${base}deferred`;
+    this.scheduled = `${base}scheduled`;
+    this.finished = `${base}finished`;
+    this.failed = `${base}failed`;
+    this.canceled = `${base}canceled`;
+    this.expired = `${base}expired`;
+    this.stopped = `${base}stopped`;
+    this.outbox = `${base}outbox`;
+    this.outboxClaimed = `${base}outbox:claimed`;
+    this.waiting = `${base}waiting`;
+    this.events = `${base}events`;
+    this.control = `${base}control`;
+  }
+
+  /** hash of one job (fields: stored-names.ts) */
+  job(id: string): string {
+    return `${this.base}job:${id}`;
+  }
+
+  /** set of "<id>|<attempt>" a worker runs: its proof of ownership (lib/lease.lua) */
+  held(worker: string): string {
+    return `${this.base}held:${worker}`;
+  }
+
+  /** set of "flags|queue|id" of the jobs waiting on job <id> */
+  dependents(id: string): string {
+    return `${this.base}dependents:${id}`;
+  }
+
+  /** set of "queue|id" a deferred job <id> still waits on */
+  deps(id: string): string {
+    return `${this.base}deps:${id}`;
+  }
+}
+
+/** The keys of one prefix: each queue's (made once per queue) and the two outside any queue. */
+export class KeySpace {
+  private readonly byQueue = new Map<string, QueueKeys>();
+  /** set of the queue names in use (for getJob and listings) */
+  readonly queues: string;
+  /** hash caller-chosen job id -> queue (job-id-index.ts) */
+  readonly ids: string;
+
+  constructor(readonly prefix: string) {
+    this.queues = `${prefix}:queues`;
+    this.ids = `${prefix}:ids`;
+  }
+
+  queue(name: string): QueueKeys {
+    let keys = this.byQueue.get(name);
+    if (!keys) this.byQueue.set(name, (keys = new QueueKeys(this.prefix, name)));
+    return keys;
+  }
+}

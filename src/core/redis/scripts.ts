@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { DEFAULTS } from '../model/defaults.js';
+import type { QueueKeys } from './keys.js';
+import { ensureRedisVersion, redisVersionPassed } from './redis-version.js';
+import { luaNames } from './stored-names.js';
+
+/** The Lua scripts, one per state change, each in its own file under ./scripts (see each file's header). */
+export const SCRIPT_NAMES = [
+  'enqueue',
+  'work',
+  'renew',
+  'reclaim',
+  'cancel',
+  'requeue',
+  'delete',
+  'stop',
+  'watch',
+  'set-meta',
+  'set-error',
+  'outbox-claim',
+  'deliver',
+  'claim',
+] as const;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+/**
+ * Every script replies with an array whose first value is its queue's outbox length (0 where the script never writes
+ * to the outbox): a caller that sees more than 0 delivers it (outbox.ts). The script's own answer follows.
+ */
+export type ScriptReply = [outbox: number, ...answer: unknown[]];
+
+/** Includes made from TypeScript, so both sides share one definition. */
+const GENERATED: Record<string, string> = {
+  defaults: [
+    `local DEFAULT_RESULT_TTL_MS = ${DEFAULTS.RESULT_TTL_MS}`,
+    `local DEFAULT_FAILURE_TTL_MS = ${DEFAULTS.FAILURE_TTL_MS}`,
+    `local DEFAULT_MAX_ATTEMPTS = ${DEFAULTS.MAX_ATTEMPTS}`,
+  ].join('\n'),
+  names: luaNames(),
+};
+
+const dir = new URL('./scripts/', import.meta.url);
+
+interface Source {
+  text: string;
+  /** `-- KEYS: a b c`: the keys a script declares, or those an include needs the including script to declare */
+  keys: string[];
+  /** `-- @include a b` */
+  includes: string[];
+}
+
+function parse(text: string): Source {
+  const keys = /^-- KEYS: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+  const includes = [...text.matchAll(/^-- @include (.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+  return { text, keys, includes };
+}
+
+const libs = new Map<string, Source>();
+function lib(name: string): Source {
+  let src = libs.get(name);
+  if (!src) {
+    src = name in GENERATED ? parse(GENERATED[name]!) : parse(readFileSync(new URL(`lib/${name}.lua`, dir), 'utf8'));
+    libs.set(name, src);
+  }
+  return src;
+}
+
+/**
+ * A script as Redis runs it: `K` (its declared keys by name), then each include it uses (and theirs) once, in
+ * dependency order, then its own text. Throws at load when an include needs a key the script does not declare, so a
+ * key a script touches is always one Redis Cluster can route (DESIGN rule 7).
+ */
+function assemble(name: ScriptName): { lua: string; keys: string[] } {
+  const own = parse(readFileSync(new URL(`${name}.lua`, dir), 'utf8'));
+  if (own.keys[0] !== 'meta') throw new Error(`${name}.lua: its first declared key must be meta (a key that exists where the queue lives)`);
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (inc: string, from: string) => {
+    if (seen.has(inc)) return;
+    seen.add(inc);
+    const src = lib(inc);
+    for (const k of src.keys) {
+      if (!own.keys.includes(k)) throw new Error(`${name}.lua includes ${inc} (through ${from}), which uses key ${k}: declare it in the script's KEYS line`);
+    }
+    for (const sub of src.includes) visit(sub, inc);
+    order.push(inc);
+  };
+  for (const inc of own.includes) visit(inc, `${name}.lua`);
+  const k = `local K = { ${own.keys.map((key, i) => `${key} = KEYS[${i + 1}]`).join(', ')} }`;
+  return { lua: [k, ...order.map((inc) => lib(inc).text), own.text].join('\n'), keys: own.keys };
+}
+
+const SCRIPTS = new Map(SCRIPT_NAMES.map((name) => [name, assemble(name)]));
+
+type ScriptFn = (...keysAndArgs: (string | number)[]) => Promise<ScriptReply>;
+const installed = new WeakSet<Redis>();
+
+function commandName(name: ScriptName): string {
+  return `jl_${name.replaceAll('-', '_')}`;
+}
+
+/** Registers every script on a connection (ioredis then uses EVALSHA, falling back to EVAL after a flush). */
+function install(redis: Redis): void {
+  if (installed.has(redis)) return;
+  for (const [name, s] of SCRIPTS) redis.defineCommand(commandName(name), { lua: s.lua, numberOfKeys: s.keys.length });
+  installed.add(redis);
+}
+
+/**
+ * The declared keys of each script, made once per queue (or per object of call-named keys, which callers on the hot
+ * path keep and pass again).
+ */
+const resolved = new WeakMap<object, Map<ScriptName, string[]>>();
+
+function keysFor(name: ScriptName, q: QueueKeys, dynamic: Record<string, string> | undefined): string[] {
+  const owner: object = dynamic ?? q;
+  let byScript = resolved.get(owner);
+  if (!byScript) resolved.set(owner, (byScript = new Map()));
+  let keys = byScript.get(name);
+  if (!keys) byScript.set(name, (keys = resolveKeys(name, q, dynamic)));
+  return keys;
+}
+
+function resolveKeys(name: ScriptName, q: QueueKeys, dynamic: Record<string, string> | undefined): string[] {
+  return SCRIPTS.get(name)!.keys.map((k) => {
+    const key = dynamic?.[k] ?? (q as unknown as Record<string, unknown>)[k];
+    if (typeof key !== 'string') throw new Error(`${name}.lua declares key ${k}, which QueueKeys does not have and the call did not give`);
+    return key;
+  });
+}
+
+/**
+ * Runs one script on the queue of `q`, after a one-time check that the server can run it. `dynamic` gives the
+ * declared keys that are named by the call (a worker's held set): an object of one queue, kept by the caller. Once the check has passed the command is sent
+ * synchronously, so calls made one after another (enqueue's chunks) go out at once and in order.
+ */
+export function runScript(redis: Redis, name: ScriptName, q: QueueKeys, args: (string | number)[], dynamic?: Record<string, string>): Promise<ScriptReply> {
+  install(redis);
+  const fn = (redis as unknown as Record<string, ScriptFn>)[commandName(name)]!;
+  const keys = keysFor(name, q, dynamic);
+  if (redisVersionPassed(redis)) return fn.call(redis, ...keys, ...args);
+  return ensureRedisVersion(redis).then(() => fn.call(redis, ...keys, ...args));
+}
+
+/** The Lua source of a script as Redis runs it (for tests that check what the loader assembles). */
+export function scriptSource(name: ScriptName): string {
+  return SCRIPTS.get(name)!.lua;
+}

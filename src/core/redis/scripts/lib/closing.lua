@@ -1,0 +1,13 @@
+-- KEYS: ttl deferred
+-- @include keys names notify
+
+-- Records the end of a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error,
+-- without telling its dependents (end_with_error does; a cascade in settle_dependents does it through its work list).
+local function close_with_error(job, id, status, err, now)
+  redis.call('HSET', job, F_STATUS, status, F_ENDED_AT, now, F_ERROR, err)
+  redis.call('HDEL', job, F_WORKER)
+  redis.call('ZREM', K.ttl, id)
+  redis.call('ZREM', K.deferred, id)
+  redis.call('DEL', deps_key(id))
+  notify(id, status, err)
+end

@@ -1,0 +1,23 @@
+-- The queue's key base and name, and the keys named by a job or worker id (redis/keys.ts builds the same names;
+-- the queue's fixed keys come in KEYS, as K.<name>).
+-- KEYS: meta
+local BASE = string.sub(K.meta, 1, #K.meta - #'meta')
+local QUEUE = string.match(BASE, '{(.-)}:$')
+local EVENTS_CHANNEL = BASE .. 'events'
+local CONTROL_CHANNEL = BASE .. 'control'
+
+local function job_key(id)
+  return BASE .. 'job:' .. id
+end
+
+local function held_key(worker)
+  return BASE .. 'held:' .. worker
+end
+
+local function dependents_key(id)
+  return BASE .. 'dependents:' .. id
+end
+
+local function deps_key(id)
+  return BASE .. 'deps:' .. id
+end

@@ -1,0 +1,57 @@
+-- Maintenance, run by any live worker: reclaims the jobs of workers whose lease ran out, expires queued and deferred
+-- jobs past their ttl, and trims registry entries whose job hash Redis has already expired.
+-- KEYS: meta queued wake ttl deferred workers outbox waiting finished failed canceled expired stopped
+-- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
+-- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
+--   { ids of jobs failed as abandoned (no attempts left) } }
+-- @include keys names defaults clock queue dependencies errors
+local limit = tonumber(ARGV[1])
+local now = now_ms()
+local requeued, expired = {}, 0
+local abandoned = {}
+
+-- every job a worker holds shares its lease: when the worker's deadline passes, all of them are taken back
+for _, worker in ipairs(redis.call('ZRANGEBYSCORE', K.workers, '-inf', now, 'LIMIT', 0, limit)) do
+  local held = held_key(worker)
+  for _, member in ipairs(redis.call('SMEMBERS', held)) do
+    local id, attempt = string.match(member, '^(.+)|(%d+)$')
+    local job = job_key(id)
+    local cur = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_MAX_ATTEMPTS, F_WORKER)
+    if cur[1] == 'started' and cur[4] == worker and cur[2] == attempt then
+      local attempts = tonumber(cur[2] or '0')
+      local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
+      if attempts < max then
+        redis.call('HDEL', job, F_WORKER)
+        -- it was at the head once already: do not make it wait behind newer work
+        push_queued(job, id, true)
+        requeued[#requeued + 1] = id
+        requeued[#requeued + 1] = attempts
+      else
+        end_with_error(job, id, 'failed', error_json('JobAbandonedError',
+          'The worker running this job stopped renewing its lease (it crashed or hung) on attempt ' .. attempts ..
+          ' of ' .. max .. '; no attempts are left. Raise `attempts` to let Jobline run it again.'), now)
+        abandoned[#abandoned + 1] = id
+      end
+    end
+  end
+  redis.call('DEL', held)
+  redis.call('ZREM', K.workers, worker)
+end
+
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.ttl, '-inf', now, 'LIMIT', 0, limit)) do
+  redis.call('ZREM', K.ttl, id)
+  local job = job_key(id)
+  local s = redis.call('HGET', job, F_STATUS)
+  if s == 'queued' or s == 'deferred' then
+    if s == 'queued' then redis.call('LREM', K.queued, 1, id) end
+    end_with_error(job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
+    expired = expired + 1
+  end
+end
+
+for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) do
+  redis.call('ZREMRANGEBYSCORE', K[r], '-inf', '(' .. now)
+end
+wake()
+
+return { redis.call('LLEN', K.outbox), expired, requeued, abandoned }

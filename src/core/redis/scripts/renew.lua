@@ -1,0 +1,23 @@
+-- Extends the lease of a live worker in this queue, and tells it which of its jobs it no longer holds.
+-- KEYS: meta workers held
+--   held: the worker's held set
+-- ARGV[1]: worker id, ARGV[2]: lease ms, then pairs: id, attempt (the jobs the worker runs)
+-- returns: { 0, { the ids this worker no longer holds (reclaimed, stopped or deleted): it should abort them } }
+-- One lease per worker (lib/lease.lua): renewing is one ZADD however many jobs run, and one SMISMEMBER on its held
+-- set (the proof of ownership) finds the jobs taken away.
+-- @include clock
+local worker, lease = ARGV[1], tonumber(ARGV[2])
+local ids, members = {}, {}
+for i = 3, #ARGV, 2 do
+  ids[#ids + 1] = ARGV[i]
+  members[#members + 1] = ARGV[i] .. '|' .. ARGV[i + 1]
+end
+local lost = {}
+for k = 1, #members, 1000 do
+  local part = redis.call('SMISMEMBER', K.held, unpack(members, k, math.min(k + 999, #members)))
+  for j = 1, #part do
+    if part[j] == 0 then lost[#lost + 1] = ids[k + j - 1] end
+  end
+end
+if #lost < #ids then redis.call('ZADD', K.workers, now_ms() + lease, worker) end
+return { 0, lost }

@@ -1,0 +1,170 @@
+-- A worker's round trip: records the outcomes of jobs it ran, then fetches up to its free slots.
+-- KEYS: meta queued wake ttl deferred workers held outbox waiting finished failed canceled expired stopped
+--   held: the calling worker's held set
+-- ARGV[1]: worker id, ARGV[2]: lease ms, ARGV[3]: how many jobs to fetch (0: only record outcomes)
+-- ARGV[4]: the outcomes, one record per line (one value for them all: a client pays per value), each
+--   "<id>|<attempt>|<kind>|<ttl>|<payload>": kind 'finished' (payload: result JSON or ''), 'failed' (payload: error
+--   JSON), 'released' back to the queue front; ttl: the job's result ttl (finished) or failure ttl (failed) in ms as
+--   fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
+--   An outcome is applied only if this worker still holds the job on this attempt (else it was reclaimed, stopped
+--   or deleted meanwhile, and the outcome is dropped as stale).
+-- returns: { outbox length (dependents elsewhere to tell), jobs, then the names of the fetched jobs, each once }.
+--   jobs is one value for the whole batch (a client pays per value): per fetched job five lines, id, attempt, name
+--   (its number among the names, from 0), options, data. options is '' for a common job, else the job's
+--   WORKER_OPTION_FIELDS that it has, as "field TAB value" pairs joined by TAB. JSON never holds a raw newline or
+--   tab, so the lines and fields split cleanly.
+-- This is the hot path. Per job it makes only the calls that read or write that job's hash; the ownership check
+-- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
+-- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
+-- with sprintf each time it becomes a command argument).
+-- @include keys names defaults clock queue dependencies errors batch notify
+local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local now = now_ms()
+local now_s = tostring(now)
+local queued, held = K.queued, K.held
+local unheld, finished, failed = {}, {}, {} -- unheld: the held-set members of the outcomes
+-- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
+local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
+
+-- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call
+local scores = {}
+local function retire_job(job, id, ttl, default, pending)
+  if ttl == '' then ttl = default end
+  local score = scores[ttl]
+  if not score then
+    local ms = tonumber(ttl)
+    if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
+    scores[ttl] = score
+  end
+  if score == '' then
+    redis.call('DEL', job)
+  elseif score == 'inf' then
+    redis.call('PERSIST', job)
+    pending[#pending + 1] = score
+    pending[#pending + 1] = id
+  else
+    redis.call('PEXPIRE', job, ttl)
+    pending[#pending + 1] = score
+    pending[#pending + 1] = id
+  end
+end
+local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAULT_FAILURE_TTL_MS)
+
+-- Ownership: a job this worker still runs on this attempt is in its held set (lib/lease.lua); one SMISMEMBER
+-- answers for the whole batch instead of a read of each job's hash.
+local r_id, r_attempt, r_kind, r_ttl, r_payload, nr = {}, {}, {}, {}, {}, 0
+for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(%d+)|(%a+)|([^|\n]*)|([^\n]*)') do
+  nr = nr + 1
+  r_id[nr], r_attempt[nr], r_kind[nr], r_ttl[nr], r_payload[nr] = id, attempt, kind, ttl, payload
+  unheld[nr] = id .. '|' .. attempt
+end
+local owned = {}
+for k = 1, nr, 1000 do
+  local part = redis.call('SMISMEMBER', held, unpack(unheld, k, math.min(k + 999, nr)))
+  for j = 1, #part do owned[k + j - 1] = part[j] end
+end
+local waiters = nr > 0 and anyone_waits()
+for r = 1, nr do
+  if owned[r] == 1 then
+    local id, attempt, kind, ttl, payload = r_id[r], r_attempt[r], r_kind[r], r_ttl[r], r_payload[r]
+    local job = job_key(id)
+    if kind == 'finished' then
+      if payload ~= '' then
+        redis.call('HSET', job, F_STATUS, 'finished', F_ENDED_AT, now_s, F_RESULT, payload)
+      else
+        redis.call('HSET', job, F_STATUS, 'finished', F_ENDED_AT, now_s)
+      end
+      if waiters then publish_end(id, 'finished', payload) end
+      ne = ne + 1
+      ended[ne], ended_status[ne], ended_payload[ne] = id, 'finished', payload
+      retire_job(job, id, ttl, RESULT_TTL, finished)
+    elseif kind == 'failed' then
+      redis.call('HSET', job, F_STATUS, 'failed', F_ENDED_AT, now_s, F_ERROR, payload)
+      if waiters then publish_end(id, 'failed', payload) end
+      ne = ne + 1
+      ended[ne], ended_status[ne], ended_payload[ne] = id, 'failed', ''
+      retire_job(job, id, ttl, FAILURE_TTL, failed)
+    else
+      -- released at shutdown: this run does not count as an attempt
+      redis.call('HSET', job, F_ATTEMPTS, tonumber(attempt) - 1)
+      redis.call('HDEL', job, F_WORKER, F_STARTED_AT)
+      push_queued(job, id, true)
+    end
+  end
+end
+-- every member sent: an owned one ends now, the others are no longer there
+call_all('SREM', held, unheld)
+call_all('ZADD', K.finished, finished)
+call_all('ZADD', K.failed, failed)
+if ne > 0 then
+  local dkeys = {}
+  for k = 1, ne do dkeys[k] = dependents_key(ended[k]) end
+  local any = 0
+  for k = 1, ne, 1000 do any = any + redis.call('EXISTS', unpack(dkeys, k, math.min(k + 999, ne))) end
+  if any > 0 then
+    for k = 1, ne do settle_dependents(ended[k], ended_status[k], ended_payload[k], now) end
+  end
+end
+
+local got = 0
+local taken = {}
+local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
+-- the reply's job records, joined once at the end, and the distinct job names they refer to by number
+local parts, np = {}, 0
+local names, name_refs, nn = {}, {}, 0
+local NO_OPTIONS = ''
+while got < want do
+  local ids = redis.call('LPOP', queued, want - got)
+  if not ids then break end
+  for _, id in ipairs(ids) do
+    local job = job_key(id)
+    -- the common job (no hasOptions) needs six fields of its small hash; one with options gets read whole
+    local c = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_HAS_OPTIONS, F_NAME, DATA_FIELDS[1], DATA_FIELDS[2])
+    local s, a, name, x, options = c[1], c[2], c[4], nil, NO_OPTIONS
+    local d1, d2, d3, d4 = c[5] or '', c[6] or '', '', ''
+    if c[3] then
+      local h = redis.call('HGETALL', job)
+      local f = {}
+      for k = 1, #h, 2 do f[h[k]] = h[k + 1] end
+      x = f[F_EXPIRES_AT]
+      d1, d2, d3, d4 = f[DATA_FIELDS[1]] or '', f[DATA_FIELDS[2]] or '', f[DATA_FIELDS[3]] or '', f[DATA_FIELDS[4]] or ''
+      local named, nf = {}, 0
+      for _, name in ipairs(WORKER_OPTION_FIELDS) do
+        local v = f[name]
+        if v then
+          named[nf + 1], named[nf + 2] = name, v
+          nf = nf + 2
+        end
+      end
+      options = table.concat(named, '\t')
+    end
+    if s == 'queued' then
+      if x and tonumber(x) <= now then
+        end_with_error(job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
+      else
+        local n = tonumber(a or '0') + 1
+        local attempt = ATTEMPT[n] or tostring(n)
+        redis.call('HSET', job, F_STATUS, 'started', F_ATTEMPTS, attempt, F_WORKER, worker, F_STARTED_AT, now_s)
+        got = got + 1
+        taken[got] = id .. '|' .. attempt
+        if x then redis.call('ZREM', K.ttl, id) end
+        local ref = name_refs[name]
+        if not ref then
+          nn = nn + 1
+          names[nn], ref = name, tostring(nn - 1)
+          name_refs[name] = ref
+        end
+        np = np + 1
+        parts[np] = id .. '\n' .. attempt .. '\n' .. ref .. '\n' .. options .. '\n' .. d1 .. d2 .. d3 .. d4 .. '\n'
+      end
+    end
+  end
+end
+if got > 0 then
+  call_all('SADD', held, taken)
+  redis.call('ZADD', K.workers, tostring(now + lease), worker)
+end
+wake()
+local reply = { redis.call('LLEN', K.outbox), table.concat(parts) }
+for k = 1, nn do reply[k + 2] = names[k] end
+return reply

@@ -1,0 +1,117 @@
+/**
+ * The short names of what Jobline stores and sends to its scripts, defined once: scripts.ts generates the same
+ * constants for the Lua scripts (`F_STATUS`, `DEP_ALLOW_FAILURE`, ...) from these objects, so both sides always agree
+ * and a new option adds a name, not a position.
+ */
+
+/**
+ * Fields of a job's hash (`job:<id>`). A new job gets only the fields it has: every field of a small hash costs Redis
+ * a search and a reallocation when it is written. Absent timeout / ttls / maxAttempts mean the defaults.
+ */
+export const JOB_FIELD = {
+  status: 's',
+  name: 'n',
+  enqueuedAt: 'c',
+  /** data, cut in up to four fields of at most 64 bytes (DATA_FIELDS) so the hash stays a listpack */
+  data: 'd',
+  attempts: 'a',
+  worker: 'w',
+  startedAt: 'st',
+  endedAt: 'et',
+  maxAttempts: 'ma',
+  timeout: 'to',
+  resultTtl: 'rt',
+  failureTtl: 'ft',
+  /** when a waiting job expires (its ttl), ms */
+  expiresAt: 'x',
+  /** '1': queue it at the front when it is released from deferred */
+  atFront: 'f',
+  description: 'desc',
+  meta: 'm',
+  result: 'r',
+  error: 'e',
+  /** JSON array of "queue|id" of the jobs it depends on */
+  dependencies: 'D',
+  /** "queue|id": its data is that dependency's result */
+  pipeFrom: 'pf',
+  /** JSON CallbackSet (model/callback-set.ts) */
+  callbacks: 'cb',
+  /** '1' when a worker must read more than the six fields of a common job (see WORKER_OPTION_FIELDS) */
+  hasOptions: 'o',
+} as const;
+
+/** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
+export const DATA_FIELDS = [JOB_FIELD.data, 'd2', 'd3', 'd4'] as const;
+
+/**
+ * The fields a worker is sent besides status, attempts, name and data. A job with any of them, a ttl (the fetch
+ * checks expiresAt) or data beyond two fields gets `hasOptions`, and is read whole when fetched.
+ */
+export const WORKER_OPTION_FIELDS = [JOB_FIELD.timeout, JOB_FIELD.meta, JOB_FIELD.callbacks, JOB_FIELD.resultTtl, JOB_FIELD.failureTtl] as const;
+
+/** Enqueue options stored as they are sent, under their hash field's name. */
+export const STORED_OPTION_FIELDS = [
+  JOB_FIELD.atFront,
+  JOB_FIELD.timeout,
+  JOB_FIELD.resultTtl,
+  JOB_FIELD.failureTtl,
+  JOB_FIELD.maxAttempts,
+  JOB_FIELD.description,
+  JOB_FIELD.meta,
+  JOB_FIELD.callbacks,
+  JOB_FIELD.pipeFrom,
+] as const;
+
+/** Enqueue options the script turns into something else (not stored under these names). */
+export const ENQUEUE_OPTION = {
+  /** ms; becomes expiresAt */
+  ttl: 'ttl',
+  /** "queue|id|b" joined by ','; b '1' when that job is created by the same call */
+  dependsOn: 'deps',
+  /** DEP_FLAG letters */
+  dependencyFlags: 'df',
+} as const;
+
+/** Letters of a dependents entry's flags ("flags|queue|id"). */
+export const DEP_FLAG = {
+  allowFailure: 'a',
+  cancelOnFailure: 'c',
+} as const;
+
+/** Markers of enqueue.lua's reply (redis/enqueue-codec.ts). */
+export const ENQUEUE_REPLY = {
+  /** first value when every job of the call is new with one same status: '*' .. status */
+  allNew: '*',
+  /** '=' .. status .. '|' .. name: the id existed; that job is left untouched */
+  existed: '=',
+} as const;
+
+/** A numeric option as stored and sent to workers: '' for its default, to keep small jobs small. */
+export function storedNumber(value: number, fallback: number): string {
+  return value === fallback ? '' : String(value);
+}
+
+/** The constants above as Lua source (scripts.ts prepends them to the scripts that include `names`). */
+export function luaNames(): string {
+  const lines: string[] = [];
+  const consts = (prefix: string, obj: Record<string, string>) => {
+    for (const [k, v] of Object.entries(obj)) lines.push(`local ${prefix}_${snake(k)} = ${lua(v)}`);
+  };
+  const list = (name: string, values: readonly string[]) => lines.push(`local ${name} = { ${values.map(lua).join(', ')} }`);
+  consts('F', JOB_FIELD);
+  consts('OPT', ENQUEUE_OPTION);
+  consts('DEP', DEP_FLAG);
+  consts('REPLY', ENQUEUE_REPLY);
+  list('DATA_FIELDS', DATA_FIELDS);
+  list('WORKER_OPTION_FIELDS', WORKER_OPTION_FIELDS);
+  list('STORED_OPTION_FIELDS', STORED_OPTION_FIELDS);
+  return lines.join('\n');
+}
+
+function snake(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+function lua(s: string): string {
+  return `'${s}'`;
+}

@@ -1,0 +1,253 @@
+import type { Redis } from 'ioredis';
+import type { Engine } from '../engine.js';
+import { closeConnection } from '../redis/connection.js';
+import { fetchedJobs, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
+import type { Outcome } from '../run/outcome.js';
+import type { RunningJobs } from './running-jobs.js';
+
+/** work.lua calls one worker keeps in flight at once (see FetchLoop.loop). */
+const MAX_IN_FLIGHT = 2;
+
+export interface FetchLimits {
+  concurrency: number;
+  leaseMs: number;
+  /** longest single blocking wait for work, in seconds */
+  blockSec: number;
+}
+
+/**
+ * The worker's round trips: each work.lua call records the outcomes of ended jobs and fetches up to the free slots;
+ * an idle worker blocks on its queues' wake-up lists instead of polling. Outcomes wait here, per queue, for the next
+ * call (or are sent on their own while the loop blocks or the worker closes).
+ */
+export class FetchLoop {
+  private fetching = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private blocker: Redis | null = null;
+  /** Outcome records (work-codec.ts) waiting to be sent, per queue. */
+  private readonly outcomes = new Map<string, string[]>();
+  /** Resolves the loop's wait; called through kick(). */
+  private wakeLoop: (() => void) | null = null;
+  private kickScheduled = false;
+  /** work rounds in flight, and the slots their fetches may fill (not yet running). */
+  private inFlight = 0;
+  private reserved = 0;
+  private readonly rounds = new Set<Promise<void>>();
+  /** The last fetch found every queue empty: block on the wake-up lists instead of asking again. */
+  private idle = false;
+  /** Consecutive failed rounds, and the last failure, which the loop logs and backs off on. */
+  private failures = 0;
+  private roundError: Error | null = null;
+  /** Most jobs one work.lua call fetches (half the slots; see loop()). */
+  private readonly batchSize: number;
+  private blocked = false;
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  /** Per queue, this worker's held set: the key work.lua takes besides the queue's own. */
+  private readonly held = new Map<string, { held: string }>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly workerId: string,
+    private readonly queues: readonly string[],
+    private readonly limits: FetchLimits,
+    private readonly running: RunningJobs,
+  ) {
+    this.batchSize = Math.ceil(limits.concurrency / MAX_IN_FLIGHT);
+    for (const q of queues) this.held.set(q, { held: engine.queue(q).held(workerId) });
+  }
+
+  start(): void {
+    this.fetching = true;
+    this.blocker = this.engine.connection();
+    this.loopDone = this.loop();
+  }
+
+  /** Fetches nothing more; resolves once the rounds in flight have ended (their jobs started). */
+  async stop(): Promise<void> {
+    this.fetching = false;
+    const wake = this.wakeLoop;
+    this.wakeLoop = null;
+    wake?.();
+    this.blocker?.disconnect();
+    await this.loopDone;
+  }
+
+  /** A job ended: its outcome goes with the next round trip (or on its own while the loop blocks or stops). */
+  jobEnded(job: FetchedJob, outcome: Outcome): void {
+    this.record(job, outcome.kind, outcome.payload);
+    if (this.blocked || !this.fetching) this.scheduleFlush();
+    else this.kick();
+  }
+
+  /** Records that `job` goes back to the front of its queue (released at shutdown; not counted as an attempt). */
+  release(job: FetchedJob): void {
+    this.record(job, 'released', '');
+  }
+
+  /** Sends every outcome still waiting (at close). */
+  async flushAll(): Promise<void> {
+    await this.flushing;
+    await this.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.blocker) await closeConnection(this.blocker);
+  }
+
+  /**
+   * Wakes the loop on the next event-loop turn, not at once: jobs that end together (a fetched batch of quick jobs)
+   * then go back in one call instead of one call each.
+   */
+  kick(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      const wake = this.wakeLoop;
+      this.wakeLoop = null;
+      wake?.();
+    });
+  }
+
+  /**
+   * Keeps up to MAX_IN_FLIGHT work.lua calls going: while Redis runs one, this process runs the jobs another
+   * fetched, so neither waits on the other. Each call asks for at most half the slots, so a burst of jobs that all
+   * end together still leaves the next call able to fetch while the previous batch runs. Fetches only into free
+   * slots (never more jobs than `concurrency` held at once). When a fetch finds every queue empty, the loop blocks
+   * on the wake-up lists until an enqueue (or the block timeout) says to look again.
+   */
+  private async loop(): Promise<void> {
+    while (this.fetching) {
+      const err = this.roundError;
+      if (err) {
+        this.roundError = null;
+        this.engine.logger.error(`worker ${this.workerId} loop: ${err.message}`);
+        // Redis is down or a script failed: back off instead of spinning (this path is not the hot path)
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))));
+        continue;
+      }
+      this.dispatch();
+      if (this.inFlight === 0 && this.idle && this.outcomes.size === 0 && this.running.size < this.limits.concurrency) {
+        try {
+          await this.block();
+        } catch (blockErr) {
+          this.failures++;
+          this.roundError = blockErr as Error;
+        }
+        this.idle = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wakeLoop = resolve));
+    }
+    // jobs fetched by calls still in flight must start (they hold leases) before close() waits on running jobs
+    await Promise.all(this.rounds);
+  }
+
+  /** Starts rounds while fewer than MAX_IN_FLIGHT are out and there are free slots to fill or outcomes to send. */
+  private dispatch(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.fetching) {
+      const free = this.limits.concurrency - this.running.size - this.reserved;
+      const budget = this.idle ? 0 : Math.max(0, Math.min(free, this.batchSize));
+      if (budget === 0 && this.outcomes.size === 0) return;
+      this.inFlight++;
+      const round = this.round(budget);
+      this.rounds.add(round);
+      void round.finally(() => this.rounds.delete(round));
+    }
+  }
+
+  /**
+   * One round: a work.lua call per queue in priority order, each recording that queue's outcomes and fetching into
+   * what is left of `budget`. Never rejects: a failure is left in `roundError` for the loop to back off on.
+   */
+  private async round(budget: number): Promise<void> {
+    try {
+      let fetched = 0;
+      for (const queue of this.queues) {
+        // at most a batch of outcomes per round: two rounds then carry equal work, so while Redis runs one this
+        // process works on the other's jobs (with all outcomes in one round the two rounds fall into lockstep)
+        const acks = this.takeOutcomes(queue, this.batchSize);
+        // a worker that started closing meanwhile only records outcomes
+        const want = this.fetching ? budget - fetched : 0;
+        if (want === 0 && !acks) continue;
+        this.reserved += want;
+        try {
+          fetched += await this.work(queue, acks, want);
+        } finally {
+          this.reserved -= want;
+        }
+      }
+      if (budget > 0 && fetched === 0) this.idle = true;
+      this.failures = 0;
+    } catch (err) {
+      if (this.fetching) {
+        this.failures++;
+        this.roundError = err as Error;
+      }
+    } finally {
+      this.inFlight--;
+      this.kick();
+    }
+  }
+
+  private async block(): Promise<void> {
+    const keys = this.queues.map((q) => this.engine.queue(q).wake);
+    this.blocked = true;
+    try {
+      await this.blocker!.blpop(...keys, this.limits.blockSec);
+    } catch (err) {
+      if (this.fetching) throw err;
+    } finally {
+      this.blocked = false;
+    }
+  }
+
+  /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
+  private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
+    let reply;
+    try {
+      reply = await this.engine.run('work', queue, [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)], this.held.get(queue));
+    } catch (err) {
+      // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
+      if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
+      throw err;
+    }
+    const jobs = fetchedJobs(reply, queue);
+    for (const job of jobs) this.running.start(job);
+    this.engine.outbox.after(queue, reply).catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} outbox: ${err.message}`));
+    return jobs.length;
+  }
+
+  /** Takes up to `max` of the queue's waiting outcome records. */
+  private takeOutcomes(queue: string, max = Infinity): string[] | undefined {
+    const acks = this.outcomes.get(queue);
+    if (!acks) return undefined;
+    if (acks.length <= max) {
+      this.outcomes.delete(queue);
+      return acks;
+    }
+    return acks.splice(0, max);
+  }
+
+  private record(job: FetchedJob, kind: OutcomeKind, payload: string): void {
+    let list = this.outcomes.get(job.queue);
+    if (!list) this.outcomes.set(job.queue, (list = []));
+    list.push(outcomeRecord(job, kind, payload));
+  }
+
+  /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flushing.then(() => this.flush()).catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} flush: ${err.message}`));
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const queues = [...this.outcomes.keys()];
+    await Promise.all(queues.map((q) => this.work(q, this.takeOutcomes(q), 0)));
+  }
+}

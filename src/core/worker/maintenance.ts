@@ -1,0 +1,78 @@
+import type { Engine } from '../engine.js';
+import { decodeCallbackSet } from '../model/callback-set.js';
+import { JobAbandonedError } from '../model/errors.js';
+import type { HandlerRegistry } from '../model/handler-registry.js';
+import type { JobErrorInfo } from '../model/types.js';
+import { joinData } from '../redis/job-hash.js';
+import { DATA_FIELDS, JOB_FIELD as F } from '../redis/stored-names.js';
+import { runCallback, snapshotOf } from '../run/callbacks.js';
+import { errorInfo } from '../run/outcome.js';
+
+/** Lapsed workers and ttl entries handled per reclaim call (keeps one call short). */
+const RECLAIM_LIMIT = 1000;
+
+/**
+ * The worker's share of keeping its queues healthy: reclaims the jobs of workers whose lease ran out (running
+ * onFailure for each cut-short attempt), expires jobs past their ttl, redelivers cross-queue messages a crashed
+ * process left behind, and trims the caller-chosen id index.
+ */
+export class Maintenance {
+  /** Where the trim of the id index goes on (JobIdIndex.sweep). */
+  private idCursor = '0';
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly queues: readonly string[],
+    private readonly registry: HandlerRegistry,
+  ) {}
+
+  async run(): Promise<void> {
+    for (const queue of this.queues) {
+      const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
+      const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
+      const requeued: [string, number][] = [];
+      for (let i = 0; i < requeuedFlat.length; i += 2) requeued.push([String(requeuedFlat[i]), Number(requeuedFlat[i + 1])]);
+      const abandoned = abandonedIds.map((id): [string, null] => [String(id), null]);
+      if (requeued.length) {
+        this.engine.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
+        await this.abandonedCallbacks(queue, requeued, false);
+      }
+      if (abandoned.length) {
+        this.engine.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
+        await this.abandonedCallbacks(queue, abandoned, true);
+      }
+    }
+    // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
+    this.engine.outbox.drain(this.queues, 5000).catch((err: Error) => this.engine.logger.error(`maintenance outbox: ${err.message}`));
+    this.idCursor = await this.engine.ids.sweep(this.idCursor);
+  }
+
+  /**
+   * onFailure for attempts cut short by a dead worker: those failed as abandoned (`final`: the callback's own error is
+   * kept beside the job's) and those requeued for another attempt (the failed attempt is still reported, as each
+   * failed attempt is).
+   */
+  private async abandonedCallbacks(queue: string, jobs: [string, number | null][], final: boolean): Promise<void> {
+    const q = this.engine.queue(queue);
+    for (const [id, cutShort] of jobs) {
+      const [name, meta, cb, a, e, ...parts] = await this.engine.redis.hmget(q.job(id), F.name, F.meta, F.callbacks, F.attempts, F.error, ...DATA_FIELDS);
+      const data = joinData(...parts);
+      // a requeued job may already be running its next attempt: report the attempt that failed
+      const attempt = cutShort ?? Number(a ?? 0);
+      const callbacks = decodeCallbackSet(cb);
+      if (!callbacks.onFailure || !name) continue;
+      const stored: JobErrorInfo =
+        final && e
+          ? (JSON.parse(e) as JobErrorInfo)
+          : { name: 'JobAbandonedError', message: `The worker running attempt ${attempt} stopped renewing its lease; the job was requeued for another attempt.` };
+      const err = new JobAbandonedError(stored.message);
+      const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '');
+      try {
+        await runCallback(this.registry, callbacks, 'onFailure', snapshot, err);
+      } catch (cbErr) {
+        if (final) await this.engine.run('set-error', queue, [id, JSON.stringify({ ...stored, callbackError: errorInfo(cbErr) })]);
+        else this.engine.logger.error(`onFailure callback of job ${id} failed: ${(cbErr as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { Engine } from '../engine.js';
+import { decodeCallbackSet } from '../model/callback-set.js';
+import { JobStoppedError } from '../model/errors.js';
+import type { HandlerRegistry } from '../model/handler-registry.js';
+import { closeConnection } from '../redis/connection.js';
+import { runCallback, snapshotOf } from '../run/callbacks.js';
+import type { RunningJob, RunningJobs } from './running-jobs.js';
+
+/** Hears stop() requests for the jobs this worker runs (each queue's control channel) and stops them here. */
+export class StopChannel {
+  private sub: Redis | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly queues: readonly string[],
+    private readonly running: RunningJobs,
+    private readonly registry: HandlerRegistry,
+  ) {}
+
+  start(): void {
+    const sub = (this.sub = this.engine.connection());
+    const byChannel = new Map(this.queues.map((q) => [this.engine.queue(q).control, q]));
+    sub.on('message', (channel: string, message: string) => {
+      const queue = byChannel.get(channel);
+      const [cmd, id] = message.split('\n');
+      if (!queue || cmd !== 'stop' || !id) return;
+      const job = this.running.get(queue, id);
+      if (job) this.stop(job);
+    });
+    void sub.subscribe(...byChannel.keys()).catch((err: Error) => this.engine.logger.error(`worker Redis error: ${err.message}`));
+  }
+
+  /** stop(): abort the job's signal, free its slot, run its onStopped callback. */
+  stop(job: RunningJob): void {
+    // a stop message and a lease renewal may both see the stop: onStopped runs once, for whichever dropped the job
+    if (!this.running.drop(job, new JobStoppedError(`Job ${job.job.id} was stopped on request.`))) return;
+    const callbacks = decodeCallbackSet(job.job.callbacks);
+    if (!callbacks.onStopped) return;
+    const { id, name, queue, data, attempt, meta } = job.job;
+    runCallback(this.registry, callbacks, 'onStopped', snapshotOf(id, name, queue, data, attempt, meta)).catch((err: Error) =>
+      this.engine.logger.error(`onStopped callback of job ${id} failed: ${err.message}`),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.sub) await closeConnection(this.sub);
+  }
+}

@@ -1,0 +1,36 @@
+import { DEFAULTS } from '../model/defaults.js';
+import { toMs, type Duration } from '../model/duration.js';
+import { InvalidOptionError } from '../model/errors.js';
+
+export interface WorkerOptions {
+  /** Queues to take jobs from, in priority order. */
+  queues: string[];
+  /** Jobs run at once in this process. Default 10. */
+  concurrency?: number;
+  /** How long this worker's lease (on all the jobs it runs) lasts without renewal. Default 30 s; renewed every third of it. */
+  leaseTime?: Duration;
+  /** On close, how long running jobs get to finish before they are released back to their queue. Default 30 s. */
+  shutdownTimeout?: Duration;
+  /** Longest single blocking wait for work, so shutdown and maintenance are noticed. Default 1 s. */
+  blockTime?: Duration;
+}
+
+/**
+ * Validates a worker's concurrency, leaseTime and shutdownTimeout and gives them in milliseconds, with their defaults.
+ * QueueConsumerModule.forRoot calls it too, so a bad value stops the app when the module is made, not at bootstrap.
+ */
+export function workerLimits(options: Pick<WorkerOptions, 'concurrency' | 'leaseTime' | 'shutdownTimeout'>): {
+  concurrency: number;
+  leaseMs: number;
+  shutdownMs: number;
+} {
+  const concurrency = options.concurrency ?? DEFAULTS.CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
+    throw new InvalidOptionError('concurrency', options.concurrency, 'a whole number from 1 to 10000');
+  }
+  const leaseMs = options.leaseTime === undefined ? DEFAULTS.LEASE_MS : toMs('leaseTime', options.leaseTime);
+  if (leaseMs < 300) throw new InvalidOptionError('leaseTime', options.leaseTime, 'at least 300ms');
+  const shutdownMs =
+    options.shutdownTimeout === undefined ? DEFAULTS.SHUTDOWN_TIMEOUT_MS : toMs('shutdownTimeout', options.shutdownTimeout, { allowZero: true });
+  return { concurrency, leaseMs, shutdownMs };
+}

@@ -1,0 +1,119 @@
+import { engineOf } from '../engine-of.js';
+import type { Engine } from '../engine.js';
+import { JobControl } from '../control/job-control.js';
+import { toMs } from '../model/duration.js';
+import { InvalidOptionError, JobReleasedError } from '../model/errors.js';
+import type { HandlerRegistry } from '../model/handler-registry.js';
+import { assertQueueName } from '../model/names.js';
+import { newWorkerId } from '../model/worker-id.js';
+import type { MetaSaver } from '../run/run-context.js';
+import { FetchLoop } from './fetch-loop.js';
+import { Lease } from './lease.js';
+import { Maintenance } from './maintenance.js';
+import { RunningJobs } from './running-jobs.js';
+import { StopChannel } from './stop-channel.js';
+import { workerLimits, type WorkerOptions } from './worker-options.js';
+
+/**
+ * Runs jobs from Redis in this process, up to `concurrency` at once: a composition of the fetch loop (work.lua round
+ * trips that record outcomes and fetch), the running jobs, the lease (renewed on a timer), the stop channel, and
+ * maintenance (reclaims the jobs of workers whose lease ran out). Made from a QueueClient, whose engine it shares.
+ */
+export class Worker {
+  readonly id = newWorkerId('worker');
+  private readonly engine: Engine;
+  private readonly queues: string[];
+  private readonly leaseMs: number;
+  private readonly shutdownMs: number;
+  private readonly running: RunningJobs;
+  private readonly loop: FetchLoop;
+  private readonly lease: Lease;
+  private readonly stops: StopChannel;
+  private readonly maintenance: Maintenance;
+  private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+  private timers: NodeJS.Timeout[] = [];
+  private closing: Promise<void> | null = null;
+
+  constructor(client: object, registry: HandlerRegistry, options: WorkerOptions) {
+    if (!Array.isArray(options.queues) || options.queues.length === 0) {
+      throw new InvalidOptionError('queues', options.queues, 'a non-empty array of queue names');
+    }
+    options.queues.forEach((q) => assertQueueName(q));
+    this.engine = engineOf(client);
+    this.queues = [...new Set(options.queues)];
+    const limits = workerLimits(options);
+    this.leaseMs = limits.leaseMs;
+    this.shutdownMs = limits.shutdownMs;
+    const blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
+    const control = new JobControl(this.engine);
+    const saveMeta: MetaSaver = (job, meta) => control.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
+    this.running = new RunningJobs(
+      registry,
+      saveMeta,
+      (job, outcome) => this.loop.jobEnded(job, outcome),
+      () => this.loop.kick(),
+    );
+    this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
+    this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
+    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
+    this.maintenance = new Maintenance(this.engine, this.queues, registry);
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  start(): void {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    this.stops.start();
+    this.loop.start();
+    this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
+    this.every(Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2))), () => this.maintenance.run());
+    this.maintenance.run().catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`));
+  }
+
+  /** Runs `fn` every `ms` (never overlapping itself) until the worker closes. */
+  private every(ms: number, fn: () => Promise<void>): void {
+    const tick = () => {
+      fn()
+        .catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`))
+        .finally(() => {
+          if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
+        });
+    };
+    this.timers.push(setTimeout(tick, ms));
+  }
+
+  /**
+   * Graceful stop: fetch nothing more, give running jobs up to `shutdownTimeout`, then abort the rest and release
+   * them to the front of their queue (this run does not count as an attempt). Resolves when all is recorded.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    this.state = 'closing';
+    await this.loop.stop();
+    await this.running.settled(this.shutdownMs);
+    const released = this.running.releaseAll((job) => new JobReleasedError(`Worker ${this.id} shut down; job ${job.id} was released back to its queue.`));
+    for (const job of released) this.loop.release(job);
+    await this.loop.flushAll();
+    await this.engine.outbox.drain([]); // waits for deliveries this worker started
+    this.state = 'closed';
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    await this.loop.close();
+    await this.stops.close();
+  }
+}
