@@ -8,11 +8,12 @@
 // Needs valgrind (apt-get install valgrind) and redis-server. See /work/notes/instructions.md for how to read it.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { freePort } from '../scripts/redis-server.mjs';
 
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,7 +54,10 @@ function wholeNumber(name, text, min) {
   return n;
 }
 
-/** The payload of bench/payload.ts (~117 bytes of JSON), one object per job as real callers pass. */
+/**
+ * The payload of bench/payload.ts (~117 bytes of JSON), one object per job as real callers pass. A copy, not an
+ * import: that file is TypeScript, and the workload must stay the same whichever checkout --dir measures.
+ */
 function makePayload(seq) {
   return {
     seq,
@@ -109,17 +113,6 @@ function gitDescribe(dir) {
 }
 
 // ---- redis-server under callgrind ------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
 
 function canConnect(port) {
   return new Promise((res) => {
