@@ -39,7 +39,8 @@ function hasRedisServer() {
   }
 }
 
-function freePort() {
+/** A loopback port free right now (also used by bench/instructions.mjs for its server under valgrind). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
