@@ -323,9 +323,12 @@ function makeHandle(state, owner) {
         slot,
         from: { host: source.host, port: source.port },
         to: { host: target.host, port: target.port },
-        /** Moves up to `count` keys of the slot; resolves to how many moved (0 when none is left). */
-        async moveKeys(count = 10) {
-          const keys = await admin(source.port).cluster('GETKEYSINSLOT', slot, count);
+        /**
+         * Moves up to `count` keys of the slot, or exactly the keys named when given an array (for tests that need
+         * a chosen key on each side); resolves to how many moved (0 when none is left).
+         */
+        async moveKeys(countOrKeys = 10) {
+          const keys = Array.isArray(countOrKeys) ? countOrKeys : await admin(source.port).cluster('GETKEYSINSLOT', slot, countOrKeys);
           if (keys.length === 0) return 0;
           await admin(source.port).call('MIGRATE', target.host, String(target.port), '', '0', '5000', 'KEYS', ...keys);
           moved += keys.length;
