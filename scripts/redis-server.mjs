@@ -41,17 +41,30 @@ function hasRedisServer() {
 
 /** A loopback port free right now (also used by bench/instructions.mjs for its server under valgrind). */
 export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+  return freePorts(1).then(([port]) => port);
 }
 
-function waitForPort(port, deadline) {
+/** Finds `count` distinct free loopback ports; all are held open until the last is found, so none repeats. */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      servers.push(
+        await new Promise((resolve, reject) => {
+          const srv = createServer();
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+      );
+    }
+    return servers.map((srv) => srv.address().port);
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:port; rejects after the deadline (epoch ms). */
+export function waitForPort(port, deadline) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const sock = connect(port, '127.0.0.1');
