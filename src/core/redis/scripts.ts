@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULTS } from '../model/defaults.js';
 import type { QueueKeys } from './keys.js';
 import { ensureRedisVersion, redisVersionPassed } from './redis-version.js';
-import { luaNames } from './stored-names.js';
+import { luaConstants } from './stored-names.js';
 
 /** The Lua scripts, one per state change, each in its own file under ./scripts (see each file's header). */
 export const SCRIPT_NAMES = [
@@ -30,15 +30,17 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
  */
 export type ScriptReply = [outbox: number, ...answer: unknown[]];
 
-/** Includes made from TypeScript, so both sides share one definition. */
-const GENERATED: Record<string, string> = {
-  defaults: [
-    `local DEFAULT_RESULT_TTL_MS = ${DEFAULTS.RESULT_TTL_MS}`,
-    `local DEFAULT_FAILURE_TTL_MS = ${DEFAULTS.FAILURE_TTL_MS}`,
-    `local DEFAULT_MAX_ATTEMPTS = ${DEFAULTS.MAX_ATTEMPTS}`,
-  ].join('\n'),
-  names: luaNames(),
+/**
+ * Constants the scripts name and the loader writes in as literals (stored-names.ts: a constant in a Lua local would
+ * be captured by every helper that uses it, and Redis builds every helper's closure again on each call).
+ */
+const CONSTANTS: Record<string, string> = {
+  ...luaConstants(),
+  DEFAULT_RESULT_TTL_MS: String(DEFAULTS.RESULT_TTL_MS),
+  DEFAULT_FAILURE_TTL_MS: String(DEFAULTS.FAILURE_TTL_MS),
+  DEFAULT_MAX_ATTEMPTS: String(DEFAULTS.MAX_ATTEMPTS),
 };
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 
@@ -60,16 +62,18 @@ const libs = new Map<string, Source>();
 function lib(name: string): Source {
   let src = libs.get(name);
   if (!src) {
-    src = name in GENERATED ? parse(GENERATED[name]!) : parse(readFileSync(new URL(`lib/${name}.lua`, dir), 'utf8'));
+    src = parse(readFileSync(new URL(`lib/${name}.lua`, dir), 'utf8'));
     libs.set(name, src);
   }
   return src;
 }
 
 /**
- * A script as Redis runs it: `K` (its declared keys by name), then each include it uses (and theirs) once, in
- * dependency order, then its own text. Throws at load when an include needs a key the script does not declare, so a
- * key a script touches is always one Redis Cluster can route (DESIGN rule 7).
+ * A script as Redis runs it: each include it uses (and theirs) once, in dependency order, then its own text, with its
+ * declared keys and the named constants written in. A script names a declared key as `K.<name>` (KEYS[i] once
+ * assembled), or `key(name)` where the name is only known at run time. Throws at load when a script or an include
+ * uses a key the script does not declare, so a key a script touches is always one Redis Cluster can route (DESIGN
+ * rule 7), or names a constant stored-names.ts does not define.
  */
 function assemble(name: ScriptName): { lua: string; keys: string[] } {
   const own = parse(readFileSync(new URL(`${name}.lua`, dir), 'utf8'));
@@ -87,8 +91,24 @@ function assemble(name: ScriptName): { lua: string; keys: string[] } {
     order.push(inc);
   };
   for (const inc of own.includes) visit(inc, `${name}.lua`);
-  const k = `local K = { ${own.keys.map((key, i) => `${key} = KEYS[${i + 1}]`).join(', ')} }`;
-  return { lua: [k, ...order.map((inc) => lib(inc).text), own.text].join('\n'), keys: own.keys };
+  let lua = [...order.map((inc) => lib(inc).text), own.text].join('\n');
+  if (/\bkey\(/.test(lua)) {
+    // made on first use: most calls never look a key up by a name known only at run time
+    const index = own.keys.map((k, i) => `${k} = ${i + 1}`).join(', ');
+    lua = `local KEY_INDEX\nlocal function key(name)\n  KEY_INDEX = KEY_INDEX or { ${index} }\n  return KEYS[KEY_INDEX[name]]\nend\n${lua}`;
+  }
+  lua = lua
+    .replace(/\bK\.(\w+)/g, (_, k: string) => {
+      const i = own.keys.indexOf(k);
+      if (i < 0) throw new Error(`${name}.lua (or an include) uses K.${k}: declare ${k} in the script's KEYS line`);
+      return `KEYS[${i + 1}]`;
+    })
+    .replace(CONSTANT, (c) => {
+      const v = CONSTANTS[c];
+      if (v === undefined) throw new Error(`${name}.lua (or an include) names ${c}, which stored-names.ts does not define`);
+      return v;
+    });
+  return { lua, keys: own.keys };
 }
 
 const SCRIPTS = new Map(SCRIPT_NAMES.map((name) => [name, assemble(name)]));

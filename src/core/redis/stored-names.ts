@@ -14,6 +14,9 @@ export const JOB_FIELD = {
   enqueuedAt: 'c',
   /** data, cut in up to four fields of at most 64 bytes (DATA_FIELDS) so the hash stays a listpack */
   data: 'd',
+  data2: 'd2',
+  data3: 'd3',
+  data4: 'd4',
   attempts: 'a',
   worker: 'w',
   startedAt: 'st',
@@ -41,7 +44,7 @@ export const JOB_FIELD = {
 } as const;
 
 /** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
-export const DATA_FIELDS = [JOB_FIELD.data, 'd2', 'd3', 'd4'] as const;
+export const DATA_FIELDS = [JOB_FIELD.data, JOB_FIELD.data2, JOB_FIELD.data3, JOB_FIELD.data4] as const;
 
 /**
  * The fields a worker is sent besides status, attempts, name and data. A job with any of them, a ttl (the fetch
@@ -78,6 +81,14 @@ export const DEP_FLAG = {
   cancelOnFailure: 'c',
 } as const;
 
+/** The kinds of a worker's outcome records (work-codec.ts, work.lua): one letter each, since a worker sends one per job. */
+export const OUTCOME = {
+  finished: 'f',
+  failed: 'x',
+  /** back to the front of its queue, this run not counted (shutdown) */
+  released: 'r',
+} as const;
+
 /** Markers of enqueue.lua's reply (redis/enqueue-codec.ts). */
 export const ENQUEUE_REPLY = {
   /** first value when every job of the call is new with one same status: '*' .. status */
@@ -91,21 +102,26 @@ export function storedNumber(value: number, fallback: number): string {
   return value === fallback ? '' : String(value);
 }
 
-/** The constants above as Lua source (scripts.ts prepends them to the scripts that include `names`). */
-export function luaNames(): string {
-  const lines: string[] = [];
+/**
+ * The constants above for the Lua scripts, which name them (`F_STATUS`, `OPT_TTL`, `DEP_ALLOW_FAILURE`, `REPLY_ALL_NEW`,
+ * `OUTCOME_FAILED`, `DATA_FIELDS`, ...) and get their values written in as literals by scripts.ts: a constant held in
+ * a Lua local would be captured by every helper that uses it, and a list would be a table built on every call.
+ */
+export function luaConstants(): Record<string, string> {
+  const out: Record<string, string> = {};
   const consts = (prefix: string, obj: Record<string, string>) => {
-    for (const [k, v] of Object.entries(obj)) lines.push(`local ${prefix}_${snake(k)} = ${lua(v)}`);
+    for (const [k, v] of Object.entries(obj)) out[`${prefix}_${snake(k)}`] = lua(v);
   };
-  const list = (name: string, values: readonly string[]) => lines.push(`local ${name} = { ${values.map(lua).join(', ')} }`);
+  const list = (name: string, values: readonly string[]) => (out[name] = `({ ${values.map(lua).join(', ')} })`);
   consts('F', JOB_FIELD);
   consts('OPT', ENQUEUE_OPTION);
   consts('DEP', DEP_FLAG);
   consts('REPLY', ENQUEUE_REPLY);
+  consts('OUTCOME', OUTCOME);
   list('DATA_FIELDS', DATA_FIELDS);
   list('WORKER_OPTION_FIELDS', WORKER_OPTION_FIELDS);
   list('STORED_OPTION_FIELDS', STORED_OPTION_FIELDS);
-  return lines.join('\n');
+  return out;
 }
 
 function snake(camel: string): string {

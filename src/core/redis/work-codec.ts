@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../model/defaults.js';
 import type { ScriptReply } from './scripts.js';
-import { JOB_FIELD as F } from './stored-names.js';
+import { JOB_FIELD as F, OUTCOME } from './stored-names.js';
 
 /**
  * The wire format of work.lua (see its header). A call's outcomes travel as one value, not several per job: ioredis
@@ -32,7 +32,7 @@ export interface FetchedJob {
  */
 export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'>, kind: OutcomeKind, payload: string): string {
   const ttl = kind === 'finished' ? job.resultTtl : kind === 'failed' ? job.failureTtl : '';
-  return `${job.id}|${job.attempt}|${kind}|${ttl}|${payload}`;
+  return `${job.id}|${job.attempt}|${OUTCOME[kind]}|${ttl}|${payload}`;
 }
 
 /** The outcome records of one call, as the single value work.lua reads them from (one record per line). */

@@ -3,7 +3,7 @@
 -- KEYS: meta queued ttl workers
 -- ARGV[1]: job id, ARGV[2]: worker id, ARGV[3]: lease ms
 -- returns: { 0, 1 claimed (attempt 1) or 0 the job is not queued (still deferred, or taken by a worker) }
--- @include keys names clock lease
+-- @include keys clock lease
 local id = ARGV[1]
 local job = job_key(id)
 if redis.call('HGET', job, F_STATUS) ~= 'queued' then return { 0, 0 } end

@@ -14,7 +14,7 @@
 --   for an id that existed (left untouched) }. When every job is new with one same status (nearly always), just
 --   { outbox length, REPLY_ALL_NEW .. status }: the client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
--- @include keys names clock data queue lease dependencies batch
+-- @include keys clock data queue lease dependencies batch
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -24,7 +24,7 @@ local out = {}
 local tail = {}
 -- shared by jobs without dependencies (never written to): no tables built per job on the common path
 local NONE = {}
-local DEFAULT_OPTIONS = {}
+local ALL_DEFAULTS = {}
 
 -- the queue exists where its jobs are: its meta key is the first key of every script (see keys.ts)
 redis.call('HSETNX', K.meta, 'created', now_s)
@@ -80,7 +80,7 @@ for i = 1, n do
   local e = find(recs, '\n', c + 1, true)
   local id = sub(recs, pos + 1, a - 1)
   ids[i] = id
-  keys[i] = job_key(id)
+  keys[i] = JOB_PREFIX .. id
   datas[i] = sub(recs, b + 1, c - 1)
   options[i] = e > c + 1 and sub(recs, c + 1, e - 1) or ''
   if byte(recs, pos) == 49 then chosen[i] = true else generated[#generated + 1] = keys[i] end
@@ -107,10 +107,11 @@ for i = 1, n do
     out[#out + 1] = REPLY_EXISTED .. existing[2] .. '|' .. existing[1]
   else
     local data = datas[i]
-    local opt = DEFAULT_OPTIONS
-    if options[i] ~= '' then opt = cjson.decode(options[i]) end
-    local front = opt[F_AT_FRONT] == '1'
-    local deps, flags, pipe = opt[OPT_DEPENDS_ON], opt[OPT_DEPENDENCY_FLAGS] or '', opt[F_PIPE_FROM]
+    local opt, front, deps, flags, pipe, ttl = ALL_DEFAULTS, false, nil, '', nil, nil
+    if options[i] ~= '' then
+      opt = cjson.decode(options[i])
+      front, deps, flags, pipe, ttl = opt[F_AT_FRONT] == '1', opt[OPT_DEPENDS_ON], opt[OPT_DEPENDENCY_FLAGS] or '', opt[F_PIPE_FROM], opt[OPT_TTL]
+    end
     local pending, cancel_reason, all = NONE, nil, NONE
     if deps then
       pending, all = {}, {}
@@ -147,8 +148,7 @@ for i = 1, n do
     -- only the fields the job has (stored-names.ts), the status first
     local fields = { F_STATUS, status, F_NAME, names[i], F_ENQUEUED_AT, now_s }
     local parts = put_data(fields, data)
-    local ttl = opt[OPT_TTL]
-    if opt ~= DEFAULT_OPTIONS then
+    if opt ~= ALL_DEFAULTS then
       -- hasOptions: a worker must read more than the six fields of the common job
       local more = parts > 2 or ttl ~= nil
       for _, f in ipairs(WORKER_OPTION_FIELDS) do more = more or opt[f] ~= nil end

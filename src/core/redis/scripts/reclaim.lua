@@ -4,7 +4,7 @@
 -- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
 -- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
 --   { ids of jobs failed as abandoned (no attempts left) } }
--- @include keys names defaults clock queue dependencies errors
+-- @include keys clock queue dependencies errors
 local limit = tonumber(ARGV[1])
 local now = now_ms()
 local requeued, expired = {}, 0
@@ -50,7 +50,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.ttl, '-inf', now, 'LIMIT', 0, 
 end
 
 for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) do
-  redis.call('ZREMRANGEBYSCORE', K[r], '-inf', '(' .. now)
+  redis.call('ZREMRANGEBYSCORE', key(r), '-inf', '(' .. now)
 end
 wake()
 

@@ -5,7 +5,7 @@
 -- ARGV[1]: job id, ARGV[2]: how long (ms) the queue's `waiting` flag lasts unless renewed
 -- returns: { 0, status, payload } for an ended job (payload: result or error JSON), { 0, 'missing', '' }, or
 --   { 0, 'waiting', status }
--- @include keys names
+-- @include keys
 local id = ARGV[1]
 local cur = redis.call('HMGET', job_key(id), F_STATUS, F_RESULT, F_ERROR)
 local s = cur[1]

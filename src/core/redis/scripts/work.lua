@@ -3,9 +3,9 @@
 --   held: the calling worker's held set
 -- ARGV[1]: worker id, ARGV[2]: lease ms, ARGV[3]: how many jobs to fetch (0: only record outcomes)
 -- ARGV[4]: the outcomes, one record per line (one value for them all: a client pays per value), each
---   "<id>|<attempt>|<kind>|<ttl>|<payload>": kind 'finished' (payload: result JSON or ''), 'failed' (payload: error
---   JSON), 'released' back to the queue front; ttl: the job's result ttl (finished) or failure ttl (failed) in ms as
---   fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
+--   "<id>|<attempt>|<kind>|<ttl>|<payload>": kind OUTCOME_FINISHED (payload: result JSON or ''), OUTCOME_FAILED
+--   (payload: error JSON), OUTCOME_RELEASED back to the queue front; ttl: the job's result ttl (finished) or failure
+--   ttl (failed) in ms as fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
 --   An outcome is applied only if this worker still holds the job on this attempt (else it was reclaimed, stopped
 --   or deleted meanwhile, and the outcome is dropped as stale).
 -- returns: { outbox length (dependents elsewhere to tell), jobs, then the names of the fetched jobs, each once }.
@@ -17,7 +17,7 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys names defaults clock queue dependencies errors batch notify
+-- @include keys clock queue dependencies errors batch notify
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local now_s = tostring(now)
@@ -52,12 +52,23 @@ local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAUL
 
 -- Ownership: a job this worker still runs on this attempt is in its held set (lib/lease.lua); one SMISMEMBER
 -- answers for the whole batch instead of a read of each job's hash.
-local r_id, r_attempt, r_kind, r_ttl, r_payload, nr = {}, {}, {}, {}, {}, 0
-for id, attempt, kind, ttl, payload in string.gmatch(ARGV[4] or '', '([^|\n]+)|(%d+)|(%a+)|([^|\n]*)|([^\n]*)') do
+-- Each record is cut with plain finds (Lua's matcher would test every byte of the ids and payloads), and only into
+-- the strings the apply loop needs: the kind stays a byte, the attempt is read back from the member of a release.
+local r_id, r_kind, r_ttl, r_payload, nr = {}, {}, {}, {}, 0
+local find, sub, byte = string.find, string.sub, string.byte
+local recs = ARGV[4] or ''
+local pos, len = 1, #recs
+while pos <= len do
+  local a = find(recs, '|', pos, true) -- after the id
+  local b = find(recs, '|', a + 1, true) -- after the attempt; the kind is the one letter that follows
+  local d = find(recs, '|', b + 3, true) -- after the ttl
+  local e = find(recs, '\n', d + 1, true) or len + 1
   nr = nr + 1
-  r_id[nr], r_attempt[nr], r_kind[nr], r_ttl[nr], r_payload[nr] = id, attempt, kind, ttl, payload
-  unheld[nr] = id .. '|' .. attempt
+  r_id[nr], r_kind[nr], r_ttl[nr], r_payload[nr] = sub(recs, pos, a - 1), byte(recs, b + 1), sub(recs, b + 3, d - 1), sub(recs, d + 1, e - 1)
+  unheld[nr] = sub(recs, pos, b - 1) -- "<id>|<attempt>", as the held set names it
+  pos = e + 1
 end
+local FINISHED, FAILED = byte(OUTCOME_FINISHED), byte(OUTCOME_FAILED)
 local owned = {}
 for k = 1, nr, 1000 do
   local part = redis.call('SMISMEMBER', held, unpack(unheld, k, math.min(k + 999, nr)))
@@ -66,9 +77,9 @@ end
 local waiters = nr > 0 and anyone_waits()
 for r = 1, nr do
   if owned[r] == 1 then
-    local id, attempt, kind, ttl, payload = r_id[r], r_attempt[r], r_kind[r], r_ttl[r], r_payload[r]
-    local job = job_key(id)
-    if kind == 'finished' then
+    local id, kind, ttl, payload = r_id[r], r_kind[r], r_ttl[r], r_payload[r]
+    local job = JOB_PREFIX .. id
+    if kind == FINISHED then
       if payload ~= '' then
         redis.call('HSET', job, F_STATUS, 'finished', F_ENDED_AT, now_s, F_RESULT, payload)
       else
@@ -78,7 +89,7 @@ for r = 1, nr do
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'finished', payload
       retire_job(job, id, ttl, RESULT_TTL, finished)
-    elseif kind == 'failed' then
+    elseif kind == FAILED then
       redis.call('HSET', job, F_STATUS, 'failed', F_ENDED_AT, now_s, F_ERROR, payload)
       if waiters then publish_end(id, 'failed', payload) end
       ne = ne + 1
@@ -86,7 +97,7 @@ for r = 1, nr do
       retire_job(job, id, ttl, FAILURE_TTL, failed)
     else
       -- released at shutdown: this run does not count as an attempt
-      redis.call('HSET', job, F_ATTEMPTS, tonumber(attempt) - 1)
+      redis.call('HSET', job, F_ATTEMPTS, tonumber(sub(unheld[r], #id + 2)) - 1)
       redis.call('HDEL', job, F_WORKER, F_STARTED_AT)
       push_queued(job, id, true)
     end
@@ -98,7 +109,7 @@ call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 if ne > 0 then
   local dkeys = {}
-  for k = 1, ne do dkeys[k] = dependents_key(ended[k]) end
+  for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end
   local any = 0
   for k = 1, ne, 1000 do any = any + redis.call('EXISTS', unpack(dkeys, k, math.min(k + 999, ne))) end
   if any > 0 then
@@ -117,9 +128,9 @@ while got < want do
   local ids = redis.call('LPOP', queued, want - got)
   if not ids then break end
   for _, id in ipairs(ids) do
-    local job = job_key(id)
+    local job = JOB_PREFIX .. id
     -- the common job (no hasOptions) needs six fields of its small hash; one with options gets read whole
-    local c = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_HAS_OPTIONS, F_NAME, DATA_FIELDS[1], DATA_FIELDS[2])
+    local c = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_HAS_OPTIONS, F_NAME, F_DATA, F_DATA2)
     local s, a, name, x, options = c[1], c[2], c[4], nil, NO_OPTIONS
     local d1, d2, d3, d4 = c[5] or '', c[6] or '', '', ''
     if c[3] then
@@ -127,7 +138,7 @@ while got < want do
       local f = {}
       for k = 1, #h, 2 do f[h[k]] = h[k + 1] end
       x = f[F_EXPIRES_AT]
-      d1, d2, d3, d4 = f[DATA_FIELDS[1]] or '', f[DATA_FIELDS[2]] or '', f[DATA_FIELDS[3]] or '', f[DATA_FIELDS[4]] or ''
+      d1, d2, d3, d4 = f[F_DATA] or '', f[F_DATA2] or '', f[F_DATA3] or '', f[F_DATA4] or ''
       local named, nf = {}, 0
       for _, name in ipairs(WORKER_OPTION_FIELDS) do
         local v = f[name]

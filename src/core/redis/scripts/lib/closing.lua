@@ -1,5 +1,5 @@
 -- KEYS: ttl deferred
--- @include keys names notify
+-- @include keys notify
 
 -- Records the end of a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error,
 -- without telling its dependents (end_with_error does; a cascade in settle_dependents does it through its work list).

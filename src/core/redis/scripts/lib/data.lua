@@ -3,7 +3,7 @@
 -- by default), and one larger value turns the whole hash into a real hashtable (about twice the memory per job).
 -- Larger data is stored whole in d, where the hash's overhead no longer matters. A cut never falls inside a UTF-8
 -- sequence, so every field decodes on its own (clients read the fields separately and join them: job-hash.ts).
--- @include names
+-- @include
 
 local function split_data(data)
   local n = #data
@@ -30,12 +30,12 @@ local function put_data(fields, data)
   local n = #fields
   if #data <= 64 then
     -- the common cases without a table of parts: one field, or two whose cut needs no UTF-8 adjustment
-    fields[n + 1], fields[n + 2] = DATA_FIELDS[1], data
+    fields[n + 1], fields[n + 2] = F_DATA, data
     return 1
   elseif #data <= 128 then
     local b = string.byte(data, 65)
     if b < 128 or b >= 192 then
-      fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4] = DATA_FIELDS[1], string.sub(data, 1, 64), DATA_FIELDS[2], string.sub(data, 65)
+      fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4] = F_DATA, string.sub(data, 1, 64), F_DATA2, string.sub(data, 65)
       return 2
     end
   end
@@ -49,7 +49,7 @@ end
 
 -- Replaces a stored job's data (a worker reads beyond two data fields only for a job marked hasOptions).
 local function set_data(job, data)
-  redis.call('HDEL', job, DATA_FIELDS[2], DATA_FIELDS[3], DATA_FIELDS[4])
+  redis.call('HDEL', job, F_DATA2, F_DATA3, F_DATA4)
   local fields = {}
   if put_data(fields, data) > 2 then
     fields[#fields + 1] = F_HAS_OPTIONS

@@ -2,7 +2,7 @@
 -- set per deferred job lists the "queue|id" it still waits on. A dependent in another queue is reached through this
 -- queue's outbox.
 -- KEYS: deferred
--- @include keys names data queue registry closing outbox errors
+-- @include keys data queue registry closing outbox errors
 
 -- What a dependency in status `s` means for a dependent with `flags`: 'met', 'cancel' or 'wait'.
 -- A missing dependency counts as met (finished and expired, or deleted), unless `in_batch` says it is about to be created.

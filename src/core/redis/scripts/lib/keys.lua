@@ -1,13 +1,16 @@
--- The queue's key base and name, and the keys named by a job or worker id (redis/keys.ts builds the same names;
--- the queue's fixed keys come in KEYS, as K.<name>).
+-- The queue's key base and name, and the keys named by a job or worker id (redis/keys.ts builds the same names; the
+-- queue's fixed keys come in KEYS, named in each script's KEYS line).
 -- KEYS: meta
 local BASE = string.sub(K.meta, 1, #K.meta - #'meta')
 local QUEUE = string.match(BASE, '{(.-)}:$')
 local EVENTS_CHANNEL = BASE .. 'events'
 local CONTROL_CHANNEL = BASE .. 'control'
+-- hot loops build these keys as PREFIX .. id, without a call
+local JOB_PREFIX = BASE .. 'job:'
+local DEPENDENTS_PREFIX = BASE .. 'dependents:'
 
 local function job_key(id)
-  return BASE .. 'job:' .. id
+  return JOB_PREFIX .. id
 end
 
 local function held_key(worker)
@@ -15,7 +18,7 @@ local function held_key(worker)
 end
 
 local function dependents_key(id)
-  return BASE .. 'dependents:' .. id
+  return DEPENDENTS_PREFIX .. id
 end
 
 local function deps_key(id)

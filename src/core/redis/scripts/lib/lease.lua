@@ -3,7 +3,7 @@
 -- maintenance (reclaim.lua) takes back every job in the worker's set. Every way a started job leaves its worker (its
 -- outcome, stop, delete, reclaim) removes its member, so membership is the worker's proof of ownership.
 -- KEYS: workers
--- @include keys names
+-- @include keys
 
 -- Records that `worker` runs attempt `attempt` of job `id` (a lease until `deadline`, ms; never shortened: GT).
 local function hold(worker, id, attempt, deadline)

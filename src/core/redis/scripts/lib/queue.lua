@@ -1,6 +1,5 @@
 -- The queue list and the wake-up token of blocked workers.
 -- KEYS: queued wake ttl
--- @include names
 
 -- Wakes one blocked worker when there is queued work and no wake-up token is pending.
 local function wake()

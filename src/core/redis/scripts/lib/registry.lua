@@ -1,6 +1,5 @@
 -- The terminal registries (finished, failed, canceled, expired, stopped): zsets scored by when each entry expires.
 -- KEYS: finished failed canceled expired stopped
--- @include names defaults
 
 -- Moves a job into the registry of `status`, scored by when it expires, and gives its hash the same TTL, so Redis
 -- itself removes it; maintenance trims the registry past that score. ttl: ms, -1 forever, 0 delete now.
@@ -18,7 +17,7 @@ local function retire(job, id, status, ttl, now)
     redis.call('PEXPIRE', job, ttl)
     score = now + ttl
   end
-  redis.call('ZADD', K[status], score, id)
+  redis.call('ZADD', key(status), score, id)
 end
 
 local function failure_ttl(job)
