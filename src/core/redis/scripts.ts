@@ -21,6 +21,7 @@ export const SCRIPT_NAMES = [
   'outbox-claim',
   'deliver',
   'claim',
+  'stream-add',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
