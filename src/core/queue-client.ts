@@ -201,15 +201,23 @@ export class QueueClient implements JobOperations {
   }
 
   /**
-   * Whether Redis answers a PING within `timeoutMs` (default 1 s), without waiting out ioredis's retries: for
-   * health checks (the Nest face's QueueHealthIndicator).
+   * Whether Redis answers a PING within `timeoutMs` (default 1 s), without waiting out ioredis's retries (a Redis
+   * known to be down is reported at once): for health checks (the Nest face's QueueHealthIndicator).
    */
   async health(timeoutMs = 1000): Promise<RedisHealth> {
     const availability = this.engine.availability;
     const address = availability.address;
     if (this.closed) return { up: false, address, reason: 'the client is closed' };
-    if (!availability.isReady) return { up: false, address, reason: availability.reason ?? `the connection is ${this.engine.redis.status}` };
+    if (availability.isDown) return { up: false, address, reason: availability.reason ?? `the connection is ${this.engine.redis.status}` };
     const started = performance.now();
+    // still connecting (an app checked right after start): wait for it, within the same timeout
+    if (!availability.isReady) {
+      try {
+        await availability.whenReady(timeoutMs);
+      } catch {
+        return { up: false, address, reason: availability.reason ?? `not connected within ${timeoutMs} ms` };
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

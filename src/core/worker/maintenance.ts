@@ -19,6 +19,7 @@ const RECLAIM_LIMIT = 1000;
 export class Maintenance {
   /** Where the trim of the id index goes on (JobIdIndex.sweep). */
   private idCursor = '0';
+  private registered = false;
 
   constructor(
     private readonly engine: Engine,
@@ -30,6 +31,11 @@ export class Maintenance {
   ) {}
 
   async run(): Promise<void> {
+    if (!this.registered) {
+      // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, the no-worker warning)
+      await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
+      this.registered = true;
+    }
     for (const queue of this.queues) {
       // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
       await this.engine.redis.set(this.engine.queue(queue).alive, this.workerId, 'PX', this.aliveMs);
