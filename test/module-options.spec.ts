@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import {
   InvalidOptionError,
   JOBLINE_CLIENT,
@@ -67,12 +68,18 @@ describe('module options', () => {
     });
 
     it('QueueConsumerModule.forRootAsync (the factory result)', async () => {
-      const err = await compile([
-        QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('opts') }),
-        QueueConsumerModule.forRootAsync({ useFactory: () => ({ concurency: 3 }) as ConsumerOptions }),
-      ]).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(InvalidOptionError);
-      expect(String(err)).toMatch(/`concurency`.*did you mean `concurrency`/);
+      // the app never starts, so nothing closes its client: give it a connection this test closes
+      const redis = new Redis(redisUrl());
+      try {
+        const err = await compile([
+          QueueModule.forRoot({ connection: redis, prefix: uniquePrefix('opts') }),
+          QueueConsumerModule.forRootAsync({ useFactory: () => ({ concurency: 3 }) as ConsumerOptions }),
+        ]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidOptionError);
+        expect(String(err)).toMatch(/`concurency`.*did you mean `concurrency`/);
+      } finally {
+        redis.disconnect();
+      }
     });
 
     it('the forRootAsync options themselves', () => {
