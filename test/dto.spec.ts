@@ -1,18 +1,10 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { IsEmail, IsInt, Min } from 'class-validator';
 import { InvalidOptionError, Job, JOBLINE_CLIENT, PayloadValidationError, QueueClient, QueueConsumerModule, QueueModule, QueueService } from '../src/index.js';
 import { redisUrl, uniquePrefix } from './helpers.js';
+import { SignupDto } from './signup.dto.js';
 
-class SignupDto {
-  @IsEmail()
-  email!: string;
-
-  @IsInt()
-  @Min(18)
-  age!: number;
-}
 
 /**
  * Handlers as a build without emitDecoratorMetadata (esbuild, tsx, vitest) leaves them: the decorators are applied as
