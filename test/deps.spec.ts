@@ -52,9 +52,10 @@ describe('dependencies', () => {
     e.worker({ queues: ['left'] });
     await child.result({ timeout: '5s' });
     expect(ran).toEqual(['parent@left', 'child@right']);
-    // every key a script wrote carries one queue's hash tag
+    // every key a script wrote carries one queue's hash tag; the others are the prefix's queue set and worker registry
     const keys = await redis.keys(`${e.prefix}:*`);
-    for (const k of keys) expect(k === `${e.prefix}:queues` || /^[^{]+:\{(left|right)\}:/.test(k)).toBe(true);
+    const prefixKeys = [`${e.prefix}:queues`, `${e.prefix}:workers`, `${e.prefix}:workers:lapse`];
+    for (const k of keys) expect(prefixKeys.includes(k) || /^[^{]+:\{(left|right)\}:/.test(k)).toBe(true);
   });
 
   it('a cross-queue registration left in an outbox by a crashed producer is redelivered by maintenance', async () => {

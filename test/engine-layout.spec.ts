@@ -27,7 +27,7 @@ describe('engine layout', () => {
     for (const name of SCRIPT_NAMES) {
       const lua = scriptSource(name);
       // K.<key> and the stored-names constants are written in by the loader; anything left would be nil at run time
-      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
+      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|META|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
       expect({ name, first: /^-- KEYS: (\S+)/m.exec(readFileSync(`src/core/redis/scripts/${name}.lua`, 'utf8'))?.[1] }).toEqual({ name, first: 'meta' });
     }
   });

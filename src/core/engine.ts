@@ -12,6 +12,7 @@ import { JobIdIndex } from './redis/job-id-index.js';
 import { KeySpace, type QueueKeys } from './redis/keys.js';
 import { OutboxDeliverer } from './redis/outbox.js';
 import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js';
+import { WorkerRegistry } from './redis/worker-registry.js';
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -40,6 +41,8 @@ export class Engine {
   readonly logger: Logger;
   readonly outbox: OutboxDeliverer;
   readonly ids: JobIdIndex;
+  /** The live workers of this prefix (each worker's entry, refreshed on its lease timer). */
+  readonly workers: WorkerRegistry;
   /** Whether Redis answers; logs an outage once; bounds how long producers wait. */
   readonly availability: RedisAvailability;
   /** This process's job events (completed, failed, ...): listeners, the failure log, the stream writer. */
@@ -70,6 +73,7 @@ export class Engine {
     }
     this.outbox = new OutboxDeliverer(this.redis, this.keys);
     this.ids = new JobIdIndex(this.redis, this.keys);
+    this.workers = new WorkerRegistry(this.redis, this.keys, () => this.timeMs());
   }
 
   get prefix(): string {

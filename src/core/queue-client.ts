@@ -1,9 +1,11 @@
 import { JobControl } from './control/job-control.js';
+import { QueueControl, type BulkProgress, type DeleteStatus, type ManyJobsOutcome, type RequeueStatus } from './control/queue-control.js';
 import { ResultWaits } from './control/result-waits.js';
 import { attachEngine } from './engine-of.js';
 import { Engine } from './engine.js';
 import { Inspector } from './inspect/inspector.js';
 import { JobLocator } from './inspect/job-locator.js';
+import { QueueOverview, type JobPage, type QueueSummary } from './inspect/queue-overview.js';
 import { EventFollower, type EventStreamOption } from './events/event-stream.js';
 import { JOB_EVENT_NAMES, type JobEvent, type JobEventListener, type JobEventName } from './events/job-events.js';
 import { DEFAULTS } from './model/defaults.js';
@@ -20,6 +22,7 @@ import { JobStore } from './producer/job-store.js';
 import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
 import type { ConnectionOption } from './redis/connection.js';
+import type { WorkerInfo } from './redis/worker-registry.js';
 
 export interface QueueClientOptions {
   /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -95,6 +98,8 @@ export class QueueClient implements JobOperations {
   private readonly inspector: Inspector;
   private readonly control: JobControl;
   private readonly waits: ResultWaits;
+  private readonly queueControl: QueueControl;
+  private readonly overview: QueueOverview;
   private closed = false;
 
   constructor(options: QueueClientOptions = {}) {
@@ -125,6 +130,8 @@ export class QueueClient implements JobOperations {
     this.inspector = new Inspector(this.engine);
     this.control = new JobControl(this.engine);
     this.waits = new ResultWaits(this.engine);
+    this.queueControl = new QueueControl(this.engine);
+    this.overview = new QueueOverview(this.engine, this.inspector, this.locator);
     let sync: SyncRunner | undefined;
     this.producer = new Producer(
       this.engine,
@@ -186,6 +193,85 @@ export class QueueClient implements JobOperations {
   /** How many jobs of one queue are in each status. */
   countJobs(queue: string): Promise<Record<JobStatus, number>> {
     return this.inspector.countJobs(queue);
+  }
+
+  /** A summary of each of `queues` (default: every queue of this prefix): counts per status, paused, live workers. */
+  getQueueSummaries(queues?: string[]): Promise<QueueSummary[]> {
+    return this.overview.summaries(queues);
+  }
+
+  /** A page of one status's jobs with their info (`offset` default 0, `limit` default 20, at most 1,000). */
+  listJobs(queue: string, status: JobStatus, page: { offset?: number; limit?: number } = {}): Promise<JobPage> {
+    return this.overview.page(queue, status, page.offset, page.limit);
+  }
+
+  /** The live workers of this prefix (the registry each worker refreshes on its lease timer). */
+  getWorkers(): Promise<WorkerInfo[]> {
+    return this.engine.workers.list();
+  }
+
+  /** Pauses a queue: its workers (those running and any started later) fetch nothing; enqueue goes on. True if it was not paused. */
+  pauseQueue(queue: string): Promise<boolean> {
+    return this.queueControl.setPaused(queue, true);
+  }
+
+  /** Resumes a paused queue (its workers fetch again). True if it was paused. */
+  resumeQueue(queue: string): Promise<boolean> {
+    return this.queueControl.setPaused(queue, false);
+  }
+
+  /**
+   * Deletes the queue's queued jobs (RQ's `q.empty()`), a batch per script call; their dependents follow the rule for
+   * a deleted dependency (it counts as met). Resolves with how many were deleted.
+   */
+  emptyQueue(queue: string, onProgress?: BulkProgress): Promise<number> {
+    return this.queueControl.all('delete', queue, 'queued', onProgress);
+  }
+
+  /** Requeues every job of `queue` in `status` (default failed), a batch per script call; resolves with how many. */
+  requeueAll(queue: string, status: RequeueStatus = 'failed', onProgress?: BulkProgress): Promise<number> {
+    return this.queueControl.all('requeue', queue, status, onProgress);
+  }
+
+  /** Deletes every job of `queue` in `status`, a batch per script call; resolves with how many. */
+  deleteAll(queue: string, status: DeleteStatus, onProgress?: BulkProgress): Promise<number> {
+    return this.queueControl.all('delete', queue, status, onProgress);
+  }
+
+  /** Requeues many jobs by id (those of `queue`, else found wherever they are), a batch per script call. */
+  requeueJobs(ids: string[], options: { queue?: string; onProgress?: BulkProgress } = {}): Promise<ManyJobsOutcome> {
+    return this.manyJobs(ids, options, (q, batch, progress) => this.queueControl.requeueMany(q, batch, progress));
+  }
+
+  /** Deletes many jobs by id (those of `queue`, else found wherever they are), a batch per script call. */
+  deleteJobs(ids: string[], options: { queue?: string; onProgress?: BulkProgress } = {}): Promise<ManyJobsOutcome> {
+    return this.manyJobs(ids, options, (q, batch, progress) => this.queueControl.deleteMany(q, batch, progress));
+  }
+
+  private async manyJobs(
+    ids: string[],
+    options: { queue?: string; onProgress?: BulkProgress },
+    run: (queue: string, ids: string[], progress?: BulkProgress) => Promise<ManyJobsOutcome>,
+  ): Promise<ManyJobsOutcome> {
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id === '')) throw new InvalidOptionError('ids', ids, 'an array of job ids');
+    if (options.queue !== undefined) return run(options.queue, ids, options.onProgress);
+    const where = await this.locator.locate(ids);
+    const byQueue = new Map<string, string[]>();
+    const out: ManyJobsOutcome = { done: [], missing: ids.filter((id) => !where.has(id)), refused: [] };
+    for (const [id, loc] of where) {
+      const list = byQueue.get(loc.queue);
+      if (list) list.push(id);
+      else byQueue.set(loc.queue, [id]);
+    }
+    let before = 0;
+    for (const [queue, list] of byQueue) {
+      const part = await run(queue, list, options.onProgress && ((done) => options.onProgress!(before + done, where.size)));
+      before += list.length;
+      out.done.push(...part.done);
+      out.missing.push(...part.missing);
+      out.refused.push(...part.refused);
+    }
+    return out;
   }
 
   /** Stops a running job by id (in `queue`, else wherever it is): see JobHandle.stop(). */

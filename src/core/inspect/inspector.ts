@@ -69,6 +69,21 @@ export class Inspector {
     return s as JobStatus;
   }
 
+  /** The info of each job of `queue` in `ids` (null where it no longer exists), in one round trip. */
+  async getInfos(queue: string, ids: readonly string[]): Promise<(JobInfo | null)[]> {
+    if (!ids.length) return [];
+    const q = this.engine.queue(queue);
+    const pipe = this.engine.redis.pipeline();
+    for (const id of ids) pipe.hgetall(q.job(id));
+    const res = (await pipe.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [err, raw] = res[i] ?? [];
+      if (err) throw err;
+      const h = raw as Record<string, string>;
+      return h[JOB_FIELD.status] ? parseJobInfo(id, queue, h) : null;
+    });
+  }
+
   async getInfo(queue: string, id: string): Promise<JobInfo> {
     const raw = await this.engine.redis.hgetall(this.engine.queue(queue).job(id));
     if (!raw[JOB_FIELD.status]) throw new JobNotFoundError(id);

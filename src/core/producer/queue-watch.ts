@@ -2,15 +2,15 @@ import type { Engine } from '../engine.js';
 
 /** How often one queue is checked at most. */
 const CHECK_EVERY_MS = 60_000;
-/** Most queues looked at to name those with a live worker. */
+/** Most queues named as those with a live worker. */
 const MAX_QUEUES_LISTED = 100;
 
 /**
  * Notices jobs enqueued here that wait in a queue no live worker consumes (a typo'd `queue`, a consumer not started,
  * a handler declared for another queue) and warns, naming the queue and the fix, instead of letting them wait in
  * silence. Cheap: at most one check per queue a minute, made `graceMs` after an enqueue (so a consumer that starts
- * with the application is not reported), reading the queue's `alive` mark (set by every worker's maintenance) and
- * its queued count.
+ * with the application is not reported), reading the registry of live workers (redis/worker-registry.ts) and the
+ * queue's queued count.
  */
 export class QueueWatch {
   private readonly nextCheck = new Map<string, number>();
@@ -38,12 +38,10 @@ export class QueueWatch {
   }
 
   private async check(queue: string, name: string): Promise<void> {
-    const q = this.engine.queue(queue);
-    const [alive, queued] = await Promise.all([this.engine.redis.exists(q.alive), this.engine.redis.llen(q.queued)]);
-    if (alive > 0 || queued === 0) return;
-    const others = (await this.engine.redis.smembers(this.engine.keys.queues)).filter((n) => n !== queue).slice(0, MAX_QUEUES_LISTED);
-    const live = await Promise.all(others.map((n) => this.engine.redis.exists(this.engine.queue(n).alive)));
-    const consumed = others.filter((_, i) => live[i]! > 0);
+    const [workers, queued] = await Promise.all([this.engine.workers.list(), this.engine.redis.llen(this.engine.queue(queue).queued)]);
+    const live = new Set(workers.flatMap((w) => w.queues));
+    if (live.has(queue) || queued === 0) return;
+    const consumed = [...live].sort().slice(0, MAX_QUEUES_LISTED);
     this.engine.logger.warn(
       `Queue "${queue}" has ${queued} job(s) waiting (e.g. "${name}") and no live worker consumes it, so they wait until one does. ` +
         (consumed.length ? `Queues with a live worker: ${consumed.join(', ')}. ` : 'No queue of this prefix has a live worker. ') +

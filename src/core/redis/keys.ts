@@ -37,8 +37,6 @@ export class QueueKeys {
   readonly control: string;
   /** stream of job events (completed, failed, ...), capped; written only when `eventStream` is on */
   readonly stream: string;
-  /** string naming a live worker of the queue, refreshed by each worker's maintenance; absent: none consumes it */
-  readonly alive: string;
 
   constructor(
     prefix: string,
@@ -64,7 +62,6 @@ export class QueueKeys {
     this.events = `${base}events`;
     this.control = `${base}control`;
     this.stream = `${base}stream`;
-    this.alive = `${base}alive`;
   }
 
   /** hash of one job (fields: stored-names.ts) */
@@ -88,17 +85,22 @@ export class QueueKeys {
   }
 }
 
-/** The keys of one prefix: each queue's (made once per queue) and the two outside any queue. */
+/** The keys of one prefix: each queue's (made once per queue) and those outside any queue. */
 export class KeySpace {
   private readonly byQueue = new Map<string, QueueKeys>();
   /** set of the queue names in use (for getJob and listings) */
   readonly queues: string;
   /** hash caller-chosen job id -> queue (job-id-index.ts) */
   readonly ids: string;
+  /** hash worker id -> JSON of the live worker (redis/worker-registry.ts), and zset worker id -> when it lapses (ms) */
+  readonly workers: string;
+  readonly workersLapse: string;
 
   constructor(readonly prefix: string) {
     this.queues = `${prefix}:queues`;
     this.ids = `${prefix}:ids`;
+    this.workers = `${prefix}:workers`;
+    this.workersLapse = `${prefix}:workers:lapse`;
   }
 
   queue(name: string): QueueKeys {

@@ -65,6 +65,14 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.pipeFrom,
 ] as const;
 
+/** Fields of a queue's meta hash (`{q}:meta`). */
+export const META_FIELD = {
+  /** when the queue's first job was enqueued (ms) */
+  created: 'created',
+  /** '1' while the queue is paused: its workers fetch nothing (work.lua), enqueue goes on */
+  paused: 'paused',
+} as const;
+
 /** Enqueue options the script turns into something else (not stored under these names). */
 export const ENQUEUE_OPTION = {
   /** ms; becomes expiresAt */
@@ -114,6 +122,7 @@ export function luaConstants(): Record<string, string> {
   };
   const list = (name: string, values: readonly string[]) => (out[name] = `({ ${values.map(lua).join(', ')} })`);
   consts('F', JOB_FIELD);
+  consts('META', META_FIELD);
   consts('OPT', ENQUEUE_OPTION);
   consts('DEP', DEP_FLAG);
   consts('REPLY', ENQUEUE_REPLY);

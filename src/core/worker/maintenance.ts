@@ -26,19 +26,15 @@ export class Maintenance {
     private readonly workerId: string,
     private readonly queues: readonly string[],
     private readonly registry: HandlerRegistry,
-    /** how long a queue's `alive` mark lasts: a few maintenance steps */
-    private readonly aliveMs: number,
   ) {}
 
   async run(): Promise<void> {
     if (!this.registered) {
-      // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, the no-worker warning)
+      // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, `jobline queues`)
       await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
       this.registered = true;
     }
     for (const queue of this.queues) {
-      // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
-      await this.engine.redis.set(this.engine.queue(queue).alive, this.workerId, 'PX', this.aliveMs);
       const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
       const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
       const requeued: [string, number][] = [];
@@ -56,6 +52,8 @@ export class Maintenance {
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
     this.engine.outbox.drain(this.queues, 5000).catch((err: unknown) => this.engine.backgroundError('maintenance outbox', err));
     this.idCursor = await this.engine.ids.sweep(this.idCursor);
+    // entries of workers that died (their refresh stopped) leave the registry of live workers
+    await this.engine.workers.sweep();
   }
 
   /**

@@ -10,6 +10,7 @@ import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
 import { Lease } from './lease.js';
 import { Maintenance } from './maintenance.js';
+import { Presence } from './presence.js';
 import { RunningJobs } from './running-jobs.js';
 import { StopChannel } from './stop-channel.js';
 import { workerLimits, type WorkerOptions } from './worker-options.js';
@@ -31,6 +32,8 @@ export class Worker {
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
   private readonly maintenanceMs: number;
+  private readonly presence: Presence;
+  private readonly refreshMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | null = null;
@@ -51,14 +54,20 @@ export class Worker {
     this.running = new RunningJobs(
       registry,
       saveMeta,
-      (job, outcome) => this.loop.jobEnded(job, outcome),
+      (job, outcome) => {
+        this.presence.ended(job.queue, outcome.kind);
+        this.loop.jobEnded(job, outcome);
+      },
       () => this.loop.kick(),
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
     this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
     this.maintenanceMs = Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2)));
-    this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry, this.maintenanceMs * 3);
+    this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry);
+    // the registry entry is refreshed as often as the lease, and lapses as the lease does (after a few missed refreshes)
+    this.refreshMs = Math.max(100, Math.floor(this.leaseMs / 3));
+    this.presence = new Presence(this.engine, this.id, this.queues, limits.concurrency, this.refreshMs * 3, () => this.running.size);
   }
 
   get activeCount(): number {
@@ -74,8 +83,10 @@ export class Worker {
     this.state = 'running';
     this.stops.start();
     this.loop.start();
-    this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
+    this.every(this.refreshMs, () => this.lease.renew());
+    this.every(this.refreshMs, () => this.presence.refresh());
     this.every(this.maintenanceMs, () => this.maintenance.run());
+    this.presence.refresh().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
     this.maintenance.run().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
   }
 
@@ -115,6 +126,7 @@ export class Worker {
     this.state = 'closed';
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    await this.presence.leave().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
     await this.loop.close();
     await this.stops.close();
   }

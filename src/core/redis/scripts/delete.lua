@@ -1,21 +1,14 @@
--- Deletes a job, whatever its status, from its hash and every registry. A worker running it will find it gone and
--- drop its outcome.
+-- Deletes jobs, whatever their status, from their hash and every registry. A worker running one will find it gone
+-- and drop its outcome.
 -- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
--- ARGV[1]: job id
--- returns: { outbox length, 1 deleted or 0 did not exist }
--- @include keys clock queue lease dependencies
-local id = ARGV[1]
-local job = job_key(id)
-local s = redis.call('HGET', job, F_STATUS)
-if not s then return { redis.call('LLEN', K.outbox), 0 } end
-if s == 'queued' then redis.call('LREM', K.queued, 1, id) end
-if s == 'started' then unhold(job, id) end
-for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped', 'deferred', 'scheduled', 'ttl' }) do
-  redis.call('ZREM', key(r), id)
+-- ARGV: the job ids (one, or many: the command line's delete of many ids)
+-- returns: { outbox length, then per id: 1 deleted or 0 did not exist }
+-- @include keys clock queue delete
+local now = now_ms()
+local out = { 0 }
+for i = 1, #ARGV do
+  out[i + 1] = delete_job(ARGV[i], true, now)
 end
-notify(id, 'deleted', '')
--- a dependency that no longer exists counts as met (RQ), so its waiting dependents go on
-settle_dependents(id, 'finished', '', now_ms())
-redis.call('DEL', job, deps_key(id), dependents_key(id))
 wake()
-return { redis.call('LLEN', K.outbox), 1 }
+out[1] = redis.call('LLEN', K.outbox)
+return out

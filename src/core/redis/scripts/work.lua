@@ -19,6 +19,8 @@
 -- with sprintf each time it becomes a command argument).
 -- @include keys clock queue dependencies errors batch notify
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+-- a paused queue (pause.lua) gives nothing; outcomes are still recorded
+if want > 0 and redis.call('HEXISTS', K.meta, META_PAUSED) == 1 then want = 0 end
 local now = now_ms()
 local now_s = tostring(now)
 local queued, held = K.queued, K.held

@@ -1,9 +1,10 @@
 -- The queue list and the wake-up token of blocked workers.
--- KEYS: queued wake ttl
+-- KEYS: meta queued wake ttl
 
--- Wakes one blocked worker when there is queued work and no wake-up token is pending.
+-- Wakes one blocked worker when there is queued work, no wake-up token is pending and the queue is not paused (a
+-- paused queue's worker would fetch nothing and wake the next one, round and round).
 local function wake()
-  if redis.call('LLEN', K.wake) == 0 and redis.call('LLEN', K.queued) > 0 then
+  if redis.call('LLEN', K.wake) == 0 and redis.call('LLEN', K.queued) > 0 and redis.call('HEXISTS', K.meta, META_PAUSED) == 0 then
     redis.call('RPUSH', K.wake, '1')
   end
 end

@@ -1,0 +1,23 @@
+-- Deleting a job, whatever its status, from its hash and every registry. A worker running it will find it gone and
+-- drop its outcome; its dependents settle as for a finished dependency (RQ: a dependency that no longer exists is met).
+-- KEYS: queued ttl deferred scheduled workers finished failed canceled expired stopped
+-- @include keys clock queue lease dependencies
+
+local DELETE_FROM = { 'finished', 'failed', 'canceled', 'expired', 'stopped', 'deferred', 'scheduled', 'ttl' }
+
+-- Deletes job `id`; `listed` false when the caller already took it off the queued list. Returns 1, or 0 if it did
+-- not exist.
+local function delete_job(id, listed, now)
+  local job = job_key(id)
+  local s = redis.call('HGET', job, F_STATUS)
+  if not s then return 0 end
+  if s == 'queued' and listed then redis.call('LREM', K.queued, 1, id) end
+  if s == 'started' then unhold(job, id) end
+  for _, r in ipairs(DELETE_FROM) do
+    redis.call('ZREM', key(r), id)
+  end
+  notify(id, 'deleted', '')
+  settle_dependents(id, 'finished', '', now)
+  redis.call('DEL', job, deps_key(id), dependents_key(id))
+  return 1
+end
