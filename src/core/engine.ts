@@ -13,6 +13,7 @@ import { KeySpace, type QueueKeys } from './redis/keys.js';
 import { OutboxDeliverer } from './redis/outbox.js';
 import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js';
 import { WorkerRegistry } from './redis/worker-registry.js';
+import { JobTracing } from './tracing/job-tracing.js';
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -26,6 +27,8 @@ export interface EngineOptions {
   logFailedJobs?: boolean;
   /** Also write job events to each queue's capped Redis stream. Default off. */
   eventStream?: EventStreamOption;
+  /** Spans through `@opentelemetry/api` when the application has it. Default true. */
+  tracing?: boolean;
 }
 
 /** How long an enqueue waits for Redis by default. */
@@ -48,6 +51,8 @@ export class Engine {
   /** This process's job events (completed, failed, ...): listeners, the failure log, the stream writer. */
   readonly events: JobEvents;
   readonly enqueueTimeoutMs: number;
+  /** OpenTelemetry spans of enqueues and runs, or null (no `@opentelemetry/api`, or `tracing: false`). */
+  readonly tracing: JobTracing | null;
   private readonly stream: EventStreamWriter | null;
   private readonly owned: boolean;
 
@@ -59,6 +64,9 @@ export class Engine {
     this.enqueueTimeoutMs = options.enqueueTimeout === undefined ? DEFAULT_ENQUEUE_TIMEOUT_MS : toMs('enqueueTimeout', options.enqueueTimeout);
     if (options.logFailedJobs !== undefined && typeof options.logFailedJobs !== 'boolean') {
       throw new InvalidOptionError('logFailedJobs', options.logFailedJobs, 'true or false');
+    }
+    if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
+      throw new InvalidOptionError('tracing', options.tracing, 'true or false');
     }
     const maxLen = streamMaxLen(options.eventStream);
     const conn = openConnection(options.connection);
@@ -74,6 +82,15 @@ export class Engine {
     this.outbox = new OutboxDeliverer(this.redis, this.keys);
     this.ids = new JobIdIndex(this.redis, this.keys);
     this.workers = new WorkerRegistry(this.redis, this.keys, () => this.timeMs());
+    this.tracing = options.tracing === false ? null : JobTracing.load();
+  }
+
+  /**
+   * Whether workers fetch jobs instrumented (work.lua's ARGV[5]: enqueue time and traceparent too): while a listener
+   * wants job timings (metrics) or a tracer provider is registered. Asked once per fetch call.
+   */
+  get instrumented(): boolean {
+    return this.events.timings || (this.tracing !== null && this.tracing.active);
   }
 
   get prefix(): string {

@@ -7,7 +7,7 @@ import { Inspector } from './inspect/inspector.js';
 import { JobLocator } from './inspect/job-locator.js';
 import { QueueOverview, type JobPage, type QueueSummary } from './inspect/queue-overview.js';
 import { EventFollower, type EventStreamOption } from './events/event-stream.js';
-import { JOB_EVENT_NAMES, type JobEvent, type JobEventListener, type JobEventName } from './events/job-events.js';
+import { JOB_EVENT_NAMES, type JobEvent, type JobEventListener, type JobEventName, type JobsEnqueuedEvent, type ListenOptions } from './events/job-events.js';
 import { DEFAULTS } from './model/defaults.js';
 import { toMs, type Duration } from './model/duration.js';
 import { ClientClosedError, InvalidOptionError, JobNotFoundError } from './model/errors.js';
@@ -52,6 +52,11 @@ export interface QueueClientOptions {
    * once per queue a minute). `false`: never. Default 10 s.
    */
   noWorkerWarning?: Duration | false;
+  /**
+   * OpenTelemetry spans through `@opentelemetry/api` when the application has it: a producer span for each enqueue
+   * made inside a span (the job carries its traceparent) and a consumer span around each run of such a job. Default true.
+   */
+  tracing?: boolean;
 }
 
 /** Every QueueClientOptions name (a typo in the options is refused). */
@@ -68,6 +73,7 @@ const CLIENT_OPTION_NAMES = Object.keys({
   logFailedJobs: 1,
   eventStream: 1,
   noWorkerWarning: 1,
+  tracing: 1,
 } satisfies Record<keyof QueueClientOptions, 1>);
 
 /** What `health()` found. */
@@ -122,6 +128,7 @@ export class QueueClient implements JobOperations {
       enqueueTimeout: options.enqueueTimeout,
       logFailedJobs: options.logFailedJobs,
       eventStream: options.eventStream,
+      tracing: options.tracing,
     });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string) => new JobHandle(this, id, name, queue);
@@ -322,9 +329,14 @@ export class QueueClient implements JobOperations {
    * Job events of this process's workers (and sync-mode runs): `completed`, `failed`, `retrying`, `progress`,
    * `stalled`. Returns the function that stops listening.
    */
-  on<E extends JobEventName>(event: E, listener: JobEventListener<E>): () => void {
+  on<E extends JobEventName>(event: E, listener: JobEventListener<E>, options?: ListenOptions): () => void {
     if (!JOB_EVENT_NAMES.includes(event)) throw new InvalidOptionError('event', event, `one of ${JOB_EVENT_NAMES.join(', ')}`);
-    return this.engine.events.on(event, listener);
+    return this.engine.events.on(event, listener, options);
+  }
+
+  /** Called after each enqueue call of this process that stored new jobs (counts per queue and name). */
+  onEnqueued(listener: (event: JobsEnqueuedEvent) => void): () => void {
+    return this.engine.events.onEnqueued(listener);
   }
 
   /**

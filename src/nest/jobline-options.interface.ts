@@ -33,6 +33,12 @@ export interface QueueModuleOptions {
    * consumes, naming the queue and the fix; checked once per queue a minute at most. `false`: never. Default 10 s.
    */
   noWorkerWarning?: Duration | false;
+  /**
+   * OpenTelemetry spans through `@opentelemetry/api` when the application has it: a producer span for each enqueue
+   * made inside a span (the job carries its W3C traceparent) and a consumer span around each run of such a job.
+   * Default true.
+   */
+  tracing?: boolean;
 }
 
 export interface ConsumerOptions {
@@ -61,6 +67,7 @@ export const QUEUE_MODULE_OPTION_NAMES = Object.keys({
   logFailedJobs: 1,
   eventStream: 1,
   noWorkerWarning: 1,
+  tracing: 1,
 } satisfies Record<keyof QueueModuleOptions, 1>);
 
 export const CONSUMER_OPTION_NAMES = Object.keys({

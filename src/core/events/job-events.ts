@@ -21,13 +21,21 @@ interface JobEventBase {
   workerId: string;
 }
 
-export interface JobCompletedEvent extends JobEventBase {
+/** How long a job waited and ran: on completed and failed events of this process's workers, for listeners that ask. */
+export interface JobTimings {
+  /** from enqueue to the start of this attempt (Redis's clock), in ms */
+  waitMs?: number;
+  /** this attempt's run time (the handler and its callbacks), in ms */
+  durationMs?: number;
+}
+
+export interface JobCompletedEvent extends JobEventBase, JobTimings {
   event: 'completed';
   /** the handler's return value (in-process listeners only: the Redis stream carries ids, not data) */
   result?: unknown;
 }
 
-export interface JobFailedEvent extends JobEventBase {
+export interface JobFailedEvent extends JobEventBase, JobTimings {
   event: 'failed';
   error: JobErrorInfo;
 }
@@ -60,12 +68,28 @@ export interface JobEventMap {
 export type JobEvent = JobEventMap[JobEventName];
 export type JobEventListener<E extends JobEventName = JobEventName> = (event: JobEventMap[E]) => unknown;
 
-/** The job a worker part reports on: what every event names. */
+/** The job a worker part reports on: what every event names, and its timings when the worker measured them (-1: not). */
 export interface EventJob {
   id: string;
   name: string;
   queue: string;
   attempt: number;
+  waitMs?: number;
+  durationMs?: number;
+}
+
+/** Jobs stored by this process's enqueue calls: `count` new jobs named `name` in `queue` (existing ids not counted). */
+export interface JobsEnqueuedEvent {
+  queue: string;
+  name: string;
+  count: number;
+}
+
+export interface ListenOptions {
+  /** give completed and failed events their `waitMs` and `durationMs` (the workers then measure them) */
+  timings?: boolean;
+  /** give completed events the job's `result` (decoded for each job). Default true; metrics pass false. */
+  result?: boolean;
 }
 
 /**
@@ -77,8 +101,15 @@ export interface EventJob {
 export class JobEvents {
   private readonly listeners = new Map<JobEventName, Set<JobEventListener>>();
   private sink: ((event: JobEvent) => void) | null = null;
+  private readonly enqueuedListeners = new Set<(event: JobsEnqueuedEvent) => void>();
+  private timingListeners = 0;
+  /** completed listeners that want the result decoded */
+  private resultListeners = 0;
   /** Per event name: is anyone (a listener, the stream, the failure log) interested? Read on the hot path. */
   readonly wants: Record<JobEventName, boolean> = { completed: false, failed: false, retrying: false, progress: false, stalled: false };
+  /** Does a listener want job timings (workers then measure them), or enqueued events? Read on the hot path. */
+  timings = false;
+  wantsEnqueued = false;
 
   constructor(
     private readonly logger: Logger,
@@ -88,15 +119,47 @@ export class JobEvents {
   }
 
   /** Calls `listener` for each `event` of this process; returns the function that stops it. */
-  on<E extends JobEventName>(event: E, listener: JobEventListener<E>): () => void {
+  on<E extends JobEventName>(event: E, listener: JobEventListener<E>, options: ListenOptions = {}): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as JobEventListener);
+    const own = (e: JobEventMap[E]) => listener(e); // its own entry, so one function may listen twice
+    set.add(own as JobEventListener);
+    const timed = options.timings === true;
+    const results = event === 'completed' && options.result !== false;
+    if (timed) this.timingListeners++;
+    if (results) this.resultListeners++;
     this.refresh();
+    let on = true;
     return () => {
-      set.delete(listener as JobEventListener);
+      if (!on) return;
+      on = false;
+      set.delete(own as JobEventListener);
+      if (timed) this.timingListeners--;
+      if (results) this.resultListeners--;
       this.refresh();
     };
+  }
+
+  /** Calls `listener` after each enqueue call of this process that stored new jobs; returns the function that stops it. */
+  onEnqueued(listener: (event: JobsEnqueuedEvent) => void): () => void {
+    const own = (e: JobsEnqueuedEvent) => listener(e);
+    this.enqueuedListeners.add(own);
+    this.wantsEnqueued = true;
+    return () => {
+      this.enqueuedListeners.delete(own);
+      this.wantsEnqueued = this.enqueuedListeners.size > 0;
+    };
+  }
+
+  /** New jobs were stored by an enqueue call of this process. */
+  enqueued(queue: string, name: string, count: number): void {
+    for (const listener of this.enqueuedListeners) {
+      try {
+        listener({ queue, name, count });
+      } catch (err) {
+        this.logger.error(`An "enqueued" listener threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   /** Where every event also goes (the Redis stream writer); one at most. */
@@ -109,15 +172,16 @@ export class JobEvents {
     for (const name of Object.keys(this.wants) as JobEventName[]) {
       this.wants[name] = this.sink !== null || (this.listeners.get(name)?.size ?? 0) > 0 || (name === 'failed' && this.logFailures);
     }
+    this.timings = this.timingListeners > 0;
   }
 
   /** A job finished (`resultJson` as stored: '' for undefined). */
   completed(job: EventJob, workerId: string, resultJson: string): void {
     if (!this.wants.completed) return;
-    // decoded only for in-process listeners; the stream carries no data
-    const listeners = this.listeners.get('completed');
+    // decoded only for in-process listeners that want it; the stream carries no data
     const event: JobCompletedEvent = { event: 'completed', id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId };
-    if (listeners?.size) event.result = resultJson === '' ? undefined : safeParse(resultJson);
+    if (this.resultListeners > 0) event.result = resultJson === '' ? undefined : safeParse(resultJson);
+    if (this.timings) addTimings(event, job);
     this.emit(event);
   }
 
@@ -128,7 +192,9 @@ export class JobEvents {
     if (log && this.logFailures) {
       this.logger.error(`Job "${job.name}" ${job.id} (queue ${job.queue}, attempt ${job.attempt}) failed: ${error.name}: ${error.message}`, error.stack);
     }
-    this.emit({ event: 'failed', id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId, error });
+    const event: JobFailedEvent = { event: 'failed', id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId, error };
+    if (this.timings) addTimings(event, job);
+    this.emit(event);
   }
 
   /** An attempt failed and the job runs again after `delayMs`: the retry code reports it here (only here). */
@@ -167,6 +233,11 @@ export class JobEvents {
   private listenerFailed(event: JobEvent, err: unknown): void {
     this.logger.error(`A "${event.event}" listener of job ${event.id} threw: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+function addTimings(event: JobTimings, job: EventJob): void {
+  if (job.waitMs !== undefined && job.waitMs >= 0) event.waitMs = job.waitMs;
+  if (job.durationMs !== undefined && job.durationMs >= 0) event.durationMs = job.durationMs;
 }
 
 function safeParse(text: string): unknown {

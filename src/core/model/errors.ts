@@ -189,3 +189,13 @@ export function describeValue(value: unknown): string {
     return typeof value;
   }
 }
+
+/** A feature needs an optional package the application has not installed (prom-client for metrics, ...). */
+export class MissingDependencyError extends JoblineError {
+  constructor(
+    readonly packageName: string,
+    feature: string,
+  ) {
+    super(`${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\` in the application.`);
+  }
+}

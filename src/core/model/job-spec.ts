@@ -37,6 +37,8 @@ export interface JobSpec {
   callbacks: CallbackSet;
   /** "queue|id" of the dependency whose result becomes this job's data (chain()), or ''. */
   pipeFrom: string;
+  /** W3C traceparent of the producer span (set by the producer when tracing, only under an active span), or ''. */
+  traceparent: string;
 }
 
 export interface DepRef {
@@ -123,6 +125,7 @@ export function buildJobSpec(
     cancelOnDependencyFailure: options.onDependencyFailure === 'cancel',
     callbacks,
     pipeFrom: '',
+    traceparent: '',
   };
 }
 

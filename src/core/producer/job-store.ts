@@ -68,10 +68,25 @@ export class JobStore {
       }
     }
     await Promise.all(calls);
+    if (this.engine.events.wantsEnqueued) this.reportEnqueued(specs, created);
     if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)
     if (outboxes.size) await this.engine.outbox.drain(outboxes);
     return { handles, created, statuses };
+  }
+
+  /** Tells enqueued listeners (metrics) how many new jobs of each queue and name this call stored. */
+  private reportEnqueued(specs: JobSpec[], created: boolean[]): void {
+    const counts = new Map<string, { queue: string; name: string; count: number }>();
+    for (let i = 0; i < specs.length; i++) {
+      if (!created[i]) continue;
+      const s = specs[i]!;
+      const key = `${s.queue}\n${s.name}`;
+      const c = counts.get(key);
+      if (c) c.count++;
+      else counts.set(key, { queue: s.queue, name: s.name, count: 1 });
+    }
+    for (const c of counts.values()) this.engine.events.enqueued(c.queue, c.name, c.count);
   }
 }
 

@@ -14,6 +14,7 @@ import { EnqueueBatcher } from './enqueue-batcher.js';
 import { QueueWatch } from './queue-watch.js';
 import type { JobStore } from './job-store.js';
 import type { SyncRunner } from './sync-runner.js';
+import type { ProducerSpan } from '../tracing/job-tracing.js';
 
 export interface ProducerConfig {
   defaultQueue: string;
@@ -88,7 +89,10 @@ export class Producer {
     if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
     const waiting = this.ready();
     if (waiting) await waiting;
-    return this.batcher.add(spec);
+    const span = this.engine.tracing?.send(spec.queue, 1, spec.id);
+    if (!span) return this.batcher.add(spec);
+    spec.traceparent = span.traceparent;
+    return traced(span, this.batcher.add(spec));
   }
 
   /**
@@ -131,7 +135,11 @@ export class Producer {
       for (const s of specs) specData(s); // about to yield (see above)
       await waiting;
     }
-    return this.engine.availability.bounded(this.storeAll(specs, defs, anyDeps, anyChosen), this.engine.enqueueTimeoutMs);
+    // the jobs carry the producer span's traceparent, so it is set before anything is encoded
+    const span = specs.length ? this.engine.tracing?.send(specs[0]!.queue, specs.length, specs[0]!.id) : null;
+    if (span) for (const s of specs) s.traceparent = span.traceparent;
+    const stored = this.engine.availability.bounded(this.storeAll(specs, defs, anyDeps, anyChosen), this.engine.enqueueTimeoutMs);
+    return span ? traced(span, stored) : stored;
   }
 
   /** The Redis side of enqueueMany, once every item is checked: dependencies, the id index, the write. */
@@ -202,6 +210,18 @@ export class Producer {
       throw new UnknownJobError(name, registry?.names() ?? []);
     }
     return def;
+  }
+}
+
+/** Ends a producer span when the store it covers settles (with the error, if it failed). */
+async function traced<T>(span: ProducerSpan, stored: Promise<T>): Promise<T> {
+  try {
+    const out = await stored;
+    span.end();
+    return out;
+  } catch (err) {
+    span.end(err);
+    throw err;
   }
 }
 

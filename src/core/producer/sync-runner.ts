@@ -72,6 +72,11 @@ export class SyncRunner {
       timeoutMs: spec.timeoutMs,
       meta: spec.meta,
       callbacks: encodeCallbackSet(spec.callbacks),
+      // run at once, in the caller's process and trace
+      waitMs: 0,
+      traceparent: '',
+      ranAt: 0,
+      durationMs: -1,
     };
     return runJob(job, this.registry!, new JobAbort(), (_job, meta) => this.control.saveMeta(spec.queue, spec.id, worker, 1, meta));
   }

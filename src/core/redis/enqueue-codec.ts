@@ -65,7 +65,8 @@ export function specOptions(s: JobSpec): string {
     !s.allowFailure &&
     !s.cancelOnDependencyFailure &&
     s.callbacks === NO_CALLBACKS &&
-    s.pipeFrom === ''
+    s.pipeFrom === '' &&
+    s.traceparent === ''
   ) {
     return '';
   }
@@ -83,6 +84,7 @@ export function specOptions(s: JobSpec): string {
   put(F.meta, s.meta);
   put(F.callbacks, encodeCallbackSet(s.callbacks));
   put(F.pipeFrom, s.pipeFrom);
+  put(F.traceparent, s.traceparent);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');
   put(ENQUEUE_OPTION.dependencyFlags, (s.allowFailure ? DEP_FLAG.allowFailure : '') + (s.cancelOnDependencyFailure ? DEP_FLAG.cancelOnFailure : ''));
   return JSON.stringify(o);

@@ -41,6 +41,11 @@ export const JOB_FIELD = {
   callbacks: 'cb',
   /** '1' when a worker must read more than the six fields of a common job (see WORKER_OPTION_FIELDS) */
   hasOptions: 'o',
+  /**
+   * W3C traceparent of the span that enqueued the job (only when one was active: plain jobs do not have it); read by
+   * a worker that traces, which fetches it with the job (work.lua's instrumented fetch) and not as an option
+   */
+  traceparent: 'tp',
 } as const;
 
 /** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
@@ -63,6 +68,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.meta,
   JOB_FIELD.callbacks,
   JOB_FIELD.pipeFrom,
+  JOB_FIELD.traceparent,
 ] as const;
 
 /** Fields of a queue's meta hash (`{q}:meta`). */

@@ -24,6 +24,15 @@ export interface FetchedJob {
   /** The job's result and failure ttl in ms as stored ('' for the default): its outcome record carries the one that applies. */
   resultTtl: string;
   failureTtl: string;
+  /**
+   * From an instrumented fetch (work.lua's ARGV[5]), else -1 and '': how long the job waited from enqueue to this
+   * start (Redis's clock), and the traceparent it was enqueued under. `ranAt` (performance.now() at its start) and
+   * `durationMs` are set by a worker that measures run times.
+   */
+  waitMs: number;
+  traceparent: string;
+  ranAt: number;
+  durationMs: number;
 }
 
 /**
@@ -62,6 +71,10 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
       callbacks: '',
       resultTtl: '',
       failureTtl: '',
+      waitMs: -1,
+      traceparent: '',
+      ranAt: 0,
+      durationMs: -1,
     };
     // '' for the common job; else "field TAB value" pairs
     if (d > c + 1) readOptions(job, text.slice(c + 1, d).split('\t'));
@@ -72,6 +85,7 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
 }
 
 function readOptions(job: FetchedJob, pairs: string[]): void {
+  let enqueuedAt = -1;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const value = pairs[i + 1]!;
     switch (pairs[i]) {
@@ -89,6 +103,16 @@ function readOptions(job: FetchedJob, pairs: string[]): void {
         break;
       case F.failureTtl:
         job.failureTtl = value;
+        break;
+      // an instrumented fetch's (the start time follows the enqueue time)
+      case F.enqueuedAt:
+        enqueuedAt = value === '' ? -1 : Number(value);
+        break;
+      case F.startedAt:
+        if (enqueuedAt >= 0) job.waitMs = Math.max(0, Number(value) - enqueuedAt);
+        break;
+      case F.traceparent:
+        job.traceparent = value;
         break;
     }
   }

@@ -85,6 +85,7 @@ export class FetchLoop {
 
   /** A job ended: its outcome goes with the next round trip (or on its own while the loop blocks or stops). */
   jobEnded(job: FetchedJob, outcome: Outcome): void {
+    if (job.ranAt > 0) job.durationMs = performance.now() - job.ranAt;
     const record = this.record(job, outcome.kind, outcome.payload);
     const events = this.engine.events;
     if (outcome.kind === 'finished' ? events.wants.completed : events.wants.failed) {
@@ -222,8 +223,10 @@ export class FetchLoop {
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
     let reply;
+    const args: (string | number)[] = [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)];
+    if (want > 0 && this.engine.instrumented) args.push('1');
     try {
-      reply = await this.engine.run('work', queue, [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)], this.held.get(queue));
+      reply = await this.engine.run('work', queue, args, this.held.get(queue));
     } catch (err) {
       // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
       if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
@@ -231,7 +234,14 @@ export class FetchLoop {
     }
     if (acks && this.reports.size) this.reportWritten(queue, acks);
     const jobs = fetchedJobs(reply, queue);
-    for (const job of jobs) this.running.start(job);
+    if (this.engine.events.timings) {
+      for (const job of jobs) {
+        job.ranAt = performance.now();
+        this.running.start(job);
+      }
+    } else {
+      for (const job of jobs) this.running.start(job);
+    }
     this.engine.outbox.after(queue, reply).catch((err: unknown) => this.engine.backgroundError(`worker ${this.workerId} outbox`, err));
     return jobs.length;
   }

@@ -4,6 +4,7 @@ import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
 import type { Outcome } from '../run/outcome.js';
 import type { MetaSaver } from '../run/run-context.js';
+import type { JobTracing } from '../tracing/job-tracing.js';
 
 /** A job this worker runs now, and the switch that aborts its signal. */
 export interface RunningJob {
@@ -27,6 +28,8 @@ export class RunningJobs {
     private readonly onEnd: (job: FetchedJob, outcome: Outcome) => void,
     /** a slot was freed without an outcome (a dropped job) */
     private readonly onFreed: () => void,
+    /** spans around the runs of jobs enqueued under a span */
+    private readonly tracing: JobTracing | null = null,
   ) {}
 
   get size(): number {
@@ -39,7 +42,10 @@ export class RunningJobs {
    */
   start(job: FetchedJob): void {
     const abort = new JobAbort();
-    const outcome = runJob(job, this.registry, abort, this.saveMeta);
+    const outcome =
+      job.traceparent && this.tracing
+        ? this.tracing.process(job, () => runJob(job, this.registry, abort, this.saveMeta))
+        : runJob(job, this.registry, abort, this.saveMeta);
     if (!(outcome instanceof Promise)) {
       this.onEnd(job, outcome);
       return;

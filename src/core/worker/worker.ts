@@ -59,6 +59,7 @@ export class Worker {
         this.loop.jobEnded(job, outcome);
       },
       () => this.loop.kick(),
+      this.engine.tracing,
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);

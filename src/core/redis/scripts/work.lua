@@ -8,6 +8,8 @@
 --   ttl (failed) in ms as fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
 --   An outcome is applied only if this worker still holds the job on this attempt (else it was reclaimed, stopped
 --   or deleted meanwhile, and the outcome is dropped as stale).
+-- ARGV[5]: '1' for an instrumented fetch (a worker that measures wait times or traces): each job's options also
+--   carry its F_ENQUEUED_AT and F_STARTED_AT, and its F_TRACEPARENT when it has one; absent otherwise (no cost).
 -- returns: { outbox length (dependents elsewhere to tell), jobs, then the names of the fetched jobs, each once }.
 --   jobs is one value for the whole batch (a client pays per value): per fetched job five lines, id, attempt, name
 --   (its number among the names, from 0), options, data. options is '' for a common job, else the job's
@@ -18,7 +20,7 @@
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
 -- @include keys clock queue dependencies errors batch notify
-local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local worker, lease, want, instrumented = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5] == '1'
 -- a paused queue (pause.lua) gives nothing; outcomes are still recorded
 if want > 0 and redis.call('HEXISTS', K.meta, META_PAUSED) == 1 then want = 0 end
 local now = now_ms()
@@ -119,6 +121,14 @@ if ne > 0 then
   end
 end
 
+-- The options of an instrumented fetch: the job's own, then its enqueue and start times and its traceparent.
+local function instrument(options, enqueued_at, traceparent)
+  local extra = F_ENQUEUED_AT .. '\t' .. (enqueued_at or '') .. '\t' .. F_STARTED_AT .. '\t' .. now_s
+  if traceparent then extra = extra .. '\t' .. F_TRACEPARENT .. '\t' .. traceparent end
+  if options == '' then return extra end
+  return options .. '\t' .. extra
+end
+
 local got = 0
 local taken = {}
 local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
@@ -132,7 +142,12 @@ while got < want do
   for _, id in ipairs(ids) do
     local job = JOB_PREFIX .. id
     -- the common job (no hasOptions) needs six fields of its small hash; one with options gets read whole
-    local c = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_HAS_OPTIONS, F_NAME, F_DATA, F_DATA2)
+    local c
+    if instrumented then
+      c = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_HAS_OPTIONS, F_NAME, F_DATA, F_DATA2, F_ENQUEUED_AT, F_TRACEPARENT)
+    else
+      c = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_HAS_OPTIONS, F_NAME, F_DATA, F_DATA2)
+    end
     local s, a, name, x, options = c[1], c[2], c[4], nil, NO_OPTIONS
     local d1, d2, d3, d4 = c[5] or '', c[6] or '', '', ''
     if c[3] then
@@ -167,6 +182,7 @@ while got < want do
           names[nn], ref = name, tostring(nn - 1)
           name_refs[name] = ref
         end
+        if instrumented then options = instrument(options, c[7], c[8]) end
         np = np + 1
         parts[np] = id .. '\n' .. attempt .. '\n' .. ref .. '\n' .. options .. '\n' .. d1 .. d2 .. d3 .. d4 .. '\n'
       end
