@@ -16,7 +16,7 @@ export { MAX_PAGE, type QueueSummary, type JobPage } from './inspect/queue-overv
 export type { WorkerInfo, WorkerJobCounts } from './redis/worker-registry.js';
 export { EventFollower, type EventStreamOption } from './events/event-stream.js';
 export * from './events/job-events.js';
-export type { ConnectionOption } from './redis/connection.js';
+export { connectOnce, type ConnectionOption } from './redis/connection.js';
 export { Worker } from './worker/worker.js';
 export { workerLimits, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { InvalidOptionError } from '../model/errors.js';
+import { InvalidOptionError, RedisUnavailableError } from '../model/errors.js';
+import { redisAddress } from './availability.js';
 
 /** A Redis URL, ioredis options, or a ready ioredis instance (which Jobline then does not close). */
 export type ConnectionOption = string | RedisOptions | Redis;
@@ -32,6 +33,34 @@ export function openConnection(connection: ConnectionOption | undefined): OwnedC
   return { redis, owned: true };
 }
 
+
+/**
+ * A connection to `url` that fails fast, for short-lived tools (the command line): connected (and answering PING)
+ * within `timeoutMs`, or rejected at once on a refused connection and after `timeoutMs` on one that never answers;
+ * it does not reconnect, so a command never waits out a retry window. The caller closes it.
+ */
+export async function connectOnce(url: string, timeoutMs: number): Promise<{ redis: Redis; address: string }> {
+  if (!/^rediss?:\/\//.test(url) && !url.startsWith('/')) {
+    throw new InvalidOptionError('connection', url, 'a redis:// or rediss:// URL, or a unix socket path');
+  }
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  let lastError: string | undefined;
+  redis.on('error', (err: Error) => (lastError = err.message)); // reported by the rejection below
+  const address = redisAddress(redis);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs))),
+    ]);
+    return { redis, address };
+  } catch (err) {
+    redis.disconnect();
+    throw new RedisUnavailableError(address, timeoutMs, false, lastError ?? (err as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Closes a connection Jobline owns (QUIT when it is up, else drop it) and resolves once it has fully ended. */
 export async function closeConnection(redis: Redis): Promise<void> {

@@ -1,0 +1,71 @@
+import { connectOnce, InvalidOptionError, JoblineError, QueueClient, RedisUnavailableError, type Logger } from '../core/index.js';
+import type { Redis } from 'ioredis';
+import { Output } from './output.js';
+
+/** The options every command takes. */
+export interface GlobalOptions {
+  url?: string;
+  prefix?: string;
+  json?: boolean;
+}
+
+/** A usage mistake (a bad argument or option value): exit code 2. */
+export class UsageError extends JoblineError {}
+
+/** Redis did not answer: exit code 1, said within the 5 s the command line allows. */
+export class RedisUnreachableError extends JoblineError {}
+
+/** How long a command waits for Redis before it gives up (the whole run, start and close included, ends within 5 s). */
+const CONNECT_TIMEOUT_MS = 2500;
+/** Longest wait for the connections to close at the end (the process exits then anyway). */
+const CLOSE_TIMEOUT_MS = 500;
+
+/** Jobline's own log lines stay out of a command's output: the command reports what matters itself. */
+const QUIET: Logger = { log() {}, warn() {}, error() {} };
+
+/** What each command is handed: the output, and a client connected to the Redis the options name. */
+export class CliContext {
+  readonly output: Output;
+  /** Set by a command that reported a partial failure (some ids missing or refused): the run ends with it. */
+  exitCode = 0;
+  private client: QueueClient | null = null;
+  private redis: Redis | null = null;
+
+  constructor(readonly options: GlobalOptions) {
+    this.output = new Output(options.json === true);
+  }
+
+  /**
+   * The client, on a connection that answered within CONNECT_TIMEOUT_MS (at once when refused) and that does not
+   * reconnect (a command fails rather than waits when Redis goes away); RedisUnreachableError otherwise.
+   */
+  async connect(): Promise<QueueClient> {
+    if (this.client) return this.client;
+    const url = this.options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const prefix = this.options.prefix ?? process.env.JOBLINE_PREFIX ?? 'jobline';
+    try {
+      this.redis = (await connectOnce(url, CONNECT_TIMEOUT_MS)).redis;
+      this.client = new QueueClient({ connection: this.redis, prefix, logger: QUIET, logFailedJobs: false, noWorkerWarning: false, tracing: false });
+    } catch (err) {
+      if (err instanceof InvalidOptionError) throw new UsageError(err.message);
+      if (err instanceof RedisUnavailableError) {
+        throw new RedisUnreachableError(`Redis at ${err.address} is unreachable (${err.reason ?? 'no answer'}). Check --url or REDIS_URL.`);
+      }
+      throw err;
+    }
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    const { client, redis } = this;
+    this.client = null;
+    this.redis = null;
+    let timer: NodeJS.Timeout | undefined;
+    const closing = (async () => {
+      await client?.close();
+      await redis?.quit().catch(() => redis.disconnect());
+    })();
+    await Promise.race([closing, new Promise<void>((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
+}
