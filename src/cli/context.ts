@@ -7,6 +7,7 @@ export interface GlobalOptions {
   url?: string;
   prefix?: string;
   json?: boolean;
+  progress?: boolean;
 }
 
 /** A usage mistake (a bad argument or option value): exit code 2. */
@@ -32,7 +33,7 @@ export class CliContext {
   private redis: Redis | null = null;
 
   constructor(readonly options: GlobalOptions) {
-    this.output = new Output(options.json === true);
+    this.output = new Output(options.json === true, options.progress === true);
   }
 
   /**

@@ -13,6 +13,8 @@ export class Output {
 
   constructor(
     readonly json: boolean,
+    /** report bulk progress even off a terminal: JSON lines with --json, plain lines otherwise */
+    private readonly forceProgress = false,
     private readonly out: NodeJS.WriteStream = process.stdout,
     private readonly err: NodeJS.WriteStream = process.stderr,
   ) {
@@ -73,8 +75,17 @@ export class Output {
     }
   }
 
-  /** A progress bar for `total` items (none with --json, or when stderr is not a terminal). */
+  /**
+   * A progress bar for `total` items on a terminal's stderr; off a terminal, or with --json, nothing unless
+   * --progress asked for a line per update (`{"progress":{"done","total"}}` with --json), which scripts can follow.
+   */
   progress(label: string): { update(done: number, total: number): void; stop(): void } {
+    if (this.forceProgress && (this.json || this.err.isTTY !== true)) {
+      return {
+        update: (done, total) => this.err.write(this.json ? `${JSON.stringify({ progress: { done, total } })}\n` : `${label}: ${done}/${total}\n`),
+        stop() {},
+      };
+    }
     if (this.json || this.err.isTTY !== true) return { update() {}, stop() {} };
     let bar: SingleBar | null = null;
     return {

@@ -23,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--url <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--prefix <prefix>', "key prefix of the queues (default: JOBLINE_PREFIX, else 'jobline')")
     .option('--json', 'print stable JSON (one document per line) instead of tables')
+    .option('--progress', 'report the progress of bulk work on stderr even when it is not a terminal (JSON lines with --json)')
     .showHelpAfterError('(jobline --help lists the commands)')
     .exitOverride();
   // runs an action with the context of the options given anywhere on the line

@@ -19,10 +19,26 @@ export async function queues(ctx: CliContext, opts: { watch?: boolean; interval?
   };
   await show();
   if (!opts.watch) return;
-  // until Ctrl-C (main.ts ends the run on SIGINT with code 0)
-  for (;;) {
-    await new Promise((r) => setTimeout(r, intervalMs));
-    await show();
+  // until Ctrl-C or SIGTERM, which end the run normally (exit code 0)
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const stop = () => {
+    stopped = true;
+    wake();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped) {
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, intervalMs);
+        wake = () => (clearTimeout(timer), r());
+      });
+      if (!stopped) await show();
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 

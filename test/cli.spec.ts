@@ -1,0 +1,230 @@
+import { execFile, spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { engine } from './engine.js';
+import { deferred, redisUrl, sleep } from './helpers.js';
+
+// The `jobline` command line, run as a child process (dist/cli/main.js, built by the test setup) against the test Redis.
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function jobline(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['dist/cli/main.js', ...args], { env: { ...process.env, REDIS_URL: redisUrl(), NO_COLOR: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** Runs with --json on `prefix`, expects exit 0 and one JSON document, and returns it. */
+async function json<T = Record<string, unknown>>(prefix: string, args: string[]): Promise<T> {
+  const r = await jobline(['--prefix', prefix, ...args, '--json']);
+  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Polls `read` until `ok` holds of its value; fails after `ms`. */
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(v)}`);
+    await sleep(25);
+  }
+}
+
+type Counts = Record<string, number>;
+type QueuesJson = { queues: { name: string; paused: boolean; workers: number; counts: Counts }[] };
+
+describe('jobline command line', () => {
+  it('enqueue, queues, jobs, job, cancel, requeue, delete, promote, pause, resume, empty: each one run with --json, and for people', async () => {
+    const e = engine('cli', {});
+    const p = e.prefix;
+    // enqueue with data and options, into a queue no worker consumes
+    const first = await json<{ id: string; name: string; queue: string; status: string }>(p, ['enqueue', 'mail.send', '--queue', 'mail', '--data', '{"to":"a@b.c"}', '--description', 'hello', '--meta', '{"k":1}', '--timeout', '30s']);
+    expect(first).toMatchObject({ name: 'mail.send', queue: 'mail', status: 'queued' });
+    const second = await json<{ id: string }>(p, ['enqueue', 'mail.digest', '-q', 'mail', '--job-id', 'digest-1']);
+    expect(second.id).toBe('digest-1');
+    const info = await e.client.getJob(first.id).then((h) => h!.info());
+    expect(info).toMatchObject({ data: { to: 'a@b.c' }, description: 'hello', meta: { k: 1 }, timeoutMs: 30_000 });
+
+    const queues = await json<QueuesJson>(p, ['queues']);
+    expect(queues.queues).toEqual([{ name: 'mail', paused: false, workers: 0, counts: expect.objectContaining({ queued: 2, failed: 0, started: 0 }) }]);
+    const people = await jobline(['--prefix', p, 'queues']);
+    expect(people.code).toBe(0);
+    expect(people.stdout).toMatch(/^QUEUE\s+QUEUED\s+DEFERRED/);
+    expect(people.stdout).toMatch(/\nmail\s+2\s+0/);
+    expect(people.stdout).not.toMatch(/\u001b\[/); // no colour when stdout is not a terminal
+
+    const page = await json<{ total: number; jobs: { id: string; name: string }[] }>(p, ['jobs', 'mail', '--limit', '1', '--offset', '1']);
+    expect(page).toMatchObject({ total: 2, jobs: [{ id: 'digest-1', name: 'mail.digest' }] });
+    const one = await json<{ id: string; status: string; data: unknown }>(p, ['job', first.id]);
+    expect(one).toMatchObject({ id: first.id, status: 'queued', data: { to: 'a@b.c' } });
+    expect((await jobline(['--prefix', p, 'job', first.id])).stdout).toMatch(/status\s+queued/);
+
+    // cancel: one done, one missing (exit 1, still reported)
+    const cancel = await jobline(['--prefix', p, 'cancel', first.id, 'no-such-job', '--json']);
+    expect(cancel.code).toBe(1);
+    expect(JSON.parse(cancel.stdout)).toEqual({ canceled: [first.id], missing: ['no-such-job'], refused: [] });
+    // requeue by id puts the canceled job back
+    expect(await json(p, ['requeue', first.id])).toEqual({ requeued: [first.id], missing: [], refused: [] });
+    // promote: only scheduled jobs can be; a queued one is refused (exit 1)
+    const promote = await jobline(['--prefix', p, 'promote', first.id, '--json']);
+    expect(promote.code).toBe(1);
+    expect(JSON.parse(promote.stdout)).toEqual({ promoted: [], missing: [], refused: [{ id: first.id, status: 'queued' }] });
+    // delete by id
+    expect(await json(p, ['delete', 'digest-1'])).toEqual({ deleted: ['digest-1'], missing: [], refused: [] });
+
+    // pause: a worker started now fetches nothing until resume
+    expect(await json(p, ['pause', 'mail'])).toEqual({ queue: 'mail', paused: true, changed: true });
+    expect((await json<QueuesJson>(p, ['queues'])).queues[0]!.paused).toBe(true);
+    const ran = deferred<string>();
+    e.registry.register({ name: 'mail.send', source: 'test', defaults: {}, handle: (d: unknown) => ran.resolve(JSON.stringify(d)) });
+    e.worker({ queues: ['mail'], blockTime: 0.1 });
+    await sleep(300);
+    expect(await e.client.getJob(first.id).then((h) => h!.getStatus())).toBe('queued');
+    expect(await json(p, ['resume', 'mail'])).toEqual({ queue: 'mail', paused: false, changed: true });
+    expect(await ran.promise).toBe('{"to":"a@b.c"}');
+
+    // empty: refused without --yes off a terminal (usage, exit 2), then done with it
+    await e.client.enqueueMany(Array.from({ length: 5 }, () => ({ name: 'other', options: { queue: 'bulk' } })));
+    const refused = await jobline(['--prefix', p, 'empty', 'bulk']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Add --yes to confirm/);
+    expect(await json(p, ['empty', 'bulk', '--yes'])).toEqual({ deleted: 5, queue: 'bulk' });
+    expect((await e.client.countJobs('bulk')).queued).toBe(0);
+  });
+
+  it('requeue --all and delete --all handle every job of a status, batch by batch', async () => {
+    const e = engine('cli-bulk', { flaky: () => Promise.reject(new Error('down')) }, { logFailedJobs: false, noWorkerWarning: false });
+    const p = e.prefix;
+    await e.client.enqueueMany(Array.from({ length: 2500 }, () => ({ name: 'flaky' })));
+    const w = e.worker({ concurrency: 100 });
+    await until(() => e.client.countJobs('default'), (c) => c.failed === 2500, 30_000);
+    await w.close();
+    // --progress: a JSON line on stderr per batch of 1000, then the result on stdout
+    const bulk = await jobline(['--prefix', p, 'requeue', '--all', '--queue', 'default', '--json', '--progress']);
+    expect(bulk.code).toBe(0);
+    expect(JSON.parse(bulk.stdout)).toEqual({ requeued: 2500, queue: 'default', status: 'failed' });
+    expect(bulk.stderr.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(
+      [0, 1000, 2000, 2500].map((done) => ({ progress: { done, total: 2500 } })),
+    );
+    expect(await e.client.countJobs('default')).toMatchObject({ queued: 2500, failed: 0 });
+    const noStatus = await jobline(['--prefix', p, 'delete', '--all', '--queue', 'default', '--yes']);
+    expect(noStatus.code).toBe(2);
+    // for people, off a terminal: plain progress lines
+    const deleted = await jobline(['--prefix', p, 'delete', '--all', '--status', 'queued', '--queue', 'default', '--yes', '--progress']);
+    expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted 2500 queued job(s) of queue default.\n' });
+    expect(deleted.stderr).toBe(['0', '1000', '2000', '2500'].map((n) => `Deleting queued jobs: ${n}/2500\n`).join(''));
+    expect((await e.client.countJobs('default')).queued).toBe(0);
+  });
+
+  it('workers lists live workers; schedules lists none here; queues --watch prints a document per interval until stopped', async () => {
+    const e = engine('cli-workers', {});
+    const w = e.worker({ queues: ['alpha', 'beta'], concurrency: 3 });
+    const list = await until(
+      () => json<{ workers: { id: string; queues: string[]; concurrency: number; pid: number }[] }>(e.prefix, ['workers']),
+      (l) => l.workers.length === 1,
+    );
+    expect(list.workers[0]).toMatchObject({ id: w.id, queues: ['alpha', 'beta'], concurrency: 3, pid: process.pid });
+    expect((await jobline(['--prefix', e.prefix, 'workers'])).stdout).toContain(w.id);
+    expect(await json(e.prefix, ['schedules'])).toEqual({ schedules: [] });
+
+    const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'queues', '--watch', '--interval', '1', '--json'], {
+      env: { ...process.env, REDIS_URL: redisUrl() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const lines: QueuesJson[] = [];
+    const twoLines = new Promise<void>((resolve) =>
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(JSON.parse(line) as QueuesJson);
+        if (lines.length === 2) resolve();
+      }),
+    );
+    await twoLines;
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(lines[1]!.queues.map((q) => [q.name, q.workers])).toEqual([
+      ['alpha', 1],
+      ['beta', 1],
+    ]);
+  });
+
+  it('serve answers the metrics and a health check over HTTP, and stops on SIGTERM', async () => {
+    const e = engine('cli-serve', { quick: () => 1 });
+    e.worker();
+    await (await e.client.enqueue('quick')).result({ timeout: '5s' });
+    const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'serve', '--port', '0', '--json'], {
+      env: { ...process.env, REDIS_URL: redisUrl() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const started = await new Promise<{ url: string; routes: { path: string }[] }>((resolve) =>
+        createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { url: string; routes: { path: string }[] })),
+      );
+      expect(started.routes.map((r) => r.path)).toEqual(['/metrics', '/health']);
+      const metrics = await fetch(`${started.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toContain('jobline_queue_jobs{queue="default",status="finished"} 1');
+      expect(text).toContain('jobline_workers{queue="default"} 1');
+      const health = await fetch(`${started.url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ up: true });
+      expect((await fetch(`${started.url}/nope`)).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('exit codes: 2 for a usage mistake, 1 for an error, and an unreachable Redis said within 5 s', async () => {
+    const prefix = engine('cli-codes', {}).prefix;
+    const unknown = await jobline(['--prefix', prefix, 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    const badStatus = await jobline(['--prefix', prefix, 'jobs', 'q', '--status', 'bogus']);
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.stderr).toMatch(/--status must be one of queued/);
+    const badData = await jobline(['--prefix', prefix, 'enqueue', 'x', '--data', '{nope']);
+    expect(badData.code).toBe(2);
+    expect(badData.stderr).toMatch(/--data must be JSON/);
+    const badOption = await jobline(['--prefix', prefix, 'enqueue', 'x', '--ttl', 'soon']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/Invalid option `ttl`/);
+    const missing = await jobline(['--prefix', prefix, 'job', 'no-such-job', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr)).toEqual({ error: { name: 'JobNotFoundError', message: expect.stringContaining('no-such-job') } });
+    expect((await jobline(['--help'])).code).toBe(0);
+    // nothing listens on port 1: a clear message, exit 1, well within 5 s (process start included)
+    const down = await jobline(['queues'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable \(connect ECONNREFUSED/);
+    expect(down.ms).toBeLessThan(5000);
+    // a server that accepts the connection and never answers (a firewall, a hung host): the same, within 5 s
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const hung = await jobline(['--url', `redis://127.0.0.1:${port}`, 'queues']);
+      expect(hung.code).toBe(1);
+      expect(hung.stderr).toMatch(new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port} is unreachable`));
+      expect(hung.ms).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
+    const downJson = await jobline(['--url', 'redis://127.0.0.1:1', 'workers', '--json']);
+    expect(downJson.code).toBe(1);
+    expect(JSON.parse(downJson.stderr).error.name).toBe('RedisUnreachableError');
+  });
+});
