@@ -11,6 +11,8 @@ export { assertQueueName } from './model/names.js';
 export { hasValidationRules } from './model/payload-validation.js';
 export { QueueClient, type QueueClientOptions } from './queue-client.js';
 export type { ConnectionOption } from './redis/connection.js';
+export { validateJobSchedule } from './scheduler/schedule-rule.js';
+export type { UpsertOutcome } from './scheduler/schedules.js';
 export { Worker } from './worker/worker.js';
 export { workerLimits, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';

@@ -1,6 +1,14 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { hasValidationRules, HandlerRegistry, InvalidOptionError, validateJobDefaults, type JobContext, type JobSnapshot } from '../core/index.js';
+import {
+  hasValidationRules,
+  HandlerRegistry,
+  InvalidOptionError,
+  validateJobDefaults,
+  validateJobSchedule,
+  type JobContext,
+  type JobSnapshot,
+} from '../core/index.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 
 /**
@@ -50,6 +58,7 @@ export class JobExplorer implements OnModuleInit {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
         }
         validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
+        if (meta.schedule !== undefined) validateJobSchedule(meta.schedule, `@Job("${name}").schedule`);
         const payloadType = this.metadata.getPayloadType(prototype, methodName);
         const fn = method as (data: unknown, ctx: JobContext) => unknown;
         this.registry.register({
@@ -58,6 +67,7 @@ export class JobExplorer implements OnModuleInit {
           defaults: meta.defaults,
           payloadClass: hasValidationRules(payloadType) ? payloadType : undefined,
           source,
+          schedule: meta.schedule,
         });
       }
     }

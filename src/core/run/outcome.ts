@@ -1,9 +1,14 @@
+import type { RetryDecision } from '../scheduler/retry-policy.js';
 import type { JobErrorInfo } from '../model/types.js';
 
-/** What running a job came to: finished with an encoded result, or failed with an encoded error. */
+/**
+ * What running a job came to: finished with an encoded result, or failed with an encoded error, for good or to run
+ * again (`retry`) after `retryDelayMs`.
+ */
 export interface Outcome {
-  kind: 'finished' | 'failed';
+  kind: 'finished' | 'failed' | 'retry';
   payload: string;
+  retryDelayMs?: number;
 }
 
 export function errorInfo(err: unknown): JobErrorInfo {
@@ -19,8 +24,10 @@ function safeString(v: unknown): string {
   }
 }
 
-export function failure(err: unknown, callbackError?: unknown): Outcome {
+/** A failed run: for good, or (with a decision to retry) to run again after its delay. */
+export function failure(err: unknown, callbackError?: unknown, decision?: RetryDecision): Outcome {
   const info = errorInfo(err);
   if (callbackError !== undefined) info.callbackError = errorInfo(callbackError);
+  if (decision?.retry) return { kind: 'retry', payload: JSON.stringify(info), retryDelayMs: decision.delayMs };
   return { kind: 'failed', payload: JSON.stringify(info) };
 }

@@ -66,7 +66,7 @@ export class Maintenance {
           ? (JSON.parse(e) as JobErrorInfo)
           : { name: 'JobAbandonedError', message: `The worker running attempt ${attempt} stopped renewing its lease; the job was requeued for another attempt.` };
       const err = new JobAbandonedError(stored.message);
-      const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '');
+      const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '', !final);
       try {
         await runCallback(this.registry, callbacks, 'onFailure', snapshot, err);
       } catch (cbErr) {
