@@ -11,8 +11,8 @@ export interface Outcome {
   retryDelayMs?: number;
 }
 
-export function errorInfo(err: unknown): JobErrorInfo {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+export function errorInfo(err: unknown, withStack = true): JobErrorInfo {
+  if (err instanceof Error) return withStack ? { name: err.name, message: err.message, stack: err.stack } : { name: err.name, message: err.message };
   return { name: 'Error', message: typeof err === 'string' ? err : safeString(err) };
 }
 
@@ -24,10 +24,15 @@ function safeString(v: unknown): string {
   }
 }
 
-/** A failed run: for good, or (with a decision to retry) to run again after its delay. */
+/**
+ * A failed run: for good, or (with a decision to retry) to run again after its delay. A retried run's error is kept
+ * without its stack (formatting a stack costs more than a short job's run; onFailure gets the Error itself); the
+ * final failure keeps it.
+ */
 export function failure(err: unknown, callbackError?: unknown, decision?: RetryDecision): Outcome {
-  const info = errorInfo(err);
-  if (callbackError !== undefined) info.callbackError = errorInfo(callbackError);
-  if (decision?.retry) return { kind: 'retry', payload: JSON.stringify(info), retryDelayMs: decision.delayMs };
+  const retry = decision?.retry === true;
+  const info = errorInfo(err, !retry);
+  if (callbackError !== undefined) info.callbackError = errorInfo(callbackError, !retry);
+  if (retry) return { kind: 'retry', payload: JSON.stringify(info), retryDelayMs: decision!.delayMs };
   return { kind: 'failed', payload: JSON.stringify(info) };
 }

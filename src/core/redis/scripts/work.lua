@@ -27,6 +27,7 @@ local now = now_ms()
 local now_s = tostring(now)
 local queued, held = K.queued, K.held
 local unheld, finished, failed = {}, {}, {} -- unheld: the held-set members of the outcomes
+local retried = {} -- retries without a wait, for the back of the queue
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
@@ -100,7 +101,7 @@ for r = 1, nr do
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'failed', ''
       retire_job(job, id, ttl, FAILURE_TTL, failed)
     elseif kind == RETRY then
-      retry_job(job, id, ttl, payload, now)
+      retry_job(job, id, ttl, payload, now, retried)
     else
       -- released at shutdown: this run does not count as an attempt
       redis.call('HSET', job, F_ATTEMPTS, tonumber(sub(unheld[r], #id + 2)) - 1)
@@ -113,6 +114,7 @@ end
 call_all('SREM', held, unheld)
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
+call_all('RPUSH', queued, retried)
 if ne > 0 then
   local dkeys = {}
   for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end
