@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { QueueConsumerModule, QueueModule } from '../../src/index.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
+import { TimeJobsModule } from './time-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
 @Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs] })
@@ -18,12 +19,13 @@ export class JobsModule {}
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time'],
       concurrency: 4,
       autoStart: false,
     }),
     JobsModule,
     WorkflowJobsModule,
+    TimeJobsModule,
   ],
 })
 export class AppModule {}

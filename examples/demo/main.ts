@@ -10,6 +10,8 @@ import { AuditLog } from './audit-log.js';
 import { enqueueScenario } from './scenario.js';
 import { ran, settle } from './settle.js';
 import { printTable, show } from './table.js';
+import { TimeJobs } from './time-jobs.js';
+import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
@@ -18,6 +20,8 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   for (const n of notes) console.log(`- ${n}`);
   // Dependencies, a pipeline, callbacks and stop(), shown in a second table after the first.
   const workflow = await enqueueWorkflow(queue, app.get(AuditLog), { charge, declined });
+  // Delayed jobs, retries and a recurring schedule, shown in a third table.
+  const time = await enqueueTime(queue, app.get(TimeJobs));
 
   const labels = new Map(jobs.map((j) => [j.handle.id, j.label]));
   const order = (await queue.getJobIds('reports', 'queued')).map((id) => labels.get(id) ?? id);
@@ -27,11 +31,12 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   // Start every wait before any job can run, so each waiter sees its job end (also the one deleted at once).
   const settling = Promise.all(jobs.map(settle));
   const settlingWorkflow = Promise.all(workflow.jobs.map(settle));
+  const settlingTime = Promise.all(time.jobs.map(settle));
   // Letting the stale report's ttl pass is the point of that row; the consumer then must never run it.
   const expiresAt = (await expiring.info()).expiresAt;
   if (expiresAt) await delay(Math.max(0, expiresAt.getTime() - Date.now()) + 100);
   app.get(QueueConsumer).start();
-  const [settled] = await Promise.all([settling, workflow.whileRunning()]);
+  const [settled] = await Promise.all([settling, workflow.whileRunning(), time.whileRunning()]);
 
   console.log();
   printTable(
@@ -49,6 +54,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   await workflow.report(await settlingWorkflow);
   problems.push(...workflow.problems);
+  console.log();
+  await time.report(await settlingTime);
+  problems.push(...time.problems);
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);
