@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidOptionError, Job, QueueConsumerModule, QueueModule, QueueService, type JobContext } from '../src/index.js';
-import { redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { redisUrl, uniquePrefix, until } from './helpers.js';
 
 @Injectable()
 class Beats {
@@ -27,14 +27,6 @@ class BadCron {
   }
 }
 
-/** Resolves once `cond()` holds, checking every 20 ms; fails after `ms`. */
-async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('@Job schedules (NestJS)', () => {
   it('the consumer registers the schedules of the handlers it runs, with the job name as id, at start', async () => {

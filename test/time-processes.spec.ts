@@ -2,16 +2,8 @@ import { HandlerRegistry, QueueClient, Worker, type JobContext } from '../src/in
 import { startRedisServer, type RedisServer } from '../scripts/redis-server.mjs';
 import { ChildWorker } from './child.js';
 import { engine } from './engine.js';
-import { redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { redisUrl, sleep, uniquePrefix, until } from './helpers.js';
 
-/** Resolves once `cond()` holds, checking every 25 ms; fails after `ms`. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 // Time across processes (issue 12): schedules with several consumer processes, a worker killed while its job waits
 // a backoff, and a Redis restart while a schedule is registered.

@@ -1,16 +1,8 @@
 import { InvalidOptionError, type JobContext } from '../src/index.js';
 import { nextTick, parseScheduleRule, tickJobId } from '../src/core/scheduler/schedule-rule.js';
 import { engine } from './engine.js';
-import { rawRedis, sleep } from './helpers.js';
+import { rawRedis, sleep, until } from './helpers.js';
 
-/** Resolves once `cond()` holds, checking every 20 ms; fails after `ms`. For waiting on schedule ticks. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('schedule rules', () => {
   it('cron of 5 and 6 fields, in a time zone; every aligned to its anchor or startAt; endAt', () => {

@@ -56,20 +56,7 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
     const c = text.indexOf('\n', b + 1);
     const d = text.indexOf('\n', c + 1);
     const e = text.indexOf('\n', d + 1);
-    const job: FetchedJob = {
-      id: text.slice(pos, a),
-      name: String(res[3 + Number(text.slice(b + 1, c))]),
-      queue,
-      data: text.slice(d + 1, e),
-      attempt: Number(text.slice(a + 1, b)),
-      timeoutMs: DEFAULTS.TIMEOUT_MS,
-      meta: '',
-      callbacks: '',
-      resultTtl: '',
-      failureTtl: '',
-      retry: '',
-      retries: 0,
-    };
+    const job = fetchedJob(text.slice(pos, a), String(res[3 + Number(text.slice(b + 1, c))]), queue, text.slice(d + 1, e), Number(text.slice(a + 1, b)));
     // '' for the common job; else "field TAB value" pairs
     if (d > c + 1) readOptions(job, text.slice(c + 1, d).split('\t'));
     jobs.push(job);
@@ -78,22 +65,14 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
   return jobs;
 }
 
+/** A fetched job with every option at its default (readOptions sets those the job has). */
+function fetchedJob(id: string, name: string, queue: string, data: string, attempt: number): FetchedJob {
+  return { id, name, queue, data, attempt, timeoutMs: DEFAULTS.TIMEOUT_MS, meta: '', callbacks: '', resultTtl: '', failureTtl: '', retry: '', retries: 0 };
+}
+
 /** A job as a worker would have fetched it, from its whole hash (sync mode's runs after the first: claim.lua). */
 export function fetchedFromHash(id: string, queue: string, attempt: number, h: Record<string, string>): FetchedJob {
-  const job: FetchedJob = {
-    id,
-    name: h[F.name] ?? '',
-    queue,
-    data: joinData(...DATA_FIELDS.map((f) => h[f])),
-    attempt,
-    timeoutMs: DEFAULTS.TIMEOUT_MS,
-    meta: '',
-    callbacks: '',
-    resultTtl: '',
-    failureTtl: '',
-    retry: '',
-    retries: 0,
-  };
+  const job = fetchedJob(id, h[F.name] ?? '', queue, joinData(...DATA_FIELDS.map((f) => h[f])), attempt);
   readOptions(job, WORKER_OPTION_FIELDS.flatMap((f) => (h[f] === undefined ? [] : [f, h[f]])));
   return job;
 }

@@ -8,7 +8,7 @@
 --   under, ARGV[4]: the next tick (ms; '' none: the schedule ends), ARGV[5]: the tick's job id, ARGV[6]: the most
 --   runs of the rule ('' no limit)
 -- returns: { 0, 'fired' | 'stale' }
--- @include keys clock data queue job-fields delay
+-- @include keys clock data queue job-fields ticks
 local sid, tick, nxt, id = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local key = schedule_key(sid)
 local h = redis.call('HMGET', key, S_NEXT, S_VERSION, S_NAME, S_DATA, S_OPTIONS, S_RUNS)
@@ -38,13 +38,7 @@ if redis.call('EXISTS', job) == 0 then
 end
 local runs = tonumber(h[6] or '0') + 1
 redis.call('HSET', key, S_LAST, tick, S_LAST_JOB, id, S_RUNS, runs)
-if nxt ~= '' and (ARGV[6] == '' or runs < tonumber(ARGV[6])) then
-  redis.call('HSET', key, S_NEXT, nxt)
-  redis.call('ZADD', K.schedules, nxt, sid)
-  note_due(tonumber(nxt))
-else
-  redis.call('HDEL', key, S_NEXT)
-  redis.call('ZADD', K.schedules, 'inf', sid)
-end
+-- past its limit the schedule ends, whatever tick the rule would give next
+set_next_tick(key, sid, (ARGV[6] == '' or runs < tonumber(ARGV[6])) and nxt or '')
 wake()
 return { 0, 'fired' }

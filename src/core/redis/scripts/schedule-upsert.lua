@@ -7,7 +7,7 @@
 --   of the rule if it is new (ms; '' none: it would never run), ARGV[7]: Redis time the caller read (ms): the anchor
 --   of a new rule
 -- returns: { 0, 'created' | 'changed' | 'kept', the next tick ('' none) }
--- @include keys delay
+-- @include keys ticks
 local id, rule, first, at = ARGV[1], ARGV[2], ARGV[6], ARGV[7]
 local key = schedule_key(id)
 local cur = redis.call('HMGET', key, S_RULE, S_NEXT, S_VERSION)
@@ -17,12 +17,5 @@ redis.call('HSET', key, S_NAME, ARGV[3], S_DATA, ARGV[4], S_OPTIONS, ARGV[5])
 if cur[1] == rule then return { 0, 'kept', cur[2] or '' } end
 redis.call('HSET', key, S_RULE, rule, S_VERSION, tonumber(cur[3] or '0') + 1, S_ANCHOR, at, S_RUNS, 0)
 redis.call('HSETNX', key, S_CREATED, at)
-if first ~= '' then
-  redis.call('HSET', key, S_NEXT, first)
-  redis.call('ZADD', K.schedules, first, id)
-  note_due(tonumber(first))
-else
-  redis.call('HDEL', key, S_NEXT)
-  redis.call('ZADD', K.schedules, 'inf', id)
-end
+set_next_tick(key, id, first)
 return { 0, cur[1] and 'changed' or 'created', first }
