@@ -133,7 +133,7 @@ local parts, np = {}, 0
 local names, name_refs, nn = {}, {}, 0
 local NO_OPTIONS = ''
 -- one HGET when nothing is due; due jobs join the queue before it is read
-local timing = want > 0 and time_due(now, 1000) or ''
+local timing = want > 0 and time_due(now, 1000, want) or ''
 while got < want do
   local ids = redis.call('LPOP', queued, want - got)
   if not ids then break end
@@ -159,7 +159,8 @@ while got < want do
       end
       options = table.concat(named, '\t')
     end
-    if s == 'queued' then
+    -- 'scheduled': a due job that time_due handed this very fetch without queueing it first (lib/schedule.lua)
+    if s == 'queued' or s == 'scheduled' then
       if x and tonumber(x) <= now then
         end_with_error(job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
       else

@@ -9,18 +9,27 @@
 local SCHEDULE_CLAIM_MS = 5000
 
 -- Moves up to `limit` due jobs from `scheduled` to their queue, in run-time order (the tail, or the head for an
--- atFront job); a job's ttl counts from now on (its expiresAt was set from its run time at enqueue).
-local function promote_due(now, limit)
+-- atFront job); a job's ttl counts from now on (its expiresAt was set from its run time at enqueue). When the queue
+-- is empty, the first `direct` of them are handed to the fetch that follows in this same call as they are: work.lua
+-- takes a job still `scheduled` off the list (only they can be there), and sets its status once, as for any job.
+local function promote_due(now, limit, direct)
   local ids = redis.call('ZRANGEBYSCORE', K.scheduled, '-inf', now, 'LIMIT', 0, limit)
   if #ids == 0 then return end
   local tail = {}
-  for _, id in ipairs(ids) do
+  local from = 1
+  if direct > 0 and redis.call('LLEN', K.queued) == 0 then
+    for k = 1, math.min(direct, #ids) do tail[k] = ids[k] end
+    from = #tail + 1
+  end
+  for k = from, #ids do
+    local id = ids[k]
     local job = JOB_PREFIX .. id
     local c = redis.call('HMGET', job, F_STATUS, F_AT_FRONT, F_EXPIRES_AT)
     if c[1] == 'scheduled' then
       redis.call('HSET', job, F_STATUS, 'queued')
       if c[3] then redis.call('ZADD', K.ttl, c[3], id) end
-      if c[2] == '1' then
+      -- atFront: ahead of the queued jobs; when the queue was empty none are, and the head is the fetch's (direct)
+      if c[2] == '1' and from == 1 then
         redis.call('LPUSH', K.queued, id)
       else
         tail[#tail + 1] = id
@@ -45,15 +54,15 @@ local function claim_due_schedules(now, out)
   end
 end
 
--- For a fetch: when something is due, promotes due jobs (up to `limit`) and claims due schedules. Returns the
--- timing part of work.lua's reply: the ms until the next due moment ('-1': nothing scheduled), then, if schedules
--- were claimed, LF, Redis's now, and LF before each claimed schedule.
-local function time_due(now, limit)
+-- For a fetch of `want` jobs: when something is due, promotes due jobs (up to `limit`) and claims due schedules.
+-- Returns the timing part of work.lua's reply: the ms until the next due moment ('-1': nothing scheduled), then, if
+-- schedules were claimed, LF, Redis's now, and LF before each claimed schedule.
+local function time_due(now, limit, want)
   local due = redis.call('HGET', K.meta, M_NEXT_DUE)
   if not due then return '-1' end
   due = tonumber(due)
   if due > now then return string.format('%d', due - now) end
-  promote_due(now, limit)
+  promote_due(now, limit, want)
   local claimed = { '', string.format('%d', now) }
   claim_due_schedules(now, claimed)
   local a = redis.call('ZRANGE', K.scheduled, 0, 0, 'WITHSCORES')
