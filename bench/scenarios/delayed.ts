@@ -15,7 +15,7 @@ import { sleep, stallBudgetMs, waitUntil, within } from '../wait.js';
  * seconds on this machine; a run whose enqueue ends after the first due time fails its check instead of measuring.
  */
 function leadMs(jobs: number): number {
-  return 3_000 + jobs * 0.08;
+  return 3_000 + jobs * 0.15;
 }
 
 /** Now, on the epoch clock Redis also reads (the same machine clock), with sub-millisecond precision. */
