@@ -27,5 +27,11 @@ export interface RedisServer {
   kill(): Promise<void>;
 }
 
+/** What main's tests name the server (the same object). */
+export type PrivateRedisServer = RedisServer;
+
 export function ensureRedisServer(): void;
+export function freePort(): Promise<number>;
+export function freePorts(count: number): Promise<number[]>;
+export function waitForPort(port: number, deadline: number): Promise<void>;
 export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer>;

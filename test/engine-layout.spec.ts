@@ -15,6 +15,7 @@ describe('engine layout', () => {
       'getJobIds',
       'getQueues',
       'getSchedules',
+      'job',
       'onApplicationShutdown',
       'removeSchedule',
       'stopJob',

@@ -12,7 +12,7 @@ import {
 } from '../src/index.js';
 import { backoffMs, parseRetry } from '../src/core/scheduler/retry-policy.js';
 import { engine } from './engine.js';
-import { deferred, redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { deferred, redisUrl, sleep, uniquePrefix, until } from './helpers.js';
 
 // Retries (issue 12, point 2).
 describe('retry policy', () => {
@@ -244,6 +244,22 @@ describe('retries', () => {
     expect(order.filter((o) => o.startsWith('parent') || o.startsWith('child got made'))).toEqual(['parent 1', 'parent 2', 'parent 3', 'child got made']);
     await expect(canceled.result({ timeout: '10s' })).rejects.toMatchObject({ status: 'canceled' });
     expect(order.filter((o) => o === 'lost')).toHaveLength(2);
+  });
+
+  it("a retried run is reported as a 'retrying' event (with its wait), the final failure as 'failed'", async () => {
+    const e = engine('r-events', {
+      bad: () => {
+        throw new Error('nope');
+      },
+    });
+    const seen: string[] = [];
+    e.client.on('retrying', (ev) => void seen.push(`retrying ${ev.attempt} ${ev.error.message} ${ev.delayMs}`));
+    e.client.on('failed', (ev) => void seen.push(`failed ${ev.attempt} ${ev.error.message}`));
+    const h = await e.client.enqueue('bad', null, { retry: { max: 2, backoff: ['10ms', '20ms'] } });
+    e.worker();
+    await expect(h.result({ timeout: '10s' })).rejects.toBeInstanceOf(JobFailedError);
+    await until('the failed event', () => seen.length === 3);
+    expect(seen).toEqual(['retrying 1 nope 10', 'retrying 2 nope 20', 'failed 3 nope']);
   });
 
   it('requeue() of a failed job starts its retries afresh', async () => {

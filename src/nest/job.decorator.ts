@@ -1,8 +1,14 @@
-import type { JobDefaults, JobSchedule } from '../core/index.js';
+import type { JobDefaults, JobSchedule, PayloadClass } from '../core/index.js';
 import { JOB_METADATA } from './jobline.constants.js';
 
-/** `@Job`'s options: enqueue defaults, and a recurring `schedule`. */
+/** What `@Job` takes: the job's enqueue defaults, the class its payload is validated against, a recurring schedule. */
 export interface JobOptions extends JobDefaults {
+  /**
+   * The payload's class (with class-validator decorators), given explicitly. Without it, the class is read from the
+   * handler's first parameter type, which needs `emitDecoratorMetadata` (tsc and Nest's CLI emit it; esbuild, tsx,
+   * SWC without it, and vitest do not).
+   */
+  dto?: PayloadClass;
   /**
    * Runs the job on a schedule (`{ cron }` or `{ every }`, with `tz`, `startAt`, `endAt`, `limit`, and the `data` of
    * each run): registered with the job's name as its id when an application that runs this handler starts.
@@ -14,20 +20,19 @@ export interface JobMetadata {
   /** undefined: the default name `${ClassName}.${methodName}`. */
   name: string | undefined;
   defaults: JobDefaults;
+  dto: PayloadClass | undefined;
   schedule: JobSchedule | undefined;
 }
 
 /**
  * Marks a provider method as a job handler. The method receives `(data, ctx: JobContext)` and runs on the provider's
  * DI instance, so its injected services work. `name` defaults to `${ClassName}.${methodName}`; `options` preset
- * enqueue options (overridden per call), and may give a recurring `schedule`.
+ * enqueue options (overridden per call), `dto` names the payload's class, and `schedule` runs it on a schedule.
  */
 export function Job(name?: string, options: JobOptions = {}): MethodDecorator {
-  // anything but an object is kept as the defaults, for the explorer to refuse at start with a clear error
-  const { schedule, ...defaults } = options !== null && typeof options === 'object' ? options : { schedule: undefined };
-  const meta: JobMetadata = { name, defaults: options !== null && typeof options === 'object' ? defaults : (options as JobDefaults), schedule };
+  const { dto, schedule, ...defaults } = options ?? {};
   return (_target, _key, descriptor) => {
-    Reflect.defineMetadata(JOB_METADATA, meta, descriptor.value as object);
+    Reflect.defineMetadata(JOB_METADATA, { name, defaults, dto, schedule } satisfies JobMetadata, descriptor.value as object);
     return descriptor;
   };
 }

@@ -13,7 +13,7 @@ import { fetchedFromHash, outcomeLines, outcomeRecord, type FetchedJob } from '.
 import { encodeRetryPolicy } from '../scheduler/retry-policy.js';
 import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
-import { failure, type Outcome } from '../run/outcome.js';
+import { failure, reportOutcome, type Outcome } from '../run/outcome.js';
 import { parentsFirst } from './dependencies.js';
 import type { JobStore } from './job-store.js';
 
@@ -95,13 +95,17 @@ export class SyncRunner {
     return Number((await this.engine.run('claim', queue, [id, this.worker, leaseMs]))[1]);
   }
 
-  /** Records an outcome as a worker would; true when it was a retry (which sync mode runs at once, unwaited). */
+  /**
+   * Records an outcome as a worker would, and reports it to this process's listeners as a worker's job would be;
+   * true when it was a retry (which sync mode runs at once, unwaited).
+   */
   private async record(job: FetchedJob, outcome: Outcome): Promise<boolean> {
     const retry = outcome.kind === 'retry';
     const reply = await this.engine.run('work', job.queue, [this.worker, 0, 0, outcomeLines([outcomeRecord(job, outcome.kind, outcome.payload, 0)])], {
       held: this.engine.queue(job.queue).held(this.worker),
     });
     await this.engine.outbox.after(job.queue, reply);
+    reportOutcome(this.engine.events, job, this.worker, retry ? { ...outcome, retryDelayMs: 0 } : outcome);
     return retry;
   }
 

@@ -25,6 +25,7 @@ export const SCRIPT_NAMES = [
   'schedule-upsert',
   'schedule-remove',
   'schedule-fire',
+  'stream-add',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

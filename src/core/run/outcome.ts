@@ -1,3 +1,4 @@
+import type { EventJob, JobEvents } from '../events/job-events.js';
 import type { RetryDecision } from '../scheduler/retry-policy.js';
 import type { JobErrorInfo } from '../model/types.js';
 
@@ -35,4 +36,11 @@ export function failure(err: unknown, callbackError?: unknown, decision?: RetryD
   if (callbackError !== undefined) info.callbackError = errorInfo(callbackError, !retry);
   if (retry) return { kind: 'retry', payload: JSON.stringify(info), retryDelayMs: decision!.delayMs };
   return { kind: 'failed', payload: JSON.stringify(info) };
+}
+
+/** Tells `events` how a run ended, once its outcome is written: completed, failed for good, or retrying. */
+export function reportOutcome(events: JobEvents, job: EventJob, workerId: string, outcome: Outcome): void {
+  if (outcome.kind === 'finished') events.completed(job, workerId, outcome.payload);
+  else if (outcome.kind === 'failed') events.failed(job, workerId, outcome.payload);
+  else if (events.wants.retrying) events.retrying(job, workerId, JSON.parse(outcome.payload) as JobErrorInfo, outcome.retryDelayMs ?? 0);
 }
