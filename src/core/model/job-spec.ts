@@ -1,6 +1,6 @@
 import { callbackSetOf, type CallbackSet } from './callback-set.js';
 import { DEFAULTS } from './defaults.js';
-import { toMs } from './duration.js';
+import { MAX_TTL_MS, toMs } from './duration.js';
 import { InvalidOptionError } from './errors.js';
 import { assertKnownOptions, parseDependsOn } from './enqueue-options.js';
 import { assertJobId, assertJobName, assertQueueName } from './names.js';
@@ -111,10 +111,10 @@ export function buildJobSpec(
     atFront: (options.atFront ?? false) || deps.atFront,
     timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
     resultTtlMs:
-      options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true }),
+      options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true, max: MAX_TTL_MS }),
     failureTtlMs:
-      options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, { allowForever: true }),
-    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl),
+      options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, { allowForever: true, max: MAX_TTL_MS }),
+    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl, { max: MAX_TTL_MS }),
     maxAttempts: attempts,
     description: options.description ?? null,
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),

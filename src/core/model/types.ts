@@ -18,7 +18,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export type JsonObject = { [key: string]: JsonValue };
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 
-/** A callback given by its `@JobCallback` name, or with its own timeout. */
+/** A callback given by its `@JobCallback` name, or with its own timeout (default 60 s, at most about 24.8 days). */
 export type CallbackRef = string | { name: string; timeout?: Duration };
 
 /** Options a `@Job` decorator (or the module's `defaultJobOptions`) can preset for every enqueue of that job. */
@@ -27,13 +27,13 @@ export interface JobDefaults {
   queue?: string;
   /** Put the job at the head of its queue. */
   atFront?: boolean;
-  /** Longest wait before the job starts; past it, it never runs and its status becomes `expired`. Default: no limit. */
+  /** Longest wait before the job starts; past it, it never runs and its status becomes `expired`. Default: no limit; at most 10 years. */
   ttl?: Duration;
-  /** How long a finished job and its result are kept. Default 500 s; -1 forever; 0 delete right after success. */
+  /** How long a finished job and its result are kept. Default 500 s; -1 forever; 0 delete right after success; at most 10 years. */
   resultTtl?: Duration;
-  /** How long a failed (or canceled, expired) job is kept. Default 1 year; -1 forever. */
+  /** How long a failed (or canceled, expired) job is kept. Default 1 year; -1 forever; at most 10 years. */
   failureTtl?: Duration;
-  /** Longest run time. Default 180 s; -1 no limit. */
+  /** Longest run time. Default 180 s; -1 no limit; at most 2^31-1 ms (about 24.8 days: the longest Node.js timer). */
   timeout?: Duration;
   /**
    * How many times the job may be started. A job whose worker died (its lease ran out) runs again while attempts
