@@ -49,6 +49,8 @@ export interface DepRef {
 /** The deps of a job without dependencies: shared (frozen, so a write to it fails loudly), no array per job. */
 const NO_DEP_REFS = Object.freeze([]) as unknown as DepRef[];
 
+export const OPTIONS_EXPECTED = 'a plain object of enqueue options (not an array, Date, Map or class instance), or nothing';
+
 /**
  * Validates and normalises one enqueue. `options` is already merged (module defaults < @Job defaults < call).
  * Throws InvalidOptionError / PayloadNotSerializableError before anything is written.
@@ -63,9 +65,8 @@ export function buildJobSpec(
   encodeNow = true,
 ): JobSpec {
   assertJobName(name);
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError('options', options, 'an object of enqueue options, or nothing');
-  }
+  // an array, Date or Map has no option keys of its own: it would pass as {}
+  if (!isPlainObject(options as unknown)) throw new InvalidOptionError('options', options, OPTIONS_EXPECTED);
   assertKnownOptions(options, 'enqueue');
   const queue = options.queue ?? defaultQueue;
   assertQueueName(queue);
