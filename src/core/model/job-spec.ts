@@ -84,8 +84,9 @@ export function buildJobSpec(
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
     throw new InvalidOptionError('attempts', options.attempts, 'a whole number from 1 to 1000');
   }
-  if (options.description !== undefined && typeof options.description !== 'string') {
-    throw new InvalidOptionError('description', options.description, 'a string');
+  // a lone surrogate is escaped by JSON.stringify as \udxxx, which Redis's JSON decoder (enqueue.lua) refuses
+  if (options.description !== undefined && (typeof options.description !== 'string' || !options.description.isWellFormed())) {
+    throw new InvalidOptionError('description', options.description, 'a string without lone UTF-16 surrogates');
   }
   if (options.meta !== undefined && !isPlainObject(options.meta)) {
     throw new InvalidOptionError('meta', options.meta, 'a plain JSON object');

@@ -22,7 +22,8 @@ export function assertPrefix(prefix: unknown): asserts prefix is string {
 }
 
 export function assertJobName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
-    throw new InvalidOptionError('name', name, 'a non-empty job name (the @Job name) of at most 256 characters');
+  // a lone UTF-16 surrogate has no UTF-8 form: Redis would store another name, which no handler has
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 256 || !name.isWellFormed()) {
+    throw new InvalidOptionError('name', name, 'a non-empty job name (the @Job name) of at most 256 characters, without lone UTF-16 surrogates');
   }
 }
