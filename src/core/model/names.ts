@@ -3,15 +3,17 @@ import { InvalidOptionError } from './errors.js';
 /** Queue names and job ids become parts of Redis keys: a small alphabet that never needs escaping. */
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
-export function assertQueueName(queue: unknown): asserts queue is string {
+/** `option`: what the error names (a queue inside another option, e.g. `dependsOn[0].queue`). */
+export function assertQueueName(queue: unknown, option = 'queue'): asserts queue is string {
   if (typeof queue !== 'string' || !NAME.test(queue)) {
-    throw new InvalidOptionError('queue', queue, 'a queue name of 1-128 characters from [A-Za-z0-9_.-]');
+    throw new InvalidOptionError(option, queue, 'a queue name of 1-128 characters from [A-Za-z0-9_.-]');
   }
 }
 
-export function assertJobId(id: unknown): asserts id is string {
+/** `option`: what the error names (an id inside another option, e.g. `dependsOn[0]`). */
+export function assertJobId(id: unknown, option = 'jobId'): asserts id is string {
   if (typeof id !== 'string' || !NAME.test(id)) {
-    throw new InvalidOptionError('jobId', id, 'an id of 1-128 characters from [A-Za-z0-9_.-]');
+    throw new InvalidOptionError(option, id, 'an id of 1-128 characters from [A-Za-z0-9_.-]');
   }
 }
 
