@@ -68,7 +68,8 @@ export function buildJobSpec(
   // an array, Date or Map has no option keys of its own: it would pass as {}
   if (!isPlainObject(options as unknown)) throw new InvalidOptionError('options', options, OPTIONS_EXPECTED);
   assertKnownOptions(options, 'enqueue');
-  const queue = options.queue ?? defaultQueue;
+  // null is refused as for every other option, not taken for the default
+  const queue = options.queue === undefined ? defaultQueue : options.queue;
   assertQueueName(queue);
   let id: string;
   const chosenId = options.jobId !== undefined;
@@ -80,7 +81,7 @@ export function buildJobSpec(
   if (options.atFront !== undefined && typeof options.atFront !== 'boolean') {
     throw new InvalidOptionError('atFront', options.atFront, 'true or false');
   }
-  const attempts = options.attempts ?? DEFAULTS.MAX_ATTEMPTS;
+  const attempts = options.attempts === undefined ? DEFAULTS.MAX_ATTEMPTS : options.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
     throw new InvalidOptionError('attempts', options.attempts, 'a whole number from 1 to 1000');
   }
