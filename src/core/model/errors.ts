@@ -158,9 +158,14 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
+  // a Map or a class instance shows as {} in JSON: say what it is
+  const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor;
+  const kind = ctor && ctor !== Object && ctor !== Array && ctor.name ? `a ${ctor.name} ` : '';
   try {
-    return JSON.stringify(value) ?? typeof value;
+    return kind + (JSON.stringify(value) ?? typeof value);
   } catch {
-    return typeof value;
+    return kind || typeof value;
   }
 }
