@@ -40,7 +40,9 @@ export interface JobDefaults {
    * remain, else it fails as abandoned. Default 3. A handler that throws fails the job at once (RQ semantics).
    */
   attempts?: number;
+  /** Free text shown by `info()`; well-formed (no lone UTF-16 surrogate). `''` is none: `info()` gives null. */
   description?: string;
+  /** A plain JSON object, nested at most 1000 levels deep. */
   meta?: JsonObject;
   /**
    * When a dependency fails (or is canceled, stopped, expired): 'wait' (default, RQ) stays `deferred` until it is
