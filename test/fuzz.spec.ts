@@ -2,6 +2,7 @@
 // and the options object itself. A bad value must be a JoblineError naming what was bad, with nothing stored; a good
 // value must come back unchanged through info(). Deterministic: a fixed seed (FUZZ_SEED overrides it, to explore).
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import {
   HandlerRegistry,
   InvalidOptionError,
@@ -18,7 +19,7 @@ import {
   type JobInfo,
 } from '../src/index.js';
 import { engine } from './engine.js';
-import { rawRedis, redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { redisUrl, sleep, uniquePrefix } from './helpers.js';
 
 const SEED = process.env.FUZZ_SEED === undefined ? 1010 : Number(process.env.FUZZ_SEED);
 
@@ -203,7 +204,16 @@ function badDuration(max: number, allow: { zero?: boolean; forever?: boolean } =
 
 // ---- the Redis side ----
 
-const redis = rawRedis();
+/**
+ * The clients whose keyspace is compared work in a database of their own: KEYS walks a whole database, and the test
+ * files run before this one may leave many thousands of keys in database 0, which made this file several times slower.
+ */
+const isolatedUrl = (() => {
+  const url = new URL(redisUrl());
+  url.pathname = '/9';
+  return url.toString();
+})();
+const redis = new Redis(isolatedUrl);
 afterAll(() => redis.disconnect());
 
 /** Every key under `prefix` with its serialised value (DUMP), sorted: "nothing stored" means this is unchanged. */
@@ -240,9 +250,9 @@ function expectNamed(err: unknown, named: string): void {
 
 describe('fuzzing enqueue input', () => {
   const badPrefix = uniquePrefix('fuzz-bad');
-  const bad = new QueueClient({ connection: redisUrl(), prefix: badPrefix });
+  const bad = new QueueClient({ connection: isolatedUrl, prefix: badPrefix });
   // options spread with defaults (QueueClient.mergeOptions) rather than passed on as they are
-  const badWithDefaults = new QueueClient({ connection: redisUrl(), prefix: badPrefix, defaultJobOptions: { attempts: 7 } });
+  const badWithDefaults = new QueueClient({ connection: isolatedUrl, prefix: badPrefix, defaultJobOptions: { attempts: 7 } });
   const goodPrefix = uniquePrefix('fuzz-good');
   const good = new QueueClient({ connection: redisUrl(), prefix: goodPrefix });
   const goodWithDefaults = new QueueClient({ connection: redisUrl(), prefix: goodPrefix, defaultJobOptions: { attempts: 7 } });
@@ -577,8 +587,8 @@ describe('the defects of issue 10, one by one', () => {
   registry.register({ name: 'job', source: 'test', defaults: {}, handle: () => 1 });
   registry.registerCallback({ name: 'cb', source: 'test', handle: () => undefined });
   const prefix = uniquePrefix(label);
-  const client = new QueueClient({ connection: redisUrl(), prefix, registry });
-  const withDefaults = new QueueClient({ connection: redisUrl(), prefix, registry, defaultJobOptions: { attempts: 2 } });
+  const client = new QueueClient({ connection: isolatedUrl, prefix, registry });
+  const withDefaults = new QueueClient({ connection: isolatedUrl, prefix, registry, defaultJobOptions: { attempts: 2 } });
   let parent: JobHandle;
 
   beforeAll(async () => {
