@@ -36,23 +36,16 @@ async function check<T>(property: fc.IAsyncProperty<T> | fc.IProperty<T>, numRun
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_TTL_MS = 3650 * 86_400_000;
 const MAX_DEPTH = 1000;
-const KNOWN = [
-  'queue',
-  'jobId',
-  'atFront',
-  'ttl',
-  'resultTtl',
-  'failureTtl',
-  'timeout',
-  'attempts',
-  'description',
-  'meta',
-  'dependsOn',
-  'onDependencyFailure',
-  'onSuccess',
-  'onFailure',
-  'onStopped',
-];
+/** The option names, as the error for an unknown one lists them (so that this file keeps no copy of the list). */
+const KNOWN = (() => {
+  try {
+    new QueueClient({ connection: 'redis://127.0.0.1:1', defaultJobOptions: { '?': 1 } as never });
+  } catch (err) {
+    const list = /known defaultJobOptions options \(([^)]*)\)/.exec((err as Error).message)?.[1];
+    if (list) return list.split(', ');
+  }
+  throw new Error('an unknown option was not refused with the list of known ones');
+})();
 
 // ---- text ----
 
