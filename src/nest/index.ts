@@ -1,4 +1,4 @@
-export { Job, type JobMetadata } from './job.decorator.js';
+export { Job, type JobMetadata, type JobOptions } from './job.decorator.js';
 export { JobCallback } from './job-callback.decorator.js';
 export { QueueModule } from './queue.module.js';
 export { QueueConsumerModule } from './queue-consumer.module.js';

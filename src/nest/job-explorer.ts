@@ -50,6 +50,9 @@ export class JobExplorer implements OnModuleInit {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
         }
         validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
+        if (meta.isolate !== undefined && meta.isolate !== 'thread') {
+          throw new InvalidOptionError(`@Job("${name}") isolate`, meta.isolate, "'thread', or nothing (run on the event loop)");
+        }
         const payloadType = this.metadata.getPayloadType(prototype, methodName);
         const fn = method as (data: unknown, ctx: JobContext) => unknown;
         this.registry.register({
@@ -58,6 +61,7 @@ export class JobExplorer implements OnModuleInit {
           defaults: meta.defaults,
           payloadClass: hasValidationRules(payloadType) ? payloadType : undefined,
           source,
+          isolate: meta.isolate,
         });
       }
     }

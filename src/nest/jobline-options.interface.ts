@@ -35,4 +35,11 @@ export interface ConsumerOptions {
   shutdownTimeout?: Duration;
   /** Lease length of a running job (renewed every third of it); a dead worker's jobs are reclaimed after it. Default 30 s. */
   leaseTime?: Duration;
+  /**
+   * Where `@Job(name, { isolate: 'thread' })` handlers run: a pool of worker threads, each of which builds an
+   * application context of `export` (a Nest module class) from `module` (an absolute path or file URL, e.g.
+   * `new URL('./jobs.module.js', import.meta.url)`), so the handler's provider has its DI there. Name a module that
+   * holds the job providers and what they inject; it must not start servers of its own.
+   */
+  threads?: { module: string | URL; export: string; size?: number };
 }

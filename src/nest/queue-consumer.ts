@@ -1,5 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { assertQueueName, HandlerRegistry, InvalidOptionError, QueueClient, Worker, workerLimits } from '../core/index.js';
+import { pathToFileURL } from 'node:url';
+import {
+  assertQueueName,
+  HandlerRegistry,
+  InvalidOptionError,
+  isJobThread,
+  QueueClient,
+  runnableFile,
+  threadSetup,
+  Worker,
+  workerLimits,
+  type ThreadOptions,
+} from '../core/index.js';
 import { JOBLINE_CLIENT, JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
 import type { ConsumerOptions } from './jobline-options.interface.js';
@@ -31,7 +43,8 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.explorer.explore();
     this.client.handlersComplete();
-    if (this.options.autoStart !== false) this.start();
+    // inside a job thread this context only lends its handlers (thread-setup.ts): the main thread runs the worker
+    if (this.options.autoStart !== false && !isJobThread()) this.start();
   }
 
   /** Starts the worker (once). Use it with `autoStart: false`. */
@@ -42,8 +55,22 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       concurrency: this.options.concurrency,
       shutdownTimeout: this.options.shutdownTimeout,
       leaseTime: this.options.leaseTime,
+      threads: this.threads(),
     });
     this.worker.start();
+  }
+
+  /** The worker's thread setup: thread-setup.ts builds the named module in each thread. */
+  private threads(): ThreadOptions | undefined {
+    const t = this.options.threads;
+    if (!t) return undefined;
+    const module = t.module instanceof URL ? t.module.href : t.module.startsWith('file:') ? t.module : pathToFileURL(t.module).href;
+    return {
+      module: runnableFile(new URL('./thread-setup.js', import.meta.url)),
+      export: 'setupNestThread',
+      size: t.size,
+      data: { module, export: t.export },
+    };
   }
 
   get workerId(): string | null {
@@ -64,7 +91,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError('QueueConsumerModule.forRoot options', options, 'an object of ConsumerOptions');
     }
-    const known = new Set(['queues', 'concurrency', 'autoStart', 'shutdownTimeout', 'leaseTime']);
+    const known = new Set(['queues', 'concurrency', 'autoStart', 'shutdownTimeout', 'leaseTime', 'threads']);
     for (const key of Object.keys(options)) {
       if (!known.has(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${[...known].join(', ')}`);
     }
@@ -78,5 +105,11 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       options.queues.forEach((q) => assertQueueName(q));
     }
     workerLimits(options);
+    if (options.threads !== undefined) {
+      if (options.threads === null || typeof options.threads !== 'object' || typeof options.threads.export !== 'string' || options.threads.export === '') {
+        throw new InvalidOptionError('threads', options.threads, '{ module, export, size? }: the file and the name of the Nest module each job thread builds');
+      }
+      threadSetup(options.threads);
+    }
   }
 }

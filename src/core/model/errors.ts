@@ -154,6 +154,15 @@ export class RedisVersionError extends JoblineError {
   }
 }
 
+/**
+ * A worker thread could not get the handler of a job marked `isolate: 'thread'`: the worker has no `threads` setup,
+ * or the setup module failed to load or to register handlers. The job fails with this error; the worker goes on.
+ */
+export class ThreadSetupError extends JoblineError {}
+
+/** A worker thread that ran a job ended (it crashed, or called process.exit) before the job did. */
+export class JobThreadExitedError extends JoblineError {}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);

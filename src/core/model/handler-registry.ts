@@ -12,6 +12,11 @@ export interface JobHandlerDefinition {
   payloadClass?: PayloadClass;
   /** Where it was declared ("Class.method"), for error messages. */
   source: string;
+  /**
+   * 'thread': a worker runs it in its pool of worker threads (WorkerOptions.threads), off the event loop, where a
+   * timeout really ends it (the thread is terminated). Sync mode runs it inline.
+   */
+  isolate?: 'thread';
 }
 
 /** A `@JobCallback`: called as (job) for onStopped, (job, result) for onSuccess, (job, error) for onFailure. */
