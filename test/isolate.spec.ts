@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HandlerRegistry, InvalidOptionError, JobFailedError, QueueClient, Worker, type JobContext, type ThreadOptions } from '../src/index.js';
+import { HandlerRegistry, InvalidOptionError, JobFailedError, QueueClient, Worker, type ThreadOptions } from '../src/index.js';
+import { ChildWorker } from './child.js';
 import { engine } from './engine.js';
 import { redisUrl, uniquePrefix } from './helpers.js';
 
@@ -126,5 +127,25 @@ describe("isolate: 'thread'", () => {
   }, 60_000);
 });
 
-// keeps the type import used when the file is read alone
-export type { JobContext };
+describe("@Job(name, { isolate: 'thread' }) in a Nest application", () => {
+  it('runs in a thread that built the named module, with its DI, while the event loop runs other jobs', async () => {
+    const prefix = uniquePrefix('iso-nest');
+    const child = new ChildWorker({ PREFIX: prefix }, 'test/fixtures/nest-threads-app.mjs');
+    const client = new QueueClient({ connection: redisUrl(), prefix });
+    try {
+      await child.waitFor(/^ready$/, 30_000);
+      const heavy = await client.enqueue('heavy', { ms: 1500, name: 'thread' });
+      const light = await client.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ name: 'light', data: { name: `l${i}` } })));
+      const lights = (await Promise.all(light.map((h) => h.result({ timeout: '30s' })))) as { threadId: number }[];
+      expect(lights.every((l) => l.threadId === 0)).toBe(true);
+      expect(await heavy.result({ timeout: '30s' })).toEqual({ greeting: 'hello thread', threadId: expect.any(Number), spun: true });
+      expect(((await heavy.info()).result as { threadId: number }).threadId).toBeGreaterThan(0);
+      child.kill('SIGTERM');
+      await child.waitFor(/^closed$/, 30_000);
+    } finally {
+      child.kill('SIGKILL');
+      await child.exited;
+      await client.close();
+    }
+  }, 90_000);
+});
