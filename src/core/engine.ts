@@ -6,6 +6,7 @@ import { closeConnection, duplicateConnection, openConnection, type ConnectionOp
 import { JobIdIndex } from './redis/job-id-index.js';
 import { KeySpace, type QueueKeys } from './redis/keys.js';
 import { OutboxDeliverer } from './redis/outbox.js';
+import { setServerLogger } from './redis/redis-version.js';
 import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js';
 
 export interface EngineOptions {
@@ -36,6 +37,7 @@ export class Engine {
     const conn = openConnection(options.connection, (err) => this.logger.error(`Redis connection error: ${err.message}`));
     this.redis = conn.redis;
     this.owned = conn.owned;
+    setServerLogger(this.redis, this.logger);
     this.outbox = new OutboxDeliverer(this.redis, this.keys);
     this.ids = new JobIdIndex(this.redis, this.keys);
   }
