@@ -82,14 +82,17 @@ export function waitForPort(port, deadline) {
   });
 }
 
-/** Starts redis-server on a free loopback port. Resolves to { url, port, pid, stop }. */
-export async function startRedisServer() {
+/**
+ * Starts redis-server on a free loopback port. Resolves to { url, port, pid, stop }. `extraArgs` are more command-line
+ * options (e.g. ['--enable-debug-command', 'yes'] for a test that slows the server with DEBUG SLEEP).
+ */
+export async function startRedisServer(extraArgs = []) {
   ensureRedisServer();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'jobline-redis-'));
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...extraArgs],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));

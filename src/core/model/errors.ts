@@ -163,6 +163,25 @@ export class ThreadSetupError extends JoblineError {}
 /** A worker thread that ran a job ended (it crashed, or called process.exit) before the job did. */
 export class JobThreadExitedError extends JoblineError {}
 
+/**
+ * Redis refused a write because it reached `maxmemory` under the `noeviction` policy. A script is refused at its first
+ * write, so a refused call stored nothing; `stored` says how many jobs of a multi-chunk enqueueMany Redis had already
+ * stored (whole chunks, in order) before it refused the rest. Workers go on finishing the jobs already queued.
+ */
+export class RedisOutOfMemoryError extends JoblineError {
+  constructor(
+    readonly redisMessage: string,
+    readonly stored = 0,
+    readonly total = 0,
+  ) {
+    super(
+      `Redis is out of memory (maxmemory reached, policy noeviction) and refused the write: ${redisMessage} ` +
+        (total > 0 ? `${stored} of the ${total} jobs of this call were stored (whole chunks, in order), the rest were not. ` : 'Nothing of this call was stored. ') +
+        'Raise maxmemory, or free memory (shorter resultTtl / failureTtl let ended jobs go sooner); jobs already queued still run.',
+    );
+  }
+}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
