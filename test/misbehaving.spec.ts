@@ -23,10 +23,10 @@ describe('handlers that misbehave', () => {
     dirs.push(dir);
     const release = join(dir, 'release');
     const h = await e.client.enqueue('block', {});
-    const child = new ChildWorker({ PREFIX: e.prefix, RELEASE: release }, 'test/fixtures/blocking-worker.mjs');
+    const child = new ChildWorker({ PREFIX: e.prefix, LEASE: '1s', RELEASE: release });
     children.push(child);
     const [, childId] = await child.waitFor(/^ready (\S+)$/);
-    await child.waitFor(new RegExp(`^blocking ${h.id} 1$`));
+    await child.waitFor(new RegExp(`^started ${h.id} 1$`));
     // the blocked worker cannot renew its lease: this worker's maintenance reclaims the job and runs it again
     e.worker({ leaseTime: '1s' });
     expect(await h.result({ timeout: '20s' })).toBe('from the second worker, attempt 2');
