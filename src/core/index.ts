@@ -12,7 +12,7 @@ export { hasValidationRules } from './model/payload-validation.js';
 export { QueueClient, type QueueClientOptions } from './queue-client.js';
 export type { ConnectionOption } from './redis/connection.js';
 export { isJobThread } from './run/thread-flag.js';
-export { runnableFile, threadSetup, THREAD_ABORT_GRACE_MS } from './run/job-threads.js';
+export { runnableFile, threadSetup } from './run/job-threads.js';
 export { Worker } from './worker/worker.js';
 export { workerLimits, type ThreadOptions, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';
