@@ -83,12 +83,13 @@ export function waitForPort(port, deadline) {
 }
 
 /**
- * Starts redis-server on a free loopback port. Resolves to { url, port, pid, stop }. `extraArgs` are more command-line
- * options (e.g. ['--enable-debug-command', 'yes'] for a test that slows the server with DEBUG SLEEP).
+ * Starts redis-server on a free loopback port (or on `port`, to bring a stopped server back where its clients look).
+ * Resolves to { url, port, pid, stop }. `args` are more command-line options (e.g. ['--enable-debug-command', 'yes']
+ * for a test that slows the server with DEBUG SLEEP).
  */
-export async function startRedisServer(extraArgs = []) {
+export async function startRedisServer({ port: wanted, args: extraArgs = [] } = {}) {
   ensureRedisServer();
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'jobline-redis-'));
   const child = spawn(
     'redis-server',

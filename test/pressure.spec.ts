@@ -7,7 +7,7 @@ import { uniquePrefix } from './helpers.js';
 let server: PrivateRedisServer;
 let raw: Redis;
 beforeAll(async () => {
-  server = await startRedisServer(['--enable-debug-command', 'yes']);
+  server = await startRedisServer({ args: ['--enable-debug-command', 'yes'] });
   raw = new Redis(server.url);
 }, 30_000);
 afterAll(async () => {

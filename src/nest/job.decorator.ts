@@ -1,15 +1,14 @@
-import type { JobDefaults } from '../core/index.js';
+import type { JobDefaults, PayloadClass } from '../core/index.js';
 import { JOB_METADATA } from './jobline.constants.js';
 
-export interface JobMetadata {
-  /** undefined: the default name `${ClassName}.${methodName}`. */
-  name: string | undefined;
-  defaults: JobDefaults;
-  isolate?: unknown;
-}
-
-/** What `@Job` takes: enqueue defaults, and where the handler runs. */
+/** What `@Job` takes: the job's enqueue defaults, the class its payload is validated against, where it runs. */
 export interface JobOptions extends JobDefaults {
+  /**
+   * The payload's class (with class-validator decorators), given explicitly. Without it, the class is read from the
+   * handler's first parameter type, which needs `emitDecoratorMetadata` (tsc and Nest's CLI emit it; esbuild, tsx,
+   * SWC without it, and vitest do not).
+   */
+  dto?: PayloadClass;
   /**
    * 'thread': run it in the consumer's pool of worker threads (ConsumerOptions.threads), off the event loop: a
    * CPU-bound handler does not hold up other jobs or the lease, and a timeout terminates its thread.
@@ -17,16 +16,26 @@ export interface JobOptions extends JobDefaults {
   isolate?: 'thread';
 }
 
+export interface JobMetadata {
+  /** undefined: the default name `${ClassName}.${methodName}`. */
+  name: string | undefined;
+  defaults: JobDefaults;
+  dto: PayloadClass | undefined;
+  /** 'thread', or undefined (checked at start by JobExplorer, as a plain-JS caller may pass anything). */
+  isolate?: unknown;
+}
+
 /**
  * Marks a provider method as a job handler. The method receives `(data, ctx: JobContext)` and runs on the provider's
- * DI instance, so its injected services work. `name` defaults to `${ClassName}.${methodName}`; `defaults` preset
- * enqueue options (overridden per call).
+ * DI instance, so its injected services work. `name` defaults to `${ClassName}.${methodName}`; `options` preset
+ * enqueue options (overridden per call), `dto` names the payload's class, and `isolate: 'thread'` runs the handler
+ * in a worker thread.
  */
 export function Job(name?: string, options: JobOptions = {}): MethodDecorator {
-  // isolate is not an enqueue option: kept apart so the defaults stay what enqueue accepts
-  const { isolate, ...defaults } = options ?? {};
+  // dto and isolate are not enqueue options: kept apart so the defaults stay what enqueue accepts
+  const { dto, isolate, ...defaults } = options ?? {};
   return (_target, _key, descriptor) => {
-    Reflect.defineMetadata(JOB_METADATA, { name, defaults, isolate } satisfies JobMetadata, descriptor.value as object);
+    Reflect.defineMetadata(JOB_METADATA, { name, defaults, dto, isolate } satisfies JobMetadata, descriptor.value as object);
     return descriptor;
   };
 }

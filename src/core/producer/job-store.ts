@@ -20,6 +20,8 @@ export interface Stored {
  */
 export class JobStore {
   private readonly knownQueues = new Set<string>();
+  /** Told of each queue that jobs were just queued in (with the first one's name): the producer's QueueWatch. */
+  onQueued: ((queue: string, name: string) => void) | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -74,6 +76,7 @@ export class JobStore {
       if (err instanceof RedisOutOfMemoryError && calls.length > 1) throw new RedisOutOfMemoryError(err.redisMessage, stored, specs.length);
       throw err;
     });
+    if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)
     if (outboxes.size) await this.engine.outbox.drain(outboxes);
     return { handles, created, statuses };

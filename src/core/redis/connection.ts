@@ -14,7 +14,8 @@ export function defaultRedisUrl(): string {
   return process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 }
 
-export function openConnection(connection: ConnectionOption | undefined, onError: (err: Error) => void): OwnedConnection {
+/** Opens (or adopts) the command connection; its errors are reported by RedisAvailability (availability.ts). */
+export function openConnection(connection: ConnectionOption | undefined): OwnedConnection {
   if (connection instanceof Redis) return { redis: connection, owned: false };
   let redis: Redis;
   if (connection === undefined || typeof connection === 'string') {
@@ -28,16 +29,9 @@ export function openConnection(connection: ConnectionOption | undefined, onError
   } else {
     throw new InvalidOptionError('connection', connection, 'a redis:// URL, ioredis options, or an ioredis instance');
   }
-  redis.on('error', onError);
   return { redis, owned: true };
 }
 
-/** A second connection with the same settings, for blocking reads or pub/sub. Always owned by the caller. */
-export function duplicateConnection(redis: Redis, onError: (err: Error) => void): Redis {
-  const dup = redis.duplicate();
-  dup.on('error', onError);
-  return dup;
-}
 
 /** Closes a connection Jobline owns (QUIT when it is up, else drop it) and resolves once it has fully ended. */
 export async function closeConnection(redis: Redis): Promise<void> {

@@ -35,6 +35,10 @@ export class QueueKeys {
   readonly events: string;
   /** pub/sub channel: requests to the queue's workers (stop) */
   readonly control: string;
+  /** stream of job events (completed, failed, ...), capped; written only when `eventStream` is on */
+  readonly stream: string;
+  /** string naming a live worker of the queue, refreshed by each worker's maintenance; absent: none consumes it */
+  readonly alive: string;
 
   constructor(
     prefix: string,
@@ -59,6 +63,8 @@ export class QueueKeys {
     this.waiting = `${base}waiting`;
     this.events = `${base}events`;
     this.control = `${base}control`;
+    this.stream = `${base}stream`;
+    this.alive = `${base}alive`;
   }
 
   /** hash of one job (fields: stored-names.ts) */

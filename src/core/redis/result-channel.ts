@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { duplicateConnection, closeConnection } from './connection.js';
+import { closeConnection } from './connection.js';
 import { ClientClosedError } from '../model/errors.js';
 
 export interface EndEvent {
@@ -25,10 +25,8 @@ export class ResultChannel {
   private readonly perQueue = new Map<string, number>();
   private readonly rechecks = new Map<Listener, Recheck>();
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly onError: (err: Error) => void,
-  ) {}
+  /** `connect` opens the subscriber connection (the engine's, whose errors it reports). */
+  constructor(private readonly connect: () => Redis) {}
 
   /**
    * Subscribes (once) to the queue's events channel and registers `listener` for job `id`. `recheck` runs if the
@@ -78,7 +76,7 @@ export class ResultChannel {
 
   private subscriber(): Redis {
     if (this.sub) return this.sub;
-    const sub = duplicateConnection(this.redis, this.onError);
+    const sub = this.connect();
     let connections = 0;
     sub.on('ready', () => {
       // ioredis resubscribes by itself; ends published while it was away are found by asking again

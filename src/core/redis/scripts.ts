@@ -22,6 +22,7 @@ export const SCRIPT_NAMES = [
   'outbox-claim',
   'deliver',
   'claim',
+  'stream-add',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -28,7 +28,8 @@ export class StopChannel {
       const job = this.running.get(queue, id);
       if (job) this.stop(job);
     });
-    void sub.subscribe(...byChannel.keys()).catch((err: Error) => this.engine.logger.error(`worker Redis error: ${err.message}`));
+    // ioredis subscribes again by itself after a reconnect
+    sub.subscribe(...byChannel.keys()).catch((err: unknown) => this.engine.backgroundError('worker stop channel', err));
   }
 
   /** stop(): abort the job's signal, free its slot, run its onStopped callback. */

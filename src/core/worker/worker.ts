@@ -32,6 +32,7 @@ export class Worker {
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
   private readonly threads: JobThreads | null;
+  private readonly maintenanceMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | null = null;
@@ -64,7 +65,8 @@ export class Worker {
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
     this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
-    this.maintenance = new Maintenance(this.engine, this.queues, registry);
+    this.maintenanceMs = Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2)));
+    this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry, this.maintenanceMs * 3);
   }
 
   get activeCount(): number {
@@ -81,15 +83,15 @@ export class Worker {
     this.stops.start();
     this.loop.start();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
-    this.every(Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2))), () => this.maintenance.run());
-    this.maintenance.run().catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`));
+    this.every(this.maintenanceMs, () => this.maintenance.run());
+    this.maintenance.run().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
   }
 
   /** Runs `fn` every `ms` (never overlapping itself) until the worker closes. */
   private every(ms: number, fn: () => Promise<void>): void {
     const tick = () => {
       fn()
-        .catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`))
+        .catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err))
         .finally(() => {
           if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
         });
