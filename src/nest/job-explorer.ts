@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
   hasValidationRules,
   HandlerRegistry,
   InvalidOptionError,
+  isJobThread,
   validateJobDefaults,
   type JobContext,
   type JobSnapshot,
@@ -27,7 +28,8 @@ export class JobExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly metadata: JoblineMetadataAccessor,
     readonly registry: HandlerRegistry,
-    @Inject(JOBLINE_CLIENT) private readonly client: QueueClient,
+    // absent in a job thread's context (thread-setup.ts), which builds only the named module and this explorer
+    @Optional() @Inject(JOBLINE_CLIENT) private readonly client: QueueClient | null,
   ) {}
 
   onModuleInit(): void {
@@ -77,7 +79,8 @@ export class JobExplorer implements OnModuleInit {
         });
       }
     }
-    if (unread.length) {
+    // a job thread's context explores the same handlers again: the main thread has already warned
+    if (unread.length && this.client && !isJobThread()) {
       this.client.logger.warn(
         `The payload type of ${unread.map((s) => `@Job ${s}`).join(', ')} cannot be read: this build does not emit decorator ` +
           'metadata (emitDecoratorMetadata; esbuild, tsx and vitest leave it out), so their payloads are not validated. ' +
