@@ -112,6 +112,7 @@ describe("isolate: 'thread'", () => {
     try {
       expect(() => new Worker(client, registry, { queues: ['default'] })).toThrow(InvalidOptionError);
       expect(() => new Worker(client, registry, { queues: ['default'], threads: { module: 'relative/jobs.js' } })).toThrow(/threads\.module/);
+      expect(() => new Worker(client, registry, { queues: ['default'], threads: { ...SETUP, sise: 2 } as never })).toThrow(/`sise`.*one of module, export, data, size.*did you mean `size`/);
       const w = new Worker(client, registry, { queues: ['default'], threads: { ...SETUP, export: 'NAMES' } });
       w.start();
       try {

@@ -1,18 +1,20 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
+  assertKnownKeys,
   hasValidationRules,
   HandlerRegistry,
   InvalidOptionError,
   isJobThread,
   validateJobDefaults,
+  type EnqueueOptions,
   type JobContext,
   type JobSnapshot,
   type PayloadClass,
   type QueueClient,
 } from '../core/index.js';
 import { JOBLINE_CLIENT } from './jobline.constants.js';
-import type { JobMetadata } from './job.decorator.js';
+import { JOB_OPTION_NAMES, type JobMetadata } from './job.decorator.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 
 /**
@@ -64,6 +66,10 @@ export class JobExplorer implements OnModuleInit {
         if (typeof name !== 'string' || name.trim() === '') {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
         }
+        // a typo of any @Job option (dto and isolate too) names the one meant; jobId and dependsOn are refused just
+        // below, saying they belong to one enqueue call
+        const { jobId: _jobId, dependsOn: _dependsOn, ...named } = meta.defaults as EnqueueOptions;
+        assertKnownKeys(named, `@Job("${name}")`, JOB_OPTION_NAMES);
         validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
         if (meta.isolate !== undefined && meta.isolate !== 'thread') {
           throw new InvalidOptionError(`@Job("${name}") isolate`, meta.isolate, "'thread', or nothing (run on the event loop)");

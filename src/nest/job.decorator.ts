@@ -16,6 +16,25 @@ export interface JobOptions extends JobDefaults {
   isolate?: 'thread';
 }
 
+/** Every @Job option name, checked by the compiler against JobOptions (JobExplorer names a typo and the one meant). */
+export const JOB_OPTION_NAMES = Object.keys({
+  queue: 1,
+  atFront: 1,
+  ttl: 1,
+  resultTtl: 1,
+  failureTtl: 1,
+  timeout: 1,
+  attempts: 1,
+  description: 1,
+  meta: 1,
+  onDependencyFailure: 1,
+  onSuccess: 1,
+  onFailure: 1,
+  onStopped: 1,
+  dto: 1,
+  isolate: 1,
+} satisfies Record<keyof JobOptions, 1>);
+
 export interface JobMetadata {
   /** undefined: the default name `${ClassName}.${methodName}`. */
   name: string | undefined;

@@ -79,6 +79,12 @@ export const CONSUMER_OPTION_NAMES = Object.keys({
   threads: 1,
 } satisfies Record<keyof ConsumerOptions, 1>);
 
+export const CONSUMER_THREAD_OPTION_NAMES = Object.keys({
+  module: 1,
+  export: 1,
+  size: 1,
+} satisfies Record<keyof NonNullable<ConsumerOptions['threads']>, 1>);
+
 /** A class `useClass` / `useExisting` names for QueueModule.forRootAsync. */
 export interface QueueModuleOptionsFactory {
   createQueueModuleOptions(): QueueModuleOptions | Promise<QueueModuleOptions>;

@@ -15,7 +15,7 @@ import {
 } from '../core/index.js';
 import { JOBLINE_CLIENT, JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
-import { CONSUMER_OPTION_NAMES, type ConsumerOptions } from './jobline-options.interface.js';
+import { CONSUMER_OPTION_NAMES, CONSUMER_THREAD_OPTION_NAMES, type ConsumerOptions } from './jobline-options.interface.js';
 
 /**
  * Runs the discovered @Job handlers: one Worker per process over the consumed queues. Starts at application
@@ -101,8 +101,12 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     }
     workerLimits(options);
     if (options.threads !== undefined) {
-      if (options.threads === null || typeof options.threads !== 'object' || typeof options.threads.export !== 'string' || options.threads.export === '') {
+      if (options.threads === null || typeof options.threads !== 'object' || Array.isArray(options.threads)) {
         throw new InvalidOptionError('threads', options.threads, '{ module, export, size? }: the file and the name of the Nest module each job thread builds');
+      }
+      assertKnownKeys(options.threads, `${where} threads`, CONSUMER_THREAD_OPTION_NAMES);
+      if (typeof options.threads.export !== 'string' || options.threads.export === '') {
+        throw new InvalidOptionError('threads.export', options.threads.export, 'the name of the Nest module (its exported class) each job thread builds');
       }
       threadSetup(options.threads);
     }

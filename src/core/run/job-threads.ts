@@ -6,9 +6,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { InvalidOptionError, JobThreadExitedError, ThreadSetupError } from '../model/errors.js';
 import type { JobHandlerDefinition } from '../model/handler-registry.js';
+import { assertKnownKeys } from '../model/known-keys.js';
 import { decodeJson } from '../model/payload.js';
 import type { JobContext } from '../model/types.js';
-import type { ThreadOptions } from '../worker/worker-options.js';
+import { THREAD_OPTION_NAMES, type ThreadOptions } from '../worker/worker-options.js';
 import { errorInfo } from './outcome.js';
 import { errorFrom, type DownMessage, type MetaMessage, type ThreadAnswer, type ThreadSetup, type ThreadTask } from './thread-protocol.js';
 
@@ -28,6 +29,7 @@ export function threadSetup(options: ThreadOptions): { setup: ThreadSetup; size:
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError('threads', options, 'an object { module, export?, data?, size? }');
   }
+  assertKnownKeys(options, 'threads', THREAD_OPTION_NAMES);
   const m: unknown = options.module;
   let module: string;
   if (m instanceof URL && m.protocol === 'file:') module = m.href;

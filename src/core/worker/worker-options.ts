@@ -34,6 +34,9 @@ export interface ThreadOptions {
   size?: number;
 }
 
+/** ThreadOptions' names, checked by the compiler against the interface (a typo such as `siz` is then refused). */
+export const THREAD_OPTION_NAMES = Object.keys({ module: 1, export: 1, data: 1, size: 1 } satisfies Record<keyof ThreadOptions, 1>);
+
 /**
  * Validates a worker's concurrency, leaseTime and shutdownTimeout and gives them in milliseconds, with their defaults.
  * QueueConsumerModule.forRoot calls it too, so a bad value stops the app when the module is made, not at bootstrap.
