@@ -23,6 +23,8 @@ export class JobsModule {}
       queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time'],
       concurrency: 4,
       autoStart: false,
+      // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
+      threads: { module: new URL('./app.module.js', import.meta.url), export: 'JobsModule', size: 1 },
     }),
     JobsModule,
     WorkflowJobsModule,

@@ -80,15 +80,16 @@ export function parseDependsOn(options: EnqueueOptions): ParsedDependencies {
 }
 
 function givenDependency(ref: unknown, i: number): GivenDependency {
+  const where = `dependsOn[${i}]`;
   if (typeof ref === 'string') {
-    assertJobId(ref);
+    assertJobId(ref, where);
     return { id: ref, queue: undefined };
   }
   if (ref !== null && typeof ref === 'object' && typeof (ref as { id?: unknown }).id === 'string' && typeof (ref as { queue?: unknown }).queue === 'string') {
     const r = ref as { id: string; queue: string };
-    assertJobId(r.id);
-    assertQueueName(r.queue);
+    assertJobId(r.id, `${where}.id`);
+    assertQueueName(r.queue, `${where}.queue`);
     return { id: r.id, queue: r.queue };
   }
-  throw new InvalidOptionError(`dependsOn[${i}]`, ref, 'a JobHandle or a job id');
+  throw new InvalidOptionError(where, ref, 'a JobHandle or a job id');
 }

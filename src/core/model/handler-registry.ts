@@ -14,6 +14,11 @@ export interface JobHandlerDefinition {
   source: string;
   /** A recurring schedule (`@Job(name, { schedule })`), registered with the job's name as its id by the consumer. */
   schedule?: JobSchedule;
+  /**
+   * 'thread': a worker runs it in its pool of worker threads (WorkerOptions.threads), off the event loop, where a
+   * timeout really ends it (the thread is terminated). Sync mode runs it inline.
+   */
+  isolate?: 'thread';
 }
 
 /** A `@JobCallback`: called as (job) for onStopped, (job, result) for onSuccess, (job, error) for onFailure. */

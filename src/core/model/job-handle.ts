@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js';
+import { InvalidOptionError } from './errors.js';
 import type { EnqueueOptions, JobInfo, JobStatus } from './types.js';
 
 /** What a handle asks of the client that made it (kept as an interface to avoid a module cycle). */
@@ -34,9 +35,11 @@ export class JobHandle<R = unknown> {
 
   /**
    * Resolves with the job's return value once it finishes; rejects with JobFailedError once it fails (or is
-   * canceled, expired, stopped), with WaitTimeoutError when `timeout` passes first. Woken by Redis, not by polling.
+   * canceled, expired, stopped), with WaitTimeoutError when `timeout` (at most about 24.8 days) passes first. Woken by
+   * Redis, not by polling.
    */
   result(opts: { timeout?: Duration } = {}): Promise<R> {
+    if (opts === null || typeof opts !== 'object') return Promise.reject(new InvalidOptionError('options', opts, 'an object { timeout? }, or nothing'));
     return this.ops.waitResult(this.queue, this.id, opts.timeout) as Promise<R>;
   }
 

@@ -31,7 +31,7 @@ export type Backoff =
 /** `retry`: how many times a failed job runs again, and how long it waits before each (default: at once). */
 export type RetryOption = number | { max: number; backoff?: Backoff };
 
-/** A callback given by its `@JobCallback` name, or with its own timeout. */
+/** A callback given by its `@JobCallback` name, or with its own timeout (default 60 s, at most about 24.8 days). */
 export type CallbackRef = string | { name: string; timeout?: Duration };
 
 /** Options a `@Job` decorator (or the module's `defaultJobOptions`) can preset for every enqueue of that job. */
@@ -40,13 +40,13 @@ export interface JobDefaults {
   queue?: string;
   /** Put the job at the head of its queue. */
   atFront?: boolean;
-  /** Longest wait before the job starts; past it, it never runs and its status becomes `expired`. Default: no limit. */
+  /** Longest wait before the job starts; past it, it never runs and its status becomes `expired`. Default: no limit; at most 10 years. */
   ttl?: Duration;
-  /** How long a finished job and its result are kept. Default 500 s; -1 forever; 0 delete right after success. */
+  /** How long a finished job and its result are kept. Default 500 s; -1 forever; 0 delete right after success; at most 10 years. */
   resultTtl?: Duration;
-  /** How long a failed (or canceled, expired) job is kept. Default 1 year; -1 forever. */
+  /** How long a failed (or canceled, expired) job is kept. Default 1 year; -1 forever; at most 10 years. */
   failureTtl?: Duration;
-  /** Longest run time. Default 180 s; -1 no limit. */
+  /** Longest run time. Default 180 s; -1 no limit; at most 2^31-1 ms (about 24.8 days: the longest Node.js timer). */
   timeout?: Duration;
   /**
    * How many runs of the job a dead worker (its lease ran out) may cut short: the job runs again while attempts
@@ -59,7 +59,9 @@ export interface JobDefaults {
    * invalid data, an unknown handler, `UnrecoverableJobError`.
    */
   retry?: RetryOption;
+  /** Free text shown by `info()`; well-formed (no lone UTF-16 surrogate). `''` is none: `info()` gives null. */
   description?: string;
+  /** A plain JSON object, nested at most 1000 levels deep. */
   meta?: JsonObject;
   /**
    * When a dependency fails (or is canceled, stopped, expired): 'wait' (default, RQ) stays `deferred` until it is

@@ -9,6 +9,7 @@ import { runCallback } from './callbacks.js';
 import type { JobAbort } from './job-abort.js';
 import { retryDecisionFor } from '../scheduler/retry-policy.js';
 import { failure, type Outcome } from './outcome.js';
+import type { ThreadRunner } from './job-threads.js';
 import { RunContext, type MetaSaver } from './run-context.js';
 
 /**
@@ -20,7 +21,14 @@ import { RunContext, type MetaSaver } from './run-context.js';
  * callbacks, is answered synchronously (no promise, no timer); nothing is awaited that is not a promise, and the
  * snapshot for callbacks is built only for a job that has some.
  */
-export function runJob(job: FetchedJob, registry: HandlerRegistry, abort: JobAbort, saveMeta: MetaSaver): Outcome | Promise<Outcome> {
+export function runJob(
+  job: FetchedJob,
+  registry: HandlerRegistry,
+  abort: JobAbort,
+  saveMeta: MetaSaver,
+  /** where handlers marked isolate: 'thread' run (sync mode runs them inline) */
+  threads: ThreadRunner | null = null,
+): Outcome | Promise<Outcome> {
   let callbacks: CallbackSet = NO_CALLBACKS;
   if (job.callbacks) {
     try {
@@ -34,7 +42,7 @@ export function runJob(job: FetchedJob, registry: HandlerRegistry, abort: JobAbo
     callbacks === NO_CALLBACKS ? null : { id: job.id, name: job.name, queue: job.queue, data: undefined, attempt: job.attempt, meta: {}, willRetry: false };
   let result: unknown;
   try {
-    result = startHandler(job, registry, abort, saveMeta, snapshot);
+    result = startHandler(job, registry, abort, saveMeta, snapshot, threads);
   } catch (err) {
     return failed(err, job, registry, callbacks, snapshot);
   }
@@ -99,7 +107,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * Decodes the payload, validates it and calls the handler. Returns what the handler returned (a promise for an
  * async handler); throws what it or the checks before it threw.
  */
-function startHandler(job: FetchedJob, registry: HandlerRegistry, abort: JobAbort, saveMeta: MetaSaver, snapshot: MutableSnapshot | null): unknown {
+function startHandler(
+  job: FetchedJob,
+  registry: HandlerRegistry,
+  abort: JobAbort,
+  saveMeta: MetaSaver,
+  snapshot: MutableSnapshot | null,
+  threads: ThreadRunner | null,
+): unknown {
   const def = registry.require(job.name);
   let data: unknown;
   try {
@@ -113,8 +128,9 @@ function startHandler(job: FetchedJob, registry: HandlerRegistry, abort: JobAbor
     snapshot.meta = meta;
   }
   const ctx = new RunContext(job, meta, abort, saveMeta);
-  if (def.payloadClass) return validatePayload(def, data).then(() => def.handle(data, ctx));
-  return def.handle(data, ctx);
+  const handle = def.isolate === 'thread' && threads ? (d: unknown, c: RunContext) => threads.run(def, d, c) : def.handle;
+  if (def.payloadClass) return validatePayload(def, data).then(() => handle(data, ctx));
+  return handle(data, ctx);
 }
 
 /** Settles with `run`, or rejects with JobTimeoutError (aborting the job's signal) once `ms` pass first. */

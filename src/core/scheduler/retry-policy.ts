@@ -121,12 +121,18 @@ export function decideRetry(p: RetryPolicy, retries: number, failure: { never: b
  * unknown here) and UnrecoverableJobError.
  */
 export function retryDecisionFor(err: unknown, storedPolicy: string, retries: number): RetryDecision {
+  // by name too: an error thrown in a job thread comes back as a plain Error that keeps only its name
+  const name = err instanceof Error ? err.name : '';
   const never =
     err instanceof UnrecoverableJobError ||
     err instanceof PayloadValidationError ||
     err instanceof PayloadNotSerializableError ||
     err instanceof UnknownJobError ||
-    err instanceof UnknownCallbackError;
-  const requested = err instanceof RetryJobError;
-  return decideRetry(decodeRetryPolicy(storedPolicy), retries, { never, requested, requestedDelayMs: requested ? err.delayMs : undefined });
+    err instanceof UnknownCallbackError ||
+    NEVER_RETRIED.has(name);
+  const requested = err instanceof RetryJobError || name === 'RetryJobError';
+  const requestedDelayMs = err instanceof RetryJobError ? err.delayMs : undefined;
+  return decideRetry(decodeRetryPolicy(storedPolicy), retries, { never, requested, requestedDelayMs });
 }
+
+const NEVER_RETRIED = new Set(['UnrecoverableJobError', 'PayloadValidationError', 'PayloadNotSerializableError', 'UnknownJobError', 'UnknownCallbackError']);

@@ -79,6 +79,10 @@ for k = 1, nr, 1000 do
   local part = redis.call('SMISMEMBER', held, unpack(unheld, k, math.min(k + 999, nr)))
   for j = 1, #part do owned[k + j - 1] = part[j] end
 end
+-- every member sent: an owned one ends now, the others are no longer there. Removed first: at maxmemory (noeviction)
+-- Redis refuses a script's first write that may grow memory (the outcomes' HSET), not the writes after one that cannot
+-- (this SREM), so a worker still records what it ran (test/pressure.spec.ts)
+call_all('SREM', held, unheld)
 local waiters = nr > 0 and anyone_waits()
 for r = 1, nr do
   if owned[r] == 1 then
@@ -110,8 +114,6 @@ for r = 1, nr do
     end
   end
 end
--- every member sent: an owned one ends now, the others are no longer there
-call_all('SREM', held, unheld)
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 call_all('RPUSH', queued, retried)
