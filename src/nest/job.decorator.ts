@@ -37,9 +37,9 @@ export const JOB_OPTION_NAMES = Object.keys({
   onFailure: 1,
   onStopped: 1,
   retry: 1,
+  schedule: 1,
   dto: 1,
   isolate: 1,
-  schedule: 1,
 } satisfies Record<keyof JobOptions, 1>);
 
 export interface JobMetadata {
