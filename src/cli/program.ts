@@ -70,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--meta <json>', 'meta, as a JSON object')
     .option('--depends-on <id...>', 'ids of jobs it waits for')
     .option('--delay <duration>', 'start no earlier than this (delayed jobs)')
+    .option('--run-at <date>', 'start no earlier than this instant (ISO 8601, or epoch ms)')
     .option('--options <json>', 'any other enqueue options, as a JSON object')
     .option('--wait <duration>', 'wait this long for the result and print it')
     .action(run((c, name: string, flags: act.EnqueueFlags) => act.enqueue(c, name, flags)));

@@ -11,6 +11,7 @@ import { closeConnection, openConnection, type ConnectionOption } from './redis/
 import { JobIdIndex } from './redis/job-id-index.js';
 import { KeySpace, type QueueKeys } from './redis/keys.js';
 import { OutboxDeliverer } from './redis/outbox.js';
+import { setServerLogger } from './redis/redis-version.js';
 import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js';
 import { WorkerRegistry } from './redis/worker-registry.js';
 import { JobTracing } from './tracing/job-tracing.js';
@@ -72,6 +73,7 @@ export class Engine {
     const conn = openConnection(options.connection);
     this.redis = conn.redis;
     this.owned = conn.owned;
+    setServerLogger(this.redis, this.logger);
     this.availability = new RedisAvailability(this.redis, this.logger);
     this.events = new JobEvents(this.logger, options.logFailedJobs ?? true);
     this.stream = maxLen > 0 ? new EventStreamWriter(this, maxLen) : null;

@@ -146,7 +146,7 @@ export class JobMetrics {
       client.onEnqueued((e) => this.enqueued(e)),
       client.on('completed', (e) => this.ended(e, 'completed'), { timings: true, result: false }),
       client.on('failed', (e) => this.ended(e, 'failed'), { timings: true }),
-      client.on('retrying', (e) => this.retried(e)),
+      client.on('retrying', (e) => this.ended(e, 'retried'), { timings: true }),
     );
     this.refresh().catch(() => undefined);
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), refreshMs);
@@ -193,15 +193,12 @@ export class JobMetrics {
     this.stats(e.queue, e.name).enqueued += e.count;
   }
 
-  private ended(e: JobCompletedEvent | JobFailedEvent, outcome: Outcome): void {
+  /** A run ended: each run counts in the histograms, a retried one too (its wait is from enqueue to that run). */
+  private ended(e: JobCompletedEvent | JobFailedEvent | JobRetryingEvent, outcome: Outcome): void {
     const s = this.stats(e.queue, e.name);
     s.processed[outcome]++;
     if (e.durationMs !== undefined) s.duration.observe(e.durationMs / 1000);
     if (e.waitMs !== undefined) s.wait.observe(e.waitMs / 1000);
-  }
-
-  private retried(e: JobRetryingEvent): void {
-    this.stats(e.queue, e.name).processed.retried++;
   }
 
   private metrics(): CollectedMetric[] {
@@ -248,7 +245,7 @@ export class JobMetrics {
       ),
       new CollectedMetric(
         'jobline_job_wait_seconds',
-        "Wait from enqueue to start of the jobs this process's workers ran (Redis's clock)",
+        "Wait from when a job became runnable (enqueue, or the end of its delay or retry backoff) to the start of its run, for the runs of this process's workers (Redis's clock)",
         'histogram',
         histogram('jobline_job_wait_seconds', (s) => s.wait, this.waitBuckets),
       ),

@@ -8,10 +8,9 @@ import {
   type JobHandle,
   type JobStatus,
   type ManyJobsOutcome,
-  type QueueClient,
 } from '../../core/index.js';
 import { UsageError, type CliContext } from '../context.js';
-import { durationOption, intOption, jsonOption, statusOption } from './parse.js';
+import { dateOption, durationOption, intOption, jsonOption, statusOption } from './parse.js';
 
 export interface EnqueueFlags {
   queue?: string;
@@ -28,6 +27,7 @@ export interface EnqueueFlags {
   meta?: string;
   dependsOn?: string[];
   delay?: string;
+  runAt?: string;
   wait?: string;
 }
 
@@ -50,8 +50,8 @@ export async function enqueue(ctx: CliContext, name: string, flags: EnqueueFlags
   set('description', flags.description);
   set('meta', flags.meta && jsonOption('meta', flags.meta));
   set('dependsOn', flags.dependsOn);
-  // delayed jobs come with issue 12; a build without them refuses the option by name
   set('delay', flags.delay && durationOption(flags.delay));
+  set('runAt', flags.runAt && dateOption('run-at', flags.runAt));
   const client = await ctx.connect();
   const handle = await client.enqueue(name, data, options);
   const status = await handle.getStatus();
@@ -106,17 +106,9 @@ export async function cancel(ctx: CliContext, ids: string[], opts: { queue?: str
   await oneByOne(ctx, ids, opts.queue, 'canceled', (h) => h.cancel());
 }
 
-/** `promote <id...> [--queue]`: scheduled (delayed) jobs become runnable now. */
+/** `promote <id...> [--queue]`: scheduled jobs (delayed, or waiting for a retry) become runnable now. */
 export async function promote(ctx: CliContext, ids: string[], opts: { queue?: string }): Promise<void> {
-  await oneByOne(ctx, ids, opts.queue, 'promoted', (h, client) => promoteJob(client, h));
-}
-
-/** Makes a scheduled job runnable through QueueClient.promoteJob, where this build has delayed jobs (issue 12). */
-async function promoteJob(client: QueueClient, h: JobHandle): Promise<void> {
-  const fn = (client as unknown as { promoteJob?: (queue: string, id: string) => Promise<void> }).promoteJob;
-  if (fn) return fn.call(client, h.queue, h.id);
-  // without delayed jobs no job is ever scheduled: say why this one cannot be promoted
-  throw new InvalidJobStateError(h.id, await h.getStatus(), 'promote', 'scheduled');
+  await oneByOne(ctx, ids, opts.queue, 'promoted', (h) => h.promote());
 }
 
 /** `empty <queue> [--yes]`: deletes the queue's queued jobs. */
@@ -179,7 +171,7 @@ function report(ctx: CliContext, outcome: ManyJobsOutcome, verb: string): void {
   if (outcome.missing.length || outcome.refused.length) ctx.exitCode = 1;
 }
 
-async function oneByOne(ctx: CliContext, ids: string[], queue: string | undefined, verb: string, act: (h: JobHandle, client: QueueClient) => Promise<void>): Promise<void> {
+async function oneByOne(ctx: CliContext, ids: string[], queue: string | undefined, verb: string, act: (h: JobHandle) => Promise<void>): Promise<void> {
   if (!ids.length) throw new UsageError(`Name the jobs (ids) to have ${verb}.`);
   const client = await ctx.connect();
   const outcome: ManyJobsOutcome = { done: [], missing: [], refused: [] };
@@ -190,7 +182,7 @@ async function oneByOne(ctx: CliContext, ids: string[], queue: string | undefine
       continue;
     }
     try {
-      await act(h, client);
+      await act(h);
       outcome.done.push(id);
     } catch (err) {
       if (err instanceof InvalidJobStateError) outcome.refused.push({ id, status: err.status as JobStatus });

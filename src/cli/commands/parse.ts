@@ -29,3 +29,10 @@ export function jsonOption(name: string, value: string): unknown {
 export function durationOption(value: string): Duration {
   return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : (value as Duration);
 }
+
+/** An instant: an ISO 8601 date-time, or epoch ms; a UsageError naming the option otherwise. */
+export function dateOption(name: string, value: string): Date {
+  const d = /^\d+$/.test(value.trim()) ? new Date(Number(value)) : new Date(value);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO 8601 date-time or epoch ms; got "${value}".`);
+  return d;
+}

@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JobNotFoundError, type JobInfo, type JobStatus, type QueueClient, type QueueSummary } from '../../core/index.js';
+import { JOB_STATUSES, JobNotFoundError, type JobInfo, type JobStatus, type QueueSummary } from '../../core/index.js';
 import type { CliContext } from '../context.js';
 import { ago, bar, cut, span } from '../output.js';
 import { intOption, statusOption } from './parse.js';
@@ -75,9 +75,19 @@ export async function jobs(ctx: CliContext, queue: string, opts: { status?: stri
   if (out.json) return out.data(page);
   if (!page.jobs.length) return out.line(`No ${status} jobs in queue ${queue}${offset ? ` from ${offset}` : ''} (${page.total} in all).`);
   const now = Date.now();
+  // a scheduled job's column is when it runs; the others' how long they ran
+  const scheduled = status === 'scheduled';
   out.table(
-    ['ID', 'NAME', 'STATUS', 'ENQUEUED', 'RAN', 'ATTEMPTS', 'ERROR'],
-    page.jobs.map((j) => [j.id, cut(j.name, 40), out.status(j.status), ago(j.enqueuedAt, now), ran(j), j.attempts, j.error ? cut(`${j.error.name}: ${j.error.message}`, 60) : '']),
+    ['ID', 'NAME', 'STATUS', 'ENQUEUED', scheduled ? 'RUNS AT' : 'RAN', 'ATTEMPTS', 'ERROR'],
+    page.jobs.map((j) => [
+      j.id,
+      cut(j.name, 40),
+      out.status(j.status),
+      ago(j.enqueuedAt, now),
+      scheduled ? iso(j.scheduledFor) : ran(j),
+      j.attempts,
+      j.error ? cut(`${j.error.name}: ${j.error.message}`, 60) : '',
+    ]),
     [5],
   );
   out.line(out.colors.dim(`${offset + 1}-${offset + page.jobs.length} of ${page.total} ${status} jobs in ${queue}`));
@@ -106,6 +116,8 @@ export async function job(ctx: CliContext, id: string, opts: { queue?: string })
     ['started', iso(info.startedAt)],
     ['ended', iso(info.endedAt)],
     ['attempts', `${info.attempts} of ${info.maxAttempts}`],
+    ['retries', info.maxRetries ? `${info.retries} of ${info.maxRetries}` : '-'],
+    ['scheduled', iso(info.scheduledFor)],
     ['worker', info.workerId ?? '-'],
     ['description', info.description ?? '-'],
     ['dependencies', info.dependencies.join(', ') || '-'],
@@ -147,32 +159,25 @@ export async function workers(ctx: CliContext): Promise<void> {
   );
 }
 
-/** A schedule as `getSchedules()` returns it (delayed jobs and schedules come with issue 12). */
-interface ScheduleLike {
-  id: string;
-  name: string;
-  queue: string;
-  rule: { cron?: string; every?: unknown; tz?: string };
-  nextRunAt: Date | null;
-  lastRunAt: Date | null;
-  lastJobId: string | null;
-}
-
 /** `schedules [--queue]`: the recurring schedules. */
 export async function schedules(ctx: CliContext, opts: { queue?: string }): Promise<void> {
   const client = await ctx.connect();
-  const list = await readSchedules(client, opts.queue);
+  const list = await client.getSchedules(opts.queue);
   const out = ctx.output;
   if (out.json) return out.data({ schedules: list });
   if (!list.length) return out.line('No recurring schedules under this prefix.');
   out.table(
-    ['ID', 'NAME', 'QUEUE', 'RULE', 'NEXT', 'LAST', 'LAST JOB'],
-    list.map((s) => [s.id, s.name, s.queue, s.rule.cron ? `cron ${s.rule.cron}${s.rule.tz ? ` ${s.rule.tz}` : ''}` : `every ${String(s.rule.every)}`, iso(s.nextRunAt), iso(s.lastRunAt), s.lastJobId ?? '-']),
+    ['ID', 'NAME', 'QUEUE', 'RULE', 'NEXT', 'LAST', 'LAST JOB', 'RUNS'],
+    list.map((s) => [
+      s.id,
+      s.name,
+      s.queue,
+      s.rule.cron ? `cron ${s.rule.cron}${s.rule.tz ? ` ${s.rule.tz}` : ''}` : `every ${String(s.rule.every)}`,
+      s.nextRunAt ? iso(s.nextRunAt) : 'ended',
+      iso(s.lastRunAt),
+      s.lastJobId ?? '-',
+      s.runs,
+    ]),
+    [7],
   );
-}
-
-/** The schedules, through QueueClient.getSchedules where this build has it (else there can be none). */
-async function readSchedules(client: QueueClient, queue?: string): Promise<ScheduleLike[]> {
-  const read = (client as unknown as { getSchedules?: (queue?: string) => Promise<ScheduleLike[]> }).getSchedules;
-  return read ? read.call(client, queue) : [];
 }

@@ -21,9 +21,9 @@ interface JobEventBase {
   workerId: string;
 }
 
-/** How long a job waited and ran: on completed and failed events of this process's workers, for listeners that ask. */
+/** How long a job waited and ran: on completed, failed and retrying events of this process's workers, for listeners that ask. */
 export interface JobTimings {
-  /** from enqueue to the start of this attempt (Redis's clock), in ms */
+  /** from when the job became runnable (its enqueue, or the end of its delay or retry backoff) to the start of this run (Redis's clock), in ms */
   waitMs?: number;
   /** this attempt's run time (the handler and its callbacks), in ms */
   durationMs?: number;
@@ -40,7 +40,7 @@ export interface JobFailedEvent extends JobEventBase, JobTimings {
   error: JobErrorInfo;
 }
 
-export interface JobRetryingEvent extends JobEventBase {
+export interface JobRetryingEvent extends JobEventBase, JobTimings {
   event: 'retrying';
   error: JobErrorInfo;
   /** how long the job waits before its next attempt */
@@ -86,7 +86,7 @@ export interface JobsEnqueuedEvent {
 }
 
 export interface ListenOptions {
-  /** give completed and failed events their `waitMs` and `durationMs` (the workers then measure them) */
+  /** give completed, failed and retrying events their `waitMs` and `durationMs` (the workers then measure them) */
   timings?: boolean;
   /** give completed events the job's `result` (decoded for each job). Default true; metrics pass false. */
   result?: boolean;
@@ -200,7 +200,9 @@ export class JobEvents {
   /** An attempt failed and the job runs again after `delayMs`: the retry code reports it here (only here). */
   retrying(job: EventJob, workerId: string, error: JobErrorInfo, delayMs: number): void {
     if (!this.wants.retrying) return;
-    this.emit({ event: 'retrying', id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId, error, delayMs });
+    const event: JobRetryingEvent = { event: 'retrying', id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId, error, delayMs };
+    if (this.timings) addTimings(event, job);
+    this.emit(event);
   }
 
   /** A running job reported progress: the progress code reports it here (only here). */

@@ -3,7 +3,8 @@ import { DEFAULTS } from '../model/defaults.js';
 import type { JobHandle } from '../model/job-handle.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { decodeEnqueueReply, enqueueArgs, type EnqueueMode } from '../redis/enqueue-codec.js';
-import type { ScriptReply } from '../redis/scripts.js';
+import { namedRedisError, type ScriptReply } from '../redis/scripts.js';
+import { RedisOutOfMemoryError } from '../model/errors.js';
 
 /** What storing a batch came to, by position: `created[i]` is false where the id existed (that job is left untouched). */
 export interface Stored {
@@ -33,7 +34,7 @@ export class JobStore {
     if (fresh.length) {
       // about to yield: encode now what the producer left to encode while sending (see Producer.enqueueMany)
       for (const s of specs) specData(s);
-      await this.engine.redis.sadd(this.engine.keys.queues, ...fresh);
+      await this.engine.redis.sadd(this.engine.keys.queues, ...fresh).catch(namedRedisError);
       for (const q of fresh) this.knownQueues.add(q);
     }
     const handles: JobHandle[] = new Array(specs.length);
@@ -41,6 +42,7 @@ export class JobStore {
     const statuses: string[] = new Array(specs.length);
     const outboxes = new Set<string>();
     const calls: Promise<void>[] = [];
+    let stored = 0;
     for (const [queue, at] of byQueue) {
       const list = at.length === specs.length ? specs : at.map((i) => specs[i]!);
       for (let from = 0; from < list.length; from += DEFAULTS.ENQUEUE_CHUNK) {
@@ -63,11 +65,17 @@ export class JobStore {
               handles[i] = this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue);
             });
             if (Number(reply[0]) > 0) outboxes.add(queue);
+            stored += to - from;
           }),
         );
       }
     }
-    await Promise.all(calls);
+    await Promise.all(calls).catch(async (err: unknown) => {
+      // say how much of a call of several chunks Redis stored before it refused (each chunk is one script: all or none)
+      await Promise.allSettled(calls);
+      if (err instanceof RedisOutOfMemoryError && calls.length > 1) throw new RedisOutOfMemoryError(err.redisMessage, stored, specs.length);
+      throw err;
+    });
     if (this.engine.events.wantsEnqueued) this.reportEnqueued(specs, created);
     if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)

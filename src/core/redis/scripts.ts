@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { DEFAULTS } from '../model/defaults.js';
+import { RedisOutOfMemoryError } from '../model/errors.js';
 import type { QueueKeys } from './keys.js';
 import { ensureRedisVersion, redisVersionPassed } from './redis-version.js';
 import { luaConstants } from './stored-names.js';
@@ -21,6 +22,10 @@ export const SCRIPT_NAMES = [
   'outbox-claim',
   'deliver',
   'claim',
+  'promote',
+  'schedule-upsert',
+  'schedule-remove',
+  'schedule-fire',
   'stream-add',
   'pause',
   'bulk',
@@ -43,7 +48,7 @@ const CONSTANTS: Record<string, string> = {
   DEFAULT_FAILURE_TTL_MS: String(DEFAULTS.FAILURE_TTL_MS),
   DEFAULT_MAX_ATTEMPTS: String(DEFAULTS.MAX_ATTEMPTS),
 };
-const CONSTANT = /\b(?:(?:F|META|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 
@@ -162,8 +167,14 @@ export function runScript(redis: Redis, name: ScriptName, q: QueueKeys, args: (s
   install(redis);
   const fn = (redis as unknown as Record<string, ScriptFn>)[commandName(name)]!;
   const keys = keysFor(name, q, dynamic);
-  if (redisVersionPassed(redis)) return fn.call(redis, ...keys, ...args);
-  return ensureRedisVersion(redis).then(() => fn.call(redis, ...keys, ...args));
+  if (redisVersionPassed(redis)) return fn.call(redis, ...keys, ...args).catch(namedRedisError);
+  return ensureRedisVersion(redis).then(() => fn.call(redis, ...keys, ...args).catch(namedRedisError));
+}
+
+/** Rethrows a Redis refusal Jobline can name (out of memory) as its JoblineError; any other error as it is. */
+export function namedRedisError(err: unknown): never {
+  if (err instanceof Error && err.message.startsWith('OOM ')) throw new RedisOutOfMemoryError(err.message);
+  throw err;
 }
 
 /** The Lua source of a script as Redis runs it (for tests that check what the loader assembles). */

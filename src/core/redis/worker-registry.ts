@@ -1,10 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
 
-/** Jobs a worker ran to the end since it started (finished and failed), as its registry entry counts them. */
+/**
+ * Runs a worker ended since it started, as its registry entry counts them: finished, failed for good, and failed
+ * with a retry to come.
+ */
 export interface WorkerJobCounts {
   finished: number;
   failed: number;
+  retried: number;
 }
 
 /** A live worker, as its registry entry says (QueueClient.getWorkers()). */
@@ -21,6 +25,7 @@ export interface WorkerInfo {
   /** jobs it ran to the end since it started, in all and per queue (kept in its memory, written with each refresh) */
   finished: number;
   failed: number;
+  retried: number;
   perQueue: Record<string, WorkerJobCounts>;
   startedAt: Date;
   /** its last refresh; the entry is dropped once `lapsesAt` passes without another (the worker died or hangs) */
@@ -110,9 +115,11 @@ function parseEntry(json: string): WorkerInfo | null {
   const perQueue = e.perQueue ?? {};
   let finished = 0;
   let failed = 0;
+  let retried = 0;
   for (const c of Object.values(perQueue)) {
     finished += c.finished;
     failed += c.failed;
+    retried += c.retried ?? 0;
   }
   return {
     id: e.id,
@@ -123,6 +130,7 @@ function parseEntry(json: string): WorkerInfo | null {
     running: e.running,
     finished,
     failed,
+    retried,
     perQueue,
     startedAt: new Date(e.startedAt),
     lastSeen: new Date(e.lastSeen),

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Engine } from '../engine.js';
+import type { OutcomeKind } from '../redis/work-codec.js';
 import type { WorkerJobCounts } from '../redis/worker-registry.js';
 
 /**
@@ -21,13 +22,14 @@ export class Presence {
     private readonly lapseMs: number,
     private readonly running: () => number,
   ) {
-    for (const q of queues) this.perQueue[q] = { finished: 0, failed: 0 };
+    for (const q of queues) this.perQueue[q] = { finished: 0, failed: 0, retried: 0 };
   }
 
-  /** A job of `queue` ended (its outcome is being recorded). */
-  ended(queue: string, kind: 'finished' | 'failed'): void {
+  /** A run of a job of `queue` ended (its outcome is being recorded); a release (at shutdown) is no run. */
+  ended(queue: string, kind: OutcomeKind): void {
     const c = this.perQueue[queue];
-    if (c) c[kind]++;
+    if (!c || kind === 'released') return;
+    c[kind === 'retry' ? 'retried' : kind]++;
   }
 
   refresh(): Promise<void> {

@@ -2,6 +2,7 @@ import type { HandlerRegistry } from '../model/handler-registry.js';
 import type { FetchedJob } from '../redis/work-codec.js';
 import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
+import type { ThreadRunner } from '../run/job-threads.js';
 import type { Outcome } from '../run/outcome.js';
 import type { MetaSaver } from '../run/run-context.js';
 import type { JobTracing } from '../tracing/job-tracing.js';
@@ -28,6 +29,8 @@ export class RunningJobs {
     private readonly onEnd: (job: FetchedJob, outcome: Outcome) => void,
     /** a slot was freed without an outcome (a dropped job) */
     private readonly onFreed: () => void,
+    /** where handlers marked isolate: 'thread' run */
+    private readonly threads: ThreadRunner,
     /** spans around the runs of jobs enqueued under a span */
     private readonly tracing: JobTracing | null = null,
   ) {}
@@ -44,8 +47,8 @@ export class RunningJobs {
     const abort = new JobAbort();
     const outcome =
       job.traceparent && this.tracing
-        ? this.tracing.process(job, () => runJob(job, this.registry, abort, this.saveMeta))
-        : runJob(job, this.registry, abort, this.saveMeta);
+        ? this.tracing.process(job, () => runJob(job, this.registry, abort, this.saveMeta, this.threads))
+        : runJob(job, this.registry, abort, this.saveMeta, this.threads);
     if (!(outcome instanceof Promise)) {
       this.onEnd(job, outcome);
       return;

@@ -6,6 +6,7 @@ import { InvalidOptionError, JobReleasedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
 import { assertQueueName } from '../model/names.js';
 import { newWorkerId } from '../model/worker-id.js';
+import { JobThreads, NO_THREADS } from '../run/job-threads.js';
 import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
 import { Lease } from './lease.js';
@@ -31,6 +32,7 @@ export class Worker {
   private readonly lease: Lease;
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
+  private readonly threads: JobThreads | null;
   private readonly maintenanceMs: number;
   private readonly presence: Presence;
   private readonly refreshMs: number;
@@ -51,6 +53,11 @@ export class Worker {
     const blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
     const control = new JobControl(this.engine);
     const saveMeta: MetaSaver = (job, meta) => control.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
+    if (options.threads === undefined) {
+      const isolated = registry.names().find((name) => registry.get(name)!.isolate === 'thread');
+      if (isolated) throw new InvalidOptionError('threads', undefined, `a thread setup { module, export?, size? }: handler "${isolated}" is marked isolate: 'thread'`);
+    }
+    this.threads = options.threads === undefined ? null : new JobThreads(options.threads);
     this.running = new RunningJobs(
       registry,
       saveMeta,
@@ -59,6 +66,7 @@ export class Worker {
         this.loop.jobEnded(job, outcome);
       },
       () => this.loop.kick(),
+      this.threads ?? NO_THREADS,
       this.engine.tracing,
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
@@ -115,6 +123,7 @@ export class Worker {
   private async doClose(): Promise<void> {
     if (this.state === 'new') {
       this.state = 'closed';
+      await this.threads?.close();
       return;
     }
     this.state = 'closing';
@@ -130,5 +139,6 @@ export class Worker {
     await this.presence.leave().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
     await this.loop.close();
     await this.stops.close();
+    await this.threads?.close();
   }
 }

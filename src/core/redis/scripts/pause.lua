@@ -4,7 +4,7 @@
 -- ARGV[1]: '1' pause, '0' resume
 -- returns: { 0, 1 if that changed the queue's state, else 0 }
 -- @include queue
-if ARGV[1] == '1' then return { 0, redis.call('HSETNX', K.meta, META_PAUSED, '1') } end
-local changed = redis.call('HDEL', K.meta, META_PAUSED)
+if ARGV[1] == '1' then return { 0, redis.call('HSETNX', K.meta, M_PAUSED, '1') } end
+local changed = redis.call('HDEL', K.meta, M_PAUSED)
 wake()
 return { 0, changed }

@@ -4,7 +4,7 @@
 -- Wakes one blocked worker when there is queued work, no wake-up token is pending and the queue is not paused (a
 -- paused queue's worker would fetch nothing and wake the next one, round and round).
 local function wake()
-  if redis.call('LLEN', K.wake) == 0 and redis.call('LLEN', K.queued) > 0 and redis.call('HEXISTS', K.meta, META_PAUSED) == 0 then
+  if redis.call('LLEN', K.wake) == 0 and redis.call('LLEN', K.queued) > 0 and redis.call('HEXISTS', K.meta, M_PAUSED) == 0 then
     redis.call('RPUSH', K.wake, '1')
   end
 end
