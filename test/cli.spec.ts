@@ -45,7 +45,7 @@ type Counts = Record<string, number>;
 type QueuesJson = { queues: { name: string; paused: boolean; workers: number; counts: Counts }[] };
 
 describe('jobline command line', () => {
-  it('enqueue, queues, jobs, job, cancel, requeue, delete, promote, pause, resume, empty: each one run with --json, and for people', async () => {
+  it('enqueue (now and delayed), queues, jobs, job, cancel, requeue, promote, delete, pause, resume, empty: each one run with --json, and for people', async () => {
     const e = engine('cli', {});
     const p = e.prefix;
     // enqueue with data and options, into a queue no worker consumes
@@ -80,8 +80,17 @@ describe('jobline command line', () => {
     const promote = await jobline(['--prefix', p, 'promote', first.id, '--json']);
     expect(promote.code).toBe(1);
     expect(JSON.parse(promote.stdout)).toEqual({ promoted: [], missing: [], refused: [{ id: first.id, status: 'queued' }] });
+    // a delayed job is scheduled, listed with its run time, and promote makes it queued
+    const delayed = await json<{ id: string; status: string }>(p, ['enqueue', 'mail.send', '-q', 'mail', '--delay', '1h']);
+    expect(delayed.status).toBe('scheduled');
+    const scheduledPage = await json<{ total: number; jobs: { id: string; scheduledFor: string }[] }>(p, ['jobs', 'mail', '--status', 'scheduled']);
+    expect(scheduledPage.jobs.map((j) => j.id)).toEqual([delayed.id]);
+    expect(Date.parse(scheduledPage.jobs[0]!.scheduledFor)).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect((await jobline(['--prefix', p, 'jobs', 'mail', '--status', 'scheduled'])).stdout).toMatch(/^ID\s+NAME\s+STATUS\s+ENQUEUED\s+RUNS AT/);
+    expect(await json(p, ['promote', delayed.id])).toEqual({ promoted: [delayed.id], missing: [], refused: [] });
+    expect(await e.client.getJob(delayed.id).then((h) => h!.getStatus())).toBe('queued');
     // delete by id
-    expect(await json(p, ['delete', 'digest-1'])).toEqual({ deleted: ['digest-1'], missing: [], refused: [] });
+    expect(await json(p, ['delete', 'digest-1', delayed.id])).toEqual({ deleted: ['digest-1', delayed.id], missing: [], refused: [] });
 
     // pause: a worker started now fetches nothing until resume
     expect(await json(p, ['pause', 'mail'])).toEqual({ queue: 'mail', paused: true, changed: true });
@@ -127,7 +136,7 @@ describe('jobline command line', () => {
     expect((await e.client.countJobs('default')).queued).toBe(0);
   });
 
-  it('workers lists live workers; schedules lists none here; queues --watch prints a document per interval until stopped', async () => {
+  it('workers lists live workers; schedules lists the recurring schedules; queues --watch prints a document per interval until stopped', async () => {
     const e = engine('cli-workers', {});
     const w = e.worker({ queues: ['alpha', 'beta'], concurrency: 3 });
     const list = await until(
@@ -137,6 +146,11 @@ describe('jobline command line', () => {
     expect(list.workers[0]).toMatchObject({ id: w.id, queues: ['alpha', 'beta'], concurrency: 3, pid: process.pid });
     expect((await jobline(['--prefix', e.prefix, 'workers'])).stdout).toContain(w.id);
     expect(await json(e.prefix, ['schedules'])).toEqual({ schedules: [] });
+    await e.client.upsertSchedule('nightly', { cron: '0 3 * * *' }, 'report', { full: true }, { queue: 'alpha' });
+    const listed = await json<{ schedules: { id: string; name: string; queue: string; rule: unknown; nextRunAt: string }[] }>(e.prefix, ['schedules']);
+    expect(listed.schedules).toEqual([expect.objectContaining({ id: 'nightly', name: 'report', queue: 'alpha', rule: expect.objectContaining({ cron: '0 3 * * *' }) })]);
+    expect(new Date(listed.schedules[0]!.nextRunAt).getUTCHours()).toBe(3);
+    expect((await jobline(['--prefix', e.prefix, 'schedules'])).stdout).toMatch(/\nnightly\s+report\s+alpha\s+cron 0 3 \* \* \*/);
 
     const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'queues', '--watch', '--interval', '1', '--json'], {
       env: { ...process.env, REDIS_URL: redisUrl() },

@@ -111,6 +111,35 @@ describe('metrics', () => {
     expect(app.get(JobMetrics).registry).toBeDefined();
   });
 
+  it('counts retried runs (outcome retried, in the run time histogram), shows scheduled jobs, and a delayed job waits from its run time', async () => {
+    let runs = 0;
+    const e = engine('metrics-time', { flaky: () => (++runs <= 2 ? Promise.reject(new Error('not yet')) : 'ok'), later: () => 1 }, { logFailedJobs: false });
+    const registry = new Registry();
+    const metrics = new JobMetrics(e.client, { registry, refreshInterval: '1h', queues: ['default'] });
+    try {
+      const later = await e.client.enqueue('later', null, { delay: '2s' });
+      await metrics.refresh();
+      expect(value(await registry.metrics(), 'jobline_queue_jobs', { queue: 'default', status: 'scheduled' })).toBe(1);
+      e.worker();
+      const flaky = await e.client.enqueue('flaky', null, { retry: { max: 3, backoff: '100ms' } });
+      expect(await flaky.result({ timeout: '10s' })).toBe('ok');
+      await later.result({ timeout: '10s' });
+      const text = await registry.metrics();
+      const f = { queue: 'default', name: 'flaky' };
+      expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'retried' })).toBe(2);
+      expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'completed' })).toBe(1);
+      expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'failed' })).toBeUndefined();
+      expect(value(text, 'jobline_job_duration_seconds_count', f)).toBe(3);
+      expect(value(text, 'jobline_job_wait_seconds_count', f)).toBe(3);
+      // counted from when it became runnable (its run time), not from its enqueue 2 s before
+      const l = { queue: 'default', name: 'later' };
+      expect(value(text, 'jobline_job_wait_seconds_count', l)).toBe(1);
+      expect(value(text, 'jobline_job_wait_seconds_sum', l)).toBeLessThan(2);
+    } finally {
+      metrics.close();
+    }
+  });
+
   it('JobMetrics registers in a registry it is given, and refuses bad options', async () => {
     const e = engine('metrics-registry', { quick: () => 1 });
     const registry = new Registry();

@@ -31,6 +31,32 @@ describe('queue operations', () => {
     expect((await e.client.getQueueSummaries(['default']))[0]!.paused).toBe(false);
   });
 
+  it('a paused queue still takes in its due delayed jobs (run on resume); deleteAll deletes scheduled jobs; requeue resets retries', async () => {
+    const ran: string[] = [];
+    const e = engine('pause-time', { work: (s: string) => void ran.push(s), boom: () => Promise.reject(new Error('boom')) }, { logFailedJobs: false });
+    await e.client.pauseQueue('default');
+    e.worker({ blockTime: 0.1 });
+    const soon = await e.client.enqueue('work', 'soon', { delay: '200ms' });
+    await e.client.enqueueMany([1, 2, 3].map(() => ({ name: 'work', data: 'late', options: { delay: '1h' } })));
+    // due while paused: it joins the queue, and no worker takes it
+    await until(() => soon.getStatus(), (s) => s === 'queued');
+    await sleep(300);
+    expect(ran).toEqual([]);
+    expect(await e.client.deleteAll('default', 'scheduled')).toBe(3);
+    expect(await e.client.countJobs('default')).toMatchObject({ scheduled: 0, queued: 1 });
+    await e.client.resumeQueue('default');
+    await until(async () => ran.length, (n) => n === 1);
+    expect(ran).toEqual(['soon']);
+
+    // a job that used up its retries starts them again once requeued
+    const boom = await e.client.enqueue('boom', null, { retry: 1 });
+    await until(() => boom.getStatus(), (s) => s === 'failed');
+    expect((await boom.info()).retries).toBe(1);
+    await e.client.pauseQueue('default');
+    expect((await e.client.requeueJobs([boom.id])).done).toEqual([boom.id]);
+    expect(await boom.info()).toMatchObject({ status: 'queued', retries: 0, attempts: 0, scheduledFor: null });
+  });
+
   it('emptyQueue deletes the queued jobs (more than one batch) and their dependents go on as for a deleted dependency', async () => {
     const e = engine('empty', { work: () => 'ok' });
     const handles = await e.client.enqueueMany(Array.from({ length: 2500 }, (_, i) => ({ name: 'work', data: i })));
@@ -106,13 +132,19 @@ describe('registry of live workers', () => {
     const gate = deferred();
     const e = engine('workers', { hold: () => gate.promise, quick: () => 1, bad: () => Promise.reject(new Error('x')) }, { logFailedJobs: false });
     const w = e.worker({ queues: ['default', 'side'], concurrency: 4, leaseTime: '600ms' });
-    await e.client.enqueueMany([{ name: 'quick' }, { name: 'quick' }, { name: 'bad', options: { queue: 'side' } }]);
+    // 'bad' runs twice: a retried run, then a failed one
+    await e.client.enqueueMany([{ name: 'quick' }, { name: 'quick' }, { name: 'bad', options: { queue: 'side', retry: 1 } }]);
     await e.client.enqueue('hold');
     const info = await until(
       async () => (await e.client.getWorkers()).find((x) => x.id === w.id),
-      (x) => x !== undefined && x.running === 1 && x.finished === 2 && x.failed === 1,
+      (x) => x !== undefined && x.running === 1 && x.finished === 2 && x.failed === 1 && x.retried === 1,
     );
-    expect(info).toMatchObject({ queues: ['default', 'side'], concurrency: 4, pid: process.pid, perQueue: { default: { finished: 2, failed: 0 }, side: { finished: 0, failed: 1 } } });
+    expect(info).toMatchObject({
+      queues: ['default', 'side'],
+      concurrency: 4,
+      pid: process.pid,
+      perQueue: { default: { finished: 2, failed: 0, retried: 0 }, side: { finished: 0, failed: 1, retried: 1 } },
+    });
     expect(info!.lastSeen.getTime()).toBeGreaterThanOrEqual(info!.startedAt.getTime());
     expect(info!.lapsesAt.getTime()).toBeGreaterThan(info!.lastSeen.getTime());
     const [summary] = await e.client.getQueueSummaries(['side']);

@@ -20,7 +20,7 @@ const JOBLINE_COMMANDS = [
   // writes made outside scripts
   'sadd', 'hdel', 'zrem',
   // inside the scripts
-  'del', 'exists', 'hset', 'hsetnx', 'lindex', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
+  'del', 'exists', 'hexists', 'hset', 'hsetnx', 'lindex', 'ltrim', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
   'smismember', 'srem', 'zadd', 'zremrangebyscore',
 ];
 
@@ -89,6 +89,14 @@ async function fullRound(connection: RedisOptions, prefix: string): Promise<void
     expect(info.dependencies).toEqual([first.id]);
     expect((await client.countJobs('alpha')).finished).toBe(4);
     expect(await client.getJobIds('beta', 'finished')).toEqual([dependent.id]);
+    // the operations of the command line: pause, bulk delete, summaries, the registry of live workers
+    expect(await client.pauseQueue('alpha')).toBe(true);
+    await client.enqueueMany([1, 2].map((n) => ({ name: 'double', data: { n }, options: { queue: 'alpha' } })));
+    expect(await client.emptyQueue('alpha')).toBe(2);
+    expect(await client.deleteAll('alpha', 'finished')).toBe(4);
+    expect(await client.resumeQueue('alpha')).toBe(true);
+    expect((await client.getQueueSummaries(['alpha']))[0]).toMatchObject({ paused: false, counts: { queued: 0, finished: 0 } });
+    expect((await client.getWorkers()).map((w) => w.id)).toEqual([worker.id]);
   } finally {
     await worker.close();
     await client.close();

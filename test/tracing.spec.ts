@@ -114,6 +114,22 @@ describe('tracing', () => {
     expect(exporter.getFinishedSpans().filter((s) => s.attributes['messaging.message.id'] === plain.id)).toEqual([]);
   });
 
+  it('each run of a retried job is a consumer span of the same trace: the failed one an error, the retry after its backoff ok', async () => {
+    let runs = 0;
+    const e = engine('trace-retry', { flaky: () => (++runs === 1 ? Promise.reject(new Error('once')) : 'ok') }, { logFailedJobs: false });
+    e.worker();
+    const request = trace.getTracer('test').startSpan('retry-request');
+    const h = await context.with(trace.setSpan(context.active(), request), () => e.client.enqueue('flaky', null, { retry: { max: 1, backoff: '100ms' } }));
+    request.end();
+    expect(await h.result({ timeout: '10s' })).toBe('ok');
+    const consumers = await spans((s) => s.kind === SpanKind.CONSUMER && s.attributes['messaging.message.id'] === h.id, 2);
+    expect(consumers.map((s) => s.spanContext().traceId)).toEqual([request.spanContext().traceId, request.spanContext().traceId]);
+    expect(consumers.map((s) => [s.attributes['jobline.job.retries'], s.status.code])).toEqual([
+      [0, SpanStatusCode.ERROR],
+      [1, SpanStatusCode.UNSET],
+    ]);
+  });
+
   it('tracing: false makes no spans and stores no traceparent', async () => {
     const e = engine('trace-off', { work: () => 1 }, { tracing: false });
     e.worker();

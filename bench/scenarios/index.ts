@@ -7,8 +7,9 @@ import { fanOut } from './fan-out.js';
 import { floor } from './floor.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
+import { observed } from './observed.js';
 import { processing } from './processing.js';
 import { retries } from './retries.js';
 
-/** Issue 4's scenarios, then issue 12's (time), in the order the report lists them. */
-export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, delayed, delayedBurst, retries, floor];
+/** Issue 4's scenarios, then issue 12's (time) and issue 15's (observed), in the order the report lists them. */
+export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, delayed, delayedBurst, retries, observed, floor];

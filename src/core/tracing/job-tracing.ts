@@ -95,6 +95,7 @@ export class JobTracing {
           'messaging.message.id': job.id,
           'jobline.job.name': job.name,
           'jobline.job.attempt': job.attempt,
+          'jobline.job.retries': job.retries,
         },
       },
       base,
@@ -111,8 +112,9 @@ export class JobTracing {
   }
 }
 
+/** Ends a consumer span; a failed run, retried or not, marks it as an error. */
 function endProcess(api: Api, span: Span, outcome: Outcome): void {
-  if (outcome.kind === 'failed') {
+  if (outcome.kind === 'failed' || outcome.kind === 'retry') {
     let error: { name: string; message: string; stack?: string };
     try {
       error = JSON.parse(outcome.payload) as typeof error;
