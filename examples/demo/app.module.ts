@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { QueueConsumerModule, QueueModule } from '../../src/index.js';
+import { QueueConsumerModule, QueueMetricsModule, QueueModule } from '../../src/index.js';
 import { EventTally } from './event-tally.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
@@ -26,6 +26,8 @@ export class JobsModule {}
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
       threads: { module: new URL('./app.module.js', import.meta.url), export: 'JobsModule', size: 1 },
     }),
+    // Prometheus metrics (GET /metrics in an HTTP app; the demo reads them through JobMetrics)
+    QueueMetricsModule.forRoot({ refreshInterval: '1s' }),
     JobsModule,
     WorkflowJobsModule,
     TimeJobsModule,

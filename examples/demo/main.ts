@@ -8,6 +8,7 @@ import { QueueConsumer, QueueService } from '../../src/index.js';
 import { AppModule } from './app.module.js';
 import { AuditLog } from './audit-log.js';
 import { EventTally } from './event-tally.js';
+import { showOperate } from './operate-scenario.js';
 import { enqueueScenario } from './scenario.js';
 import { ran, settle } from './settle.js';
 import { printTable, show } from './table.js';
@@ -68,6 +69,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   await time.report(await settlingTime);
   problems.push(...time.problems);
+  console.log();
+  // the command line and the metrics, while the consumer still runs
+  problems.push(...(await showOperate(app)));
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);
