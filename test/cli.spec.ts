@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { engine } from './engine.js';
-import { deferred, redisUrl, sleep } from './helpers.js';
+import { deferred, poll, redisUrl, sleep } from './helpers.js';
 
 // The `jobline` command line, run as a child process (dist/cli/main.js, built by the test setup) against the test Redis.
 
@@ -28,17 +28,6 @@ async function json<T = Record<string, unknown>>(prefix: string, args: string[])
   const r = await jobline(['--prefix', prefix, ...args, '--json']);
   expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
   return JSON.parse(r.stdout) as T;
-}
-
-/** Polls `read` until `ok` holds of its value; fails after `ms`. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(v)}`);
-    await sleep(25);
-  }
 }
 
 type Counts = Record<string, number>;
@@ -120,7 +109,7 @@ describe('jobline command line', () => {
     const p = e.prefix;
     await e.client.enqueueMany(Array.from({ length: 2500 }, () => ({ name: 'flaky' })));
     const w = e.worker({ concurrency: 100 });
-    await until(() => e.client.countJobs('default'), (c) => c.failed === 2500, 30_000);
+    await poll(() => e.client.countJobs('default'), (c) => c.failed === 2500, 30_000);
     await w.close();
     // --progress: a JSON line on stderr per batch of 1000, then the result on stdout
     const bulk = await jobline(['--prefix', p, 'requeue', '--all', '--queue', 'default', '--json', '--progress']);
@@ -142,7 +131,7 @@ describe('jobline command line', () => {
   it('workers lists live workers; schedules lists the recurring schedules; queues --watch prints a document per interval until stopped', async () => {
     const e = engine('cli-workers', {});
     const w = e.worker({ queues: ['alpha', 'beta'], concurrency: 3 });
-    const list = await until(
+    const list = await poll(
       () => json<{ workers: { id: string; queues: string[]; concurrency: number; pid: number }[] }>(e.prefix, ['workers']),
       (l) => l.workers.length === 1,
     );

@@ -37,3 +37,14 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
     await sleep(20);
   }
 }
+
+/** Reads `read` until `ok` holds of its value, and returns that value; fails after `ms` with the last value read. */
+export async function poll<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(v)}`);
+    await sleep(25);
+  }
+}

@@ -1,16 +1,5 @@
 import { engine } from './engine.js';
-import { deferred, sleep } from './helpers.js';
-
-/** Polls `read` until `ok` holds of its value (statuses settle asynchronously); fails after `ms`. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(v)}`);
-    await sleep(20);
-  }
-}
+import { deferred, poll, sleep } from './helpers.js';
 
 describe('queue operations', () => {
   it('a paused queue is fetched from by no worker, one started after the pause included; enqueue goes on; resume runs them', async () => {
@@ -26,7 +15,7 @@ describe('queue operations', () => {
     const [summary] = await e.client.getQueueSummaries(['default']);
     expect(summary).toMatchObject({ name: 'default', paused: true, counts: { queued: 3 } });
     expect(await e.client.resumeQueue('default')).toBe(true);
-    await until(async () => ran.length, (n) => n === 3);
+    await poll(async () => ran.length, (n) => n === 3);
     expect(ran.sort()).toEqual([1, 2, 3]);
     expect((await e.client.getQueueSummaries(['default']))[0]!.paused).toBe(false);
   });
@@ -39,18 +28,18 @@ describe('queue operations', () => {
     const soon = await e.client.enqueue('work', 'soon', { delay: '200ms' });
     await e.client.enqueueMany([1, 2, 3].map(() => ({ name: 'work', data: 'late', options: { delay: '1h' } })));
     // due while paused: it joins the queue, and no worker takes it
-    await until(() => soon.getStatus(), (s) => s === 'queued');
+    await poll(() => soon.getStatus(), (s) => s === 'queued');
     await sleep(300);
     expect(ran).toEqual([]);
     expect(await e.client.deleteAll('default', 'scheduled')).toBe(3);
     expect(await e.client.countJobs('default')).toMatchObject({ scheduled: 0, queued: 1 });
     await e.client.resumeQueue('default');
-    await until(async () => ran.length, (n) => n === 1);
+    await poll(async () => ran.length, (n) => n === 1);
     expect(ran).toEqual(['soon']);
 
     // a job that used up its retries starts them again once requeued
     const boom = await e.client.enqueue('boom', null, { retry: 1 });
-    await until(() => boom.getStatus(), (s) => s === 'failed');
+    await poll(() => boom.getStatus(), (s) => s === 'failed');
     expect((await boom.info()).retries).toBe(1);
     await e.client.pauseQueue('default');
     expect((await e.client.requeueJobs([boom.id])).done).toEqual([boom.id]);
@@ -69,7 +58,7 @@ describe('queue operations', () => {
     expect(seen[0]).toEqual([0, 2500]);
     expect(seen.at(-1)).toEqual([2500, 2500]);
     // a deleted dependency counts as met (the delete rule): the dependent in the other queue is queued
-    await until(() => dependent.getStatus(), (s) => s === 'queued');
+    await poll(() => dependent.getStatus(), (s) => s === 'queued');
   });
 
   it('requeueAll puts back every failed job (several batches), deleteAll deletes a status, and both refuse a status they cannot take', async () => {
@@ -82,7 +71,7 @@ describe('queue operations', () => {
     }, { logFailedJobs: false });
     await e.client.enqueueMany(Array.from({ length: 2100 }, (_, i) => ({ name: 'flaky', data: i })));
     const w = e.worker({ concurrency: 100 });
-    await until(() => e.client.countJobs('default'), (c) => c.failed === 2100, 30_000);
+    await poll(() => e.client.countJobs('default'), (c) => c.failed === 2100, 30_000);
     await w.close();
     fail = false;
     const progress: number[] = [];
@@ -91,7 +80,7 @@ describe('queue operations', () => {
     const counts = await e.client.countJobs('default');
     expect(counts).toMatchObject({ failed: 0, queued: 2100 });
     e.worker({ concurrency: 100 });
-    await until(() => e.client.countJobs('default'), (c) => c.finished === 2100, 30_000);
+    await poll(() => e.client.countJobs('default'), (c) => c.finished === 2100, 30_000);
     expect(await e.client.deleteAll('default', 'finished')).toBe(2100);
     expect((await e.client.countJobs('default')).finished).toBe(0);
     await expect(e.client.requeueAll('default', 'queued' as 'failed')).rejects.toThrow(/Invalid option `status`: got "queued"; expected one of failed, canceled, stopped, expired/);
@@ -104,7 +93,7 @@ describe('queue operations', () => {
     const b = await e.client.enqueue('boom', null, { queue: 'qb' });
     const c = await e.client.enqueue('ok', null, { queue: 'qa' });
     e.worker({ queues: ['qa', 'qb'] });
-    await until(() => Promise.all([a.getStatus(), b.getStatus(), c.getStatus()]), (s) => s.join() === 'failed,failed,finished');
+    await poll(() => Promise.all([a.getStatus(), b.getStatus(), c.getStatus()]), (s) => s.join() === 'failed,failed,finished');
     const out = await e.client.requeueJobs([a.id, b.id, c.id, 'nope']);
     expect(out.done.sort()).toEqual([a.id, b.id].sort());
     expect(out.missing).toEqual(['nope']);
@@ -135,7 +124,7 @@ describe('registry of live workers', () => {
     // 'bad' runs twice: a retried run, then a failed one
     await e.client.enqueueMany([{ name: 'quick' }, { name: 'quick' }, { name: 'bad', options: { queue: 'side', retry: 1 } }]);
     await e.client.enqueue('hold');
-    const info = await until(
+    const info = await poll(
       async () => (await e.client.getWorkers()).find((x) => x.id === w.id),
       (x) => x !== undefined && x.running === 1 && x.finished === 2 && x.failed === 1 && x.retried === 1,
     );
@@ -164,7 +153,7 @@ describe('registry of live workers', () => {
     await e.redis.zadd(keys.lapse, dead.lapsesAt, dead.id);
     expect((await e.client.getWorkers()).map((x) => x.id)).toEqual([]);
     const w = e.worker({ leaseTime: '600ms' });
-    await until(() => e.redis.hexists(keys.hash, dead.id), (n) => n === 0);
+    await poll(() => e.redis.hexists(keys.hash, dead.id), (n) => n === 0);
     expect(await e.redis.zscore(keys.lapse, dead.id)).toBeNull();
     expect((await e.client.getWorkers()).map((x) => x.id)).toEqual([w.id]);
   });

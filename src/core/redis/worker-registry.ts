@@ -11,8 +11,8 @@ export interface WorkerJobCounts {
   retried: number;
 }
 
-/** A live worker, as its registry entry says (QueueClient.getWorkers()). */
-export interface WorkerInfo {
+/** What a worker writes about itself (the registry adds the times). */
+export interface WorkerEntry {
   id: string;
   /** the machine and process it runs in */
   host: string;
@@ -22,28 +22,22 @@ export interface WorkerInfo {
   /** jobs it may run at once, and those it runs now */
   concurrency: number;
   running: number;
-  /** jobs it ran to the end since it started, in all and per queue (kept in its memory, written with each refresh) */
+  /** runs it ended since it started, per queue (kept in its memory, written with each refresh) */
+  perQueue: Record<string, WorkerJobCounts>;
+  /** Redis time (ms) of its first entry; 0 on the first write */
+  startedAt: number;
+}
+
+/** A live worker, as its registry entry says (QueueClient.getWorkers()). */
+export interface WorkerInfo extends Omit<WorkerEntry, 'startedAt'> {
+  /** the runs of perQueue, summed over its queues */
   finished: number;
   failed: number;
   retried: number;
-  perQueue: Record<string, WorkerJobCounts>;
   startedAt: Date;
   /** its last refresh; the entry is dropped once `lapsesAt` passes without another (the worker died or hangs) */
   lastSeen: Date;
   lapsesAt: Date;
-}
-
-/** What a worker writes about itself (the registry adds the times). */
-export interface WorkerEntry {
-  id: string;
-  host: string;
-  pid: number;
-  queues: string[];
-  concurrency: number;
-  running: number;
-  perQueue: Record<string, WorkerJobCounts>;
-  /** Redis time (ms) of its first entry; 0 on the first write */
-  startedAt: number;
 }
 
 /** Stale entries removed per sweep (keeps one maintenance step short). */
