@@ -32,6 +32,16 @@ export function openConnection(connection: ConnectionOption | undefined): OwnedC
   return { redis, owned: true };
 }
 
+/**
+ * Makes `redis` (and the connections duplicated from it later) ask a Redis that is still loading its data again at
+ * least every `ms`. ioredis waits Redis's own estimate of the load (up to 10 s by default) before asking again, an
+ * estimate that can be far off: a worker's connection then came back seconds after Redis did, past its lease, and
+ * other workers ran its jobs again. Only lowers it: another worker on the same client may have a shorter lease.
+ */
+export function limitLoadingWait(redis: Redis, ms: number): void {
+  const current = redis.options.maxLoadingRetryTime;
+  if (!current || current > ms) redis.options.maxLoadingRetryTime = ms;
+}
 
 /** Closes a connection Jobline owns (QUIT when it is up, else drop it) and resolves once it has fully ended. */
 export async function closeConnection(redis: Redis): Promise<void> {
