@@ -21,7 +21,8 @@ describe('chaos: workers killed with SIGKILL and Redis stopped (SHUTDOWN and SIG
       redisStopEveryMs: [2500, 4000],
       // long enough that a kill usually finds runs to cut short
       maxJobMs: 200,
-      // a dependent in the other queue waits for its outbox message, whose claim (30 s) a killed deliverer leaves to run out
+      // a dependent in the other queue may wait for its outbox message, whose claim (2 s) a killed deliverer leaves to
+      // run out, then for a maintenance step
       drainTimeoutMs: 45_000,
       startRedis: startRedisServer,
       workerScript: fileURLToPath(new URL('fixtures/chaos-worker.mjs', import.meta.url)),

@@ -80,7 +80,7 @@ describe('dependencies', () => {
     await expect(e.client.enqueue('j', 'c', { queue: 'right', dependsOn: parent, jobId: 'claimed-child' })).rejects.toThrow(/WRONGTYPE/);
     const child = (await e.client.getJob('claimed-child', 'right'))!;
     await redis.del(dependents);
-    const claimed = await redis.zrange(`${e.base('right')}outbox:claimed`, 0, -1, 'WITHSCORES');
+    const claimed = await redis.zrange(`${e.base('right')}outbox:claimed`, '0', '-1', 'WITHSCORES');
     expect(claimed).toHaveLength(2);
     const [sec, usec] = await redis.time();
     const claimLeftMs = Number(claimed[1]) - (Number(sec) * 1000 + Math.floor(Number(usec) / 1000));

@@ -20,6 +20,8 @@ describe('Redis stopped (SHUTDOWN) and restarted under load, 20 times', () => {
   const workers: Worker[] = [];
   const logged: string[] = [];
   const logger: Logger = { log: () => undefined, warn: (m) => logged.push(m), error: (m) => logged.push(m) };
+  // ends the keeper jobs (set by the test), so the workers close at once even when the test failed
+  let releaseKeepers: () => void = () => undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'jobline-stranded-'));
@@ -27,6 +29,7 @@ describe('Redis stopped (SHUTDOWN) and restarted under load, 20 times', () => {
   });
 
   afterAll(async () => {
+    releaseKeepers();
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(clients.map((c) => c.close()));
     await server.stop();
@@ -39,6 +42,10 @@ describe('Redis stopped (SHUTDOWN) and restarted under load, 20 times', () => {
     const runs = new Map<string, number[]>();
     let released = false;
     const release: (() => void)[] = [];
+    releaseKeepers = () => {
+      released = true;
+      for (const r of release.splice(0)) r();
+    };
     const registry = new HandlerRegistry();
     const started = (ctx: JobContext) => {
       running.add(ctx.id);
@@ -128,8 +135,7 @@ describe('Redis stopped (SHUTDOWN) and restarted under load, 20 times', () => {
     );
     expect(detail).toEqual([]);
 
-    released = true;
-    for (const r of release) r();
+    releaseKeepers();
     for (let i = 0; i < 100; i++) {
       const c = await producer.countJobs(QUEUE);
       if (c.queued + c.started === 0) break;
