@@ -10,10 +10,10 @@ import { sleep } from './helpers.js';
 // worker's lease, renewed for its other jobs, kept that batch `started` for good.
 const QUEUE = 'stranded';
 const WORKERS = 3;
-const RESTARTS = 20;
+const RESTARTS = 12;
 const LEASE = '2s';
 
-describe('Redis stopped (SHUTDOWN) and restarted under load, 20 times', () => {
+describe('Redis stopped (SHUTDOWN) and restarted under load, 12 times', () => {
   let dir: string;
   let server: RedisServer;
   const clients: QueueClient[] = [];
