@@ -154,6 +154,52 @@ export class RedisVersionError extends JoblineError {
   }
 }
 
+/**
+ * The connection does not match the server: a single-node connection to a node of a Redis Cluster, or a cluster
+ * connection to servers that are not in cluster mode (or that none of the given nodes answers). Nothing was stored.
+ */
+export class ClusterConnectionError extends JoblineError {
+  static singleNode(address: string): ClusterConnectionError {
+    return new ClusterConnectionError(
+      `The Redis server at ${address} is a node of a Redis Cluster (INFO cluster: cluster_enabled:1), and Jobline was ` +
+        'given a single-node connection, which would reach only the queues whose slots that node serves. Pass ' +
+        '`connection: { cluster: [{ host, port }, ...] }` (any reachable nodes of the cluster) or an ioredis Cluster.',
+    );
+  }
+
+  static notACluster(address: string): ClusterConnectionError {
+    return new ClusterConnectionError(
+      `The Redis server at ${address} is not in cluster mode (INFO cluster: cluster_enabled:0), and Jobline was given a ` +
+        'cluster connection. Pass its URL (`connection: "redis://host:port"`) instead of `{ cluster: [...] }`.',
+    );
+  }
+
+  static unreachable(addresses: string[]): ClusterConnectionError {
+    return new ClusterConnectionError(
+      `None of the Redis Cluster nodes ${addresses.join(', ')} answered with the cluster's slot map; expected at least ` +
+        'one reachable node of a Redis Cluster whose slots are all assigned.',
+    );
+  }
+}
+
+/**
+ * `waitForReplicas`: the write was applied on the master but fewer replicas than asked for confirmed it in time, so a
+ * failover now could lose it. Enqueueing again with the same `jobId` is safe (it returns the existing job).
+ */
+export class ReplicationTimeoutError extends JoblineError {
+  constructor(
+    readonly acknowledged: number,
+    readonly wanted: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `The write reached the master, but only ${acknowledged} of the ${wanted} replica(s) asked for (waitForReplicas) ` +
+        `confirmed it within ${timeoutMs} ms: it may be lost if the master fails now. Enqueue again with the same jobId to ` +
+        'be sure (an id that exists is returned, not stored twice).',
+    );
+  }
+}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);

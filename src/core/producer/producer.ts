@@ -94,17 +94,25 @@ export class Producer {
       await Promise.all(checks);
     }
     if (anyDeps) await resolveDependencies(specs, this.locator);
-    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
-    const taken = anyChosen ? await this.engine.ids.claim(specs) : undefined;
-    if (!taken?.size) return this.write(specs, defs);
+    if (!anyChosen) return this.write(specs, defs);
+    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue; the
+    // ids reserved for this call are committed once their jobs are stored (job-id-index.ts)
+    const claim = await this.engine.ids.claim(specs);
+    const taken = claim.taken;
+    if (!taken.size) {
+      const handles = await this.write(specs, defs);
+      await claim.commit();
+      return handles;
+    }
     const keep = specs.map((_, i) => i).filter((i) => !taken.has(i));
     const stored = await this.write(
       keep.map((i) => specs[i]!),
       keep.map((i) => defs[i]),
     );
+    await claim.commit();
     const handles: JobHandle[] = new Array(specs.length);
     keep.forEach((i, k) => (handles[i] = stored[k]!));
-    for (const [i, t] of taken) handles[i] = this.handle(specs[i]!.id, t.name ?? specs[i]!.name, t.queue);
+    for (const [i, t] of taken) handles[i] = this.handle(specs[i]!.id, t.name, t.queue);
     return handles;
   }
 

@@ -41,6 +41,11 @@ export const JOB_FIELD = {
   callbacks: 'cb',
   /** '1' when a worker must read more than the six fields of a common job (see WORKER_OPTION_FIELDS) */
   hasOptions: 'o',
+  /**
+   * Only field of a fence: a hash in a job's place, without status or name, that says a caller-chosen id belongs to
+   * another queue now, so a late enqueue of it here must not create it (job-id-index.ts).
+   */
+  fenced: 'fence',
 } as const;
 
 /** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
@@ -95,6 +100,8 @@ export const ENQUEUE_REPLY = {
   allNew: '*',
   /** '=' .. status .. '|' .. name: the id existed; that job is left untouched */
   existed: '=',
+  /** the caller-chosen id is fenced in this queue (job-id-index.ts): nothing was stored for it */
+  fenced: '!',
 } as const;
 
 /** A numeric option as stored and sent to workers: '' for its default, to keep small jobs small. */

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
-import { closeConnection } from '../redis/connection.js';
+import { closeConnection, type RedisClient } from '../redis/connection.js';
 import { fetchedJobs, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 import type { RunningJobs } from './running-jobs.js';
@@ -23,7 +22,11 @@ export interface FetchLimits {
 export class FetchLoop {
   private fetching = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private blocker: Redis | null = null;
+  /**
+   * Blocking connections: on one Redis, one BLPOP on every queue's wake-up list; on a cluster, where one command
+   * cannot span slots (each queue is its own slot), one per queue, each with its BLPOP kept across waits.
+   */
+  private readonly blockers: { queue: string; conn: RedisClient; pending: Promise<unknown> | null }[] = [];
   /** Outcome records (work-codec.ts) waiting to be sent, per queue. */
   private readonly outcomes = new Map<string, string[]>();
   /** Resolves the loop's wait; called through kick(). */
@@ -59,7 +62,7 @@ export class FetchLoop {
 
   start(): void {
     this.fetching = true;
-    this.blocker = this.engine.connection();
+    for (const queue of this.engine.cluster ? this.queues : ['']) this.blockers.push({ queue, conn: this.engine.connection(), pending: null });
     this.loopDone = this.loop();
   }
 
@@ -69,7 +72,7 @@ export class FetchLoop {
     const wake = this.wakeLoop;
     this.wakeLoop = null;
     wake?.();
-    this.blocker?.disconnect();
+    for (const b of this.blockers) b.conn.disconnect();
     await this.loopDone;
   }
 
@@ -92,7 +95,7 @@ export class FetchLoop {
   }
 
   async close(): Promise<void> {
-    if (this.blocker) await closeConnection(this.blocker);
+    await Promise.all(this.blockers.map((b) => closeConnection(b.conn)));
   }
 
   /**
@@ -191,11 +194,25 @@ export class FetchLoop {
     }
   }
 
+  /**
+   * Waits for a wake-up token (an enqueue or a release put one on a queue's wake list) or the block timeout. On a
+   * cluster, for the first of the per-queue waits; the others go on, and a token one of them takes while the loop is
+   * awake only means a fetch this loop makes anyway.
+   */
   private async block(): Promise<void> {
-    const keys = this.queues.map((q) => this.engine.queue(q).wake);
     this.blocked = true;
     try {
-      await this.blocker!.blpop(...keys, this.limits.blockSec);
+      await Promise.race(
+        this.blockers.map((b) => {
+          const keys = b.queue ? [this.engine.queue(b.queue).wake] : this.queues.map((q) => this.engine.queue(q).wake);
+          if (!b.pending) {
+            b.pending = b.conn.blpop(...keys, this.limits.blockSec).finally(() => (b.pending = null));
+            // a wait that ends while the loop is not racing it (closed at stop) is not an unhandled rejection
+            b.pending.catch(() => undefined);
+          }
+          return b.pending;
+        }),
+      );
     } catch (err) {
       if (this.fetching) throw err;
     } finally {

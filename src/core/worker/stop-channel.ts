@@ -1,15 +1,14 @@
-import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
 import { decodeCallbackSet } from '../model/callback-set.js';
 import { JobStoppedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
-import { closeConnection } from '../redis/connection.js';
+import { queueChannels, type QueueChannels } from '../redis/queue-channels.js';
 import { runCallback, snapshotOf } from '../run/callbacks.js';
 import type { RunningJob, RunningJobs } from './running-jobs.js';
 
 /** Hears stop() requests for the jobs this worker runs (each queue's control channel) and stops them here. */
 export class StopChannel {
-  private sub: Redis | null = null;
+  private sub: QueueChannels | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -18,17 +17,20 @@ export class StopChannel {
     private readonly registry: HandlerRegistry,
   ) {}
 
+  /** Subscribes to the control channel of each queue (sharded on a cluster: QueueChannels). */
   start(): void {
-    const sub = (this.sub = this.engine.connection());
     const byChannel = new Map(this.queues.map((q) => [this.engine.queue(q).control, q]));
-    sub.on('message', (channel: string, message: string) => {
+    const onMessage = (channel: string, message: string) => {
       const queue = byChannel.get(channel);
       const [cmd, id] = message.split('\n');
       if (!queue || cmd !== 'stop' || !id) return;
       const job = this.running.get(queue, id);
       if (job) this.stop(job);
-    });
-    void sub.subscribe(...byChannel.keys()).catch((err: Error) => this.engine.logger.error(`worker Redis error: ${err.message}`));
+    };
+    // a stop missed while the subscriber was away is found by the next lease renewal (lease.ts)
+    const sub = queueChannels(this.engine.redis, (err) => this.engine.logger.error(`Redis subscriber error: ${err.message}`), onMessage, () => undefined);
+    this.sub = sub;
+    void sub.subscribe([...byChannel.keys()]).catch((err: Error) => this.engine.logger.error(`worker Redis error: ${err.message}`));
   }
 
   /** stop(): abort the job's signal, free its slot, run its onStopped callback. */
@@ -44,6 +46,6 @@ export class StopChannel {
   }
 
   async close(): Promise<void> {
-    if (this.sub) await closeConnection(this.sub);
+    if (this.sub) await this.sub.close();
   }
 }

@@ -32,6 +32,8 @@ export class Worker {
   private readonly maintenance: Maintenance;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
+  /** Maintenance and lease renewals in progress. */
+  private readonly background = new Set<Promise<void>>();
   private closing: Promise<void> | null = null;
 
   constructor(client: object, registry: HandlerRegistry, options: WorkerOptions) {
@@ -74,19 +76,25 @@ export class Worker {
     this.loop.start();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
     this.every(Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2))), () => this.maintenance.run());
-    this.maintenance.run().catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`));
+    this.track(this.maintenance.run());
   }
 
   /** Runs `fn` every `ms` (never overlapping itself) until the worker closes. */
   private every(ms: number, fn: () => Promise<void>): void {
     const tick = () => {
-      fn()
-        .catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`))
-        .finally(() => {
-          if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
-        });
+      this.track(fn()).finally(() => {
+        if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
+      });
     };
     this.timers.push(setTimeout(tick, ms));
+  }
+
+  /** Logs a failure of background work, and lets close() wait for it (it uses the client's connection). */
+  private track(work: Promise<void>): Promise<void> {
+    const done = work.catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`));
+    this.background.add(done);
+    void done.finally(() => this.background.delete(done));
+    return done;
   }
 
   /**
@@ -113,6 +121,10 @@ export class Worker {
     this.state = 'closed';
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    // bounded: a maintenance step stuck on an unreachable Redis must not hold the shutdown
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.background), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await this.loop.close();
     await this.stops.close();
   }
