@@ -16,6 +16,8 @@ export default {
     {
       ...common,
       displayName: 'single',
+      // cluster-*.spec.ts drive a cluster (migrations, failovers, its own nodes): the cluster pass runs them
+      testPathIgnorePatterns: ['/test/cluster-[^/]*\\.spec\\.ts$'],
       globalSetup: '<rootDir>/test/setup/global-setup.js',
       globalTeardown: '<rootDir>/test/setup/global-teardown.js',
     },

@@ -1,4 +1,5 @@
 import { DEFAULTS } from './model/defaults.js';
+import { ReplicationTimeoutError } from './model/errors.js';
 import { consoleLogger, type Logger } from './model/logger.js';
 import { assertPrefix } from './model/names.js';
 import { closeConnection, duplicateConnection, isCluster, openConnection, redisTimeMs, type ConnectionOption, type RedisClient } from './redis/connection.js';
@@ -83,6 +84,27 @@ export class Engine {
    */
   ready(): Promise<void> {
     return serverChecked(this.redis) ? Promise.resolve() : ensureServer(this.redis);
+  }
+
+  /**
+   * WAIT: resolves once the writes this connection made to the masters of `queues` are on at least `replicas`
+   * replicas each, else rejects with ReplicationTimeoutError after `timeoutMs`. On a cluster, WAIT goes to each
+   * queue's master in a pipeline behind a read of its meta key (WAIT has no key to route it by).
+   */
+  async waitForReplicas(queues: Iterable<string>, replicas: number, timeoutMs: number): Promise<void> {
+    const redis = this.redis;
+    const acked = isCluster(redis)
+      ? await Promise.all(
+          [...new Set(queues)].map(async (q) => {
+            const res = (await redis.pipeline().exists(this.keys.queue(q).meta).wait(replicas, timeoutMs).exec()) ?? [];
+            const [err, n] = res[1] ?? [new Error('WAIT got no reply')];
+            if (err) throw err;
+            return Number(n);
+          }),
+        )
+      : [await redis.wait(replicas, timeoutMs)];
+    const least = Math.min(...acked);
+    if (least < replicas) throw new ReplicationTimeoutError(least, replicas, timeoutMs);
   }
 
   /** A second connection with the same settings, for blocking reads or pub/sub; the caller closes it. */

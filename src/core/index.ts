@@ -10,7 +10,7 @@ export type { Logger } from './model/logger.js';
 export { assertQueueName } from './model/names.js';
 export { hasValidationRules } from './model/payload-validation.js';
 export { QueueClient, type QueueClientOptions } from './queue-client.js';
-export type { ConnectionOption } from './redis/connection.js';
+export type { ClusterConnectionOptions, ConnectionOption } from './redis/connection.js';
 export { Worker } from './worker/worker.js';
 export { workerLimits, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';

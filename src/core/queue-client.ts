@@ -5,7 +5,7 @@ import { Engine } from './engine.js';
 import { Inspector } from './inspect/inspector.js';
 import { JobLocator } from './inspect/job-locator.js';
 import { DEFAULTS } from './model/defaults.js';
-import type { Duration } from './model/duration.js';
+import { toMs, type Duration } from './model/duration.js';
 import { ClientClosedError, InvalidOptionError, JobNotFoundError } from './model/errors.js';
 import type { HandlerRegistry } from './model/handler-registry.js';
 import { JobHandle, type JobOperations } from './model/job-handle.js';
@@ -19,7 +19,10 @@ import { SyncRunner } from './producer/sync-runner.js';
 import type { ConnectionOption } from './redis/connection.js';
 
 export interface QueueClientOptions {
-  /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
+   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
   connection?: ConnectionOption;
   /** Key namespace. Default 'jobline'. */
   prefix?: string;
@@ -35,6 +38,13 @@ export interface QueueClientOptions {
    */
   strictNames?: boolean;
   logger?: Logger;
+  /**
+   * Replication an enqueue waits for before it resolves (Redis WAIT on the queue's master): a number of replicas, or
+   * `{ replicas, timeout? }` (timeout default 1 s). If fewer confirm in time it rejects with ReplicationTimeoutError
+   * (the jobs are stored on the master; enqueueing again with the same jobId is safe). Default: none, as Redis
+   * replicates asynchronously: a master that fails right after an enqueue may lose it.
+   */
+  waitForReplicas?: number | { replicas: number; timeout?: Duration };
 }
 
 /**
@@ -66,7 +76,7 @@ export class QueueClient implements JobOperations {
     this.engine = new Engine({ connection: options.connection, prefix: options.prefix, logger: options.logger });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string) => new JobHandle(this, id, name, queue);
-    const store = new JobStore(this.engine, handle);
+    const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
     this.locator = new JobLocator(this.engine);
     this.inspector = new Inspector(this.engine);
     this.control = new JobControl(this.engine);
@@ -193,4 +203,14 @@ export class QueueClient implements JobOperations {
     await this.waits.close();
     await this.engine.close();
   }
+}
+
+/** Validates `waitForReplicas` (see QueueClientOptions). */
+function replicaWait(option: QueueClientOptions['waitForReplicas']): { replicas: number; timeoutMs: number } | undefined {
+  if (option === undefined) return undefined;
+  const { replicas, timeout = 1 } = typeof option === 'number' ? { replicas: option } : option !== null && typeof option === 'object' ? option : { replicas: NaN };
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new InvalidOptionError('waitForReplicas', option, 'a number of replicas (an integer of at least 1), or { replicas, timeout? }');
+  }
+  return { replicas, timeoutMs: toMs('waitForReplicas.timeout', timeout) };
 }

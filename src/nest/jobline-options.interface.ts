@@ -2,7 +2,10 @@ import type { ModuleMetadata } from '@nestjs/common';
 import type { ConnectionOption, Duration, JobDefaults, Logger } from '../core/index.js';
 
 export interface QueueModuleOptions {
-  /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
+   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
   connection?: ConnectionOption;
   /** Key namespace; two prefixes on one Redis never see each other's jobs. Default 'jobline'. */
   prefix?: string;
@@ -17,6 +20,11 @@ export interface QueueModuleOptions {
    */
   strictJobNames?: boolean;
   logger?: Logger;
+  /**
+   * Replicas an enqueue waits for (Redis WAIT) before it resolves: a number, or `{ replicas, timeout? }`. Default:
+   * none (Redis replicates asynchronously). See the README's Redis Cluster section.
+   */
+  waitForReplicas?: number | { replicas: number; timeout?: Duration };
 }
 
 export interface QueueModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

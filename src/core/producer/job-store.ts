@@ -24,6 +24,8 @@ export class JobStore {
   constructor(
     private readonly engine: Engine,
     private readonly handle: (id: string, name: string, queue: string) => JobHandle,
+    /** waitForReplicas: each store resolves only once its jobs are on this many replicas */
+    private readonly replicas?: { replicas: number; timeoutMs: number },
   ) {}
 
   async store(specs: JobSpec[], mode: EnqueueMode = 'queue', worker = '', leaseMs = 0, depth = 0): Promise<Stored> {
@@ -71,6 +73,7 @@ export class JobStore {
       }
     }
     await Promise.all(calls);
+    if (this.replicas) await this.engine.waitForReplicas(byQueue.keys(), this.replicas.replicas, this.replicas.timeoutMs);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)
     if (outboxes.size) await this.engine.outbox.drain(outboxes);
     for (const i of fenced) await this.storeFenced(specs[i]!, i, { handles, created, statuses }, mode, worker, leaseMs, depth);

@@ -101,6 +101,8 @@ export async function closeConnection(redis: RedisClient): Promise<void> {
     await redis.quit().catch(() => redis.disconnect());
   } else {
     redis.disconnect();
+    // a cluster still looking for its nodes stops at once and never reports 'end'
+    if (isCluster(redis)) return;
   }
   // 'end' follows the socket's close; never wait on it forever
   let timer: NodeJS.Timeout | undefined;

@@ -80,7 +80,7 @@ class ShardedChannels implements QueueChannels {
   ) {}
 
   async subscribe(channels: string[]): Promise<unknown> {
-    return Promise.all(channels.map((c) => this.place(c)));
+    return Promise.all(channels.map((c) => this.place(c, false)));
   }
 
   async unsubscribe(channel: string): Promise<unknown> {
@@ -99,11 +99,14 @@ class ShardedChannels implements QueueChannels {
     await Promise.all(nodes.map((n) => closeConnection(n.conn)));
   }
 
-  /** Subscribes `channel` on the master that owns its slot now, trying again (with a fresh slot map) until it holds. */
-  private async place(channel: string): Promise<void> {
+  /**
+   * Subscribes `channel` on the master that owns its slot now (`refresh`: after reading the slot map anew, which a
+   * move or a failover has just changed), trying again with a fresh slot map until it holds.
+   */
+  private async place(channel: string, refresh: boolean): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt)));
-      const owner = await this.ownerOf(channel, attempt > 0);
+      const owner = await this.ownerOf(channel, refresh || attempt > 0);
       if (!owner) continue;
       const node = this.node(owner);
       this.where.set(channel, owner);
@@ -114,7 +117,9 @@ class ShardedChannels implements QueueChannels {
       } catch (err) {
         node.channels.delete(channel);
         if (this.closed) return;
-        if (attempt === 0) this.onError(err as Error);
+        // a stale slot map (MOVED) or a cluster between masters is expected here and tried again; a failure that
+        // persists is reported
+        if (attempt === 5) this.onError(err as Error);
       }
     }
   }
@@ -168,7 +173,7 @@ class ShardedChannels implements QueueChannels {
     node.conn.removeAllListeners('end');
     node.conn.disconnect();
     if (!channels.length) return;
-    void Promise.all(channels.map((c) => this.place(c))).then(() => {
+    void Promise.all(channels.map((c) => this.place(c, true))).then(() => {
       if (!this.closed) this.onResubscribed();
     });
   }

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
 import { closeConnection, type RedisClient } from '../redis/connection.js';
+import { OUTCOME } from '../redis/stored-names.js';
 import { fetchedJobs, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 import type { RunningJobs } from './running-jobs.js';
@@ -29,6 +30,8 @@ export class FetchLoop {
   private readonly blockers: { queue: string; conn: RedisClient; pending: Promise<unknown> | null }[] = [];
   /** Outcome records (work-codec.ts) waiting to be sent, per queue. */
   private readonly outcomes = new Map<string, string[]>();
+  /** Outcome records on their way (a work.lua call not answered yet). */
+  private readonly sending = new Set<{ queue: string; records: readonly string[] }>();
   /** Resolves the loop's wait; called through kick(). */
   private wakeLoop: (() => void) | null = null;
   private kickScheduled = false;
@@ -86,6 +89,24 @@ export class FetchLoop {
   /** Records that `job` goes back to the front of its queue (released at shutdown; not counted as an attempt). */
   release(job: FetchedJob): void {
     this.record(job, 'released', '');
+  }
+
+  /** Releases held jobs ("<id>|<attempt>") this worker does not run (lease.ts), with the next round trip. */
+  releaseHeld(queue: string, members: string[]): void {
+    let list = this.outcomes.get(queue);
+    if (!list) this.outcomes.set(queue, (list = []));
+    for (const m of members) list.push(`${m}|${OUTCOME.released}||`);
+    if (this.blocked || !this.fetching) this.scheduleFlush();
+    else this.kick();
+  }
+
+  /** Whether an outcome of job `id` of `queue` waits to be sent or is on its way (rare path: a scan). */
+  owes(queue: string, id: string): boolean {
+    const prefix = `${id}|`;
+    const has = (records: readonly string[] | undefined) => !!records?.some((r) => r.startsWith(prefix));
+    if (has(this.outcomes.get(queue))) return true;
+    for (const sent of this.sending) if (sent.queue === queue && has(sent.records)) return true;
+    return false;
   }
 
   /** Sends every outcome still waiting (at close). */
@@ -223,12 +244,16 @@ export class FetchLoop {
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
     let reply;
+    const sent = acks && { queue, records: acks };
+    if (sent) this.sending.add(sent);
     try {
       reply = await this.engine.run('work', queue, [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)], this.held.get(queue));
     } catch (err) {
       // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
       if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
       throw err;
+    } finally {
+      if (sent) this.sending.delete(sent);
     }
     const jobs = fetchedJobs(reply, queue);
     for (const job of jobs) this.running.start(job);

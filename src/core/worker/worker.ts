@@ -57,7 +57,7 @@ export class Worker {
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
-    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
+    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops, this.loop);
     this.maintenance = new Maintenance(this.engine, this.queues, registry);
   }
 
