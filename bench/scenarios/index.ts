@@ -1,4 +1,5 @@
 import type { Scenario } from '../types.js';
+import { cluster } from './cluster.js';
 import { enqueueBulk } from './enqueue-bulk.js';
 import { enqueueSingle } from './enqueue-single.js';
 import { fanIn } from './fan-in.js';
@@ -8,5 +9,5 @@ import { latency } from './latency.js';
 import { memory } from './memory.js';
 import { processing } from './processing.js';
 
-/** Issue 4's scenarios, in the order the report lists them. */
-export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, floor];
+/** Issue 4's scenarios, in the order the report lists them, then issue 9's Redis Cluster against one Redis. */
+export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, floor, cluster];
