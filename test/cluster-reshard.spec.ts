@@ -115,4 +115,31 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       await client.close();
     }
   });
+
+  it('a consumer of several queues keeps running the others while one queue\'s slot migrates', async () => {
+    const ran: string[] = [];
+    const registry = new HandlerRegistry();
+    registry.register({ name: 'note', source: 'test', defaults: {}, handle: (d: unknown) => void ran.push(String(d)) });
+    const client = new QueueClient({ connection: { cluster: cluster.nodes }, prefix: uniquePrefix('others'), registry });
+    const [moving, steady] = ['paused', 'steady'];
+    try {
+      await client.enqueue('note', 'before', { queue: moving });
+      const { slot, to } = await ends(moving!);
+      expect(queueSlot(steady!)).not.toBe(slot);
+      const migration = await cluster.beginSlotMigration(slot, to.port);
+      await migration.moveKeys(1); // some keys moved: every script of that queue is refused until finish()
+      // the migrating queue comes first in the worker's order, and its calls wait for the migration
+      const worker = new Worker(client, registry, { queues: [moving!, steady!] });
+      worker.start();
+      const steadyJobs = await Promise.all([1, 2, 3].map((i) => client.enqueue('note', `steady ${i}`, { queue: steady })));
+      for (const h of steadyJobs) await h.result({ timeout: '10s' });
+      expect(ran.sort()).toEqual(['steady 1', 'steady 2', 'steady 3']);
+      await migration.finish();
+      for (let i = 0; i < 500 && !ran.includes('before'); i++) await sleep(10);
+      expect(ran).toContain('before');
+      await worker.close();
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -8,6 +8,12 @@ import type { RunningJobs } from './running-jobs.js';
 /** work.lua calls one worker keeps in flight at once (see FetchLoop.loop). */
 const MAX_IN_FLIGHT = 2;
 
+/**
+ * On a cluster, a work.lua call unanswered this long (ms) holds up its own queue only: its round goes on to the next
+ * queue, and later rounds skip it until it is answered (a slot refuses every script while it migrates).
+ */
+const STALL_MS = 250;
+
 export interface FetchLimits {
   concurrency: number;
   leaseMs: number;
@@ -30,6 +36,8 @@ export class FetchLoop {
   private readonly blockers: { queue: string; conn: RedisClient; pending: Promise<unknown> | null }[] = [];
   /** Outcome records (work-codec.ts) waiting to be sent, per queue. */
   private readonly outcomes = new Map<string, string[]>();
+  /** Per queue, when each of its work.lua calls now in flight was sent (performance.now()). */
+  private readonly calling = new Map<string, number[]>();
   /** Outcome records on their way (a work.lua call not answered yet). */
   private readonly sending = new Set<{ queue: string; records: readonly string[] }>();
   /** Resolves the loop's wait; called through kick(). */
@@ -189,6 +197,9 @@ export class FetchLoop {
     try {
       let fetched = 0;
       for (const queue of this.queues) {
+        // a queue with a call held up (cluster only: its slot migrating, refused until that ends) gets no other
+        // call meanwhile; its outcomes wait for it
+        if (this.stalled(queue)) continue;
         // at most a batch of outcomes per round: two rounds then carry equal work, so while Redis runs one this
         // process works on the other's jobs (with all outcomes in one round the two rounds fall into lockstep)
         const acks = this.takeOutcomes(queue, this.batchSize);
@@ -196,11 +207,9 @@ export class FetchLoop {
         const want = this.fetching ? budget - fetched : 0;
         if (want === 0 && !acks) continue;
         this.reserved += want;
-        try {
-          fetched += await this.work(queue, acks, want);
-        } finally {
-          this.reserved -= want;
-        }
+        const call = this.work(queue, acks, want).finally(() => (this.reserved -= want));
+        const got = this.engine.cluster ? await this.unlessHeldUp(call) : await call;
+        if (got !== null) fetched += got;
       }
       if (budget > 0 && fetched === 0) this.idle = true;
       this.failures = 0;
@@ -241,11 +250,39 @@ export class FetchLoop {
     }
   }
 
+  /**
+   * The call's answer, or null once it has waited STALL_MS: the round then goes on to the next queue, and the call
+   * finishes on its own (its jobs start when it is answered; close() waits for it).
+   */
+  private async unlessHeldUp(call: Promise<number>): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const got = await Promise.race([call, new Promise<null>((r) => (timer = setTimeout(() => r(null), STALL_MS)))]);
+    clearTimeout(timer);
+    if (got !== null) return got;
+    const rest = call.then(
+      () => this.kick(),
+      (err: Error) => this.engine.logger.error(`worker ${this.workerId} loop: ${err.message}`),
+    );
+    this.rounds.add(rest);
+    void rest.finally(() => this.rounds.delete(rest));
+    return null;
+  }
+
+  /** On a cluster: a work.lua call for `queue` has been waiting longer than STALL_MS (see round()). */
+  private stalled(queue: string): boolean {
+    const since = this.calling.get(queue);
+    return this.engine.cluster && since !== undefined && since.length > 0 && performance.now() - since[0]! > STALL_MS;
+  }
+
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
     let reply;
     const sent = acks && { queue, records: acks };
     if (sent) this.sending.add(sent);
+    const started = performance.now();
+    let calls = this.calling.get(queue);
+    if (!calls) this.calling.set(queue, (calls = []));
+    calls.push(started);
     try {
       reply = await this.engine.run('work', queue, [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)], this.held.get(queue));
     } catch (err) {
@@ -254,6 +291,7 @@ export class FetchLoop {
       throw err;
     } finally {
       if (sent) this.sending.delete(sent);
+      calls.splice(calls.indexOf(started), 1);
     }
     const jobs = fetchedJobs(reply, queue);
     for (const job of jobs) this.running.start(job);

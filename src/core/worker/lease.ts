@@ -2,7 +2,7 @@ import type { Engine } from '../engine.js';
 import { JobReleasedError } from '../model/errors.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
 import type { FetchLoop } from './fetch-loop.js';
-import type { RunningJobs } from './running-jobs.js';
+import type { RunningJob, RunningJobs } from './running-jobs.js';
 import type { StopChannel } from './stop-channel.js';
 
 /**
@@ -24,23 +24,26 @@ export class Lease {
     private readonly loop: FetchLoop,
   ) {}
 
+  /** Renews every queue's lease at once: one queue held up (its cluster slot migrating) must not let another's lapse. */
   async renew(): Promise<void> {
-    for (const [queue, jobs] of this.running.byQueue()) {
-      const q = this.engine.queue(queue);
-      const args: (string | number)[] = [this.workerId, this.leaseMs];
-      for (const r of jobs) args.push(r.job.id, r.job.attempt);
-      const [, lost, unknown] = (await this.engine.run('renew', queue, args, { held: q.held(this.workerId) })) as [number, string[], string[]];
-      this.releaseUnknown(queue, unknown);
-      for (const id of lost) {
-        const job = this.running.get(queue, id);
-        if (!job) continue;
-        // a stop request whose message was missed (subscriber reconnecting) still runs onStopped
-        if ((await this.engine.redis.hget(q.job(id), JOB_FIELD.status)) === 'stopped') {
-          this.stops.stop(job);
-          continue;
-        }
-        this.running.drop(job, new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
+    await Promise.all([...this.running.byQueue()].map(([queue, jobs]) => this.renewQueue(queue, jobs)));
+  }
+
+  private async renewQueue(queue: string, jobs: RunningJob[]): Promise<void> {
+    const q = this.engine.queue(queue);
+    const args: (string | number)[] = [this.workerId, this.leaseMs];
+    for (const r of jobs) args.push(r.job.id, r.job.attempt);
+    const [, lost, unknown] = (await this.engine.run('renew', queue, args, { held: q.held(this.workerId) })) as [number, string[], string[]];
+    this.releaseUnknown(queue, unknown);
+    for (const id of lost) {
+      const job = this.running.get(queue, id);
+      if (!job) continue;
+      // a stop request whose message was missed (subscriber reconnecting) still runs onStopped
+      if ((await this.engine.redis.hget(q.job(id), JOB_FIELD.status)) === 'stopped') {
+        this.stops.stop(job);
+        continue;
       }
+      this.running.drop(job, new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
     }
   }
 
