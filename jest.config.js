@@ -4,7 +4,8 @@
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // `jobline` is this repository's source (the examples import the package by name, as users do)
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^jobline$': '<rootDir>/src/index.ts' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
 };

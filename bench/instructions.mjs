@@ -3,7 +3,7 @@
 // N jobs and then runs them with one Worker. Works on any checkout of this repo through its built dist/index.js, so
 // two checkouts (before and after an engine change) can be compared. Plain ESM so it needs no compile step of its own.
 //
-// Usage: node bench/instructions.mjs [--dir <checkout>] [--jobs 20000] [--runs 1] [--idle 10] [--json]
+// Usage: node bench/instructions.mjs [--dir <checkout>] [--jobs 20000] [--runs 1] [--idle 10] [--stream] [--json]
 //        npm run bench:instructions -- [same options]
 // Needs valgrind (apt-get install valgrind) and redis-server. See /work/notes/instructions.md for how to read it.
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -33,6 +33,8 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '1' },
     idle: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    // the consumer writes job events to the Redis stream too (QueueClientOptions.eventStream; checkouts that have it)
+    stream: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -242,7 +244,7 @@ async function oneRun(lib, n) {
     // producer and consumer on separate clients (separate connections), as in separate processes
     const producer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE });
     closers.push(() => producer.close());
-    const consumer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE, registry });
+    const consumer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE, registry, ...(opts.stream ? { eventStream: true } : {}) });
     closers.push(() => consumer.close());
 
     // Warm-up on another queue, outside every window: connections, version checks and script loads (EVALSHA misses

@@ -1,9 +1,10 @@
-// Types for redis-server.mjs, so TypeScript test files can start a private server under `strict`.
+// Types for redis-server.mjs, so TypeScript test files can start and stop private servers under `strict`.
 
 export interface PrivateRedisServer {
   url: string;
   port: number;
   pid: number | undefined;
+  /** Stops the server (SIGTERM) and removes its directory; resolves once it has exited. */
   stop(): Promise<void>;
 }
 
@@ -11,4 +12,4 @@ export function ensureRedisServer(): void;
 export function freePort(): Promise<number>;
 export function freePorts(count: number): Promise<number[]>;
 export function waitForPort(port: number, deadline: number): Promise<void>;
-export function startRedisServer(): Promise<PrivateRedisServer>;
+export function startRedisServer(options?: { port?: number }): Promise<PrivateRedisServer>;

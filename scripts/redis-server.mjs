@@ -82,10 +82,13 @@ export function waitForPort(port, deadline) {
   });
 }
 
-/** Starts redis-server on a free loopback port. Resolves to { url, port, pid, stop }. */
-export async function startRedisServer() {
+/**
+ * Starts redis-server on a free loopback port (or on `port`, to bring a stopped server back where its clients look).
+ * Resolves to { url, port, pid, stop }.
+ */
+export async function startRedisServer({ port: wanted } = {}) {
   ensureRedisServer();
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'jobline-redis-'));
   const child = spawn(
     'redis-server',

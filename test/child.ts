@@ -9,7 +9,7 @@ export class ChildWorker {
   private readonly waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: { PREFIX: string; QUEUE?: string; LEASE?: string; SHUTDOWN?: string }, script = 'test/fixtures/child-worker.mjs') {
+  constructor(env: { PREFIX: string; QUEUE?: string; LEASE?: string; SHUTDOWN?: string; PORT?: string }, script = 'test/fixtures/child-worker.mjs') {
     this.proc = spawn(process.execPath, [script], {
       // on the cluster pass the child finds the cluster's nodes in JOBLINE_CLUSTER_NODES (test/fixtures/connection.mjs)
       env: { ...process.env, ...(onCluster() ? {} : { REDIS_URL: redisUrl() }), ...env },

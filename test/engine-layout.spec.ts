@@ -7,7 +7,7 @@ import { INDEX_SCRIPT_NAMES, SCRIPT_NAMES, scriptKeys, scriptSource } from '../s
 describe('engine layout', () => {
   it('QueueService exposes exactly the contract and its deliberate additions, nothing of the engine', () => {
     const members = Object.getOwnPropertyNames(QueueService.prototype).filter((m) => m !== 'constructor').sort();
-    expect(members).toEqual(['countJobs', 'enqueue', 'enqueueMany', 'getJob', 'getJobIds', 'getQueues', 'onApplicationShutdown', 'stopJob']);
+    expect(members).toEqual(['countJobs', 'enqueue', 'enqueueMany', 'getJob', 'getJobIds', 'getQueues', 'job', 'onApplicationShutdown', 'stopJob']);
   });
 
   it('a face imports the engine only through src/core/index.ts', () => {

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { IsEmail, IsInt, Min } from 'class-validator';
 import {
   DuplicateJobNameError,
   Job,
@@ -21,20 +20,13 @@ import {
 import { engineOf } from '../src/core/engine-of.js';
 import { ChildWorker } from './child.js';
 import { keysOf, rawRedis, sleep, testConnection, uniquePrefix } from './helpers.js';
+import { SignupDto } from './signup.dto.js';
 
 @Injectable()
 class Counter {
   calls: string[] = [];
 }
 
-class SignupDto {
-  @IsEmail()
-  email!: string;
-
-  @IsInt()
-  @Min(18)
-  age!: number;
-}
 
 @Injectable()
 class MailJobs {

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { QueueConsumerModule, QueueModule } from '../../src/index.js';
+import { EventTally } from './event-tally.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
-@Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs] })
+@Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs, EventTally] })
 export class JobsModule {}
 
 @Module({

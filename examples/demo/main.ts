@@ -7,6 +7,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { QueueConsumer, QueueService } from '../../src/index.js';
 import { AppModule } from './app.module.js';
 import { AuditLog } from './audit-log.js';
+import { EventTally } from './event-tally.js';
 import { enqueueScenario } from './scenario.js';
 import { ran, settle } from './settle.js';
 import { printTable, show } from './table.js';
@@ -47,8 +48,18 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   if (monthlyMeta.progress !== 100 || monthlyMeta.requestedBy !== 'alice') problems.push('meta was not kept and updated');
 
   console.log();
-  await workflow.report(await settlingWorkflow);
+  const settledWorkflow = await settlingWorkflow;
+  await workflow.report(settledWorkflow);
   problems.push(...workflow.problems);
+
+  // every job that ended finished or failed in this process's consumer was reported once by @OnJobEvent
+  const tally = app.get(EventTally);
+  const ended = [...settled, ...settledWorkflow];
+  const finished = ended.filter((s) => s.status === 'finished' || s.status === 'deleted');
+  const failed = ended.filter((s) => s.status === 'failed');
+  console.log(`\n- @OnJobEvent heard ${tally.completed.size} completed and ${tally.failed.size} failed job(s)`);
+  for (const s of finished) if (tally.completed.get(s.handle.id) !== 1) problems.push(`${s.label}: its completed event was heard ${tally.completed.get(s.handle.id) ?? 0} times`);
+  for (const s of failed) if (tally.failed.get(s.handle.id) !== 1) problems.push(`${s.label}: its failed event was heard ${tally.failed.get(s.handle.id) ?? 0} times`);
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

@@ -1,4 +1,5 @@
 import { PayloadValidationError, type JobHandle, type JobStatus, type QueueService } from '../../src/index.js';
+import { EmailJobs } from './jobs.js';
 
 /** The final state a job of the demo should reach; 'deleted' = gone from Redis after success (resultTtl 0). */
 export type Expected = JobStatus | 'deleted';
@@ -59,7 +60,13 @@ export async function enqueueScenario(queue: QueueService): Promise<Scenario> {
   ]);
   batch.forEach((h, i) => plan(`welcome #${i + 1}`, 'enqueueMany, DTO-validated', h, 'finished'));
   plan('newsletter', 'resultTtl 0', await queue.enqueue('email.send', { to: 'all@example.com', subject: 'News' }, { resultTtl: 0 }), 'deleted');
-  plan('receipt', "queue 'default' (not @Job's 'emails')", await queue.enqueue('email.send', { to: 'ana@example.com', subject: 'Receipt' }, { queue: 'default' }), 'finished');
+  // typed: EmailJobs.send's data type is checked by the compiler, and the handle's result() is typed by its return
+  plan(
+    'receipt',
+    "queue.job(EmailJobs, 'send'), queue 'default'",
+    await queue.job(EmailJobs, 'send').enqueue({ to: 'ana@example.com', subject: 'Receipt' }, { queue: 'default' }),
+    'finished',
+  );
 
   // class-validator rules are checked at enqueue in a process that knows the handler: nothing is stored.
   try {

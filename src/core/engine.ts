@@ -1,7 +1,11 @@
 import { DEFAULTS } from './model/defaults.js';
-import { ReplicationTimeoutError } from './model/errors.js';
+import { InvalidOptionError, ReplicationTimeoutError } from './model/errors.js';
 import { consoleLogger, type Logger } from './model/logger.js';
 import { assertPrefix } from './model/names.js';
+import { EventStreamWriter, streamMaxLen, type EventStreamOption } from './events/event-stream.js';
+import { JobEvents } from './events/job-events.js';
+import { toMs, type Duration } from './model/duration.js';
+import { RedisAvailability } from './redis/availability.js';
 import { closeConnection, duplicateConnection, isCluster, openConnection, redisTimeMs, type ConnectionOption, type RedisClient } from './redis/connection.js';
 import { JobIdIndex } from './redis/job-id-index.js';
 import { KeySpace, type QueueKeys } from './redis/keys.js';
@@ -15,7 +19,16 @@ export interface EngineOptions {
   /** Key namespace. Default 'jobline'. */
   prefix?: string;
   logger?: Logger;
+  /** Longest an enqueue waits for an unreachable Redis before it fails with RedisUnavailableError. Default 5 s. */
+  enqueueTimeout?: Duration;
+  /** Log each failed job through `logger`. Default true. */
+  logFailedJobs?: boolean;
+  /** Also write job events to each queue's capped Redis stream. Default off. */
+  eventStream?: EventStreamOption;
 }
+
+/** How long an enqueue waits for Redis by default. */
+const DEFAULT_ENQUEUE_TIMEOUT_MS = 5000;
 
 /**
  * The one context every part of the engine is handed: the command connection, the keys of this prefix, the scripts,
@@ -29,6 +42,12 @@ export class Engine {
   readonly logger: Logger;
   readonly outbox: OutboxDeliverer;
   readonly ids: JobIdIndex;
+  /** Whether Redis answers; logs an outage once; bounds how long producers wait. */
+  readonly availability: RedisAvailability;
+  /** This process's job events (completed, failed, ...): listeners, the failure log, the stream writer. */
+  readonly events: JobEvents;
+  readonly enqueueTimeoutMs: number;
+  private readonly stream: EventStreamWriter | null;
   private readonly owned: boolean;
 
   constructor(options: EngineOptions) {
@@ -36,10 +55,22 @@ export class Engine {
     assertPrefix(prefix);
     this.logger = options.logger ?? consoleLogger;
     this.keys = new KeySpace(prefix);
-    const conn = openConnection(options.connection, (err) => this.logger.error(`Redis connection error: ${err.message}`));
+    this.enqueueTimeoutMs = options.enqueueTimeout === undefined ? DEFAULT_ENQUEUE_TIMEOUT_MS : toMs('enqueueTimeout', options.enqueueTimeout);
+    if (options.logFailedJobs !== undefined && typeof options.logFailedJobs !== 'boolean') {
+      throw new InvalidOptionError('logFailedJobs', options.logFailedJobs, 'true or false');
+    }
+    const maxLen = streamMaxLen(options.eventStream);
+    const conn = openConnection(options.connection);
     this.redis = conn.redis;
     this.cluster = isCluster(conn.redis);
     this.owned = conn.owned;
+    this.availability = new RedisAvailability(this.redis, this.logger);
+    this.events = new JobEvents(this.logger, options.logFailedJobs ?? true);
+    this.stream = maxLen > 0 ? new EventStreamWriter(this, maxLen) : null;
+    if (this.stream) {
+      const stream = this.stream;
+      this.events.setSink((e) => stream.add(e));
+    }
     this.outbox = new OutboxDeliverer(this.redis, this.keys);
     this.ids = new JobIdIndex(this.redis, this.keys);
   }
@@ -109,7 +140,18 @@ export class Engine {
 
   /** A second connection with the same settings, for blocking reads or pub/sub; the caller closes it. */
   connection(): RedisClient {
-    return duplicateConnection(this.redis, (err) => this.logger.error(`Redis connection error: ${err.message}`));
+    const dup = duplicateConnection(this.redis);
+    this.availability.watch(dup);
+    return dup;
+  }
+
+  /**
+   * Logs a failure of background work (a worker's round trip, lease, maintenance) unless Redis is known to be down:
+   * that outage was logged once (RedisAvailability), and the work retries by itself when Redis answers.
+   */
+  backgroundError(what: string, err: unknown): void {
+    if (this.availability.isDown) return;
+    this.logger.error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /** Redis's clock, in ms, as `queue`'s scripts read it (on a cluster, the clock of the node that holds the queue). */
@@ -117,8 +159,9 @@ export class Engine {
     return redisTimeMs(this.redis, this.keys.queue(queue).meta);
   }
 
-  /** Closes the command connection if the engine opened it. */
+  /** Writes the events still pending, then closes the command connection if the engine opened it. */
   async close(): Promise<void> {
+    await this.stream?.drain();
     if (this.owned) await closeConnection(this.redis);
   }
 }

@@ -7,9 +7,12 @@ export { HandlerRegistry, type JobHandlerDefinition, type JobCallbackDefinition,
 export { JobHandle } from './model/job-handle.js';
 export { validateJobDefaults } from './model/job-spec.js';
 export type { Logger } from './model/logger.js';
+export { assertKnownKeys } from './model/known-keys.js';
 export { assertQueueName } from './model/names.js';
 export { hasValidationRules } from './model/payload-validation.js';
-export { QueueClient, type QueueClientOptions } from './queue-client.js';
+export { QueueClient, type QueueClientOptions, type RedisHealth } from './queue-client.js';
+export { EventFollower, type EventStreamOption } from './events/event-stream.js';
+export * from './events/job-events.js';
 export type { ClusterConnectionOptions, ConnectionOption } from './redis/connection.js';
 export { Worker } from './worker/worker.js';
 export { workerLimits, type WorkerOptions } from './worker/worker-options.js';

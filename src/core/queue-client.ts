@@ -4,9 +4,12 @@ import { attachEngine } from './engine-of.js';
 import { Engine } from './engine.js';
 import { Inspector } from './inspect/inspector.js';
 import { JobLocator } from './inspect/job-locator.js';
+import { EventFollower, type EventStreamOption } from './events/event-stream.js';
+import { JOB_EVENT_NAMES, type JobEvent, type JobEventListener, type JobEventName } from './events/job-events.js';
 import { DEFAULTS } from './model/defaults.js';
 import { toMs, type Duration } from './model/duration.js';
 import { ClientClosedError, InvalidOptionError, JobNotFoundError } from './model/errors.js';
+import { assertKnownKeys } from './model/known-keys.js';
 import type { HandlerRegistry } from './model/handler-registry.js';
 import { JobHandle, type JobOperations } from './model/job-handle.js';
 import { validateJobDefaults } from './model/job-spec.js';
@@ -38,6 +41,17 @@ export interface QueueClientOptions {
    */
   strictNames?: boolean;
   logger?: Logger;
+  /** Longest an enqueue waits for an unreachable Redis before it fails with RedisUnavailableError. Default 5 s. */
+  enqueueTimeout?: Duration;
+  /** Log each failed job (its name, id, queue and error) through `logger`. Default true. */
+  logFailedJobs?: boolean;
+  /** Also write job events to each queue's capped Redis stream, for followers in any process. Default off. */
+  eventStream?: EventStreamOption;
+  /**
+   * Warn when jobs enqueued here still wait this long after enqueue in a queue that no live worker consumes (at most
+   * once per queue a minute). `false`: never. Default 10 s.
+   */
+  noWorkerWarning?: Duration | false;
   /**
    * Replication an enqueue waits for before it resolves (Redis WAIT on the queue's master): a number of replicas, or
    * `{ replicas, timeout? }` (timeout default 1 s). If fewer confirm in time it rejects with ReplicationTimeoutError
@@ -46,6 +60,38 @@ export interface QueueClientOptions {
    */
   waitForReplicas?: number | { replicas: number; timeout?: Duration };
 }
+
+/** Every QueueClientOptions name (a typo in the options is refused). */
+const CLIENT_OPTION_NAMES = Object.keys({
+  connection: 1,
+  prefix: 1,
+  defaultQueue: 1,
+  defaultJobOptions: 1,
+  isAsync: 1,
+  registry: 1,
+  strictNames: 1,
+  logger: 1,
+  enqueueTimeout: 1,
+  logFailedJobs: 1,
+  eventStream: 1,
+  noWorkerWarning: 1,
+  waitForReplicas: 1,
+} satisfies Record<keyof QueueClientOptions, 1>);
+
+/** What `health()` found. */
+export interface RedisHealth {
+  /** true when Redis answered a PING within the timeout */
+  up: boolean;
+  /** where the client connects (never the password) */
+  address: string;
+  /** the round trip, when up */
+  latencyMs?: number;
+  /** why it is down */
+  reason?: string;
+}
+
+/** How long jobs may wait in a queue with no live worker before a warning, by default. */
+const DEFAULT_NO_WORKER_WARNING_MS = 10_000;
 
 /**
  * The engine's client, usable without NestJS: a small facade over the producer (enqueue), the inspector (reads),
@@ -63,7 +109,7 @@ export class QueueClient implements JobOperations {
   private closed = false;
 
   constructor(options: QueueClientOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'an object of queue options');
+    assertKnownKeys(options, 'QueueClient', CLIENT_OPTION_NAMES);
     const defaultQueue = options.defaultQueue ?? DEFAULTS.QUEUE;
     assertQueueName(defaultQueue);
     if (options.isAsync !== undefined && typeof options.isAsync !== 'boolean') {
@@ -73,7 +119,16 @@ export class QueueClient implements JobOperations {
     validateJobDefaults(defaults, 'defaultJobOptions', defaultQueue);
     this.defaultQueue = defaultQueue;
     this.isAsync = options.isAsync ?? true;
-    this.engine = new Engine({ connection: options.connection, prefix: options.prefix, logger: options.logger });
+    const noWorkerWarningMs =
+      options.noWorkerWarning === false ? 0 : options.noWorkerWarning === undefined ? DEFAULT_NO_WORKER_WARNING_MS : toMs('noWorkerWarning', options.noWorkerWarning);
+    this.engine = new Engine({
+      connection: options.connection,
+      prefix: options.prefix,
+      logger: options.logger,
+      enqueueTimeout: options.enqueueTimeout,
+      logFailedJobs: options.logFailedJobs,
+      eventStream: options.eventStream,
+    });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string) => new JobHandle(this, id, name, queue);
     const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
@@ -84,7 +139,7 @@ export class QueueClient implements JobOperations {
     let sync: SyncRunner | undefined;
     this.producer = new Producer(
       this.engine,
-      { defaultQueue, defaults, isAsync: this.isAsync, registry: options.registry, strictNames: options.strictNames },
+      { defaultQueue, noWorkerWarningMs, defaults, isAsync: this.isAsync, registry: options.registry, strictNames: options.strictNames },
       store,
       this.locator,
       () => (sync ??= new SyncRunner(this.engine, store, options.registry, this.control)),
@@ -156,6 +211,62 @@ export class QueueClient implements JobOperations {
     await this.engine.redis.ping();
   }
 
+  /**
+   * Whether Redis answers a PING within `timeoutMs` (default 1 s), without waiting out ioredis's retries (a Redis
+   * known to be down is reported at once): for health checks (the Nest face's QueueHealthIndicator).
+   */
+  async health(timeoutMs = 1000): Promise<RedisHealth> {
+    const availability = this.engine.availability;
+    const address = availability.address;
+    if (this.closed) return { up: false, address, reason: 'the client is closed' };
+    if (availability.isDown) return { up: false, address, reason: availability.reason ?? `the connection is ${this.engine.redis.status}` };
+    const started = performance.now();
+    // still connecting (an app checked right after start): wait for it, within the same timeout
+    if (!availability.isReady) {
+      try {
+        await availability.whenReady(timeoutMs);
+      } catch {
+        return { up: false, address, reason: availability.reason ?? `not connected within ${timeoutMs} ms` };
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.engine.redis.ping(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+      return { up: true, address, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (err) {
+      return { up: false, address, reason: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Job events of this process's workers (and sync-mode runs): `completed`, `failed`, `retrying`, `progress`,
+   * `stalled`. Returns the function that stops listening.
+   */
+  on<E extends JobEventName>(event: E, listener: JobEventListener<E>): () => void {
+    if (!JOB_EVENT_NAMES.includes(event)) throw new InvalidOptionError('event', event, `one of ${JOB_EVENT_NAMES.join(', ')}`);
+    return this.engine.events.on(event, listener);
+  }
+
+  /**
+   * Follows the Redis event streams of `queues` (written by workers whose client has `eventStream` on, in any
+   * process), from now on; `listener` gets each event. Resolves once following (no event after that is missed);
+   * close the follower when done.
+   */
+  async followEvents(queues: string[], listener: (event: JobEvent) => void): Promise<EventFollower> {
+    this.assertOpen();
+    if (!Array.isArray(queues) || queues.length === 0) throw new InvalidOptionError('queues', queues, 'a non-empty array of queue names');
+    queues.forEach((q) => assertQueueName(q));
+    const follower = new EventFollower(this.engine, [...new Set(queues)], listener);
+    follower.start();
+    await follower.ready().catch(() => undefined); // Redis away: the follower starts from where Redis is when it answers
+    return follower;
+  }
+
   // ---- JobOperations (used by JobHandle) ----
 
   getStatus(queue: string, id: string): Promise<JobStatus> {
@@ -200,6 +311,7 @@ export class QueueClient implements JobOperations {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.producer.close();
     await this.waits.close();
     await this.engine.close();
   }

@@ -1,6 +1,17 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { hasValidationRules, HandlerRegistry, InvalidOptionError, validateJobDefaults, type JobContext, type JobSnapshot } from '../core/index.js';
+import {
+  hasValidationRules,
+  HandlerRegistry,
+  InvalidOptionError,
+  validateJobDefaults,
+  type JobContext,
+  type JobSnapshot,
+  type PayloadClass,
+  type QueueClient,
+} from '../core/index.js';
+import { JOBLINE_CLIENT } from './jobline.constants.js';
+import type { JobMetadata } from './job.decorator.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 
 /**
@@ -16,6 +27,7 @@ export class JobExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly metadata: JoblineMetadataAccessor,
     readonly registry: HandlerRegistry,
+    @Inject(JOBLINE_CLIENT) private readonly client: QueueClient,
   ) {}
 
   onModuleInit(): void {
@@ -26,6 +38,7 @@ export class JobExplorer implements OnModuleInit {
     if (this.explored) return;
     this.explored = true;
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    const unread: string[] = [];
     for (const wrapper of wrappers) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
@@ -50,16 +63,43 @@ export class JobExplorer implements OnModuleInit {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
         }
         validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
-        const payloadType = this.metadata.getPayloadType(prototype, methodName);
         const fn = method as (data: unknown, ctx: JobContext) => unknown;
         this.registry.register({
           name,
           handle: (data, ctx) => fn.call(instance, data, ctx),
           defaults: meta.defaults,
-          payloadClass: hasValidationRules(payloadType) ? payloadType : undefined,
+          payloadClass: this.payloadClass(meta, prototype, methodName, fn, source, unread),
           source,
         });
       }
     }
+    if (unread.length) {
+      this.client.logger.warn(
+        `The payload type of ${unread.map((s) => `@Job ${s}`).join(', ')} cannot be read: this build does not emit decorator ` +
+          'metadata (emitDecoratorMetadata; esbuild, tsx and vitest leave it out), so their payloads are not validated. ' +
+          "Name the class: @Job('name', { dto: MyDto }), or enable emitDecoratorMetadata.",
+      );
+    }
+  }
+
+  /**
+   * The class a handler's payload is validated against: `dto` when given (it must carry class-validator rules), else
+   * the type of its first parameter when that has rules. A handler with parameters whose types the build did not
+   * emit is added to `unread` (one warning at start names them all).
+   */
+  private payloadClass(meta: JobMetadata, prototype: object, methodName: string, fn: Function, source: string, unread: string[]): PayloadClass | undefined {
+    if (meta.dto !== undefined) {
+      if (!hasValidationRules(meta.dto)) {
+        const given: unknown = meta.dto;
+        throw new InvalidOptionError(`@Job dto on ${source}`, typeof given === 'function' ? `class ${given.name}` : given, 'a class with class-validator decorators');
+      }
+      return meta.dto;
+    }
+    const types = this.metadata.getParamTypes(prototype, methodName);
+    if (types === undefined) {
+      if (fn.length > 0) unread.push(source);
+      return undefined;
+    }
+    return hasValidationRules(types[0]) ? types[0] : undefined;
   }
 }

@@ -14,9 +14,8 @@ export class JoblineMetadataAccessor {
     return typeof method === 'function' ? (Reflect.getMetadata(JOB_CALLBACK_METADATA, method) as JobCallbackMetadata | undefined) : undefined;
   }
 
-  /** The type of the method's first parameter, from TypeScript's emitted design metadata. */
-  getPayloadType(prototype: object, methodName: string): unknown {
-    const types = Reflect.getMetadata('design:paramtypes', prototype, methodName) as unknown[] | undefined;
-    return types?.[0];
+  /** The method's parameter types, from TypeScript's emitted design metadata; undefined when the build emitted none. */
+  getParamTypes(prototype: object, methodName: string): unknown[] | undefined {
+    return Reflect.getMetadata('design:paramtypes', prototype, methodName) as unknown[] | undefined;
   }
 }

@@ -5,3 +5,6 @@ export const JOBLINE_CONSUMER_OPTIONS = Symbol('JOBLINE_CONSUMER_OPTIONS');
 export const JOBLINE_CLIENT = Symbol('JOBLINE_CLIENT');
 export const JOB_METADATA = 'jobline:job';
 export const JOB_CALLBACK_METADATA = 'jobline:job-callback';
+export const ON_JOB_EVENT_METADATA = 'jobline:on-job-event';
+export const ON_QUEUE_EVENT_METADATA = 'jobline:on-queue-event';
+export const QUEUE_EVENTS_LISTENER_METADATA = 'jobline:queue-events-listener';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { assertQueueName, HandlerRegistry, InvalidOptionError, QueueClient, Worker, workerLimits } from '../core/index.js';
+import { assertKnownKeys, assertQueueName, HandlerRegistry, InvalidOptionError, QueueClient, Worker, workerLimits } from '../core/index.js';
 import { JOBLINE_CLIENT, JOBLINE_CONSUMER_OPTIONS } from './jobline.constants.js';
 import { JobExplorer } from './job-explorer.js';
-import type { ConsumerOptions } from './jobline-options.interface.js';
+import { CONSUMER_OPTION_NAMES, type ConsumerOptions } from './jobline-options.interface.js';
 
 /**
  * Runs the discovered @Job handlers: one Worker per process over the consumed queues. Starts at application
@@ -60,14 +60,8 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Validates options at module creation, so mistakes fail at start. */
-  static check(options: ConsumerOptions): void {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError('QueueConsumerModule.forRoot options', options, 'an object of ConsumerOptions');
-    }
-    const known = new Set(['queues', 'concurrency', 'autoStart', 'shutdownTimeout', 'leaseTime']);
-    for (const key of Object.keys(options)) {
-      if (!known.has(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of ${[...known].join(', ')}`);
-    }
+  static check(options: ConsumerOptions, where = 'QueueConsumerModule.forRoot'): void {
+    assertKnownKeys(options, where, CONSUMER_OPTION_NAMES);
     if (options.autoStart !== undefined && typeof options.autoStart !== 'boolean') {
       throw new InvalidOptionError('autoStart', options.autoStart, 'true or false');
     }

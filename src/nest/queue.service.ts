@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { QueueClient, type EnqueueItem, type EnqueueOptions, type JobHandle, type JobStatus } from '../core/index.js';
-import { JOBLINE_CLIENT } from './jobline.constants.js';
+import { InvalidOptionError, QueueClient, type EnqueueItem, type EnqueueOptions, type JobHandle, type JobStatus } from '../core/index.js';
+import { JOB_METADATA, JOBLINE_CLIENT } from './jobline.constants.js';
+import type { JobMetadata } from './job.decorator.js';
+import { TypedJob, type HandlerMethods, type JobDataOf, type JobResultOf } from './typed-job.js';
 
 /**
  * The injectable queue: the contract's `enqueue`, `enqueueMany` and `getJob`, and the registry reads and job control
@@ -14,6 +16,21 @@ export class QueueService implements OnApplicationShutdown {
   /** Enqueues one job; resolves to its handle. Defaults: module options < @Job options < `options`. */
   enqueue<R = unknown>(name: string, data?: unknown, options?: EnqueueOptions): Promise<JobHandle<R>> {
     return this.client.enqueue<R>(name, data, options);
+  }
+
+  /**
+   * The jobs of one @Job handler, typed by its method: `queue.job(EmailJobs, 'welcome').enqueue(data)` takes the
+   * method's data type and resolves to a handle of its result type. Throws InvalidOptionError for a method that is
+   * not a @Job handler.
+   */
+  job<T extends object, K extends HandlerMethods<T>>(handlers: abstract new (...args: never[]) => T, method: K): TypedJob<JobDataOf<T[K]>, JobResultOf<T[K]>> {
+    const fn: unknown = typeof handlers === 'function' ? (handlers.prototype as Record<string, unknown>)[method] : undefined;
+    const meta = typeof fn === 'function' ? (Reflect.getMetadata(JOB_METADATA, fn) as JobMetadata | undefined) : undefined;
+    if (!meta) {
+      const where = typeof handlers === 'function' ? `${handlers.name}.${String(method)}` : handlers;
+      throw new InvalidOptionError('method', where, 'a method decorated with @Job');
+    }
+    return new TypedJob(this, meta.name ?? `${handlers.name}.${method}`);
   }
 
   /** Enqueues a batch (one script call per chunk of each queue); handles in the order of `items`. */

@@ -200,6 +200,31 @@ export class ReplicationTimeoutError extends JoblineError {
   }
 }
 
+/**
+ * Redis did not answer in time: an enqueue waited `enqueueTimeout` for a connection that is down (nothing was sent),
+ * or for the reply to a command in flight when the connection dropped (it may or may not have been stored: give
+ * the job a `jobId`, and a retry returns the same job instead of a second one).
+ */
+export class RedisUnavailableError extends JoblineError {
+  constructor(
+    /** where Jobline connects, e.g. redis://127.0.0.1:6379 (never the password) */
+    readonly address: string,
+    readonly waitedMs: number,
+    readonly sent: boolean,
+    /** the connection's last error (ECONNREFUSED...), when it reported one */
+    readonly reason: string | undefined,
+  ) {
+    super(
+      `Redis at ${address} did not answer within ${waitedMs / 1000}s` +
+        (reason ? ` (${reason})` : '') +
+        (sent
+          ? ': the connection dropped while the enqueue was in flight, so the job may or may not be stored (retry with the same jobId to be sure of one job).'
+          : ': it is unreachable, and nothing was stored.') +
+        ' Check that Redis runs and that `connection` (or REDIS_URL) points at it; `enqueueTimeout` sets how long enqueue waits.',
+    );
+  }
+}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);

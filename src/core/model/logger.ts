@@ -2,11 +2,12 @@
 export interface Logger {
   log(message: string): void;
   warn(message: string): void;
-  error(message: string): void;
+  /** `stack`: a failed job's stack, printed below the message (Nest's Logger takes it the same way). */
+  error(message: string, stack?: string): void;
 }
 
 export const consoleLogger: Logger = {
   log: (m) => console.log(`[jobline] ${m}`),
   warn: (m) => console.warn(`[jobline] ${m}`),
-  error: (m) => console.error(`[jobline] ${m}`),
+  error: (m, stack) => console.error(`[jobline] ${m}${stack ? `\n${stack}` : ''}`),
 };

@@ -20,6 +20,8 @@ export interface Stored {
  */
 export class JobStore {
   private readonly knownQueues = new Set<string>();
+  /** Told of each queue that jobs were just queued in (with the first one's name): the producer's QueueWatch. */
+  onQueued: ((queue: string, name: string) => void) | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -74,6 +76,7 @@ export class JobStore {
     }
     await Promise.all(calls);
     if (this.replicas) await this.engine.waitForReplicas(byQueue.keys(), this.replicas.replicas, this.replicas.timeoutMs);
+    if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)
     if (outboxes.size) await this.engine.outbox.drain(outboxes);
     for (const i of fenced) await this.storeFenced(specs[i]!, i, { handles, created, statuses }, mode, worker, leaseMs, depth);

@@ -11,11 +11,14 @@ import { validatePayload } from '../model/payload-validation.js';
 import type { EnqueueItem, EnqueueOptions, JobDefaults } from '../model/types.js';
 import { resolveDependencies } from './dependencies.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
+import { QueueWatch } from './queue-watch.js';
 import type { JobStore } from './job-store.js';
 import type { SyncRunner } from './sync-runner.js';
 
 export interface ProducerConfig {
   defaultQueue: string;
+  /** after how long to check that a queue jobs went to has a live worker (QueueWatch); 0: never */
+  noWorkerWarningMs: number;
   defaults: JobDefaults;
   isAsync: boolean;
   registry: HandlerRegistry | undefined;
@@ -30,6 +33,7 @@ export interface ProducerConfig {
 export class Producer {
   private allHandlersKnown = false;
   private readonly batcher: EnqueueBatcher;
+  private readonly watch: QueueWatch | null;
 
   constructor(
     private readonly engine: Engine,
@@ -39,7 +43,34 @@ export class Producer {
     private readonly sync: () => SyncRunner,
     private readonly handle: (id: string, name: string, queue: string) => JobHandle,
   ) {
-    this.batcher = new EnqueueBatcher(async (specs) => (await this.store.store(specs)).handles);
+    const availability = engine.availability;
+    this.batcher = new EnqueueBatcher(async (specs) => (await availability.bounded(this.store.store(specs), engine.enqueueTimeoutMs)).handles);
+    this.watch = config.isAsync && config.noWorkerWarningMs > 0 ? new QueueWatch(engine, config.noWorkerWarningMs, (q, n) => this.hint(q, n)) : null;
+    if (this.watch) {
+      const watch = this.watch;
+      store.onQueued = (queue, name) => watch.enqueued(queue, name);
+    }
+  }
+
+  /** What the handlers known here say about job `name` waiting in `queue` (QueueWatch's warning). */
+  private hint(queue: string, name: string): string {
+    const def = this.config.registry?.get(name);
+    if (!def) return '';
+    const declared = def.defaults.queue ?? this.config.defaultQueue;
+    return declared === queue
+      ? ''
+      : ` The handler of "${name}" (${def.source}) is declared for queue "${declared}": leave \`queue\` out of the enqueue call to use it.`;
+  }
+
+  /** Waits (up to enqueueTimeout) for a Redis that is not ready yet; nothing is sent before. */
+  private ready(): Promise<void> | undefined {
+    const availability = this.engine.availability;
+    return availability.isReady ? undefined : availability.whenReady(this.engine.enqueueTimeoutMs);
+  }
+
+  /** Stops the checks still pending (the client closes). */
+  close(): void {
+    this.watch?.close();
   }
 
   /**
@@ -55,6 +86,8 @@ export class Producer {
     const def = this.resolveHandler(name);
     const spec = this.prepare({ name, data, options }, def, 0, '', true);
     if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    const waiting = this.ready();
+    if (waiting) await waiting;
     return this.batcher.add(spec);
   }
 
@@ -93,6 +126,16 @@ export class Producer {
       }
       await Promise.all(checks);
     }
+    const waiting = this.ready();
+    if (waiting) {
+      for (const s of specs) specData(s); // about to yield (see above)
+      await waiting;
+    }
+    return this.engine.availability.bounded(this.storeAll(specs, defs, anyDeps, anyChosen), this.engine.enqueueTimeoutMs);
+  }
+
+  /** The Redis side of enqueueMany, once every item is checked: dependencies, the id index, the write. */
+  private async storeAll(specs: JobSpec[], defs: (JobHandlerDefinition | undefined)[], anyDeps: boolean, anyChosen: boolean): Promise<JobHandle[]> {
     if (anyDeps) await resolveDependencies(specs, this.locator);
     if (!anyChosen) return this.write(specs, defs);
     // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue; the

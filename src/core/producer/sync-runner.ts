@@ -53,6 +53,11 @@ export class SyncRunner {
         held: this.engine.queue(spec.queue).held(worker),
       });
       await this.engine.outbox.after(spec.queue, reply);
+      // sync mode runs the job here, so this process's listeners hear of it as of a worker's job
+      const events = this.engine.events;
+      const job = { id: spec.id, name: spec.name, queue: spec.queue, attempt: 1 };
+      if (outcome.kind === 'finished') events.completed(job, worker, outcome.payload);
+      else events.failed(job, worker, outcome.payload);
     }
     return handles;
   }

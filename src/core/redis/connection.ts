@@ -51,7 +51,8 @@ function isClusterConnectionOptions(c: object): c is ClusterConnectionOptions {
 
 const EXPECTED = 'a redis:// or rediss:// URL, ioredis options, an ioredis Redis or Cluster, or { cluster: [{ host, port }, ...], options? }';
 
-export function openConnection(connection: ConnectionOption | undefined, onError: (err: Error) => void): OwnedConnection {
+/** Opens (or adopts) the command connection; its errors are reported by RedisAvailability (availability.ts). */
+export function openConnection(connection: ConnectionOption | undefined): OwnedConnection {
   if (connection instanceof Redis || connection instanceof Cluster) return { redis: connection, owned: false };
   let redis: RedisClient;
   if (connection === undefined || typeof connection === 'string') {
@@ -68,7 +69,6 @@ export function openConnection(connection: ConnectionOption | undefined, onError
   } else {
     throw new InvalidOptionError('connection', connection, EXPECTED);
   }
-  redis.on('error', onError);
   return { redis, owned: true };
 }
 
@@ -87,10 +87,8 @@ function assertClusterNodes(c: ClusterConnectionOptions): void {
 }
 
 /** A second connection with the same settings, for blocking reads or pub/sub. Always owned by the caller. */
-export function duplicateConnection(redis: RedisClient, onError: (err: Error) => void): RedisClient {
-  const dup = isCluster(redis) ? redis.duplicate() : redis.duplicate();
-  dup.on('error', onError);
-  return dup;
+export function duplicateConnection(redis: RedisClient): RedisClient {
+  return isCluster(redis) ? redis.duplicate() : redis.duplicate();
 }
 
 /** Closes a connection Jobline owns (QUIT when it is up, else drop it) and resolves once it has fully ended. */

@@ -35,6 +35,10 @@ export class QueueKeys {
   readonly events: string;
   /** pub/sub channel: requests to the queue's workers (stop) */
   readonly control: string;
+  /** stream of job events (completed, failed, ...), capped; written only when `eventStream` is on */
+  readonly stream: string;
+  /** string naming a live worker of the queue, refreshed by each worker's maintenance; absent: none consumes it */
+  readonly alive: string;
   /**
    * A key that is never written, declared last by every queue script (scripts.ts), so Redis Cluster refuses every
    * script of the queue while its slot migrates instead of running one over half-moved job hashes.
@@ -64,6 +68,8 @@ export class QueueKeys {
     this.waiting = `${base}waiting`;
     this.events = `${base}events`;
     this.control = `${base}control`;
+    this.stream = `${base}stream`;
+    this.alive = `${base}alive`;
     this.fence = `${base}fence`;
   }
 

@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { Redis, type Cluster } from 'ioredis';
-import { closeConnection, duplicateConnection, isCluster, type RedisClient } from './connection.js';
+import { closeConnection, isCluster, type RedisClient } from './connection.js';
 
 /**
  * A subscriber to per-queue channels (QueueKeys.events, QueueKeys.control). Messages published while it is away are
@@ -14,16 +14,18 @@ export interface QueueChannels {
 }
 
 /**
- * The subscriber for `redis`: on one Redis, plain channels on a connection of its own; on a Redis Cluster, sharded
- * channels (the scripts SPUBLISH there: scripts.ts), each carried by its queue's own master (DESIGN rule 7).
+ * The subscriber for `redis` (the engine's command connection): on one Redis, plain channels on a connection of its
+ * own (`connect`); on a Redis Cluster, sharded channels (the scripts SPUBLISH there: scripts.ts), each carried by its
+ * queue's own master (DESIGN rule 7), reporting a lasting failure to `onError`.
  */
 export function queueChannels(
   redis: RedisClient,
+  connect: () => RedisClient,
   onError: (err: Error) => void,
   onMessage: (channel: string, message: string) => void,
   onResubscribed: () => void,
 ): QueueChannels {
-  return isCluster(redis) ? new ShardedChannels(redis, onError, onMessage, onResubscribed) : new PlainChannels(duplicateConnection(redis, onError) as Redis, onMessage, onResubscribed);
+  return isCluster(redis) ? new ShardedChannels(redis, onError, onMessage, onResubscribed) : new PlainChannels(connect() as Redis, onMessage, onResubscribed);
 }
 
 class PlainChannels implements QueueChannels {

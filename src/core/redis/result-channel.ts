@@ -26,8 +26,13 @@ export class ResultChannel {
   private readonly perQueue = new Map<string, number>();
   private readonly rechecks = new Map<Listener, Recheck>();
 
+  /**
+   * `redis`: the engine's command connection (a cluster's slot map); `connect` opens a subscriber connection on one
+   * Redis (the engine's, whose errors it reports); `onError`: a subscriber's failure on a cluster.
+   */
   constructor(
     private readonly redis: RedisClient,
+    private readonly connect: () => RedisClient,
     private readonly onError: (err: Error) => void,
   ) {}
 
@@ -92,7 +97,7 @@ export class ResultChannel {
     const recheck = () => {
       for (const r of [...this.rechecks.values()]) r();
     };
-    const sub = queueChannels(this.redis, this.onError, onMessage, recheck);
+    const sub = queueChannels(this.redis, this.connect, this.onError, onMessage, recheck);
     this.sub = sub;
     return sub;
   }

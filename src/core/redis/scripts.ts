@@ -21,6 +21,7 @@ export const SCRIPT_NAMES = [
   'outbox-claim',
   'deliver',
   'claim',
+  'stream-add',
   'id-fence',
   'id-unfence',
 ] as const;

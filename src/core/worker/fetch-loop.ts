@@ -5,6 +5,13 @@ import { fetchedJobs, outcomeLines, outcomeRecord, type FetchedJob, type Outcome
 import type { Outcome } from '../run/outcome.js';
 import type { RunningJobs } from './running-jobs.js';
 
+/** A job event waiting for its outcome record to be written (reported only once Redis has it). */
+interface Report {
+  record: string;
+  job: FetchedJob;
+  outcome: Outcome;
+}
+
 /** work.lua calls one worker keeps in flight at once (see FetchLoop.loop). */
 const MAX_IN_FLIGHT = 2;
 
@@ -59,6 +66,8 @@ export class FetchLoop {
   private flushing: Promise<void> = Promise.resolve();
   /** Per queue, this worker's held set: the key work.lua takes besides the queue's own. */
   private readonly held = new Map<string, { held: string }>();
+  /** Per queue, the completed/failed events someone wants, in outcome order, until their outcome is written. */
+  private readonly reports = new Map<string, Report[]>();
 
   constructor(
     private readonly engine: Engine,
@@ -74,7 +83,8 @@ export class FetchLoop {
   start(): void {
     this.fetching = true;
     for (const queue of this.engine.cluster ? this.queues : ['']) this.blockers.push({ queue, conn: this.engine.connection(), pending: null });
-    this.loopDone = this.loop();
+    // the loop catches its own failures; this only guards against a crash on a bug
+    this.loopDone = this.loop().catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} loop ended: ${err.stack ?? err.message}`));
   }
 
   /** Fetches nothing more; resolves once the rounds in flight have ended (their jobs started). */
@@ -89,7 +99,13 @@ export class FetchLoop {
 
   /** A job ended: its outcome goes with the next round trip (or on its own while the loop blocks or stops). */
   jobEnded(job: FetchedJob, outcome: Outcome): void {
-    this.record(job, outcome.kind, outcome.payload);
+    const record = this.record(job, outcome.kind, outcome.payload);
+    const events = this.engine.events;
+    if (outcome.kind === 'finished' ? events.wants.completed : events.wants.failed) {
+      let list = this.reports.get(job.queue);
+      if (!list) this.reports.set(job.queue, (list = []));
+      list.push({ record, job, outcome });
+    }
     if (this.blocked || !this.fetching) this.scheduleFlush();
     else this.kick();
   }
@@ -154,7 +170,7 @@ export class FetchLoop {
       const err = this.roundError;
       if (err) {
         this.roundError = null;
-        this.engine.logger.error(`worker ${this.workerId} loop: ${err.message}`);
+        this.engine.backgroundError(`worker ${this.workerId} loop`, err);
         // Redis is down or a script failed: back off instead of spinning (this path is not the hot path)
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))));
         continue;
@@ -261,7 +277,7 @@ export class FetchLoop {
     if (got !== null) return got;
     const rest = call.then(
       () => this.kick(),
-      (err: Error) => this.engine.logger.error(`worker ${this.workerId} loop: ${err.message}`),
+      (err: unknown) => this.engine.backgroundError(`worker ${this.workerId} loop`, err),
     );
     this.rounds.add(rest);
     void rest.finally(() => this.rounds.delete(rest));
@@ -293,9 +309,10 @@ export class FetchLoop {
       if (sent) this.sending.delete(sent);
       calls.splice(calls.indexOf(started), 1);
     }
+    if (acks && this.reports.size) this.reportWritten(queue, acks);
     const jobs = fetchedJobs(reply, queue);
     for (const job of jobs) this.running.start(job);
-    this.engine.outbox.after(queue, reply).catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} outbox: ${err.message}`));
+    this.engine.outbox.after(queue, reply).catch((err: unknown) => this.engine.backgroundError(`worker ${this.workerId} outbox`, err));
     return jobs.length;
   }
 
@@ -310,10 +327,32 @@ export class FetchLoop {
     return acks.splice(0, max);
   }
 
-  private record(job: FetchedJob, kind: OutcomeKind, payload: string): void {
+  private record(job: FetchedJob, kind: OutcomeKind, payload: string): string {
     let list = this.outcomes.get(job.queue);
     if (!list) this.outcomes.set(job.queue, (list = []));
-    list.push(outcomeRecord(job, kind, payload));
+    const record = outcomeRecord(job, kind, payload);
+    list.push(record);
+    return record;
+  }
+
+  /**
+   * Reports the completed and failed events whose outcomes `acks` just wrote: listeners then find the job's state in
+   * Redis as the event says. Reports are in outcome order, as `acks` are (a failed write puts its acks back first).
+   */
+  private reportWritten(queue: string, acks: readonly string[]): void {
+    const list = this.reports.get(queue);
+    if (!list) return;
+    let i = 0;
+    for (const ack of acks) {
+      const r = list[i];
+      if (r === undefined) break;
+      if (r.record !== ack) continue;
+      if (r.outcome.kind === 'finished') this.engine.events.completed(r.job, this.workerId, r.outcome.payload);
+      else this.engine.events.failed(r.job, this.workerId, r.outcome.payload);
+      i++;
+    }
+    if (i === list.length) this.reports.delete(queue);
+    else list.splice(0, i);
   }
 
   /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */
@@ -322,7 +361,7 @@ export class FetchLoop {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flushing = this.flushing.then(() => this.flush()).catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} flush: ${err.message}`));
+      this.flushing = this.flushing.then(() => this.flush()).catch((err: unknown) => this.engine.backgroundError(`worker ${this.workerId} flush`, err));
     });
   }
 

@@ -19,23 +19,34 @@ const RECLAIM_LIMIT = 1000;
 export class Maintenance {
   /** Where the trim of the id index goes on (JobIdIndex.sweep). */
   private idCursor = '0';
+  private registered = false;
 
   constructor(
     private readonly engine: Engine,
+    private readonly workerId: string,
     private readonly queues: readonly string[],
     private readonly registry: HandlerRegistry,
+    /** how long a queue's `alive` mark lasts: a few maintenance steps */
+    private readonly aliveMs: number,
   ) {}
 
   async run(): Promise<void> {
+    if (!this.registered) {
+      // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, the no-worker warning)
+      await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
+      this.registered = true;
+    }
     // every queue at once: one held up (its cluster slot migrating) must not hold up the others' reclaims
     await Promise.all(this.queues.map((queue) => this.reclaim(queue)));
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
-    this.engine.outbox.drain(this.queues, 5000).catch((err: Error) => this.engine.logger.error(`maintenance outbox: ${err.message}`));
+    this.engine.outbox.drain(this.queues, 5000).catch((err: unknown) => this.engine.backgroundError('maintenance outbox', err));
     this.idCursor = await this.engine.ids.sweep(this.idCursor);
   }
 
-  /** Reclaims lapsed workers' jobs of `queue` and runs onFailure for the attempts they cut short. */
+  /** Marks `queue` consumed, reclaims lapsed workers' jobs of it and runs onFailure for the attempts they cut short. */
   private async reclaim(queue: string): Promise<void> {
+    // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
+    await this.engine.redis.set(this.engine.queue(queue).alive, this.workerId, 'PX', this.aliveMs);
     const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
     const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
     const requeued: [string, number][] = [];
@@ -64,11 +75,17 @@ export class Maintenance {
       // a requeued job may already be running its next attempt: report the attempt that failed
       const attempt = cutShort ?? Number(a ?? 0);
       const callbacks = decodeCallbackSet(cb);
-      if (!callbacks.onFailure || !name) continue;
       const stored: JobErrorInfo =
         final && e
           ? (JSON.parse(e) as JobErrorInfo)
           : { name: 'JobAbandonedError', message: `The worker running attempt ${attempt} stopped renewing its lease; the job was requeued for another attempt.` };
+      if (name) {
+        const job = { id, name, queue, attempt };
+        this.engine.events.stalled(job, this.workerId, !final);
+        // logged above with the other abandoned jobs of this step
+        if (final) this.engine.events.failed(job, this.workerId, JSON.stringify(stored), false);
+      }
+      if (!callbacks.onFailure || !name) continue;
       const err = new JobAbandonedError(stored.message);
       const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '');
       try {

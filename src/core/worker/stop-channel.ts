@@ -28,9 +28,10 @@ export class StopChannel {
       if (job) this.stop(job);
     };
     // a stop missed while the subscriber was away is found by the next lease renewal (lease.ts)
-    const sub = queueChannels(this.engine.redis, (err) => this.engine.logger.error(`Redis subscriber error: ${err.message}`), onMessage, () => undefined);
+    const sub = queueChannels(this.engine.redis, () => this.engine.connection(), (err) => this.engine.backgroundError('worker stop channel', err), onMessage, () => undefined);
     this.sub = sub;
-    void sub.subscribe([...byChannel.keys()]).catch((err: Error) => this.engine.logger.error(`worker Redis error: ${err.message}`));
+    // on one Redis, ioredis subscribes again by itself after a reconnect
+    sub.subscribe([...byChannel.keys()]).catch((err: unknown) => this.engine.backgroundError('worker stop channel', err));
   }
 
   /** stop(): abort the job's signal, free its slot, run its onStopped callback. */

@@ -30,6 +30,7 @@ export class Worker {
   private readonly lease: Lease;
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
+  private readonly maintenanceMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
   /** Maintenance and lease renewals in progress. */
@@ -58,7 +59,8 @@ export class Worker {
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
     this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops, this.loop);
-    this.maintenance = new Maintenance(this.engine, this.queues, registry);
+    this.maintenanceMs = Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2)));
+    this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry, this.maintenanceMs * 3);
   }
 
   get activeCount(): number {
@@ -75,7 +77,7 @@ export class Worker {
     this.stops.start();
     this.loop.start();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
-    this.every(Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2))), () => this.maintenance.run());
+    this.every(this.maintenanceMs, () => this.maintenance.run());
     this.track(this.maintenance.run());
   }
 
@@ -91,7 +93,7 @@ export class Worker {
 
   /** Logs a failure of background work, and lets close() wait for it (it uses the client's connection). */
   private track(work: Promise<void>): Promise<void> {
-    const done = work.catch((err: Error) => this.engine.logger.error(`worker ${this.id}: ${err.message}`));
+    const done = work.catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
     this.background.add(done);
     void done.finally(() => this.background.delete(done));
     return done;
