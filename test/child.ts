@@ -9,7 +9,7 @@ export class ChildWorker {
   private readonly waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: { PREFIX: string; QUEUE?: string; LEASE?: string; SHUTDOWN?: string; PORT?: string }, script = 'test/fixtures/child-worker.mjs') {
+  constructor(env: { PREFIX: string; QUEUE?: string; LEASE?: string; SHUTDOWN?: string; [name: string]: string | undefined }, script = 'test/fixtures/child-worker.mjs') {
     this.proc = spawn(process.execPath, [script], {
       // on the cluster pass the child finds the cluster's nodes in JOBLINE_CLUSTER_NODES (test/fixtures/connection.mjs)
       env: { ...process.env, ...(onCluster() ? {} : { REDIS_URL: redisUrl() }), ...env },
@@ -26,6 +26,11 @@ export class ChildWorker {
         }
       }
     });
+  }
+
+  /** Every output line so far that matches `re`. */
+  printed(re: RegExp): RegExpMatchArray[] {
+    return this.lines.map((l) => l.match(re)).filter((m): m is RegExpMatchArray => m !== null);
   }
 
   /** Resolves with the first output line (past or future) matching `re`. */

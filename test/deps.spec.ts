@@ -163,7 +163,7 @@ describe('dependencies', () => {
   it('rejects bad dependsOn input and stores nothing', async () => {
     const e = engine('d-bad', { j: () => 1 });
     await expect(e.client.enqueue('j', 1, { dependsOn: 5 as never })).rejects.toThrow(/dependsOn\[0\].*a JobHandle or a job id/);
-    await expect(e.client.enqueue('j', 1, { dependsOn: 'bad id' })).rejects.toThrow(/`jobId`/);
+    await expect(e.client.enqueue('j', 1, { dependsOn: 'bad id' })).rejects.toThrow(/`dependsOn\[0\]`: got "bad id"/);
     await expect(e.client.enqueue('j', 1, { dependsOn: { jobs: 'x', allowFailure: 'yes' as never } })).rejects.toThrow(/dependsOn.allowFailure/);
     await expect(e.client.enqueue('j', 1, { dependsOn: { jobs: 'x', later: true } as never })).rejects.toThrow(/dependsOn.later/);
     await expect(e.client.enqueue('j', 1, { jobId: 'me', dependsOn: 'me' })).rejects.toThrow(/cannot depend on itself/);

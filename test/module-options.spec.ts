@@ -3,6 +3,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   InvalidOptionError,
+  Job,
   JOBLINE_CLIENT,
   QueueClient,
   QueueConsumer,
@@ -12,6 +13,7 @@ import {
   type ConnectionOption,
   type ConsumerOptions,
   type ConsumerOptionsFactory,
+  type JobOptions,
   type QueueModuleOptions,
   type QueueModuleOptionsFactory,
 } from '../src/index.js';
@@ -81,6 +83,25 @@ describe('module options', () => {
         ]).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(InvalidOptionError);
         expect(String(err)).toMatch(/`concurency`.*did you mean `concurrency`/);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it('@Job options (isolate and dto among them), at application start', async () => {
+      class Render {
+        page(): void {}
+      }
+      Job('render', { isolat: 'thread' } as JobOptions)(Render.prototype, 'page', Object.getOwnPropertyDescriptor(Render.prototype, 'page')!);
+      Injectable()(Render);
+      // the app never starts, so nothing closes its client: give it a connection this test closes
+      const redis = rawRedis();
+      try {
+        const err = await compile([QueueModule.forRoot({ connection: redis, prefix: uniquePrefix('opts') }), { module: class RenderModule {}, providers: [Render] }])
+          .then((mod) => mod.init())
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidOptionError);
+        expect(String(err)).toMatch(/`isolat`.*one of queue, .*dto, isolate \(the @Job\("render"\) options\).*did you mean `isolate`/);
       } finally {
         redis.disconnect();
       }

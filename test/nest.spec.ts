@@ -218,6 +218,9 @@ describe('NestJS modules', () => {
     [{ leaseTime: '100ms' }, /`leaseTime`.*at least 300ms/],
     [{ autoStart: 'yes' }, /`autoStart`/],
     [{ concurency: 5 }, /`concurency`.*one of queues, concurrency/],
+    [{ thread: { module: '/jobs.js', export: 'JobsModule' } }, /`thread`.*one of queues, .*threads.*did you mean `threads`/],
+    [{ threads: { module: '/jobs.js', export: 'JobsModule', siz: 2 } }, /`siz`.*one of module, export, size.*did you mean `size`/],
+    [{ threads: { module: '/jobs.js' } }, /`threads.export`/],
   ])('QueueConsumerModule.forRoot(%p) is rejected with a clear error', (options, message) => {
     expect(() => QueueConsumerModule.forRoot(options as never)).toThrow(message);
   });

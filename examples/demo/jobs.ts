@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isMainThread } from 'node:worker_threads';
 import { Injectable } from '@nestjs/common';
 import { Job, type JobContext } from '../../src/index.js';
 import { SendEmailDto } from './send-email.dto.js';
@@ -32,6 +33,27 @@ export class ReportJobs {
   async slow(data: { ms: number }, ctx: JobContext): Promise<string> {
     await this.reports.crunch(data.ms, ctx.signal);
     return 'done';
+  }
+
+  /**
+   * CPU-bound, so it runs in a job thread (isolate: 'thread'), off the event loop: the other jobs and the lease go on
+   * meanwhile. The thread builds JobsModule (app.module.ts), so ReportBuilder is injected here too.
+   */
+  @Job('report.render', { queue: 'reports', isolate: 'thread' })
+  render(data: { month: string; spinMs: number }): ReturnType<ReportBuilder['summarise']> & { inThread: boolean } {
+    const end = Date.now() + data.spinMs;
+    while (Date.now() < end) {
+      // stands in for rendering: never yields
+    }
+    return { ...this.reports.summarise(data.month), inThread: !isMainThread };
+  }
+
+  /** Never yields and never ends: only a thread can be stopped, so its timeout terminates the thread. */
+  @Job('report.runaway', { queue: 'reports', isolate: 'thread' })
+  runaway(): never {
+    for (;;) {
+      // a bug: an endless loop
+    }
   }
 
   /**

@@ -51,6 +51,8 @@ export async function enqueueScenario(queue: QueueService): Promise<Scenario> {
 
   plan('slow report', "timeout '300ms', obeys ctx.signal", await queue.enqueue('report.slow', { ms: 5000 }, { timeout: '300ms' }), 'failed');
   plan('stubborn report', "timeout '300ms', ignores ctx.signal", await queue.enqueue('report.stubborn', { ms: 1000 }, { timeout: '300ms' }), 'failed');
+  plan('rendered report', "isolate: 'thread', CPU-bound 300ms", await queue.enqueue('report.render', { month: '2024-07', spinMs: 300 }), 'finished');
+  plan('runaway render', "isolate: 'thread', timeout '500ms', never yields", await queue.enqueue('report.runaway', {}, { timeout: '500ms' }), 'failed');
   plan('urgent report', "atFront, ttl '1m'", await queue.enqueue('report.build', { month: '2024-06' }, { jobId: 'urgent-2024-06', atFront: true, ttl: '1m' }), 'finished');
 
   const batch = await queue.enqueueMany([

@@ -11,7 +11,7 @@ import { JobIdIndex } from './redis/job-id-index.js';
 import { KeySpace, type QueueKeys } from './redis/keys.js';
 import { OutboxDeliverer } from './redis/outbox.js';
 import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js';
-import { ensureServer, serverChecked } from './redis/server-check.js';
+import { ensureServer, serverChecked, setServerLogger } from './redis/server-check.js';
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or instance (Redis or Cluster), or a cluster's nodes. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -64,6 +64,7 @@ export class Engine {
     this.redis = conn.redis;
     this.cluster = isCluster(conn.redis);
     this.owned = conn.owned;
+    setServerLogger(this.redis, this.logger);
     this.availability = new RedisAvailability(this.redis, this.logger);
     this.events = new JobEvents(this.logger, options.logFailedJobs ?? true);
     this.stream = maxLen > 0 ? new EventStreamWriter(this, maxLen) : null;

@@ -1,17 +1,21 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
+  assertKnownKeys,
   hasValidationRules,
   HandlerRegistry,
   InvalidOptionError,
+  isJobThread,
   validateJobDefaults,
+  validateJobSchedule,
+  type EnqueueOptions,
   type JobContext,
   type JobSnapshot,
   type PayloadClass,
   type QueueClient,
 } from '../core/index.js';
 import { JOBLINE_CLIENT } from './jobline.constants.js';
-import type { JobMetadata } from './job.decorator.js';
+import { JOB_OPTION_NAMES, type JobMetadata } from './job.decorator.js';
 import { JoblineMetadataAccessor } from './jobline-metadata.accessor.js';
 
 /**
@@ -27,7 +31,8 @@ export class JobExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly metadata: JoblineMetadataAccessor,
     readonly registry: HandlerRegistry,
-    @Inject(JOBLINE_CLIENT) private readonly client: QueueClient,
+    // absent in a job thread's context (thread-setup.ts), which builds only the named module and this explorer
+    @Optional() @Inject(JOBLINE_CLIENT) private readonly client: QueueClient | null,
   ) {}
 
   onModuleInit(): void {
@@ -62,7 +67,15 @@ export class JobExplorer implements OnModuleInit {
         if (typeof name !== 'string' || name.trim() === '') {
           throw new InvalidOptionError(`@Job name on ${source}`, name, 'a non-empty string (or no name, to use "Class.method")');
         }
+        // a typo of any @Job option (dto and isolate too) names the one meant; jobId and dependsOn are refused just
+        // below, saying they belong to one enqueue call
+        const { jobId: _jobId, dependsOn: _dependsOn, ...named } = meta.defaults as EnqueueOptions;
+        assertKnownKeys(named, `@Job("${name}")`, JOB_OPTION_NAMES);
         validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
+        if (meta.schedule !== undefined) validateJobSchedule(meta.schedule, `@Job("${name}").schedule`);
+        if (meta.isolate !== undefined && meta.isolate !== 'thread') {
+          throw new InvalidOptionError(`@Job("${name}") isolate`, meta.isolate, "'thread', or nothing (run on the event loop)");
+        }
         const fn = method as (data: unknown, ctx: JobContext) => unknown;
         this.registry.register({
           name,
@@ -70,10 +83,13 @@ export class JobExplorer implements OnModuleInit {
           defaults: meta.defaults,
           payloadClass: this.payloadClass(meta, prototype, methodName, fn, source, unread),
           source,
+          schedule: meta.schedule,
+          isolate: meta.isolate,
         });
       }
     }
-    if (unread.length) {
+    // a job thread's context explores the same handlers again: the main thread has already warned
+    if (unread.length && this.client && !isJobThread()) {
       this.client.logger.warn(
         `The payload type of ${unread.map((s) => `@Job ${s}`).join(', ')} cannot be read: this build does not emit decorator ` +
           'metadata (emitDecoratorMetadata; esbuild, tsx and vitest leave it out), so their payloads are not validated. ' +

@@ -54,6 +54,13 @@ export interface ConsumerOptions {
   shutdownTimeout?: Duration;
   /** Lease length of a running job (renewed every third of it); a dead worker's jobs are reclaimed after it. Default 30 s. */
   leaseTime?: Duration;
+  /**
+   * Where `@Job(name, { isolate: 'thread' })` handlers run: a pool of worker threads, each of which builds an
+   * application context of `export` (a Nest module class) from `module` (an absolute path or file URL, e.g.
+   * `new URL('./jobs.module.js', import.meta.url)`), so the handler's provider has its DI there. Name a module that
+   * holds the job providers and what they inject; it must not start servers of its own.
+   */
+  threads?: { module: string | URL; export: string; size?: number };
 }
 
 /** Every option name, checked by the compiler against the interfaces (a typo in a user's options is then refused). */
@@ -78,7 +85,14 @@ export const CONSUMER_OPTION_NAMES = Object.keys({
   autoStart: 1,
   shutdownTimeout: 1,
   leaseTime: 1,
+  threads: 1,
 } satisfies Record<keyof ConsumerOptions, 1>);
+
+export const CONSUMER_THREAD_OPTION_NAMES = Object.keys({
+  module: 1,
+  export: 1,
+  size: 1,
+} satisfies Record<keyof NonNullable<ConsumerOptions['threads']>, 1>);
 
 /** A class `useClass` / `useExisting` names for QueueModule.forRootAsync. */
 export interface QueueModuleOptionsFactory {

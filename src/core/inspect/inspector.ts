@@ -21,6 +21,9 @@ export class Inspector {
   async getJobIds(queue: string, status: JobStatus, start = 0, end = -1): Promise<string[]> {
     assertQueueName(queue);
     if (!JOB_STATUSES.includes(status)) throw new InvalidOptionError('status', status, `one of ${JOB_STATUSES.join(', ')}`);
+    // checked here: Redis would refuse a fraction or NaN with a raw "value is not an integer" (and `started` ignore it)
+    if (!Number.isSafeInteger(start)) throw new InvalidOptionError('start', start, 'a whole number');
+    if (!Number.isSafeInteger(end)) throw new InvalidOptionError('end', end, 'a whole number (-1: the last)');
     const q = this.engine.queue(queue);
     const redis = this.engine.redis;
     if (status === 'queued') return redis.lrange(q.queued, start, end);

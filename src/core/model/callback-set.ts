@@ -27,12 +27,13 @@ export function callbackSetOf(options: EnqueueOptions): CallbackSet {
 }
 
 function parseCallback(option: CallbackKind, ref: CallbackRef): [string, number] {
-  const expected = 'a @JobCallback name, or { name, timeout? }';
+  const expected = 'a @JobCallback name (without lone UTF-16 surrogates), or { name, timeout? }';
+  // names as for jobs (assertJobName): no lone surrogate, which no registered name could be matched against
   if (typeof ref === 'string') {
-    if (ref.trim() === '') throw new InvalidOptionError(option, ref, expected);
+    if (ref.trim() === '' || !ref.isWellFormed()) throw new InvalidOptionError(option, ref, expected);
     return [ref, DEFAULTS.CALLBACK_TIMEOUT_MS];
   }
-  if (!isPlainObject(ref) || typeof ref.name !== 'string' || ref.name.trim() === '') throw new InvalidOptionError(option, ref, expected);
+  if (!isPlainObject(ref) || typeof ref.name !== 'string' || ref.name.trim() === '' || !ref.name.isWellFormed()) throw new InvalidOptionError(option, ref, expected);
   for (const k of Object.keys(ref)) if (k !== 'name' && k !== 'timeout') throw new InvalidOptionError(`${option}.${k}`, ref[k as never], 'only `name` and `timeout`');
   return [ref.name, ref.timeout === undefined ? DEFAULTS.CALLBACK_TIMEOUT_MS : toMs(`${option}.timeout`, ref.timeout)];
 }

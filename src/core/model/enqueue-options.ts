@@ -19,14 +19,20 @@ const KNOWN_OPTIONS = new Set([
   'onSuccess',
   'onFailure',
   'onStopped',
+  'retry',
+  'delay',
+  'runAt',
 ]);
+
+/** Options that belong to one enqueue call, never to defaults (a @Job's, the module's, a schedule's). */
+const PER_CALL_OPTIONS = new Set(['jobId', 'dependsOn', 'delay', 'runAt']);
 
 /** Checks the keys of an options object, so a typo (`tll`) is an error instead of a silently ignored option. */
 export function assertKnownOptions(options: object, where: string): void {
   // for-in, not Object.keys: no array per enqueue (options are plain objects: isPlainObject or the caller's literal)
   for (const key in options) {
     if (!Object.prototype.hasOwnProperty.call(options, key)) continue;
-    if (where !== 'enqueue' && (key === 'jobId' || key === 'dependsOn')) {
+    if (where !== 'enqueue' && PER_CALL_OPTIONS.has(key)) {
       throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `no \`${key}\` in ${where}: it belongs to one enqueue call, not to defaults`);
     }
     if (!KNOWN_OPTIONS.has(key)) {
@@ -74,15 +80,16 @@ export function parseDependsOn(options: EnqueueOptions): ParsedDependencies {
 }
 
 function givenDependency(ref: unknown, i: number): GivenDependency {
+  const where = `dependsOn[${i}]`;
   if (typeof ref === 'string') {
-    assertJobId(ref);
+    assertJobId(ref, where);
     return { id: ref, queue: undefined };
   }
   if (ref !== null && typeof ref === 'object' && typeof (ref as { id?: unknown }).id === 'string' && typeof (ref as { queue?: unknown }).queue === 'string') {
     const r = ref as { id: string; queue: string };
-    assertJobId(r.id);
-    assertQueueName(r.queue);
+    assertJobId(r.id, `${where}.id`);
+    assertQueueName(r.queue, `${where}.queue`);
     return { id: r.id, queue: r.queue };
   }
-  throw new InvalidOptionError(`dependsOn[${i}]`, ref, 'a JobHandle or a job id');
+  throw new InvalidOptionError(where, ref, 'a JobHandle or a job id');
 }

@@ -1,3 +1,5 @@
+import { toMs, type Duration } from './duration.js';
+
 /** Base class of every error Jobline throws, so callers can `instanceof JoblineError`. */
 export class JoblineError extends Error {
   constructor(message: string) {
@@ -99,6 +101,23 @@ export class JobReleasedError extends JoblineError {}
 /** A job's lease ran out (its worker died or hung) and it had no attempts left. */
 export class JobAbandonedError extends JoblineError {}
 
+/**
+ * Thrown by a handler to ask for another run (streaQ's `StreaqRetry`): after `delay` if given, else after the job's
+ * `retry` backoff (else at once). Honoured while retries remain: the job's `retry.max`, or 3 for a job without `retry`.
+ */
+export class RetryJobError extends JoblineError {
+  /** ms, or undefined for the job's own backoff */
+  readonly delayMs: number | undefined;
+
+  constructor(options: { delay?: Duration; message?: string } = {}) {
+    super(options.message ?? 'The handler asked for the job to run again.');
+    this.delayMs = options.delay === undefined ? undefined : toMs('delay', options.delay, { allowZero: true });
+  }
+}
+
+/** Thrown by a handler to fail the job now, without the retries its `retry` option would give. */
+export class UnrecoverableJobError extends JoblineError {}
+
 /** `result()` on a job that failed. Carries the job's stored error. */
 export class JobFailedError extends JoblineError {
   constructor(
@@ -150,6 +169,34 @@ export class RedisVersionError extends JoblineError {
     super(
       `Jobline needs Redis 6.2 or newer, and this server runs ${found}: its scripts use LPOP with a count, ZADD GT and ` +
         'SMISMEMBER. Upgrade the server, or point the connection (REDIS_URL) at Redis 6.2 or newer.',
+    );
+  }
+}
+
+/**
+ * A worker thread could not get the handler of a job marked `isolate: 'thread'`: the worker has no `threads` setup,
+ * or the setup module failed to load or to register handlers. The job fails with this error; the worker goes on.
+ */
+export class ThreadSetupError extends JoblineError {}
+
+/** A worker thread that ran a job ended (it crashed, or called process.exit) before the job did. */
+export class JobThreadExitedError extends JoblineError {}
+
+/**
+ * Redis refused a write because it reached `maxmemory` under the `noeviction` policy. A script is refused at its first
+ * write, so a refused call stored nothing; `stored` says how many jobs of a multi-chunk enqueueMany Redis had already
+ * stored (whole chunks, in order) before it refused the rest. Workers go on finishing the jobs already queued.
+ */
+export class RedisOutOfMemoryError extends JoblineError {
+  constructor(
+    readonly redisMessage: string,
+    readonly stored = 0,
+    readonly total = 0,
+  ) {
+    super(
+      `Redis is out of memory (maxmemory reached, policy noeviction) and refused the write: ${redisMessage} ` +
+        (total > 0 ? `${stored} of the ${total} jobs of this call were stored (whole chunks, in order), the rest were not. ` : 'Nothing of this call was stored. ') +
+        'Raise maxmemory, or free memory (shorter resultTtl / failureTtl let ended jobs go sooner); jobs already queued still run.',
     );
   }
 }
@@ -229,9 +276,14 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
+  // a Map or a class instance shows as {} in JSON: say what it is
+  const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor;
+  const kind = ctor && ctor !== Object && ctor !== Array && ctor.name ? `a ${ctor.name} ` : '';
   try {
-    return JSON.stringify(value) ?? typeof value;
+    return kind + (JSON.stringify(value) ?? typeof value);
   } catch {
-    return typeof value;
+    return kind || typeof value;
   }
 }

@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js';
+import { InvalidOptionError } from './errors.js';
 import type { EnqueueOptions, JobInfo, JobStatus } from './types.js';
 
 /** What a handle asks of the client that made it (kept as an interface to avoid a module cycle). */
@@ -8,6 +9,7 @@ export interface JobOperations {
   waitResult(queue: string, id: string, timeout?: Duration): Promise<unknown>;
   cancelJob(queue: string, id: string): Promise<void>;
   requeueJob(queue: string, id: string): Promise<void>;
+  promoteJob(queue: string, id: string): Promise<void>;
   deleteJob(queue: string, id: string): Promise<boolean>;
   stopRunning(queue: string, id: string): Promise<void>;
   chainJob(parent: JobHandle, name: string, options?: EnqueueOptions): Promise<JobHandle>;
@@ -33,9 +35,11 @@ export class JobHandle<R = unknown> {
 
   /**
    * Resolves with the job's return value once it finishes; rejects with JobFailedError once it fails (or is
-   * canceled, expired, stopped), with WaitTimeoutError when `timeout` passes first. Woken by Redis, not by polling.
+   * canceled, expired, stopped), with WaitTimeoutError when `timeout` (at most about 24.8 days) passes first. Woken by
+   * Redis, not by polling.
    */
   result(opts: { timeout?: Duration } = {}): Promise<R> {
+    if (opts === null || typeof opts !== 'object') return Promise.reject(new InvalidOptionError('options', opts, 'an object { timeout? }, or nothing'));
     return this.ops.waitResult(this.queue, this.id, opts.timeout) as Promise<R>;
   }
 
@@ -47,6 +51,14 @@ export class JobHandle<R = unknown> {
   /** Puts a failed (or canceled, stopped, expired) job back on its queue. */
   requeue(): Promise<void> {
     return this.ops.requeueJob(this.queue, this.id);
+  }
+
+  /**
+   * Makes a `scheduled` job (delayed, or waiting a retry's backoff) runnable now; in sync mode it runs before this
+   * resolves. InvalidJobStateError for a job in any other status.
+   */
+  promote(): Promise<void> {
+    return this.ops.promoteJob(this.queue, this.id);
   }
 
   /** Deletes the job wherever it is. Resolves false if it did not exist. */

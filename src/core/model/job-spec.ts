@@ -1,12 +1,13 @@
 import { callbackSetOf, type CallbackSet } from './callback-set.js';
 import { DEFAULTS } from './defaults.js';
-import { toMs } from './duration.js';
+import { MAX_TTL_MS, toMs } from './duration.js';
 import { InvalidOptionError } from './errors.js';
 import { assertKnownOptions, parseDependsOn } from './enqueue-options.js';
 import { assertJobId, assertJobName, assertQueueName } from './names.js';
 import { checkJson, encodeJson } from './payload.js';
 import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
+import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
 export interface JobSpec {
@@ -37,6 +38,12 @@ export interface JobSpec {
   callbacks: CallbackSet;
   /** "queue|id" of the dependency whose result becomes this job's data (chain()), or ''. */
   pipeFrom: string;
+  /** Retries after failed runs (NO_RETRY: none). */
+  retry: RetryPolicy;
+  /** `delay` in ms (the script adds it to Redis time), or null. */
+  delayMs: number | null;
+  /** `runAt` in epoch ms, or null. */
+  runAtMs: number | null;
 }
 
 export interface DepRef {
@@ -48,6 +55,8 @@ export interface DepRef {
 
 /** The deps of a job without dependencies: shared (frozen, so a write to it fails loudly), no array per job. */
 const NO_DEP_REFS = Object.freeze([]) as unknown as DepRef[];
+
+export const OPTIONS_EXPECTED = 'a plain object of enqueue options (not an array, Date, Map or class instance), or nothing';
 
 /**
  * Validates and normalises one enqueue. `options` is already merged (module defaults < @Job defaults < call).
@@ -63,11 +72,11 @@ export function buildJobSpec(
   encodeNow = true,
 ): JobSpec {
   assertJobName(name);
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError('options', options, 'an object of enqueue options, or nothing');
-  }
+  // an array, Date or Map has no option keys of its own: it would pass as {}
+  if (!isPlainObject(options as unknown)) throw new InvalidOptionError('options', options, OPTIONS_EXPECTED);
   assertKnownOptions(options, 'enqueue');
-  const queue = options.queue ?? defaultQueue;
+  // null is refused as for every other option, not taken for the default
+  const queue = options.queue === undefined ? defaultQueue : options.queue;
   assertQueueName(queue);
   let id: string;
   const chosenId = options.jobId !== undefined;
@@ -79,12 +88,13 @@ export function buildJobSpec(
   if (options.atFront !== undefined && typeof options.atFront !== 'boolean') {
     throw new InvalidOptionError('atFront', options.atFront, 'true or false');
   }
-  const attempts = options.attempts ?? DEFAULTS.MAX_ATTEMPTS;
+  const attempts = options.attempts === undefined ? DEFAULTS.MAX_ATTEMPTS : options.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
     throw new InvalidOptionError('attempts', options.attempts, 'a whole number from 1 to 1000');
   }
-  if (options.description !== undefined && typeof options.description !== 'string') {
-    throw new InvalidOptionError('description', options.description, 'a string');
+  // a lone surrogate is escaped by JSON.stringify as \udxxx, which Redis's JSON decoder (enqueue.lua) refuses
+  if (options.description !== undefined && (typeof options.description !== 'string' || !options.description.isWellFormed())) {
+    throw new InvalidOptionError('description', options.description, 'a string without lone UTF-16 surrogates');
   }
   if (options.meta !== undefined && !isPlainObject(options.meta)) {
     throw new InvalidOptionError('meta', options.meta, 'a plain JSON object');
@@ -97,6 +107,9 @@ export function buildJobSpec(
     if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
   }
   const callbacks = callbackSetOf(options);
+  if (options.delay !== undefined && options.runAt !== undefined) {
+    throw new InvalidOptionError('runAt', options.runAt, 'no `runAt` together with `delay`: give one of them');
+  }
   const what = () => `The data of job "${name}"`;
   // a value with a toJSON method is encoded at once: only encoding it tells whether it can be
   const later = !encodeNow && checkJson(data, what);
@@ -111,10 +124,10 @@ export function buildJobSpec(
     atFront: (options.atFront ?? false) || deps.atFront,
     timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
     resultTtlMs:
-      options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true }),
+      options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true, max: MAX_TTL_MS }),
     failureTtlMs:
-      options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, { allowForever: true }),
-    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl),
+      options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, { allowForever: true, max: MAX_TTL_MS }),
+    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl, { max: MAX_TTL_MS }),
     maxAttempts: attempts,
     description: options.description ?? null,
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),
@@ -123,7 +136,17 @@ export function buildJobSpec(
     cancelOnDependencyFailure: options.onDependencyFailure === 'cancel',
     callbacks,
     pipeFrom: '',
+    retry: parseRetry(options.retry),
+    delayMs: options.delay === undefined ? null : toMs('delay', options.delay, { allowZero: true }),
+    runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
   };
+}
+
+/** `runAt` as epoch ms: a valid Date or a finite number of ms. */
+function runAtMs(v: unknown): number {
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : NaN;
+  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) throw new InvalidOptionError('runAt', v, 'a valid Date, or a number of epoch milliseconds');
+  return Math.round(ms);
 }
 
 /** The job's data as JSON, encoded now if it was not yet (once: the spec keeps it). */

@@ -3,15 +3,17 @@ import { InvalidOptionError } from './errors.js';
 /** Queue names and job ids become parts of Redis keys: a small alphabet that never needs escaping. */
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
-export function assertQueueName(queue: unknown): asserts queue is string {
+/** `option`: what the error names (a queue inside another option, e.g. `dependsOn[0].queue`). */
+export function assertQueueName(queue: unknown, option = 'queue'): asserts queue is string {
   if (typeof queue !== 'string' || !NAME.test(queue)) {
-    throw new InvalidOptionError('queue', queue, 'a queue name of 1-128 characters from [A-Za-z0-9_.-]');
+    throw new InvalidOptionError(option, queue, 'a queue name of 1-128 characters from [A-Za-z0-9_.-]');
   }
 }
 
-export function assertJobId(id: unknown): asserts id is string {
+/** `option`: what the error names (an id inside another option, e.g. `dependsOn[0]`). */
+export function assertJobId(id: unknown, option = 'jobId'): asserts id is string {
   if (typeof id !== 'string' || !NAME.test(id)) {
-    throw new InvalidOptionError('jobId', id, 'an id of 1-128 characters from [A-Za-z0-9_.-]');
+    throw new InvalidOptionError(option, id, 'an id of 1-128 characters from [A-Za-z0-9_.-]');
   }
 }
 
@@ -22,7 +24,8 @@ export function assertPrefix(prefix: unknown): asserts prefix is string {
 }
 
 export function assertJobName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 256) {
-    throw new InvalidOptionError('name', name, 'a non-empty job name (the @Job name) of at most 256 characters');
+  // a lone UTF-16 surrogate has no UTF-8 form: Redis would store another name, which no handler has
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 256 || !name.isWellFormed()) {
+    throw new InvalidOptionError('name', name, 'a non-empty job name (the @Job name) of at most 256 characters, without lone UTF-16 surrogates');
   }
 }

@@ -8,7 +8,23 @@ const OPAQUE = [Map, Set, WeakMap, WeakSet, Promise] as const;
  */
 export function encodeJson(value: unknown, what: string | (() => string)): string {
   checkJson(value, what);
-  return value === undefined ? '' : JSON.stringify(value);
+  if (value === undefined) return '';
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    // what only encoding finds: a toJSON that returns a BigInt or a cycle, or throws
+    throw notSerialisable(what, `encoding it threw ${String(err)}`);
+  }
+}
+
+/** Containers nested deeper than this are refused: JSON.stringify and the walks here recurse, and would overflow. */
+export const MAX_JSON_DEPTH = 1000;
+
+function notSerialisable(what: string | (() => string), problem: string): PayloadNotSerializableError {
+  // `what` may be a function so that the hot path does not build an error label it almost never needs
+  return new PayloadNotSerializableError(
+    `${typeof what === 'function' ? what() : what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`,
+  );
 }
 
 let sawToJSON = false;
@@ -22,11 +38,8 @@ export function checkJson(value: unknown, what: string | (() => string)): boolea
   sawToJSON = false;
   // the quick check builds no path strings; only a payload that fails it is walked again to name the problem
   if (isPlainJson(value, 0)) return !sawToJSON;
-  const problem = findProblem(value, '$', new Set());
-  if (problem) {
-    // `what` may be a function so that the hot path does not build an error label it almost never needs
-    throw new PayloadNotSerializableError(`${typeof what === 'function' ? what() : what} is not JSON-serialisable: ${problem}. Pass plain JSON data (objects, arrays, strings, finite numbers, booleans, null).`);
-  }
+  const problem = findProblem(value, '$', new Set(), 0);
+  if (problem) throw notSerialisable(what, problem);
   return false;
 }
 
@@ -78,7 +91,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
   return true;
 }
 
-function findProblem(value: unknown, path: string, seen: Set<object>): string | null {
+function findProblem(value: unknown, path: string, seen: Set<object>, depth: number): string | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -101,15 +114,16 @@ function findProblem(value: unknown, path: string, seen: Set<object>): string | 
     if (obj instanceof T) return `${path} is a ${T.name} (convert it to an array or object)`;
   }
   if (seen.has(obj)) return `${path} is a circular reference`;
+  if (depth === MAX_JSON_DEPTH) return `it nests containers more than ${MAX_JSON_DEPTH} levels deep`;
   seen.add(obj);
   if (Array.isArray(obj)) {
     for (let i = 0; i < obj.length; i++) {
-      const p = findProblem(obj[i], `${path}[${i}]`, seen);
+      const p = findProblem(obj[i], `${path}[${i}]`, seen, depth + 1);
       if (p) return p;
     }
   } else {
     for (const key of Object.keys(obj)) {
-      const p = findProblem((obj as Record<string, unknown>)[key], `${path}.${key}`, seen);
+      const p = findProblem((obj as Record<string, unknown>)[key], `${path}.${key}`, seen, depth + 1);
       if (p) return p;
     }
   }

@@ -4,7 +4,8 @@ import { JoblineError } from '../model/errors.js';
 import type { JobHandle } from '../model/job-handle.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { decodeEnqueueReply, enqueueArgs, type EnqueueMode } from '../redis/enqueue-codec.js';
-import type { ScriptReply } from '../redis/scripts.js';
+import { namedRedisError, type ScriptReply } from '../redis/scripts.js';
+import { RedisOutOfMemoryError } from '../model/errors.js';
 
 /** What storing a batch came to, by position: `created[i]` is false where the id existed (that job is left untouched). */
 export interface Stored {
@@ -37,7 +38,7 @@ export class JobStore {
       // about to yield: encode now what the producer left to encode while sending (see Producer.enqueueMany)
       for (const s of specs) specData(s);
       await this.engine.ready();
-      await this.engine.redis.sadd(this.engine.keys.queues, ...fresh);
+      await this.engine.redis.sadd(this.engine.keys.queues, ...fresh).catch(namedRedisError);
       for (const q of fresh) this.knownQueues.add(q);
     }
     const handles: JobHandle[] = new Array(specs.length);
@@ -47,6 +48,7 @@ export class JobStore {
     /** positions whose caller-chosen id enqueue.lua found fenced (job-id-index.ts) */
     const fenced: number[] = [];
     const calls: Promise<void>[] = [];
+    let stored = 0;
     for (const [queue, at] of byQueue) {
       const list = at.length === specs.length ? specs : at.map((i) => specs[i]!);
       for (let from = 0; from < list.length; from += DEFAULTS.ENQUEUE_CHUNK) {
@@ -70,11 +72,17 @@ export class JobStore {
               handles[i] = this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue);
             });
             if (Number(reply[0]) > 0) outboxes.add(queue);
+            stored += to - from;
           }),
         );
       }
     }
-    await Promise.all(calls);
+    await Promise.all(calls).catch(async (err: unknown) => {
+      // say how much of a call of several chunks Redis stored before it refused (each chunk is one script: all or none)
+      await Promise.allSettled(calls);
+      if (err instanceof RedisOutOfMemoryError && calls.length > 1) throw new RedisOutOfMemoryError(err.redisMessage, stored, specs.length);
+      throw err;
+    });
     if (this.replicas) await this.engine.waitForReplicas(byQueue.keys(), this.replicas.replicas, this.replicas.timeoutMs);
     if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)

@@ -5,8 +5,10 @@ import { InvalidOptionError, UnknownJobError } from '../model/errors.js';
 import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-registry.js';
 import { JobHandle } from '../model/job-handle.js';
 import { newJobId } from '../model/job-id.js';
-import { buildJobSpec, specData, type JobSpec } from '../model/job-spec.js';
+import { assertKnownOptions } from '../model/enqueue-options.js';
+import { buildJobSpec, OPTIONS_EXPECTED, specData, type JobSpec } from '../model/job-spec.js';
 import { decodeJson } from '../model/payload.js';
+import { isPlainObject } from '../model/plain-object.js';
 import { validatePayload } from '../model/payload-validation.js';
 import type { EnqueueItem, EnqueueOptions, JobDefaults } from '../model/types.js';
 import { resolveDependencies } from './dependencies.js';
@@ -164,11 +166,27 @@ export class Producer {
    * a handle with `then` would be a thenable and break `await`.
    */
   async chain(parent: JobHandle, name: string, options: EnqueueOptions): Promise<JobHandle> {
-    if (options !== null && typeof options === 'object' && options.dependsOn !== undefined) {
+    if (!isPlainObject(options)) throw new InvalidOptionError('options', options, OPTIONS_EXPECTED);
+    if (options.dependsOn !== undefined) {
       throw new InvalidOptionError('dependsOn', options.dependsOn, 'nothing: chain() makes the new job depend on the handle it is called on');
     }
     const [handle] = await this.enqueueMany([{ name, options: { ...options, dependsOn: parent } }], `${parent.queue}|${parent.id}`);
     return handle!;
+  }
+
+  /**
+   * The job each tick of a schedule enqueues, checked as an enqueue would be (defaults merged: module < @Job <
+   * `options`), with the options of one call (jobId, dependsOn, delay, runAt) refused: a tick gives its own.
+   */
+  async scheduledJob(name: string, data: unknown, options: EnqueueOptions | undefined): Promise<JobSpec> {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new InvalidOptionError('options', options, 'an object of job options, or nothing');
+    }
+    if (options) assertKnownOptions(options, 'schedule options');
+    const def = this.resolveHandler(name);
+    const spec = this.prepare({ name, data, options }, def, 0, '', true);
+    if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    return spec;
   }
 
   /** Declares that the registry holds every handler, so unknown job names are rejected at enqueue. */
@@ -193,10 +211,13 @@ export class Producer {
 
   /** Module defaults < @Job defaults < the call's options; no copy when only one level has any (the usual case). */
   private mergeOptions(def: JobHandlerDefinition | undefined, options: EnqueueOptions | undefined): EnqueueOptions {
-    const own = options ?? NO_OPTIONS;
+    const own = options === undefined ? NO_OPTIONS : options;
     const defaults = this.config.defaults;
     const hasDefaults = !isEmpty(defaults) || (def !== undefined && !isEmpty(def.defaults));
-    return hasDefaults ? { ...defaults, ...def?.defaults, ...own } : own;
+    if (!hasDefaults) return own; // buildJobSpec checks it
+    // checked before spreading: null, an array or a Date would spread into a plain object
+    if (!isPlainObject(own)) throw new InvalidOptionError('options', own, OPTIONS_EXPECTED);
+    return { ...defaults, ...def?.defaults, ...own };
   }
 
   private namesMustBeKnown(): boolean {

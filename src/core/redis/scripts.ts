@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULTS } from '../model/defaults.js';
+import { RedisOutOfMemoryError } from '../model/errors.js';
 import { isCluster, type RedisClient } from './connection.js';
 import type { QueueKeys } from './keys.js';
 import { ensureServer, serverChecked } from './server-check.js';
@@ -21,6 +22,10 @@ export const SCRIPT_NAMES = [
   'outbox-claim',
   'deliver',
   'claim',
+  'promote',
+  'schedule-upsert',
+  'schedule-remove',
+  'schedule-fire',
   'stream-add',
   'id-fence',
   'id-unfence',
@@ -61,7 +66,7 @@ const CONSTANTS: Record<string, string> = {
   DEFAULT_ID_FENCE_TTL_MS: String(DEFAULTS.ID_FENCE_TTL_MS),
   DEFAULT_ID_RESERVATION_STALE_MS: String(DEFAULTS.ID_RESERVATION_STALE_MS),
 };
-const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 
@@ -203,8 +208,14 @@ export function runIndexScript(redis: RedisClient, name: IndexScriptName, key: s
 function send(redis: RedisClient, name: ScriptName | IndexScriptName, keys: string[], args: (string | number)[]): Promise<ScriptReply> {
   install(redis);
   const fn = (redis as unknown as Record<string, ScriptFn>)[commandName(name)]!;
-  if (serverChecked(redis)) return fn.call(redis, ...keys, ...args);
-  return ensureServer(redis).then(() => fn.call(redis, ...keys, ...args));
+  if (serverChecked(redis)) return fn.call(redis, ...keys, ...args).catch(namedRedisError);
+  return ensureServer(redis).then(() => fn.call(redis, ...keys, ...args).catch(namedRedisError));
+}
+
+/** Rethrows a Redis refusal Jobline can name (out of memory) as its JoblineError; any other error as it is. */
+export function namedRedisError(err: unknown): never {
+  if (err instanceof Error && err.message.startsWith('OOM ')) throw new RedisOutOfMemoryError(err.message);
+  throw err;
 }
 
 /** The Lua source of a script as Redis runs it (for tests that check what the loader assembles). */

@@ -1,5 +1,6 @@
 import { Redis, type Cluster } from 'ioredis';
 import { ClusterConnectionError, RedisVersionError } from '../model/errors.js';
+import type { Logger } from '../model/logger.js';
 import { isCluster, type RedisClient } from './connection.js';
 
 /** The oldest Redis whose commands the scripts use (LPOP with a count, ZADD GT, SMISMEMBER). */
@@ -7,6 +8,13 @@ const MIN_VERSION: readonly [number, number] = [6, 2];
 
 const checked = new WeakMap<RedisClient, Promise<void>>();
 const passed = new WeakSet<RedisClient>();
+/** Where to warn about a connection's server (its engine's logger): setServerLogger. */
+const loggers = new WeakMap<RedisClient, Logger>();
+
+/** Names the logger that warns about this connection's server (an eviction policy that may drop jobs). */
+export function setServerLogger(redis: RedisClient, logger: Logger): void {
+  loggers.set(redis, logger);
+}
 
 /** True once the check has passed for this connection: callers then skip the await (and keep their sends in order). */
 export function serverChecked(redis: RedisClient): boolean {
@@ -36,6 +44,7 @@ export function ensureServer(redis: RedisClient): Promise<void> {
         if (version && !supportedRedisVersion(version)) throw new RedisVersionError(version);
         if (!isCluster(redis) && /cluster_enabled:1/.test(info)) throw ClusterConnectionError.singleNode(address(redis));
         passed.add(redis);
+        void warnIfEvicting(redis);
       },
       (err: Error) => {
         if (!/NOPERM/.test(err.message)) throw err;
@@ -46,6 +55,33 @@ export function ensureServer(redis: RedisClient): Promise<void> {
     checked.set(redis, check);
   }
   return check;
+}
+
+/**
+ * Warns once per connection (with its first script) when the server may evict keys: under any maxmemory-policy but
+ * noeviction, Redis drops keys at maxmemory, and a dropped job hash, queue or held set loses jobs silently. Read from
+ * INFO memory (CONFIG GET is often refused on managed servers); a server that refuses INFO is not warned about. On a
+ * cluster every master is asked: each holds its own queues.
+ */
+async function warnIfEvicting(redis: RedisClient): Promise<void> {
+  const logger = loggers.get(redis);
+  if (!logger) return;
+  const policies = new Set<string>();
+  try {
+    const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
+    for (const info of await Promise.all(nodes.map((n) => n.info('memory')))) {
+      const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+      if (policy && policy !== 'noeviction') policies.add(policy);
+    }
+  } catch {
+    return;
+  }
+  if (policies.size) {
+    logger.warn(
+      `Redis evicts keys at maxmemory (maxmemory-policy is ${[...policies].join(', ')}): it may drop jobs. Set maxmemory-policy to noeviction ` +
+        '(CONFIG SET maxmemory-policy noeviction, or in redis.conf); at maxmemory Jobline then refuses new jobs with RedisOutOfMemoryError and keeps the ones it has.',
+    );
+  }
 }
 
 function address(redis: Redis): string {

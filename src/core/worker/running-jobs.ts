@@ -2,6 +2,7 @@ import type { HandlerRegistry } from '../model/handler-registry.js';
 import type { FetchedJob } from '../redis/work-codec.js';
 import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
+import type { ThreadRunner } from '../run/job-threads.js';
 import type { Outcome } from '../run/outcome.js';
 import type { MetaSaver } from '../run/run-context.js';
 
@@ -27,6 +28,8 @@ export class RunningJobs {
     private readonly onEnd: (job: FetchedJob, outcome: Outcome) => void,
     /** a slot was freed without an outcome (a dropped job) */
     private readonly onFreed: () => void,
+    /** where handlers marked isolate: 'thread' run */
+    private readonly threads: ThreadRunner,
   ) {}
 
   get size(): number {
@@ -39,7 +42,7 @@ export class RunningJobs {
    */
   start(job: FetchedJob): void {
     const abort = new JobAbort();
-    const outcome = runJob(job, this.registry, abort, this.saveMeta);
+    const outcome = runJob(job, this.registry, abort, this.saveMeta, this.threads);
     if (!(outcome instanceof Promise)) {
       this.onEnd(job, outcome);
       return;

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../model/defaults.js';
 import { toMs, type Duration } from '../model/duration.js';
 import { InvalidOptionError } from '../model/errors.js';
+import type { JsonValue } from '../model/types.js';
 
 export interface WorkerOptions {
   /** Queues to take jobs from, in priority order. */
@@ -13,7 +14,28 @@ export interface WorkerOptions {
   shutdownTimeout?: Duration;
   /** Longest single blocking wait for work, so shutdown and maintenance are noticed. Default 1 s. */
   blockTime?: Duration;
+  /** Where handlers marked `isolate: 'thread'` run: a pool of worker threads, each set up by a module (see ThreadOptions). */
+  threads?: ThreadOptions;
 }
+
+/**
+ * The worker-thread pool of a Worker. Each thread imports `module` and calls its export `(registry, data)`, which
+ * registers the handlers the thread can run (the same functions as in the main thread, or, for Nest, the handlers of
+ * an application context it builds). Jobs travel as JSON data; the handler's result and error come back the same way.
+ */
+export interface ThreadOptions {
+  /** An absolute path or a file URL of the setup module. */
+  module: string | URL;
+  /** The export to call, `(registry: HandlerRegistry, data?: JsonValue) => void | Promise<void>`. Default 'default'. */
+  export?: string;
+  /** JSON handed to that function. */
+  data?: JsonValue;
+  /** Most threads (so most isolated jobs running at once; others wait for a thread). Default: CPU cores - 1, at least 1. */
+  size?: number;
+}
+
+/** ThreadOptions' names, checked by the compiler against the interface (a typo such as `siz` is then refused). */
+export const THREAD_OPTION_NAMES = Object.keys({ module: 1, export: 1, data: 1, size: 1 } satisfies Record<keyof ThreadOptions, 1>);
 
 /**
  * Validates a worker's concurrency, leaseTime and shutdownTimeout and gives them in milliseconds, with their defaults.

@@ -6,6 +6,7 @@ import { InvalidOptionError, JobReleasedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
 import { assertQueueName } from '../model/names.js';
 import { newWorkerId } from '../model/worker-id.js';
+import { JobThreads, NO_THREADS } from '../run/job-threads.js';
 import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
 import { Lease } from './lease.js';
@@ -30,6 +31,7 @@ export class Worker {
   private readonly lease: Lease;
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
+  private readonly threads: JobThreads | null;
   private readonly maintenanceMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
@@ -50,11 +52,17 @@ export class Worker {
     const blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
     const control = new JobControl(this.engine);
     const saveMeta: MetaSaver = (job, meta) => control.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
+    if (options.threads === undefined) {
+      const isolated = registry.names().find((name) => registry.get(name)!.isolate === 'thread');
+      if (isolated) throw new InvalidOptionError('threads', undefined, `a thread setup { module, export?, size? }: handler "${isolated}" is marked isolate: 'thread'`);
+    }
+    this.threads = options.threads === undefined ? null : new JobThreads(options.threads);
     this.running = new RunningJobs(
       registry,
       saveMeta,
       (job, outcome) => this.loop.jobEnded(job, outcome),
       () => this.loop.kick(),
+      this.threads ?? NO_THREADS,
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
@@ -111,6 +119,7 @@ export class Worker {
   private async doClose(): Promise<void> {
     if (this.state === 'new') {
       this.state = 'closed';
+      await this.threads?.close();
       return;
     }
     this.state = 'closing';
@@ -129,5 +138,6 @@ export class Worker {
     clearTimeout(timer);
     await this.loop.close();
     await this.stops.close();
+    await this.threads?.close();
   }
 }

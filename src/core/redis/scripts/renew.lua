@@ -22,7 +22,12 @@ for k = 1, #members, 1000 do
     if part[j] == 0 then lost[#lost + 1] = ids[k + j - 1] end
   end
 end
-if #lost < #ids then redis.call('ZADD', K.workers, now_ms() + lease, worker) end
+if #lost < #ids then
+  -- ZREM first: it cannot grow memory, so at maxmemory (noeviction) the ZADD after it is allowed too (work.lua)
+  redis.call('ZREM', K.workers, worker)
+  redis.call('ZADD', K.workers, now_ms() + lease, worker)
+end
+-- orphan release, part 1: held members the worker did not list (read only, so allowed at maxmemory too)
 local listed = {}
 for _, m in ipairs(members) do listed[m] = true end
 local unknown = {}

@@ -12,5 +12,6 @@ local s = cur[1]
 if not s then return { 0, 'missing', '' } end
 if s == 'finished' then return { 0, s, cur[2] or '' } end
 if s == 'failed' or s == 'canceled' or s == 'expired' or s == 'stopped' then return { 0, s, cur[3] or '' } end
-redis.call('SET', K.waiting, '1', 'PX', ARGV[2])
+-- PEXPIRE first: it cannot grow memory, so at maxmemory (noeviction) the SET after it is allowed too (work.lua)
+if redis.call('PEXPIRE', K.waiting, ARGV[2]) == 0 then redis.call('SET', K.waiting, '1', 'PX', ARGV[2]) end
 return { 0, 'waiting', s }
