@@ -91,6 +91,9 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       // on the source, pop the queue, then fail on the moved job hash and leave that job's id popped and lost
       await source.zadd(q.ttl, '+inf', 'none');
       await source.zadd(q.deferred, '+inf', 'none');
+      // never due (the meta hash has no due time either, so work.lua does not even look at these two)
+      await source.zadd(q.scheduled, '+inf', 'none');
+      await source.zadd(q.schedules, '+inf', 'none');
       await source.zadd(q.workers, '+inf', 'nobody');
       await source.sadd(q.held(worker), 'none|1');
       await source.rpush(q.outbox, '0|register|elsewhere|none|1||halfway|none');

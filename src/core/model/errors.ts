@@ -206,11 +206,20 @@ export class RedisOutOfMemoryError extends JoblineError {
  * connection to servers that are not in cluster mode (or that none of the given nodes answers). Nothing was stored.
  */
 export class ClusterConnectionError extends JoblineError {
+  constructor(
+    message: string,
+    /** what was found: a cluster node behind a single-node connection, standalone servers, or no node answering */
+    readonly found: 'cluster-node' | 'standalone' | 'none',
+  ) {
+    super(message);
+  }
+
   static singleNode(address: string): ClusterConnectionError {
     return new ClusterConnectionError(
       `The Redis server at ${address} is a node of a Redis Cluster (INFO cluster: cluster_enabled:1), and Jobline was ` +
         'given a single-node connection, which would reach only the queues whose slots that node serves. Pass ' +
         '`connection: { cluster: [{ host, port }, ...] }` (any reachable nodes of the cluster) or an ioredis Cluster.',
+      'cluster-node',
     );
   }
 
@@ -218,6 +227,7 @@ export class ClusterConnectionError extends JoblineError {
     return new ClusterConnectionError(
       `The Redis server at ${address} is not in cluster mode (INFO cluster: cluster_enabled:0), and Jobline was given a ` +
         'cluster connection. Pass its URL (`connection: "redis://host:port"`) instead of `{ cluster: [...] }`.',
+      'standalone',
     );
   }
 
@@ -225,6 +235,7 @@ export class ClusterConnectionError extends JoblineError {
     return new ClusterConnectionError(
       `None of the Redis Cluster nodes ${addresses.join(', ')} answered with the cluster's slot map; expected at least ` +
         'one reachable node of a Redis Cluster whose slots are all assigned.',
+      'none',
     );
   }
 }

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.js';
 import type { JobLocator } from '../inspect/job-locator.js';
 import { checkCallbacks, NO_CALLBACKS } from '../model/callback-set.js';
-import { InvalidOptionError, UnknownJobError } from '../model/errors.js';
+import { ClusterConnectionError, InvalidOptionError, UnknownJobError } from '../model/errors.js';
 import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-registry.js';
 import { JobHandle } from '../model/job-handle.js';
 import { newJobId } from '../model/job-id.js';
@@ -67,7 +67,19 @@ export class Producer {
   /** Waits (up to enqueueTimeout) for a Redis that is not ready yet; nothing is sent before. */
   private ready(): Promise<void> | undefined {
     const availability = this.engine.availability;
-    return availability.isReady ? undefined : availability.whenReady(this.engine.enqueueTimeoutMs);
+    if (availability.isReady) return undefined;
+    const waiting = availability.whenReady(this.engine.enqueueTimeoutMs);
+    if (!this.engine.cluster) return waiting;
+    // a cluster connection to standalone servers never gets ready: the server check (it asks the nodes) says so
+    waiting.catch(() => undefined);
+    const refused = this.engine.ready().then(
+      () => waiting,
+      (err: unknown) => {
+        if (err instanceof ClusterConnectionError && err.found === 'standalone') throw err;
+        return waiting;
+      },
+    );
+    return Promise.race([waiting, refused]);
   }
 
   /** Stops the checks still pending (the client closes). */

@@ -134,7 +134,13 @@ export async function redisTimeMs(redis: RedisClient, key: string): Promise<numb
     const [sec, usec] = await redis.time();
     return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
   }
-  return Number(await redis.eval(TIME_LUA, 1, key));
+  if (!timeCommands.has(redis)) {
+    // a command of its own (EVALSHA of a fixed text, loaded once per node), as the scripts are
+    redis.defineCommand(TIME_COMMAND, { numberOfKeys: 1, lua: "local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)" });
+    timeCommands.add(redis);
+  }
+  return Number(await (redis as unknown as Record<string, (key: string) => Promise<number>>)[TIME_COMMAND]!.call(redis, key));
 }
 
-const TIME_LUA = "local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)";
+const TIME_COMMAND = 'joblineNodeTimeMs';
+const timeCommands = new WeakSet<Cluster>();

@@ -8,12 +8,14 @@ import type { StopChannel } from './stop-channel.js';
 /**
  * The worker's lease: one per queue for all the jobs it runs there (lib/lease.lua), renewed on a timer. A renewal
  * also says which running jobs the worker no longer holds (deleted, stopped, reclaimed): those are dropped; and which
- * jobs it holds without knowing them (renew.lua): those it still does not know at the next renewal are released back
- * to their queue, instead of staying `started` for as long as this worker renews its lease.
+ * jobs it holds without knowing them (renew.lua): the orphan release (releaseOrphans) sends those it still does not
+ * know at the next renewal back to their queue, instead of leaving them `started` for as long as this worker renews
+ * its lease. The release is a `released` outcome through work.lua, whose first write (SREM of the held set) frees
+ * memory, so it goes through at maxmemory (noeviction) too.
  */
 export class Lease {
   /** Per queue, the held-set members this worker did not know at the last renewal. */
-  private readonly suspects = new Map<string, Set<string>>();
+  private readonly orphanSuspects = new Map<string, Set<string>>();
 
   constructor(
     private readonly engine: Engine,
@@ -34,7 +36,7 @@ export class Lease {
     const args: (string | number)[] = [this.workerId, this.leaseMs];
     for (const r of jobs) args.push(r.job.id, r.job.attempt);
     const [, lost, unknown] = (await this.engine.run('renew', queue, args, { held: q.held(this.workerId) })) as [number, string[], string[]];
-    this.releaseUnknown(queue, unknown);
+    this.releaseOrphans(queue, unknown);
     for (const id of lost) {
       const job = this.running.get(queue, id);
       if (!job) continue;
@@ -48,11 +50,11 @@ export class Lease {
   }
 
   /**
-   * Held jobs this worker does not run and owes no outcome for, seen at two renewals in a row (a fetch that was
-   * answered before the first renewal ran has been read by the second): released to the front of their queue.
+   * The orphan release: held jobs this worker does not run and owes no outcome for, seen at two renewals in a row (a
+   * fetch that was answered before the first renewal ran has been read by the second), go to the front of their queue.
    */
-  private releaseUnknown(queue: string, unknown: string[]): void {
-    const before = this.suspects.get(queue);
+  private releaseOrphans(queue: string, unknown: string[]): void {
+    const before = this.orphanSuspects.get(queue);
     const now = new Set<string>();
     const release: string[] = [];
     for (const member of unknown) {
@@ -61,7 +63,7 @@ export class Lease {
       if (before?.has(member)) release.push(member);
       else now.add(member);
     }
-    this.suspects.set(queue, now);
+    this.orphanSuspects.set(queue, now);
     if (!release.length) return;
     this.engine.logger.warn(`worker ${this.workerId}: released ${release.length} job(s) of queue ${queue} that it held without running them (a reply lost to a dropped connection or a failover)`);
     this.loop.releaseHeld(queue, release);

@@ -82,7 +82,9 @@ export class Worker {
   start(): void {
     if (this.state !== 'new') return;
     this.state = 'running';
-    this.stops.start();
+    this.stops.start(() => {
+      if (this.state === 'running') void this.track(this.lease.renew());
+    });
     this.loop.start();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
     this.every(this.maintenanceMs, () => this.maintenance.run());
