@@ -37,10 +37,11 @@ export default {
       //   over a database of its own: a cluster has only database 0), dto.spec (payload validation), readme.spec (the
       //   README's Quick start, which connects to REDIS_URL as written), package.spec (the packed package's shape),
       //   engine-layout.spec (source text; what the loader assembles for a cluster is checked there on both passes),
-      //   redis-version.spec (the version gate; the cluster's server check is cluster-connect.spec's);
+      //   redis-version.spec (the version gate; the cluster's server check is cluster-connect.spec's), options.spec and
+      //   module-options.spec (option checks), typed-enqueue.spec (types), no-worker.spec (a warning from plain reads);
       // - deps-scale.spec: deps.spec's scripts and cross-queue paths at volume, which does not change on a cluster.
       testPathIgnorePatterns: [
-        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|deps-scale)\\.spec\\.ts$',
+        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale)\\.spec\\.ts$',
       ],
       globalSetup: '<rootDir>/test/setup/cluster-setup.js',
       globalTeardown: '<rootDir>/test/setup/cluster-teardown.js',

@@ -72,6 +72,8 @@ class ShardedChannels implements QueueChannels {
   private readonly nodes = new Map<string, { conn: Redis; channels: Set<string> }>();
   /** channel -> master carrying it */
   private readonly where = new Map<string, string>();
+  /** channel -> its placement under way (see place()) */
+  private readonly placing = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -103,9 +105,20 @@ class ShardedChannels implements QueueChannels {
 
   /**
    * Subscribes `channel` on the master that owns its slot now (`refresh`: after reading the slot map anew, which a
-   * move or a failover has just changed), trying again with a fresh slot map until it holds.
+   * move or a failover has just changed), trying again with a fresh slot map until it holds. One placement per channel
+   * at a time: a MOVED reply to its SSUBSCRIBE also makes ioredis emit 'moved', whose re-placement joins the one under
+   * way instead of starting a second (each MOVED doubled the loops, without bound, while nodes' slot maps disagreed).
    */
-  private async place(channel: string, refresh: boolean): Promise<void> {
+  private place(channel: string, refresh: boolean): Promise<void> {
+    let placing = this.placing.get(channel);
+    if (!placing) {
+      placing = this.placeNow(channel, refresh).finally(() => this.placing.delete(channel));
+      this.placing.set(channel, placing);
+    }
+    return placing;
+  }
+
+  private async placeNow(channel: string, refresh: boolean): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt)));
       const owner = await this.ownerOf(channel, refresh || attempt > 0);
