@@ -232,7 +232,7 @@ export class FetchLoop {
         if (want === 0 && !acks) continue;
         this.reserved += want;
         const call = this.work(queue, acks, want).finally(() => (this.reserved -= want));
-        const got = this.engine.cluster ? await this.unlessHeldUp(call) : await call;
+        const got = this.engine.cluster ? await this.unlessHeldUp(queue, call) : await call;
         if (got !== null) fetched += got;
       }
       if (budget > 0 && fetched === 0) this.idle = true;
@@ -258,21 +258,22 @@ export class FetchLoop {
    */
   private async block(): Promise<void> {
     let soonest = Infinity;
-    let soonestKey = '';
+    let soonestQueue = '';
     const now = performance.now();
     for (const [queue, at] of this.due) {
+      // a held-up queue's due jobs wait for its call (which kicks the loop when answered): looking again at once
+      // would skip it again, a loop of microtasks that never lets the call's answer in
+      if (this.stalled(queue)) continue;
       if (at - now < soonest) {
         soonest = at - now;
-        soonestKey = this.engine.queue(queue).wake;
+        soonestQueue = queue;
       }
     }
-    // something is due already: look again at once instead of blocking
-    if (soonest <= 0) return;
+    // something is due already: look again instead of blocking, after I/O so a loop of due rounds cannot starve it
+    if (soonest <= 0) return new Promise((r) => setImmediate(r));
     let timer: NodeJS.Timeout | undefined;
     if (soonest < this.limits.blockSec * 1000) {
-      timer = setTimeout(() => {
-        this.engine.redis.lpush(soonestKey, '1').catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} wake-up: ${err.message}`));
-      }, Math.ceil(soonest));
+      timer = setTimeout(() => this.wakeQueue(soonestQueue), Math.ceil(soonest));
     }
     this.blocked = true;
     try {
@@ -299,18 +300,24 @@ export class FetchLoop {
    * The call's answer, or null once it has waited STALL_MS: the round then goes on to the next queue, and the call
    * finishes on its own (its jobs start when it is answered; close() waits for it).
    */
-  private async unlessHeldUp(call: Promise<number>): Promise<number | null> {
+  private async unlessHeldUp(queue: string, call: Promise<number>): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
     const got = await Promise.race([call, new Promise<null>((r) => (timer = setTimeout(() => r(null), STALL_MS)))]);
     clearTimeout(timer);
     if (got !== null) return got;
     const rest = call.then(
-      () => this.kick(),
+      // the loop may have gone to block meanwhile (every other queue empty): a token wakes it to fetch this queue again
+      () => (this.blocked ? this.wakeQueue(queue) : this.kick()),
       (err: unknown) => this.engine.backgroundError(`worker ${this.workerId} loop`, err),
     );
     this.rounds.add(rest);
     void rest.finally(() => this.rounds.delete(rest));
     return null;
+  }
+
+  /** Pushes a wake-up token onto `queue`'s list, ending the loop's block (see block()). */
+  private wakeQueue(queue: string): void {
+    this.engine.redis.lpush(this.engine.queue(queue).wake, '1').catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} wake-up: ${err.message}`));
   }
 
   /** On a cluster: a work.lua call for `queue` has been waiting longer than STALL_MS (see round()). */
