@@ -2,9 +2,10 @@ import { execFile, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { engine } from './engine.js';
-import { deferred, poll, redisUrl, sleep } from './helpers.js';
+import { clusterNodes, deferred, onCluster, poll, sleep } from './helpers.js';
 
-// The `jobline` command line, run as a child process (dist/cli/main.js, built by the test setup) against the test Redis.
+// The `jobline` command line, run as a child process (dist/cli/main.js, built by the test setup) against the test Redis:
+// REDIS_URL on the single pass, JOBLINE_CLUSTER_NODES (the cluster's nodes) on the cluster pass, both from the environment.
 
 interface Run {
   code: number;
@@ -16,7 +17,7 @@ interface Run {
 function jobline(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/cli/main.js', ...args], { env: { ...process.env, REDIS_URL: redisUrl(), NO_COLOR: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['dist/cli/main.js', ...args], { env: { ...process.env, NO_COLOR: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
@@ -145,7 +146,7 @@ describe('jobline command line', () => {
     expect((await jobline(['--prefix', e.prefix, 'schedules'])).stdout).toMatch(/\nnightly\s+report\s+alpha\s+cron 0 3 \* \* \*/);
 
     const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'queues', '--watch', '--interval', '1', '--json'], {
-      env: { ...process.env, REDIS_URL: redisUrl() },
+      env: process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -170,7 +171,7 @@ describe('jobline command line', () => {
     e.worker();
     await (await e.client.enqueue('quick')).result({ timeout: '5s' });
     const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'serve', '--port', '0', '--json'], {
-      env: { ...process.env, REDIS_URL: redisUrl() },
+      env: process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -216,7 +217,7 @@ describe('jobline command line', () => {
     // take seconds just to start node and load the package: then the bound is that start (a run that fails on a
     // usage mistake before connecting, badStatus above) plus 3.5 s, the CLI's own wait being 2.5 s at most
     const bound = Math.max(5000, badStatus.ms + 3500);
-    const down = await jobline(['queues'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    const down = await jobline(['--url', 'redis://127.0.0.1:1', 'queues']);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable \(connect ECONNREFUSED/);
     expect(down.ms).toBeLessThan(bound);
@@ -231,6 +232,14 @@ describe('jobline command line', () => {
       expect(hung.ms).toBeLessThan(bound);
     } finally {
       silent.close();
+    }
+    const badNodes = await jobline(['--cluster', 'nohost', 'queues']);
+    expect(badNodes.code).toBe(2);
+    expect(badNodes.stderr).toMatch(/--cluster must list cluster nodes as host:port/);
+    if (onCluster()) {
+      // the nodes given on the command line rather than by JOBLINE_CLUSTER_NODES
+      const nodes = clusterNodes().map((n) => `${n.host}:${n.port}`).join(',');
+      expect(await jobline(['--cluster', nodes, '--prefix', prefix, 'queues', '--json'], { JOBLINE_CLUSTER_NODES: '' })).toMatchObject({ code: 0, stdout: '{"queues":[]}\n' });
     }
     const downJson = await jobline(['--url', 'redis://127.0.0.1:1', 'workers', '--json']);
     expect(downJson.code).toBe(1);

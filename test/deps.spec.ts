@@ -1,5 +1,5 @@
 import { InvalidOptionError, type JobContext } from '../src/index.js';
-import { rawRedis, sleep } from './helpers.js';
+import { keysOf, rawRedis, sleep } from './helpers.js';
 import { engine } from './engine.js';
 import { engineOf } from '../src/core/engine-of.js';
 
@@ -53,7 +53,7 @@ describe('dependencies', () => {
     await child.result({ timeout: '5s' });
     expect(ran).toEqual(['parent@left', 'child@right']);
     // every key a script wrote carries one queue's hash tag; the others are the prefix's queue set and worker registry
-    const keys = await redis.keys(`${e.prefix}:*`);
+    const keys = await keysOf(redis, `${e.prefix}:*`);
     const prefixKeys = [`${e.prefix}:queues`, `${e.prefix}:workers`, `${e.prefix}:workers:lapse`];
     for (const k of keys) expect(prefixKeys.includes(k) || /^[^{]+:\{(left|right)\}:/.test(k)).toBe(true);
   });
@@ -70,6 +70,25 @@ describe('dependencies', () => {
     e.worker({ queues: ['left', 'right'], leaseTime: '300ms' });
     await parent.result({ timeout: '5s' });
     expect(await child.result({ timeout: '15s' })).toBe('c');
+  }, 30_000);
+
+  it('a cross-queue message claimed by a deliverer that never acknowledged it is delivered again within seconds, not a lease later', async () => {
+    const e = engine('d-claim', { j: (d: string) => d });
+    const parent = await e.client.enqueue('j', 'p', { queue: 'left' });
+    // the delivery fails after its claim (as when its process dies there): the parent's dependents set is not a set
+    const dependents = `${e.base('left')}dependents:${parent.id}`;
+    await redis.set(dependents, 'not a set');
+    await expect(e.client.enqueue('j', 'c', { queue: 'right', dependsOn: parent, jobId: 'claimed-child' })).rejects.toThrow(/WRONGTYPE/);
+    const child = (await e.client.getJob('claimed-child', 'right'))!;
+    await redis.del(dependents);
+    const claimed = await redis.zrange(`${e.base('right')}outbox:claimed`, '0', '-1', 'WITHSCORES');
+    expect(claimed).toHaveLength(2);
+    const [sec, usec] = await redis.time();
+    const claimLeftMs = Number(claimed[1]) - (Number(sec) * 1000 + Math.floor(Number(usec) / 1000));
+    expect(claimLeftMs).toBeLessThanOrEqual(2_000);
+    e.worker({ queues: ['left', 'right'], leaseTime: '3s' });
+    expect(await parent.result({ timeout: '5s' })).toBe('p');
+    expect(await child.result({ timeout: '10s' })).toBe('c');
   }, 30_000);
 
   it("failure, by default (RQ): the dependent stays deferred, and runs once the dependency is requeued and finishes", async () => {
@@ -169,6 +188,6 @@ describe('dependencies', () => {
     await expect(e.client.enqueue('j', 1, { dependsOn: { jobs: 'x', later: true } as never })).rejects.toThrow(/dependsOn.later/);
     await expect(e.client.enqueue('j', 1, { jobId: 'me', dependsOn: 'me' })).rejects.toThrow(/cannot depend on itself/);
     await expect(e.client.enqueue('j', 1, { onDependencyFailure: 'explode' as never })).rejects.toBeInstanceOf(InvalidOptionError);
-    expect(await redis.keys(`${e.prefix}:{*`)).toEqual([]);
+    expect(await keysOf(redis, `${e.prefix}:{*`)).toEqual([]);
   });
 });

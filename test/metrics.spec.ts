@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { Job, JOBLINE_CLIENT, JobMetrics, QueueClient, QueueConsumerModule, QueueMetricsModule, QueueModule, QueueService, type JobHandle } from '../src/index.js';
 import { engine } from './engine.js';
-import { redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { sleep, testConnection, uniquePrefix } from './helpers.js';
 
 /** Every sample of a Prometheus text exposition: `name{labels} value`, labels as an object. */
 function samples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
@@ -54,7 +54,7 @@ describe('metrics', () => {
     const prefix = uniquePrefix('metrics');
     @Module({
       imports: [
-        QueueModule.forRoot({ connection: redisUrl(), prefix, logFailedJobs: false }),
+        QueueModule.forRoot({ connection: testConnection(), prefix, logFailedJobs: false }),
         QueueConsumerModule.forRoot({ concurrency: 10 }),
         QueueMetricsModule.forRoot({ refreshInterval: '100ms' }),
       ],

@@ -20,7 +20,7 @@ const JOBLINE_COMMANDS = [
   // writes made outside scripts
   'sadd', 'hdel', 'zrem',
   // inside the scripts
-  'del', 'exists', 'hexists', 'hset', 'hsetnx', 'lindex', 'ltrim', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
+  'del', 'exists', 'get', 'hexists', 'hset', 'hsetnx', 'lindex', 'ltrim', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
   'smismember', 'srem', 'zadd', 'zremrangebyscore',
 ];
 

@@ -11,9 +11,12 @@ export class JobsModule {}
 
 @Module({
   imports: [
-    // Connection defaults to REDIS_URL. A fresh prefix per run keeps this run's jobs apart from earlier runs and from
-    // anything else on that Redis (jobIds repeat between runs); short TTLs let Redis drop them soon after.
+    // Connection defaults to REDIS_URL; `npm run demo` also runs it on a private Redis Cluster, whose nodes it passes
+    // in JOBLINE_DEMO_CLUSTER (the same app, its queues spread over the masters). A fresh prefix per run keeps this
+    // run's jobs apart from earlier runs and from anything else on that Redis (jobIds repeat between runs); short
+    // TTLs let Redis drop them soon after.
     QueueModule.forRoot({
+      connection: process.env.JOBLINE_DEMO_CLUSTER ? { cluster: JSON.parse(process.env.JOBLINE_DEMO_CLUSTER) as { host: string; port: number }[] } : undefined,
       prefix: `jobline-demo-${Date.now().toString(36)}`,
       defaultJobOptions: { resultTtl: '10m', failureTtl: '10m' },
     }),

@@ -31,7 +31,8 @@ function sum(text: string, metric: string, match: string): number {
 export async function showOperate(app: INestApplicationContext): Promise<string[]> {
   const problems: string[] = [];
   const client = app.get<QueueClient>(JOBLINE_CLIENT);
-  const prefix = ['--prefix', client.prefix];
+  // the Redis the app uses: REDIS_URL (inherited), or the demo's cluster, whose nodes the command line takes as JSON
+  const prefix = ['--prefix', client.prefix, ...(process.env.JOBLINE_DEMO_CLUSTER ? ['--cluster', process.env.JOBLINE_DEMO_CLUSTER] : [])];
 
   console.log('$ jobline queues');
   const queues = await jobline([...prefix, 'queues']);

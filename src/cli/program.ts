@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Operate Jobline queues on Redis: look at queues, jobs and workers, act on them, serve metrics.')
     .version(version(), '-V, --version')
     .option('--url <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--cluster <nodes>', 'a Redis Cluster: some of its nodes, host:port[,host:port...] (default: JOBLINE_CLUSTER_NODES)')
     .option('--prefix <prefix>', "key prefix of the queues (default: JOBLINE_PREFIX, else 'jobline')")
     .option('--json', 'print stable JSON (one document per line) instead of tables')
     .option('--progress', 'report the progress of bulk work on stderr even when it is not a terminal (JSON lines with --json)')

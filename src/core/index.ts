@@ -16,7 +16,7 @@ export { MAX_PAGE, type QueueSummary, type JobPage } from './inspect/queue-overv
 export type { WorkerInfo, WorkerJobCounts } from './redis/worker-registry.js';
 export { EventFollower, type EventStreamOption } from './events/event-stream.js';
 export * from './events/job-events.js';
-export { connectOnce, type ConnectionOption } from './redis/connection.js';
+export { connectOnce, type ClusterConnectionOptions, type ConnectionOption } from './redis/connection.js';
 export { validateJobSchedule } from './scheduler/schedule-rule.js';
 export type { UpsertOutcome } from './scheduler/schedules.js';
 export { isJobThread } from './run/thread-flag.js';

@@ -39,6 +39,11 @@ export class QueueKeys {
   readonly control: string;
   /** stream of job events (completed, failed, ...), capped; written only when `eventStream` is on */
   readonly stream: string;
+  /**
+   * A key that is never written, declared last by every queue script (scripts.ts), so Redis Cluster refuses every
+   * script of the queue while its slot migrates instead of running one over half-moved job hashes.
+   */
+  readonly fence: string;
 
   constructor(
     prefix: string,
@@ -65,6 +70,7 @@ export class QueueKeys {
     this.events = `${base}events`;
     this.control = `${base}control`;
     this.stream = `${base}stream`;
+    this.fence = `${base}fence`;
   }
 
   /** hash of one job (fields: stored-names.ts) */
@@ -75,6 +81,11 @@ export class QueueKeys {
   /** set of "<id>|<attempt>" a worker runs: its proof of ownership (lib/lease.lua) */
   held(worker: string): string {
     return `${this.base}held:${worker}`;
+  }
+
+  /** string: the answer of reclaim call <callId>, kept a while so the same call sent again answers it (maintenance.ts) */
+  reclaimed(callId: string): string {
+    return `${this.base}reclaimed:${callId}`;
   }
 
   /** set of "flags|queue|id" of the jobs waiting on job <id> */
@@ -93,22 +104,43 @@ export class QueueKeys {
   }
 }
 
+/**
+ * Buckets of the caller-chosen id index: a cluster spreads them over its nodes (each bucket is its own slot), and the
+ * index is read and swept bucket by bucket.
+ */
+export const ID_BUCKETS = 16;
+
+/** The bucket of a caller-chosen id (FNV-1a of its characters; ids are ASCII). */
+export function idBucket(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % ID_BUCKETS;
+}
+
 /** The keys of one prefix: each queue's (made once per queue) and those outside any queue. */
 export class KeySpace {
   private readonly byQueue = new Map<string, QueueKeys>();
   /** set of the queue names in use (for getJob and listings) */
   readonly queues: string;
-  /** hash caller-chosen job id -> queue (job-id-index.ts) */
-  readonly ids: string;
-  /** hash worker id -> JSON of the live worker (redis/worker-registry.ts), and zset worker id -> when it lapses (ms) */
+  /** hashes caller-chosen job id -> its queue's reservation (job-id-index.ts), one per bucket */
+  readonly idBuckets: readonly string[];
+  /**
+   * hash worker id -> JSON of the live worker (redis/worker-registry.ts), and zset worker id -> when it lapses (ms);
+   * outside any queue's slot (each is read and written with commands of its own)
+   */
   readonly workers: string;
   readonly workersLapse: string;
 
   constructor(readonly prefix: string) {
     this.queues = `${prefix}:queues`;
-    this.ids = `${prefix}:ids`;
+    this.idBuckets = Array.from({ length: ID_BUCKETS }, (_, b) => `${prefix}:ids:{${prefix}:${b}}`);
     this.workers = `${prefix}:workers`;
     this.workersLapse = `${prefix}:workers:lapse`;
+  }
+
+  /** The index bucket that holds `id`. */
+  ids(id: string): string {
+    return this.idBuckets[idBucket(id)]!;
   }
 
   queue(name: string): QueueKeys {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { KeySpace } from './keys.js';
 
 /**
@@ -51,7 +51,7 @@ const SWEEP_LIMIT = 100;
  */
 export class WorkerRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     private readonly timeMs: () => Promise<number>,
   ) {}

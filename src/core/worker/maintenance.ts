@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine.js';
 import { decodeCallbackSet } from '../model/callback-set.js';
 import { JobAbandonedError } from '../model/errors.js';
@@ -12,6 +13,12 @@ import { errorInfo } from '../run/outcome.js';
 const RECLAIM_LIMIT = 1000;
 
 /**
+ * How long a reclaim call's answer is kept for the same call sent again (reclaim.lua): past any reconnect ioredis
+ * resends after, and past the next maintenance steps that retry a call that failed.
+ */
+const RECLAIM_ANSWER_MS = 10 * 60_000;
+
+/**
  * The worker's share of keeping its queues healthy: reclaims the jobs of workers whose lease ran out (running
  * onFailure for each cut-short attempt), expires jobs past their ttl, redelivers cross-queue messages a crashed
  * process left behind, and trims the caller-chosen id index.
@@ -20,6 +27,11 @@ export class Maintenance {
   /** Where the trim of the id index goes on (JobIdIndex.sweep). */
   private idCursor = '0';
   private registered = false;
+  /**
+   * Per queue, the id of a reclaim call that failed: the next step sends that call again, so jobs it requeued or
+   * failed before its reply was lost still get their onFailure callbacks.
+   */
+  private readonly unanswered = new Map<string, string>();
 
   constructor(
     private readonly engine: Engine,
@@ -34,26 +46,39 @@ export class Maintenance {
       await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
       this.registered = true;
     }
-    for (const queue of this.queues) {
-      const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
-      const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
-      const requeued: [string, number][] = [];
-      for (let i = 0; i < requeuedFlat.length; i += 2) requeued.push([String(requeuedFlat[i]), Number(requeuedFlat[i + 1])]);
-      const abandoned = abandonedIds.map((id): [string, null] => [String(id), null]);
-      if (requeued.length) {
-        this.engine.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
-        await this.abandonedCallbacks(queue, requeued, false);
-      }
-      if (abandoned.length) {
-        this.engine.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
-        await this.abandonedCallbacks(queue, abandoned, true);
-      }
-    }
+    // every queue at once: one held up (its cluster slot migrating) must not hold up the others' reclaims
+    await Promise.all(this.queues.map((queue) => this.reclaim(queue)));
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
     this.engine.outbox.drain(this.queues, 5000).catch((err: unknown) => this.engine.backgroundError('maintenance outbox', err));
     this.idCursor = await this.engine.ids.sweep(this.idCursor);
     // entries of workers that died (their refresh stopped) leave the registry of live workers
     await this.engine.workers.sweep();
+  }
+
+  /** Reclaims lapsed workers' jobs of it and runs onFailure for the attempts they cut short. */
+  private async reclaim(queue: string): Promise<void> {
+    // taken, not shared: a step that overlaps this one (the first runs as the timer starts) makes its own call
+    const callId = this.unanswered.get(queue) ?? randomUUID();
+    this.unanswered.delete(queue);
+    let reply;
+    try {
+      reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT, RECLAIM_ANSWER_MS], { reply: this.engine.queue(queue).reclaimed(callId) });
+    } catch (err) {
+      this.unanswered.set(queue, callId);
+      throw err;
+    }
+    const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
+    const requeued: [string, number][] = [];
+    for (let i = 0; i < requeuedFlat.length; i += 2) requeued.push([String(requeuedFlat[i]), Number(requeuedFlat[i + 1])]);
+    const abandoned = abandonedIds.map((id): [string, null] => [String(id), null]);
+    if (requeued.length) {
+      this.engine.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
+      await this.abandonedCallbacks(queue, requeued, false);
+    }
+    if (abandoned.length) {
+      this.engine.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
+      await this.abandonedCallbacks(queue, abandoned, true);
+    }
   }
 
   /**

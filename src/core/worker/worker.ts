@@ -6,6 +6,7 @@ import { InvalidOptionError, JobReleasedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
 import { assertQueueName } from '../model/names.js';
 import { newWorkerId } from '../model/worker-id.js';
+import { limitLoadingWait } from '../redis/connection.js';
 import { JobThreads, NO_THREADS } from '../run/job-threads.js';
 import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
@@ -38,6 +39,8 @@ export class Worker {
   private readonly refreshMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
+  /** Maintenance and lease renewals in progress. */
+  private readonly background = new Set<Promise<void>>();
   private closing: Promise<void> | null = null;
 
   constructor(client: object, registry: HandlerRegistry, options: WorkerOptions) {
@@ -50,6 +53,8 @@ export class Worker {
     const limits = workerLimits(options);
     this.leaseMs = limits.leaseMs;
     this.shutdownMs = limits.shutdownMs;
+    // its blocking and stop-channel connections are duplicated from this one at start, and take the limit with them
+    limitLoadingWait(this.engine.redis, Math.max(50, Math.floor(this.leaseMs / 10)));
     const blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
     const control = new JobControl(this.engine);
     const saveMeta: MetaSaver = (job, meta) => control.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
@@ -71,7 +76,7 @@ export class Worker {
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
-    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
+    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops, this.loop);
     this.maintenanceMs = Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2)));
     this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry);
     // the registry entry is refreshed as often as the lease, and lapses as the lease does (after a few missed refreshes)
@@ -90,25 +95,33 @@ export class Worker {
   start(): void {
     if (this.state !== 'new') return;
     this.state = 'running';
-    this.stops.start();
+    this.stops.start(() => {
+      if (this.state === 'running') void this.track(this.lease.renew());
+    });
     this.loop.start();
     this.every(this.refreshMs, () => this.lease.renew());
     this.every(this.refreshMs, () => this.presence.refresh());
     this.every(this.maintenanceMs, () => this.maintenance.run());
-    this.presence.refresh().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
-    this.maintenance.run().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
+    this.track(this.presence.refresh());
+    this.track(this.maintenance.run());
   }
 
   /** Runs `fn` every `ms` (never overlapping itself) until the worker closes. */
   private every(ms: number, fn: () => Promise<void>): void {
     const tick = () => {
-      fn()
-        .catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err))
-        .finally(() => {
-          if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
-        });
+      this.track(fn()).finally(() => {
+        if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
+      });
     };
     this.timers.push(setTimeout(tick, ms));
+  }
+
+  /** Logs a failure of background work, and lets close() wait for it (it uses the client's connection). */
+  private track(work: Promise<void>): Promise<void> {
+    const done = work.catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
+    this.background.add(done);
+    void done.finally(() => this.background.delete(done));
+    return done;
   }
 
   /**
@@ -136,6 +149,10 @@ export class Worker {
     this.state = 'closed';
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    // bounded: a maintenance step stuck on an unreachable Redis must not hold the shutdown
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.background), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await this.presence.leave().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
     await this.loop.close();
     await this.stops.close();
