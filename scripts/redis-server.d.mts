@@ -9,6 +9,7 @@ export interface PrivateRedisServer {
 }
 
 export function ensureRedisServer(): void;
+export function ensurePythonRedis(): void;
 export function freePort(): Promise<number>;
 export function freePorts(count: number): Promise<number[]>;
 export function waitForPort(port: number, deadline: number): Promise<void>;

@@ -30,6 +30,22 @@ export function ensureRedisServer() {
   spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
 }
 
+/** Makes sure Debian's python3 can `import redis` (the inbox tests' Python client), installing python3-redis as root. */
+export function ensurePythonRedis() {
+  const has = () => spawnSync('/usr/bin/python3', ['-c', 'import redis'], { stdio: 'ignore' }).status === 0;
+  if (has()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) throw new Error("Python's redis client is missing. Install it with: sudo apt-get install -y python3-redis");
+  console.log('[jobline] python3-redis not found; installing Debian package python3-redis ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-redis'], { stdio: 'inherit', env });
+  if (res.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-redis'], { stdio: 'inherit', env });
+  }
+  if (res.status !== 0 || !has()) throw new Error('Installing python3-redis failed; run `apt-get install -y python3-redis` and try again.');
+}
+
 function hasRedisServer() {
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });

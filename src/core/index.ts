@@ -17,5 +17,7 @@ export type { ConnectionOption } from './redis/connection.js';
 export { isJobThread } from './run/thread-flag.js';
 export { runnableFile, threadSetup } from './run/job-threads.js';
 export { Worker } from './worker/worker.js';
+export type { InboxIngested } from './worker/inbox-watcher.js';
+export { INBOX_BATCH, INBOX_ENTRY_ERROR, INBOX_MEMBERS, INBOX_OPTIONS } from './redis/inbox-format.js';
 export { workerLimits, type ThreadOptions, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';

@@ -19,6 +19,7 @@ import type { EnqueueItem, EnqueueOptions, JobDefaults, JobInfo, JobStatus } fro
 import { JobStore } from './producer/job-store.js';
 import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
+import { ingestInbox, type InboxIngested } from './worker/inbox-watcher.js';
 import type { ConnectionOption } from './redis/connection.js';
 
 export interface QueueClientOptions {
@@ -171,6 +172,16 @@ export class QueueClient implements JobOperations {
     }
     const where = (await this.locator.locate([id])).get(id);
     return where ? new JobHandle(this, id, where.name, where.queue) : null;
+  }
+
+  /**
+   * Turns the entries waiting in `queue`'s inbox (jobs pushed by any Redis client) into jobs now. Workers do this by
+   * themselves as entries arrive; this is for a queue no worker consumes yet, or a test.
+   */
+  async ingestInbox(queue: string): Promise<InboxIngested> {
+    this.assertOpen();
+    assertQueueName(queue);
+    return ingestInbox(this.engine, queue);
   }
 
   /** Every queue name this prefix has used. */

@@ -39,6 +39,11 @@ export class QueueKeys {
   readonly stream: string;
   /** string naming a live worker of the queue, refreshed by each worker's maintenance; absent: none consumes it */
   readonly alive: string;
+  /**
+   * list of jobs enqueued from outside (any Redis client RPUSHes a JSON entry: inbox-format.ts), turned into jobs by
+   * ingest.lua, which the queue's workers run as soon as the list is not empty
+   */
+  readonly inbox: string;
 
   constructor(
     prefix: string,
@@ -65,6 +70,7 @@ export class QueueKeys {
     this.control = `${base}control`;
     this.stream = `${base}stream`;
     this.alive = `${base}alive`;
+    this.inbox = `${base}inbox`;
   }
 
   /** hash of one job (fields: stored-names.ts) */

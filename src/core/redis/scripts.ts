@@ -4,6 +4,7 @@ import { DEFAULTS } from '../model/defaults.js';
 import { RedisOutOfMemoryError } from '../model/errors.js';
 import type { QueueKeys } from './keys.js';
 import { ensureRedisVersion, redisVersionPassed } from './redis-version.js';
+import { inboxLuaConstants } from './inbox-format.js';
 import { luaConstants } from './stored-names.js';
 
 /** The Lua scripts, one per state change, each in its own file under ./scripts (see each file's header). */
@@ -23,6 +24,7 @@ export const SCRIPT_NAMES = [
   'deliver',
   'claim',
   'stream-add',
+  'ingest',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -38,11 +40,13 @@ export type ScriptReply = [outbox: number, ...answer: unknown[]];
  */
 const CONSTANTS: Record<string, string> = {
   ...luaConstants(),
+  ...inboxLuaConstants(),
+  DEFAULT_TIMEOUT_MS: String(DEFAULTS.TIMEOUT_MS),
   DEFAULT_RESULT_TTL_MS: String(DEFAULTS.RESULT_TTL_MS),
   DEFAULT_FAILURE_TTL_MS: String(DEFAULTS.FAILURE_TTL_MS),
   DEFAULT_MAX_ATTEMPTS: String(DEFAULTS.MAX_ATTEMPTS),
 };
-const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 

@@ -9,6 +9,7 @@ import { newWorkerId } from '../model/worker-id.js';
 import { JobThreads, NO_THREADS } from '../run/job-threads.js';
 import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
+import { InboxWatcher } from './inbox-watcher.js';
 import { Lease } from './lease.js';
 import { Maintenance } from './maintenance.js';
 import { RunningJobs } from './running-jobs.js';
@@ -32,6 +33,7 @@ export class Worker {
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
   private readonly threads: JobThreads | null;
+  private readonly inbox: InboxWatcher | null;
   private readonly maintenanceMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
@@ -67,6 +69,8 @@ export class Worker {
     this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
     this.maintenanceMs = Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2)));
     this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry, this.maintenanceMs * 3);
+    if (options.inbox !== undefined && typeof options.inbox !== 'boolean') throw new InvalidOptionError('inbox', options.inbox, 'true or false');
+    this.inbox = options.inbox === false ? null : new InboxWatcher(this.engine, this.id, this.queues, blockSec);
   }
 
   get activeCount(): number {
@@ -82,6 +86,7 @@ export class Worker {
     this.state = 'running';
     this.stops.start();
     this.loop.start();
+    this.inbox?.start();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
     this.every(this.maintenanceMs, () => this.maintenance.run());
     this.maintenance.run().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
@@ -115,6 +120,7 @@ export class Worker {
       return;
     }
     this.state = 'closing';
+    await this.inbox?.stop();
     await this.loop.stop();
     await this.running.settled(this.shutdownMs);
     const released = this.running.releaseAll((job) => new JobReleasedError(`Worker ${this.id} shut down; job ${job.id} was released back to its queue.`));
