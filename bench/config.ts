@@ -16,6 +16,8 @@ export interface Scale {
   latencySeconds: number;
   /** Children of the fan-in parent, dependents of the fan-out root. */
   fanSize: number;
+  /** The delayed scenario's `jobs` fall due evenly over this many seconds (10,000 a second at either scale). */
+  delaySeconds: number;
   rounds: number;
 }
 
@@ -28,11 +30,12 @@ export const FULL: Scale = {
   latencyRate: 2_000,
   latencySeconds: 20,
   fanSize: 10_000,
+  delaySeconds: 10,
   rounds: 3,
 };
 
 // The latency scenario keeps its rate (a rate is not "work") and shortens its window instead.
-export const QUICK: Scale = { ...FULL, name: 'quick', jobs: 10_000, latencySeconds: 2, fanSize: 1_000 };
+export const QUICK: Scale = { ...FULL, name: 'quick', jobs: 10_000, latencySeconds: 2, fanSize: 1_000, delaySeconds: 1 };
 
 export interface CliOptions {
   scale: Scale;

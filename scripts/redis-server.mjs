@@ -1,5 +1,6 @@
-// Starts a private, throw-away redis-server for tests, the demo and the benchmark, so none of them touches a
-// developer's Redis. Persistence is off: these servers hold nothing worth keeping.
+// Starts a private redis-server for tests, the demo and the benchmark, so none of them touches a developer's Redis.
+// Persistence is off unless asked for: these servers hold nothing worth keeping, except across the restarts of the
+// chaos tests (test/chaos), which stop and start one server on one port and directory.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -99,29 +100,73 @@ export function waitForPort(port, deadline) {
 }
 
 /**
- * Starts redis-server on a free loopback port (or on `port`, to bring a stopped server back where its clients look).
- * Resolves to { url, port, pid, stop }. `args` are more command-line options (e.g. ['--enable-debug-command', 'yes']
- * for a test that slows the server with DEBUG SLEEP).
+ * Starts redis-server on a loopback port. Resolves to { url, port, pid, dir, exited, stop, shutdown, kill }.
+ * Options (all optional): `port` (default a free one: give the old port to restart a server where it was),
+ * `dir` (its working directory, kept on stop; default a fresh temporary one, removed on stop), `appendonly`
+ * (default false: no persistence at all) with `appendfsync` ('always', 'everysec' or 'no'; default 'everysec'), and
+ * `args` (more redis-server arguments).
  */
-export async function startRedisServer({ port: wanted, args: extraArgs = [] } = {}) {
+export async function startRedisServer(options = {}) {
   ensureRedisServer();
-  const port = wanted ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'jobline-redis-'));
+  const port = options.port ?? (await freePort());
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'jobline-redis-'));
+  const persistence = options.appendonly
+    ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'everysec']
+    : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...extraArgs],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? [])],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
   );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await waitForPort(port, Date.now() + 10_000);
+  /** Resolves with { code, signal } once the server has exited. */
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  await Promise.race([
+    waitForPort(port, Date.now() + 10_000),
+    exited.then(({ code, signal }) => Promise.reject(new Error(`redis-server on port ${port} exited at start (${signal ?? `code ${code}`})`))),
+  ]);
+  const cleanUp = () => {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     pid: child.pid,
+    dir,
+    exited,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      cleanUp();
+    },
+    /** A graceful stop by the SHUTDOWN command (what an operator types), sent over its own socket; resolves on exit. */
+    async shutdown() {
+      const reply = await sendCommand(port, ['SHUTDOWN']);
+      if (reply.startsWith('-')) throw new Error(`redis-server on port ${port} refused SHUTDOWN: ${reply.trim()}`);
+      await exited;
+    },
+    /** A crash: SIGKILL, nothing flushed beyond what its appendfsync policy already wrote. Resolves on exit. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
+}
+
+/**
+ * Sends one command on a fresh socket and resolves with the reply ('' when the server closed the socket without one,
+ * as a successful SHUTDOWN does). Not a client library: one could resend SHUTDOWN to the next server on that port.
+ */
+function sendCommand(port, words) {
+  return new Promise((resolve, reject) => {
+    let reply = '';
+    const sock = connect(port, '127.0.0.1');
+    sock.once('error', reject);
+    sock.once('close', () => resolve(reply));
+    sock.on('data', (chunk) => {
+      reply += chunk.toString();
+      sock.end();
+    });
+    sock.once('connect', () => sock.write(`*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`));
+  });
 }

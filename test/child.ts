@@ -27,6 +27,11 @@ export class ChildWorker {
     });
   }
 
+  /** Every output line so far that matches `re`. */
+  printed(re: RegExp): RegExpMatchArray[] {
+    return this.lines.map((l) => l.match(re)).filter((m): m is RegExpMatchArray => m !== null);
+  }
+
   /** Resolves with the first output line (past or future) matching `re`. */
   waitFor(re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
     for (const l of this.lines) {

@@ -7,7 +7,20 @@ import { SCRIPT_NAMES, scriptSource } from '../src/core/redis/scripts.js';
 describe('engine layout', () => {
   it('QueueService exposes exactly the contract and its deliberate additions, nothing of the engine', () => {
     const members = Object.getOwnPropertyNames(QueueService.prototype).filter((m) => m !== 'constructor').sort();
-    expect(members).toEqual(['countJobs', 'enqueue', 'enqueueMany', 'getJob', 'getJobIds', 'getQueues', 'job', 'onApplicationShutdown', 'stopJob']);
+    expect(members).toEqual([
+      'countJobs',
+      'enqueue',
+      'enqueueMany',
+      'getJob',
+      'getJobIds',
+      'getQueues',
+      'getSchedules',
+      'job',
+      'onApplicationShutdown',
+      'removeSchedule',
+      'stopJob',
+      'upsertSchedule',
+    ]);
   });
 
   it('a face imports the engine only through src/core/index.ts', () => {
@@ -27,7 +40,7 @@ describe('engine layout', () => {
     for (const name of SCRIPT_NAMES) {
       const lua = scriptSource(name);
       // K.<key> and the stored-names constants are written in by the loader; anything left would be nil at run time
-      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
+      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
       expect({ name, first: /^-- KEYS: (\S+)/m.exec(readFileSync(`src/core/redis/scripts/${name}.lua`, 'utf8'))?.[1] }).toEqual({ name, first: 'meta' });
     }
   });

@@ -81,6 +81,8 @@ describe('job events of this process', () => {
     await killMidJob(e.prefix);
     const worker = e.worker({ leaseTime: '1s' });
     expect(await h.result({ timeout: '15s' })).toBe('attempt 2');
+    // maintenance reads the job's name after the reclaim, so the rerun may finish before the event is emitted
+    await until(stalled, 1, 'stalled events');
     expect(stalled).toEqual([{ event: 'stalled', id: h.id, name: 'hang', queue: 'default', attempt: 1, workerId: worker.id, requeued: true }]);
   });
 

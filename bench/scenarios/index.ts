@@ -1,4 +1,5 @@
 import type { Scenario } from '../types.js';
+import { delayed, delayedBurst } from './delayed.js';
 import { enqueueBulk } from './enqueue-bulk.js';
 import { enqueueSingle } from './enqueue-single.js';
 import { fanIn } from './fan-in.js';
@@ -7,6 +8,7 @@ import { floor } from './floor.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
 import { processing } from './processing.js';
+import { retries } from './retries.js';
 
-/** Issue 4's scenarios, in the order the report lists them. */
-export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, floor];
+/** Issue 4's scenarios, then issue 12's (time), in the order the report lists them. */
+export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, delayed, delayedBurst, retries, floor];

@@ -3,6 +3,7 @@ import { QueueConsumerModule, QueueModule } from '../../src/index.js';
 import { EventTally } from './event-tally.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
+import { TimeJobsModule } from './time-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
 @Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs, EventTally] })
@@ -19,7 +20,7 @@ export class JobsModule {}
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time'],
       concurrency: 4,
       autoStart: false,
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
@@ -27,6 +28,7 @@ export class JobsModule {}
     }),
     JobsModule,
     WorkflowJobsModule,
+    TimeJobsModule,
   ],
 })
 export class AppModule {}

@@ -11,6 +11,8 @@ import { EventTally } from './event-tally.js';
 import { enqueueScenario } from './scenario.js';
 import { ran, settle } from './settle.js';
 import { printTable, show } from './table.js';
+import { TimeJobs } from './time-jobs.js';
+import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
@@ -19,6 +21,8 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   for (const n of notes) console.log(`- ${n}`);
   // Dependencies, a pipeline, callbacks and stop(), shown in a second table after the first.
   const workflow = await enqueueWorkflow(queue, app.get(AuditLog), { charge, declined });
+  // Delayed jobs, retries and a recurring schedule, shown in a third table.
+  const time = await enqueueTime(queue, app.get(TimeJobs));
 
   const labels = new Map(jobs.map((j) => [j.handle.id, j.label]));
   const order = (await queue.getJobIds('reports', 'queued')).map((id) => labels.get(id) ?? id);
@@ -28,11 +32,12 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   // Start every wait before any job can run, so each waiter sees its job end (also the one deleted at once).
   const settling = Promise.all(jobs.map(settle));
   const settlingWorkflow = Promise.all(workflow.jobs.map(settle));
+  const settlingTime = Promise.all(time.jobs.map(settle));
   // Letting the stale report's ttl pass is the point of that row; the consumer then must never run it.
   const expiresAt = (await expiring.info()).expiresAt;
   if (expiresAt) await delay(Math.max(0, expiresAt.getTime() - Date.now()) + 100);
   app.get(QueueConsumer).start();
-  const [settled] = await Promise.all([settling, workflow.whileRunning()]);
+  const [settled] = await Promise.all([settling, workflow.whileRunning(), time.whileRunning()]);
 
   console.log();
   printTable(
@@ -60,6 +65,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log(`\n- @OnJobEvent heard ${tally.completed.size} completed and ${tally.failed.size} failed job(s)`);
   for (const s of finished) if (tally.completed.get(s.handle.id) !== 1) problems.push(`${s.label}: its completed event was heard ${tally.completed.get(s.handle.id) ?? 0} times`);
   for (const s of failed) if (tally.failed.get(s.handle.id) !== 1) problems.push(`${s.label}: its failed event was heard ${tally.failed.get(s.handle.id) ?? 0} times`);
+  console.log();
+  await time.report(await settlingTime);
+  problems.push(...time.problems);
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

@@ -14,6 +14,8 @@ export { QueueClient, type QueueClientOptions, type RedisHealth } from './queue-
 export { EventFollower, type EventStreamOption } from './events/event-stream.js';
 export * from './events/job-events.js';
 export type { ConnectionOption } from './redis/connection.js';
+export { validateJobSchedule } from './scheduler/schedule-rule.js';
+export type { UpsertOutcome } from './scheduler/schedules.js';
 export { isJobThread } from './run/thread-flag.js';
 export { runnableFile, threadSetup } from './run/job-threads.js';
 export { Worker } from './worker/worker.js';

@@ -15,7 +15,9 @@ import { JobHandle, type JobOperations } from './model/job-handle.js';
 import { validateJobDefaults } from './model/job-spec.js';
 import type { Logger } from './model/logger.js';
 import { assertQueueName } from './model/names.js';
-import type { EnqueueItem, EnqueueOptions, JobDefaults, JobInfo, JobStatus } from './model/types.js';
+import type { EnqueueItem, EnqueueOptions, JobDefaults, JobInfo, JobStatus, ScheduleInfo, ScheduleRule } from './model/types.js';
+import { ScheduleList } from './inspect/schedule-list.js';
+import { Schedules, type UpsertOutcome } from './scheduler/schedules.js';
 import { JobStore } from './producer/job-store.js';
 import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
@@ -96,6 +98,9 @@ export class QueueClient implements JobOperations {
   private readonly inspector: Inspector;
   private readonly control: JobControl;
   private readonly waits: ResultWaits;
+  private readonly schedules: Schedules;
+  private readonly scheduleList: ScheduleList;
+  private readonly sync: () => SyncRunner;
   private closed = false;
 
   constructor(options: QueueClientOptions = {}) {
@@ -126,13 +131,16 @@ export class QueueClient implements JobOperations {
     this.inspector = new Inspector(this.engine);
     this.control = new JobControl(this.engine);
     this.waits = new ResultWaits(this.engine);
+    this.schedules = new Schedules(this.engine, this.locator);
+    this.scheduleList = new ScheduleList(this.engine, this.locator);
     let sync: SyncRunner | undefined;
+    this.sync = () => (sync ??= new SyncRunner(this.engine, store, options.registry, this.control));
     this.producer = new Producer(
       this.engine,
       { defaultQueue, noWorkerWarningMs, defaults, isAsync: this.isAsync, registry: options.registry, strictNames: options.strictNames },
       store,
       this.locator,
-      () => (sync ??= new SyncRunner(this.engine, store, options.registry, this.control)),
+      this.sync,
       handle,
     );
   }
@@ -197,6 +205,35 @@ export class QueueClient implements JobOperations {
   /** How many jobs of one queue are in each status. */
   countJobs(queue: string): Promise<Record<JobStatus, number>> {
     return this.inspector.countJobs(queue);
+  }
+
+  /**
+   * Creates or updates recurring schedule `id`: each tick of `rule` enqueues job `name` with `data` and `options`
+   * (defaults merged as for an enqueue; not jobId, dependsOn, delay or runAt). A changed rule takes effect from its
+   * next tick; the same rule registered again keeps its next tick. A bad rule, name or option is an
+   * InvalidOptionError and stores nothing.
+   */
+  async upsertSchedule(id: string, rule: ScheduleRule, name: string, data?: unknown, options?: EnqueueOptions): Promise<{ outcome: UpsertOutcome; nextRunAt: Date | null }> {
+    this.assertOpen();
+    const spec = await this.producer.scheduledJob(name, data, options);
+    return this.schedules.upsert(id, rule, spec);
+  }
+
+  /** Removes schedule `id` (its jobs already enqueued stay); false when there was none. */
+  removeSchedule(id: string): Promise<boolean> {
+    return this.schedules.remove(id);
+  }
+
+  /** The recurring schedules of `queue`, or of every queue. */
+  getSchedules(queue?: string): Promise<ScheduleInfo[]> {
+    if (queue !== undefined) assertQueueName(queue);
+    return this.scheduleList.list(queue);
+  }
+
+  /** Makes scheduled job `id` of `queue` runnable now (JobHandle.promote()); in sync mode it runs here first. */
+  async promoteJob(queue: string, id: string): Promise<void> {
+    await this.control.promote(queue, id);
+    if (!this.isAsync) await this.sync().runQueued(queue, id);
   }
 
   /** Stops a running job by id (in `queue`, else wherever it is): see JobHandle.stop(). */

@@ -7,6 +7,7 @@ import {
   InvalidOptionError,
   isJobThread,
   validateJobDefaults,
+  validateJobSchedule,
   type EnqueueOptions,
   type JobContext,
   type JobSnapshot,
@@ -71,6 +72,7 @@ export class JobExplorer implements OnModuleInit {
         const { jobId: _jobId, dependsOn: _dependsOn, ...named } = meta.defaults as EnqueueOptions;
         assertKnownKeys(named, `@Job("${name}")`, JOB_OPTION_NAMES);
         validateJobDefaults(meta.defaults, `@Job("${name}")`, 'default'); // fails at start on a bad default
+        if (meta.schedule !== undefined) validateJobSchedule(meta.schedule, `@Job("${name}").schedule`);
         if (meta.isolate !== undefined && meta.isolate !== 'thread') {
           throw new InvalidOptionError(`@Job("${name}") isolate`, meta.isolate, "'thread', or nothing (run on the event loop)");
         }
@@ -81,6 +83,7 @@ export class JobExplorer implements OnModuleInit {
           defaults: meta.defaults,
           payloadClass: this.payloadClass(meta, prototype, methodName, fn, source, unread),
           source,
+          schedule: meta.schedule,
           isolate: meta.isolate,
         });
       }

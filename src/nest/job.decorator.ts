@@ -1,7 +1,7 @@
-import type { JobDefaults, PayloadClass } from '../core/index.js';
+import type { JobDefaults, JobSchedule, PayloadClass } from '../core/index.js';
 import { JOB_METADATA } from './jobline.constants.js';
 
-/** What `@Job` takes: the job's enqueue defaults, the class its payload is validated against, where it runs. */
+/** What `@Job` takes: the job's enqueue defaults, the class its payload is validated against, where it runs, a schedule. */
 export interface JobOptions extends JobDefaults {
   /**
    * The payload's class (with class-validator decorators), given explicitly. Without it, the class is read from the
@@ -14,6 +14,11 @@ export interface JobOptions extends JobDefaults {
    * CPU-bound handler does not hold up other jobs or the lease, and a timeout terminates its thread.
    */
   isolate?: 'thread';
+  /**
+   * Runs the job on a schedule (`{ cron }` or `{ every }`, with `tz`, `startAt`, `endAt`, `limit`, and the `data` of
+   * each run): registered with the job's name as its id when an application that runs this handler starts.
+   */
+  schedule?: JobSchedule;
 }
 
 /** Every @Job option name, checked by the compiler against JobOptions (JobExplorer names a typo and the one meant). */
@@ -31,6 +36,8 @@ export const JOB_OPTION_NAMES = Object.keys({
   onSuccess: 1,
   onFailure: 1,
   onStopped: 1,
+  retry: 1,
+  schedule: 1,
   dto: 1,
   isolate: 1,
 } satisfies Record<keyof JobOptions, 1>);
@@ -40,6 +47,7 @@ export interface JobMetadata {
   name: string | undefined;
   defaults: JobDefaults;
   dto: PayloadClass | undefined;
+  schedule: JobSchedule | undefined;
   /** 'thread', or undefined (checked at start by JobExplorer, as a plain-JS caller may pass anything). */
   isolate?: unknown;
 }
@@ -47,14 +55,14 @@ export interface JobMetadata {
 /**
  * Marks a provider method as a job handler. The method receives `(data, ctx: JobContext)` and runs on the provider's
  * DI instance, so its injected services work. `name` defaults to `${ClassName}.${methodName}`; `options` preset
- * enqueue options (overridden per call), `dto` names the payload's class, and `isolate: 'thread'` runs the handler
- * in a worker thread.
+ * enqueue options (overridden per call), `dto` names the payload's class, `isolate: 'thread'` runs the handler
+ * in a worker thread, and `schedule` runs it on a recurring schedule.
  */
 export function Job(name?: string, options: JobOptions = {}): MethodDecorator {
-  // dto and isolate are not enqueue options: kept apart so the defaults stay what enqueue accepts
-  const { dto, isolate, ...defaults } = options ?? {};
+  // dto, isolate and schedule are not enqueue options: kept apart so the defaults stay what enqueue accepts
+  const { dto, isolate, schedule, ...defaults } = options ?? {};
   return (_target, _key, descriptor) => {
-    Reflect.defineMetadata(JOB_METADATA, { name, defaults, dto, isolate } satisfies JobMetadata, descriptor.value as object);
+    Reflect.defineMetadata(JOB_METADATA, { name, defaults, dto, isolate, schedule } satisfies JobMetadata, descriptor.value as object);
     return descriptor;
   };
 }

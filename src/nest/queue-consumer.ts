@@ -41,11 +41,27 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     return [...names];
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.explorer.explore();
     this.client.handlersComplete();
     // inside a job thread this context only lends its handlers (thread-setup.ts): the main thread runs the worker
-    if (this.options.autoStart !== false && !isJobThread()) this.start();
+    if (isJobThread()) return;
+    await this.registerSchedules();
+    if (this.options.autoStart !== false) this.start();
+  }
+
+  /**
+   * Registers the schedule of each `@Job` this consumer runs (its queue is consumed here), with the job's name as its
+   * id: every process of the app does, and the same rule registered again keeps its next tick.
+   */
+  async registerSchedules(): Promise<void> {
+    const queues = new Set(this.queues());
+    for (const name of this.registry.names()) {
+      const def = this.registry.get(name)!;
+      if (!def.schedule || !queues.has(def.defaults.queue ?? this.client.defaultQueue)) continue;
+      const { data, ...rule } = def.schedule;
+      await this.client.upsertSchedule(name, rule, name, data);
+    }
   }
 
   /** Starts the worker (once). Use it with `autoStart: false`. */

@@ -1,5 +1,15 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { InvalidOptionError, QueueClient, type EnqueueItem, type EnqueueOptions, type JobHandle, type JobStatus } from '../core/index.js';
+import {
+  InvalidOptionError,
+  QueueClient,
+  type EnqueueItem,
+  type EnqueueOptions,
+  type JobHandle,
+  type JobStatus,
+  type ScheduleInfo,
+  type ScheduleRule,
+  type UpsertOutcome,
+} from '../core/index.js';
 import { JOB_METADATA, JOBLINE_CLIENT } from './jobline.constants.js';
 import type { JobMetadata } from './job.decorator.js';
 import { TypedJob, type HandlerMethods, type JobDataOf, type JobResultOf } from './typed-job.js';
@@ -56,6 +66,30 @@ export class QueueService implements OnApplicationShutdown {
   /** Every queue name this prefix has used. */
   getQueues(): Promise<string[]> {
     return this.client.getQueues();
+  }
+
+  /**
+   * Creates or updates recurring schedule `id`: each tick of `rule` (`cron` or `every`, `tz`, `startAt`, `endAt`,
+   * `limit`) enqueues job `name` with `data` and `options`. A changed rule takes effect from its next tick.
+   */
+  upsertSchedule(
+    id: string,
+    rule: ScheduleRule,
+    name: string,
+    data?: unknown,
+    options?: EnqueueOptions,
+  ): Promise<{ outcome: UpsertOutcome; nextRunAt: Date | null }> {
+    return this.client.upsertSchedule(id, rule, name, data, options);
+  }
+
+  /** Removes a recurring schedule (its jobs already enqueued stay); false when there was none. */
+  removeSchedule(id: string): Promise<boolean> {
+    return this.client.removeSchedule(id);
+  }
+
+  /** The recurring schedules, of `queue` or of every queue: rule, next and last tick, last job id. */
+  getSchedules(queue?: string): Promise<ScheduleInfo[]> {
+    return this.client.getSchedules(queue);
   }
 
   /** Stops a running job by id (see JobHandle.stop()). */

@@ -2,7 +2,7 @@ import type { Engine } from '../engine.js';
 import { InvalidJobStateError, JobNotFoundError } from '../model/errors.js';
 import type { JsonObject } from '../model/types.js';
 
-/** State changes asked of one job from outside its run: cancel, requeue, stop, delete, and a running job's meta. */
+/** State changes asked of one job from outside its run: cancel, requeue, promote, stop, delete, and a running job's meta. */
 export class JobControl {
   constructor(private readonly engine: Engine) {}
 
@@ -12,6 +12,11 @@ export class JobControl {
 
   async requeue(queue: string, id: string): Promise<void> {
     await this.change('requeue', queue, id, 'failed, canceled, stopped or expired');
+  }
+
+  /** Makes a scheduled job (delayed, or waiting a retry's backoff) runnable now: it joins its queue. */
+  async promote(queue: string, id: string): Promise<void> {
+    await this.change('promote', queue, id, 'scheduled');
   }
 
   /** Stops a running job: status `stopped` now; its worker hears of it (stop channel) and aborts it. */
@@ -32,7 +37,7 @@ export class JobControl {
     await this.engine.run('set-meta', queue, [id, worker, attempt, JSON.stringify(meta)]);
   }
 
-  private async change(script: 'cancel' | 'requeue' | 'stop', queue: string, id: string, allowed: string): Promise<void> {
+  private async change(script: 'cancel' | 'requeue' | 'promote' | 'stop', queue: string, id: string, allowed: string): Promise<void> {
     const reply = await this.engine.run(script, queue, [id]);
     const [, outcome, status] = reply as [number, string, string];
     if (outcome === 'missing') throw new JobNotFoundError(id);

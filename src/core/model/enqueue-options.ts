@@ -19,14 +19,20 @@ export const KNOWN_OPTIONS = new Set([
   'onSuccess',
   'onFailure',
   'onStopped',
+  'retry',
+  'delay',
+  'runAt',
 ]);
+
+/** Options that belong to one enqueue call, never to defaults (a @Job's, the module's, a schedule's). */
+const PER_CALL_OPTIONS = new Set(['jobId', 'dependsOn', 'delay', 'runAt']);
 
 /** Checks the keys of an options object, so a typo (`tll`) is an error instead of a silently ignored option. */
 export function assertKnownOptions(options: object, where: string): void {
   // for-in, not Object.keys: no array per enqueue (options are plain objects: isPlainObject or the caller's literal)
   for (const key in options) {
     if (!Object.prototype.hasOwnProperty.call(options, key)) continue;
-    if (where !== 'enqueue' && (key === 'jobId' || key === 'dependsOn')) {
+    if (where !== 'enqueue' && PER_CALL_OPTIONS.has(key)) {
       throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `no \`${key}\` in ${where}: it belongs to one enqueue call, not to defaults`);
     }
     if (!KNOWN_OPTIONS.has(key)) {

@@ -1,3 +1,5 @@
+import { toMs, type Duration } from './duration.js';
+
 /** Base class of every error Jobline throws, so callers can `instanceof JoblineError`. */
 export class JoblineError extends Error {
   constructor(message: string) {
@@ -98,6 +100,23 @@ export class JobReleasedError extends JoblineError {}
 
 /** A job's lease ran out (its worker died or hung) and it had no attempts left. */
 export class JobAbandonedError extends JoblineError {}
+
+/**
+ * Thrown by a handler to ask for another run (streaQ's `StreaqRetry`): after `delay` if given, else after the job's
+ * `retry` backoff (else at once). Honoured while retries remain: the job's `retry.max`, or 3 for a job without `retry`.
+ */
+export class RetryJobError extends JoblineError {
+  /** ms, or undefined for the job's own backoff */
+  readonly delayMs: number | undefined;
+
+  constructor(options: { delay?: Duration; message?: string } = {}) {
+    super(options.message ?? 'The handler asked for the job to run again.');
+    this.delayMs = options.delay === undefined ? undefined : toMs('delay', options.delay, { allowZero: true });
+  }
+}
+
+/** Thrown by a handler to fail the job now, without the retries its `retry` option would give. */
+export class UnrecoverableJobError extends JoblineError {}
 
 /** `result()` on a job that failed. Carries the job's stored error. */
 export class JobFailedError extends JoblineError {

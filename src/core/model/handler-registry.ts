@@ -1,5 +1,5 @@
 import { DuplicateJobNameError, UnknownCallbackError, UnknownJobError } from './errors.js';
-import type { JobContext, JobDefaults, JobSnapshot } from './types.js';
+import type { JobContext, JobDefaults, JobSchedule, JobSnapshot } from './types.js';
 
 export type PayloadClass = abstract new (...args: never[]) => object;
 
@@ -12,6 +12,8 @@ export interface JobHandlerDefinition {
   payloadClass?: PayloadClass;
   /** Where it was declared ("Class.method"), for error messages. */
   source: string;
+  /** A recurring schedule (`@Job(name, { schedule })`), registered with the job's name as its id by the consumer. */
+  schedule?: JobSchedule;
   /**
    * 'thread': a worker runs it in its pool of worker threads (WorkerOptions.threads), off the event loop, where a
    * timeout really ends it (the thread is terminated). Sync mode runs it inline.

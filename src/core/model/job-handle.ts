@@ -9,6 +9,7 @@ export interface JobOperations {
   waitResult(queue: string, id: string, timeout?: Duration): Promise<unknown>;
   cancelJob(queue: string, id: string): Promise<void>;
   requeueJob(queue: string, id: string): Promise<void>;
+  promoteJob(queue: string, id: string): Promise<void>;
   deleteJob(queue: string, id: string): Promise<boolean>;
   stopRunning(queue: string, id: string): Promise<void>;
   chainJob(parent: JobHandle, name: string, options?: EnqueueOptions): Promise<JobHandle>;
@@ -50,6 +51,14 @@ export class JobHandle<R = unknown> {
   /** Puts a failed (or canceled, stopped, expired) job back on its queue. */
   requeue(): Promise<void> {
     return this.ops.requeueJob(this.queue, this.id);
+  }
+
+  /**
+   * Makes a `scheduled` job (delayed, or waiting a retry's backoff) runnable now; in sync mode it runs before this
+   * resolves. InvalidJobStateError for a job in any other status.
+   */
+  promote(): Promise<void> {
+    return this.ops.promoteJob(this.queue, this.id);
   }
 
   /** Deletes the job wherever it is. Resolves false if it did not exist. */

@@ -7,6 +7,7 @@ import { assertJobId, assertJobName, assertQueueName } from './names.js';
 import { checkJson, encodeJson } from './payload.js';
 import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
+import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
 export interface JobSpec {
@@ -37,6 +38,12 @@ export interface JobSpec {
   callbacks: CallbackSet;
   /** "queue|id" of the dependency whose result becomes this job's data (chain()), or ''. */
   pipeFrom: string;
+  /** Retries after failed runs (NO_RETRY: none). */
+  retry: RetryPolicy;
+  /** `delay` in ms (the script adds it to Redis time), or null. */
+  delayMs: number | null;
+  /** `runAt` in epoch ms, or null. */
+  runAtMs: number | null;
 }
 
 export interface DepRef {
@@ -121,6 +128,9 @@ export function buildJobSpec(
     if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
   }
   const callbacks = callbackSetOf(options);
+  if (options.delay !== undefined && options.runAt !== undefined) {
+    throw new InvalidOptionError('runAt', options.runAt, 'no `runAt` together with `delay`: give one of them');
+  }
   const what = () => `The data of job "${name}"`;
   // a value with a toJSON method is encoded at once: only encoding it tells whether it can be
   const later = !encodeNow && checkJson(data, what);
@@ -145,7 +155,17 @@ export function buildJobSpec(
     cancelOnDependencyFailure: options.onDependencyFailure === 'cancel',
     callbacks,
     pipeFrom: '',
+    retry: parseRetry(options.retry),
+    delayMs: options.delay === undefined ? null : toMs('delay', options.delay, { allowZero: true }),
+    runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
   };
+}
+
+/** `runAt` as epoch ms: a valid Date or a finite number of ms. */
+function runAtMs(v: unknown): number {
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : NaN;
+  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) throw new InvalidOptionError('runAt', v, 'a valid Date, or a number of epoch milliseconds');
+  return Math.round(ms);
 }
 
 /** The job's data as JSON, encoded now if it was not yet (once: the spec keeps it). */

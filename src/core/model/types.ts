@@ -12,11 +12,24 @@ export const JOB_STATUSES = [
   'expired',
 ] as const;
 
-/** Where a job is in its life. `scheduled` is reserved for delayed jobs. */
+/** Where a job is in its life. `scheduled`: waiting for its time (`delay`, `runAt`, or a retry's backoff). */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export type JsonObject = { [key: string]: JsonValue };
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/**
+ * The wait before a retry: a fixed Duration; a list (the wait before each retry, its last entry repeating, as RQ's
+ * `Retry(max, interval=[...])`); or `fixed` / `exponential` (delay * 2^(retry - 1)), capped at `maxDelay`, with
+ * `jitter` (0..1) taking up to that share off each wait at random.
+ */
+export type Backoff =
+  | Duration
+  | Duration[]
+  | { type: 'fixed' | 'exponential'; delay: Duration; maxDelay?: Duration; jitter?: number };
+
+/** `retry`: how many times a failed job runs again, and how long it waits before each (default: at once). */
+export type RetryOption = number | { max: number; backoff?: Backoff };
 
 /** A callback given by its `@JobCallback` name, or with its own timeout (default 60 s, at most about 24.8 days). */
 export type CallbackRef = string | { name: string; timeout?: Duration };
@@ -36,10 +49,16 @@ export interface JobDefaults {
   /** Longest run time. Default 180 s; -1 no limit; at most 2^31-1 ms (about 24.8 days: the longest Node.js timer). */
   timeout?: Duration;
   /**
-   * How many times the job may be started. A job whose worker died (its lease ran out) runs again while attempts
-   * remain, else it fails as abandoned. Default 3. A handler that throws fails the job at once (RQ semantics).
+   * How many runs of the job a dead worker (its lease ran out) may cut short: the job runs again while attempts
+   * remain, else it fails as abandoned. Default 3. Runs that ended in a retried failure do not count (see `retry`).
    */
   attempts?: number;
+  /**
+   * Runs the job again when it fails (a handler error or timeout, or a throwing onSuccess): up to `max` times, each
+   * after its `backoff` (default: at once); status `scheduled` while it waits. Default: no retries (RQ). Never retried:
+   * invalid data, an unknown handler, `UnrecoverableJobError`.
+   */
+  retry?: RetryOption;
   /** Free text shown by `info()`; well-formed (no lone UTF-16 surrogate). `''` is none: `info()` gives null. */
   description?: string;
   /** A plain JSON object, nested at most 1000 levels deep. */
@@ -75,6 +94,52 @@ export interface EnqueueOptions extends JobDefaults {
    * dependency finishes. In enqueueMany, an item may name another item of the same call by its `jobId`.
    */
   dependsOn?: DependencyRef | DependencyRef[] | DependencySpec;
+  /** The job may start no earlier than this long after enqueue (status `scheduled` until then). Not with `runAt`. */
+  delay?: Duration;
+  /** The job may start no earlier than this instant (a Date, or epoch ms; a past instant means now). Not with `delay`. */
+  runAt?: Date | number;
+}
+
+/** A recurring schedule's rule: exactly one of `cron` and `every`. */
+export interface ScheduleRule {
+  /**
+   * A cron expression: 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first); names (`mon-fri`,
+   * `jan`), ranges, lists and steps (`*\/5`) as in crontab; parsed by croner.
+   */
+  cron?: string;
+  /** A fixed period (at least 100ms): ticks at startAt + k * every, or from the registration on. */
+  every?: Duration;
+  /** The IANA time zone `cron` reads its hours in. Default 'UTC', so every process computes the same ticks. */
+  tz?: string;
+  /** No tick before this instant, and none after `endAt` (Date or epoch ms). */
+  startAt?: Date | number;
+  endAt?: Date | number;
+  /** The most ticks the rule fires; then the schedule has ended (it stays listed until removed). */
+  limit?: number;
+}
+
+/** `@Job(name, { schedule })`: a rule, and the data of each tick's job. */
+export interface JobSchedule extends ScheduleRule {
+  data?: unknown;
+}
+
+/** A recurring schedule as stored (getSchedules()). */
+export interface ScheduleInfo {
+  id: string;
+  /** the job name each tick enqueues, in `queue` */
+  name: string;
+  queue: string;
+  /** the rule as given (`every` in ms, as a Duration string) */
+  rule: ScheduleRule;
+  data: unknown;
+  /** the next tick; null once the schedule has ended (endAt passed, or limit reached) */
+  nextRunAt: Date | null;
+  /** the last tick that enqueued a job, and that job's id */
+  lastRunAt: Date | null;
+  lastJobId: string | null;
+  /** ticks fired under the current rule */
+  runs: number;
+  createdAt: Date | null;
 }
 
 export interface EnqueueItem {
@@ -88,8 +153,10 @@ export interface JobContext {
   readonly id: string;
   readonly name: string;
   readonly queue: string;
-  /** 1 on the first run; higher when the job is run again after its worker died. */
+  /** 1 on the first run; one more on each later run (a retry, or a run again after its worker died). */
   readonly attempt: number;
+  /** How many retries came before this run (0 on the first run; see `retry`). */
+  readonly retries: number;
   /** The job's meta; change it with `updateMeta`. */
   readonly meta: JsonObject;
   /** Aborted on timeout, stop, or worker shutdown. Long handlers should pass it on or check it. */
@@ -114,6 +181,11 @@ export interface JobSnapshot {
   readonly data: unknown;
   readonly attempt: number;
   readonly meta: JsonObject;
+  /**
+   * For onFailure: whether the job will run again (a retry, or another attempt after a dead worker), so this failed
+   * attempt is not its end. Always false for onSuccess and onStopped.
+   */
+  readonly willRetry: boolean;
 }
 
 export interface JobInfo {
@@ -127,8 +199,13 @@ export interface JobInfo {
   enqueuedAt: Date | null;
   startedAt: Date | null;
   endedAt: Date | null;
+  /** Runs started so far (retries and runs cut short by a dead worker included). */
   attempts: number;
+  /** How many runs a dead worker may cut short before the job fails as abandoned (the `attempts` option). */
   maxAttempts: number;
+  /** Retries so far after failed runs, and the most the job's `retry` allows (0 without `retry`). */
+  retries: number;
+  maxRetries: number;
   workerId: string | null;
   meta: JsonObject;
   description: string | null;
@@ -139,4 +216,6 @@ export interface JobInfo {
   failureTtlMs: number;
   /** When a queued job expires (its `ttl`), or null. */
   expiresAt: Date | null;
+  /** When a delayed job becomes (or became) runnable: its `delay` / `runAt`, or its last retry's backoff; else null. */
+  scheduledFor: Date | null;
 }

@@ -5,6 +5,7 @@ import { InvalidOptionError, UnknownJobError } from '../model/errors.js';
 import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-registry.js';
 import { JobHandle } from '../model/job-handle.js';
 import { newJobId } from '../model/job-id.js';
+import { assertKnownOptions } from '../model/enqueue-options.js';
 import { buildJobSpec, OPTIONS_EXPECTED, specData, type JobSpec } from '../model/job-spec.js';
 import { decodeJson } from '../model/payload.js';
 import { isPlainObject } from '../model/plain-object.js';
@@ -163,6 +164,21 @@ export class Producer {
     }
     const [handle] = await this.enqueueMany([{ name, options: { ...options, dependsOn: parent } }], `${parent.queue}|${parent.id}`);
     return handle!;
+  }
+
+  /**
+   * The job each tick of a schedule enqueues, checked as an enqueue would be (defaults merged: module < @Job <
+   * `options`), with the options of one call (jobId, dependsOn, delay, runAt) refused: a tick gives its own.
+   */
+  async scheduledJob(name: string, data: unknown, options: EnqueueOptions | undefined): Promise<JobSpec> {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new InvalidOptionError('options', options, 'an object of job options, or nothing');
+    }
+    if (options) assertKnownOptions(options, 'schedule options');
+    const def = this.resolveHandler(name);
+    const spec = this.prepare({ name, data, options }, def, 0, '', true);
+    if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    return spec;
   }
 
   /** Declares that the registry holds every handler, so unknown job names are rejected at enqueue. */

@@ -8,17 +8,20 @@ import type { JobHandle } from '../model/job-handle.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { newWorkerId } from '../model/worker-id.js';
 import { joinData } from '../redis/job-hash.js';
-import { DATA_FIELDS, storedNumber } from '../redis/stored-names.js';
-import { outcomeLines, outcomeRecord, type FetchedJob } from '../redis/work-codec.js';
+import { DATA_FIELDS, JOB_FIELD, storedNumber } from '../redis/stored-names.js';
+import { fetchedFromHash, outcomeLines, outcomeRecord, type FetchedJob } from '../redis/work-codec.js';
+import { encodeRetryPolicy } from '../scheduler/retry-policy.js';
 import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
-import { failure, type Outcome } from '../run/outcome.js';
+import { failure, reportOutcome, type Outcome } from '../run/outcome.js';
 import { parentsFirst } from './dependencies.js';
 import type { JobStore } from './job-store.js';
 
 /**
  * Sync mode (`isAsync: false`): each job is stored as started by this process, run here through the same handlers,
- * and its outcome recorded as a worker's would be, before enqueue returns.
+ * and its outcome recorded as a worker's would be, before enqueue returns. A failed run that its `retry` gives
+ * another is run again at once (its backoff is not waited, so tests stay fast); a delayed job stays `scheduled`
+ * until promote() runs it here (runQueued).
  */
 export class SyncRunner {
   private readonly worker = newWorkerId('sync');
@@ -36,43 +39,84 @@ export class SyncRunner {
     const handles: JobHandle[] = new Array(specs.length);
     for (const i of parentsFirst(specs)) {
       const spec = specs[i]!;
-      const leaseMs = spec.timeoutMs > 0 ? spec.timeoutMs + DEFAULTS.LEASE_MS : 86_400_000;
+      const leaseMs = leaseFor(spec.timeoutMs);
       const stored = await this.store.store([spec], 'claim', worker, leaseMs);
       handles[i] = stored.handles[0]!;
       if (!stored.created[0]) continue; // an existing job is returned as it is
+      // a delayed job waits for promote(); a dependent's dependencies may still be pending
+      if (stored.statuses[0] === 'scheduled') continue;
+      let attempt = 1;
       // deferred on a dependency in another queue that the outbox (drained by store) has since found met: run it now
-      if (stored.statuses[0] === 'deferred' && Number((await this.engine.run('claim', spec.queue, [spec.id, worker, leaseMs]))[1]) !== 1) continue;
-      const fetched: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'> = {
+      if (stored.statuses[0] === 'deferred') {
+        attempt = await this.claim(spec.queue, spec.id, leaseMs);
+        if (attempt === 0) continue;
+      }
+      const fetched: FetchedJob = {
         id: spec.id,
-        attempt: 1,
+        name: spec.name,
+        queue: spec.queue,
+        data: '',
+        attempt,
+        timeoutMs: spec.timeoutMs,
+        meta: spec.meta,
+        callbacks: encodeCallbackSet(spec.callbacks),
         resultTtl: storedNumber(spec.resultTtlMs, DEFAULTS.RESULT_TTL_MS),
         failureTtl: storedNumber(spec.failureTtlMs, DEFAULTS.FAILURE_TTL_MS),
+        retry: encodeRetryPolicy(spec.retry),
+        retries: 0,
       };
-      const outcome: Outcome = defs[i] ? await this.runOne(spec, fetched, worker) : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
-      const reply = await this.engine.run('work', spec.queue, [worker, 0, 0, outcomeLines([outcomeRecord(fetched, outcome.kind, outcome.payload)])], {
-        held: this.engine.queue(spec.queue).held(worker),
-      });
-      await this.engine.outbox.after(spec.queue, reply);
-      // sync mode runs the job here, so this process's listeners hear of it as of a worker's job
-      const events = this.engine.events;
-      const job = { id: spec.id, name: spec.name, queue: spec.queue, attempt: 1 };
-      if (outcome.kind === 'finished') events.completed(job, worker, outcome.payload);
-      else events.failed(job, worker, outcome.payload);
+      const outcome: Outcome = defs[i] ? await this.runOne(spec, fetched) : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
+      if (await this.record(fetched, outcome)) await this.runQueued(spec.queue, spec.id);
     }
     return handles;
   }
 
-  private async runOne(spec: JobSpec, fetched: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'>, worker: string): Promise<Outcome> {
-    const job: FetchedJob = {
-      ...fetched,
-      name: spec.name,
-      queue: spec.queue,
-      // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
-      data: spec.pipeFrom ? joinData(...(await this.engine.redis.hmget(this.engine.queue(spec.queue).job(spec.id), ...DATA_FIELDS))) : specData(spec),
-      timeoutMs: spec.timeoutMs,
-      meta: spec.meta,
-      callbacks: encodeCallbackSet(spec.callbacks),
-    };
-    return runJob(job, this.registry!, new JobAbort(), (_job, meta) => this.control.saveMeta(spec.queue, spec.id, worker, 1, meta));
+  /**
+   * Runs job `id` of `queue` here if it is queued (a promoted job, a retry): claims it as started by this process,
+   * runs it from its stored fields, records the outcome, and runs each retry at once. Returns false when the job was
+   * not queued (a worker took it first, or it is still deferred).
+   */
+  async runQueued(queue: string, id: string): Promise<boolean> {
+    for (;;) {
+      const hash = await this.engine.redis.hgetall(this.engine.queue(queue).job(id));
+      const leaseMs = leaseFor(hash[JOB_FIELD.timeout] ? Number(hash[JOB_FIELD.timeout]) : DEFAULTS.TIMEOUT_MS);
+      const attempt = await this.claim(queue, id, leaseMs);
+      if (attempt === 0) return false;
+      const job = fetchedFromHash(id, queue, attempt, hash);
+      const outcome = this.registry?.get(job.name)
+        ? await runJob(job, this.registry, new JobAbort(), (_job, meta) => this.control.saveMeta(queue, id, this.worker, attempt, meta))
+        : failure(new UnknownJobError(job.name, this.registry?.names() ?? []));
+      if (!(await this.record(job, outcome))) return true;
+    }
   }
+
+  /** Claims a queued job for this process; the attempt it starts, or 0 when it was not queued. */
+  private async claim(queue: string, id: string, leaseMs: number): Promise<number> {
+    return Number((await this.engine.run('claim', queue, [id, this.worker, leaseMs]))[1]);
+  }
+
+  /**
+   * Records an outcome as a worker would, and reports it to this process's listeners as a worker's job would be;
+   * true when it was a retry (which sync mode runs at once, unwaited).
+   */
+  private async record(job: FetchedJob, outcome: Outcome): Promise<boolean> {
+    const retry = outcome.kind === 'retry';
+    const reply = await this.engine.run('work', job.queue, [this.worker, 0, 0, outcomeLines([outcomeRecord(job, outcome.kind, outcome.payload, 0)])], {
+      held: this.engine.queue(job.queue).held(this.worker),
+    });
+    await this.engine.outbox.after(job.queue, reply);
+    reportOutcome(this.engine.events, job, this.worker, retry ? { ...outcome, retryDelayMs: 0 } : outcome);
+    return retry;
+  }
+
+  private async runOne(spec: JobSpec, fetched: FetchedJob): Promise<Outcome> {
+    // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
+    fetched.data = spec.pipeFrom ? joinData(...(await this.engine.redis.hmget(this.engine.queue(spec.queue).job(spec.id), ...DATA_FIELDS))) : specData(spec);
+    return runJob(fetched, this.registry!, new JobAbort(), (_job, meta) => this.control.saveMeta(spec.queue, spec.id, this.worker, fetched.attempt, meta));
+  }
+}
+
+/** A lease long enough for the whole run (the sync process renews nothing). */
+function leaseFor(timeoutMs: number): number {
+  return timeoutMs > 0 ? timeoutMs + DEFAULTS.LEASE_MS : 86_400_000;
 }

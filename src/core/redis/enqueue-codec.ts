@@ -1,6 +1,7 @@
 import { encodeCallbackSet, NO_CALLBACKS } from '../model/callback-set.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
+import { encodeRetryPolicy, NO_RETRY } from '../scheduler/retry-policy.js';
 import type { ScriptReply } from './scripts.js';
 import { DEP_FLAG, ENQUEUE_OPTION, ENQUEUE_REPLY, JOB_FIELD as F, storedNumber } from './stored-names.js';
 
@@ -65,7 +66,10 @@ export function specOptions(s: JobSpec): string {
     !s.allowFailure &&
     !s.cancelOnDependencyFailure &&
     s.callbacks === NO_CALLBACKS &&
-    s.pipeFrom === ''
+    s.pipeFrom === '' &&
+    s.retry === NO_RETRY &&
+    s.delayMs === null &&
+    s.runAtMs === null
   ) {
     return '';
   }
@@ -83,6 +87,9 @@ export function specOptions(s: JobSpec): string {
   put(F.meta, s.meta);
   put(F.callbacks, encodeCallbackSet(s.callbacks));
   put(F.pipeFrom, s.pipeFrom);
+  put(F.retry, encodeRetryPolicy(s.retry));
+  if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
+  if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');
   put(ENQUEUE_OPTION.dependencyFlags, (s.allowFailure ? DEP_FLAG.allowFailure : '') + (s.cancelOnDependencyFailure ? DEP_FLAG.cancelOnFailure : ''));
   return JSON.stringify(o);

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../model/defaults.js';
 import { decodeJson } from '../model/payload.js';
 import type { JobErrorInfo, JobInfo, JobStatus, JsonObject } from '../model/types.js';
+import { decodeRetryPolicy } from '../scheduler/retry-policy.js';
 import { DATA_FIELDS, JOB_FIELD as F } from './stored-names.js';
 
 function date(v: string | undefined): Date | null {
@@ -41,5 +42,8 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     resultTtlMs: num(h[F.resultTtl], DEFAULTS.RESULT_TTL_MS),
     failureTtlMs: num(h[F.failureTtl], DEFAULTS.FAILURE_TTL_MS),
     expiresAt: date(h[F.expiresAt]),
+    retries: num(h[F.retries], 0),
+    maxRetries: decodeRetryPolicy(h[F.retry] ?? '').m,
+    scheduledFor: date(h[F.scheduledFor]),
   };
 }

@@ -18,8 +18,10 @@ export class QueueKeys {
   readonly ttl: string;
   /** zset of jobs waiting on dependencies, by when they were deferred */
   readonly deferred: string;
-  /** zset (reserved for delayed jobs) */
+  /** zset of delayed jobs (delay, runAt, a retry's backoff) id -> when it becomes runnable (ms) */
   readonly scheduled: string;
+  /** zset of recurring schedules id -> next tick (ms; +inf once ended), lib/schedule.lua */
+  readonly schedules: string;
   /** terminal registries: zsets id -> when the entry expires (ms, inf = never) */
   readonly finished: string;
   readonly failed: string;
@@ -58,6 +60,7 @@ export class QueueKeys {
     this.ttl = `${base}ttl`;
     this.deferred = `${base}deferred`;
     this.scheduled = `${base}scheduled`;
+    this.schedules = `${base}schedules`;
     this.finished = `${base}finished`;
     this.failed = `${base}failed`;
     this.canceled = `${base}canceled`;
@@ -91,6 +94,11 @@ export class QueueKeys {
   /** set of "queue|id" a deferred job <id> still waits on */
   deps(id: string): string {
     return `${this.base}deps:${id}`;
+  }
+
+  /** hash of recurring schedule <id> (fields: stored-names.ts SCHEDULE_FIELD) */
+  schedule(id: string): string {
+    return `${this.base}schedule:${id}`;
   }
 }
 

@@ -23,6 +23,10 @@ export const SCRIPT_NAMES = [
   'outbox-claim',
   'deliver',
   'claim',
+  'promote',
+  'schedule-upsert',
+  'schedule-remove',
+  'schedule-fire',
   'stream-add',
   'ingest',
 ] as const;
@@ -46,7 +50,7 @@ const CONSTANTS: Record<string, string> = {
   DEFAULT_FAILURE_TTL_MS: String(DEFAULTS.FAILURE_TTL_MS),
   DEFAULT_MAX_ATTEMPTS: String(DEFAULTS.MAX_ATTEMPTS),
 };
-const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 

@@ -41,6 +41,46 @@ export const JOB_FIELD = {
   callbacks: 'cb',
   /** '1' when a worker must read more than the six fields of a common job (see WORKER_OPTION_FIELDS) */
   hasOptions: 'o',
+  /** ms: when a delayed job (delay, runAt, or a retry's backoff) becomes runnable; kept after it ran */
+  scheduledFor: 'sf',
+  /** the retry policy (scheduler/retry-policy.ts), JSON */
+  retry: 'rp',
+  /** how many times the job was retried after a failed run (absent: 0) */
+  retries: 'rc',
+} as const;
+
+/** Fields of a queue's meta hash besides `created`. */
+export const META_FIELD = {
+  /**
+   * ms: no job of the `scheduled` zset and no schedule of the `schedules` zset is due before this (it may be earlier
+   * than the true first one, never later; absent: both are empty). work.lua reads it once per fetch (lib/schedule.lua).
+   */
+  nextDue: 'due',
+} as const;
+
+/** Fields of a recurring schedule's hash (`schedule:<id>`, scheduler/schedules.ts). */
+export const SCHEDULE_FIELD = {
+  /** the job name each tick enqueues */
+  name: 'n',
+  /** the rule as JSON (scheduler/schedule-rule.ts) */
+  rule: 'r',
+  /** the data of each tick's job, JSON ('' for none) */
+  data: 'd',
+  /** the options of each tick's job, as enqueue.lua takes them (enqueue-codec.ts specOptions) */
+  options: 'o',
+  /** ms: the tick `every` counts from */
+  anchor: 'an',
+  /** version of the rule: a worker that computed a next tick from an older rule may not store it */
+  version: 'v',
+  /** ms: the next tick (absent once the schedule has ended: endAt or limit reached) */
+  next: 'nx',
+  /** ms: the tick that last enqueued a job, and that job's id */
+  last: 'la',
+  lastJob: 'lj',
+  /** ticks fired under the current rule */
+  runs: 'c',
+  /** ms: when it was first registered */
+  created: 'ca',
 } as const;
 
 /** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
@@ -50,7 +90,15 @@ export const DATA_FIELDS = [JOB_FIELD.data, JOB_FIELD.data2, JOB_FIELD.data3, JO
  * The fields a worker is sent besides status, attempts, name and data. A job with any of them, a ttl (the fetch
  * checks expiresAt) or data beyond two fields gets `hasOptions`, and is read whole when fetched.
  */
-export const WORKER_OPTION_FIELDS = [JOB_FIELD.timeout, JOB_FIELD.meta, JOB_FIELD.callbacks, JOB_FIELD.resultTtl, JOB_FIELD.failureTtl] as const;
+export const WORKER_OPTION_FIELDS = [
+  JOB_FIELD.timeout,
+  JOB_FIELD.meta,
+  JOB_FIELD.callbacks,
+  JOB_FIELD.resultTtl,
+  JOB_FIELD.failureTtl,
+  JOB_FIELD.retry,
+  JOB_FIELD.retries,
+] as const;
 
 /** Enqueue options stored as they are sent, under their hash field's name. */
 export const STORED_OPTION_FIELDS = [
@@ -63,6 +111,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.meta,
   JOB_FIELD.callbacks,
   JOB_FIELD.pipeFrom,
+  JOB_FIELD.retry,
 ] as const;
 
 /** Enqueue options the script turns into something else (not stored under these names). */
@@ -73,6 +122,10 @@ export const ENQUEUE_OPTION = {
   dependsOn: 'deps',
   /** DEP_FLAG letters */
   dependencyFlags: 'df',
+  /** ms from enqueue (Redis time) before the job may run */
+  delay: 'dl',
+  /** epoch ms before which the job may not run */
+  runAt: 'at',
 } as const;
 
 /** Letters of a dependents entry's flags ("flags|queue|id"). */
@@ -87,6 +140,8 @@ export const OUTCOME = {
   failed: 'x',
   /** back to the front of its queue, this run not counted (shutdown) */
   released: 'r',
+  /** failed, and runs again after the delay (ms) its record carries in the ttl place (lib/retry.lua) */
+  retry: 'y',
 } as const;
 
 /** Markers of enqueue.lua's reply (redis/enqueue-codec.ts). */
@@ -104,7 +159,7 @@ export function storedNumber(value: number, fallback: number): string {
 
 /**
  * The constants above for the Lua scripts, which name them (`F_STATUS`, `OPT_TTL`, `DEP_ALLOW_FAILURE`, `REPLY_ALL_NEW`,
- * `OUTCOME_FAILED`, `DATA_FIELDS`, ...) and get their values written in as literals by scripts.ts: a constant held in
+ * `OUTCOME_FAILED`, `M_NEXT_DUE`, `S_RULE`, `DATA_FIELDS`, ...) and get their values written in as literals by scripts.ts: a constant held in
  * a Lua local would be captured by every helper that uses it, and a list would be a table built on every call.
  */
 export function luaConstants(): Record<string, string> {
@@ -118,6 +173,8 @@ export function luaConstants(): Record<string, string> {
   consts('DEP', DEP_FLAG);
   consts('REPLY', ENQUEUE_REPLY);
   consts('OUTCOME', OUTCOME);
+  consts('M', META_FIELD);
+  consts('S', SCHEDULE_FIELD);
   list('DATA_FIELDS', DATA_FIELDS);
   list('WORKER_OPTION_FIELDS', WORKER_OPTION_FIELDS);
   list('STORED_OPTION_FIELDS', STORED_OPTION_FIELDS);

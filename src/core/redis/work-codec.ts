@@ -1,13 +1,14 @@
 import { DEFAULTS } from '../model/defaults.js';
 import type { ScriptReply } from './scripts.js';
-import { JOB_FIELD as F, OUTCOME } from './stored-names.js';
+import { joinData } from './job-hash.js';
+import { DATA_FIELDS, JOB_FIELD as F, OUTCOME, WORKER_OPTION_FIELDS } from './stored-names.js';
 
 /**
  * The wire format of work.lua (see its header). A call's outcomes travel as one value, not several per job: ioredis
  * serialises a command value by value, and at tens of thousands of jobs a second that cost more CPU than running
  * the jobs.
  */
-export type OutcomeKind = 'finished' | 'failed' | 'released';
+export type OutcomeKind = 'finished' | 'failed' | 'retry' | 'released';
 
 /** A job as a worker fetched it (what work.lua returns per job). */
 export interface FetchedJob {
@@ -24,14 +25,18 @@ export interface FetchedJob {
   /** The job's result and failure ttl in ms as stored ('' for the default): its outcome record carries the one that applies. */
   resultTtl: string;
   failureTtl: string;
+  /** The stored retry policy ('' for none: scheduler/retry-policy.ts), and the retries so far. */
+  retry: string;
+  retries: number;
 }
 
 /**
  * One outcome record. Ids never hold '|' (names.ts), so the payload, last, may hold anything. The job's ttl for this
- * outcome travels with it, so the script need not look up fields most jobs do not have.
+ * outcome travels with it, so the script need not look up fields most jobs do not have; a retry carries its wait
+ * (ms) in that place instead.
  */
-export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'>, kind: OutcomeKind, payload: string): string {
-  const ttl = kind === 'finished' ? job.resultTtl : kind === 'failed' ? job.failureTtl : '';
+export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'>, kind: OutcomeKind, payload: string, retryDelayMs = 0): string {
+  const ttl = kind === 'finished' ? job.resultTtl : kind === 'failed' ? job.failureTtl : kind === 'retry' ? String(retryDelayMs) : '';
   return `${job.id}|${job.attempt}|${OUTCOME[kind]}|${ttl}|${payload}`;
 }
 
@@ -40,7 +45,7 @@ export function outcomeLines(records: readonly string[] | undefined): string {
   return records ? records.join('\n') : '';
 }
 
-/** Decodes the fetched jobs of a work.lua reply: `{ outbox, jobs, names... }` (see its header). */
+/** Decodes the fetched jobs of a work.lua reply: `{ outbox, jobs, timing, names... }` (see its header). */
 export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
   const text = String(res[1]);
   const jobs: FetchedJob[] = [];
@@ -51,24 +56,25 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
     const c = text.indexOf('\n', b + 1);
     const d = text.indexOf('\n', c + 1);
     const e = text.indexOf('\n', d + 1);
-    const job: FetchedJob = {
-      id: text.slice(pos, a),
-      name: String(res[2 + Number(text.slice(b + 1, c))]),
-      queue,
-      data: text.slice(d + 1, e),
-      attempt: Number(text.slice(a + 1, b)),
-      timeoutMs: DEFAULTS.TIMEOUT_MS,
-      meta: '',
-      callbacks: '',
-      resultTtl: '',
-      failureTtl: '',
-    };
+    const job = fetchedJob(text.slice(pos, a), String(res[3 + Number(text.slice(b + 1, c))]), queue, text.slice(d + 1, e), Number(text.slice(a + 1, b)));
     // '' for the common job; else "field TAB value" pairs
     if (d > c + 1) readOptions(job, text.slice(c + 1, d).split('\t'));
     jobs.push(job);
     pos = e + 1;
   }
   return jobs;
+}
+
+/** A fetched job with every option at its default (readOptions sets those the job has). */
+function fetchedJob(id: string, name: string, queue: string, data: string, attempt: number): FetchedJob {
+  return { id, name, queue, data, attempt, timeoutMs: DEFAULTS.TIMEOUT_MS, meta: '', callbacks: '', resultTtl: '', failureTtl: '', retry: '', retries: 0 };
+}
+
+/** A job as a worker would have fetched it, from its whole hash (sync mode's runs after the first: claim.lua). */
+export function fetchedFromHash(id: string, queue: string, attempt: number, h: Record<string, string>): FetchedJob {
+  const job = fetchedJob(id, h[F.name] ?? '', queue, joinData(...DATA_FIELDS.map((f) => h[f])), attempt);
+  readOptions(job, WORKER_OPTION_FIELDS.flatMap((f) => (h[f] === undefined ? [] : [f, h[f]])));
+  return job;
 }
 
 function readOptions(job: FetchedJob, pairs: string[]): void {
@@ -90,6 +96,47 @@ function readOptions(job: FetchedJob, pairs: string[]): void {
       case F.failureTtl:
         job.failureTtl = value;
         break;
+      case F.retry:
+        job.retry = value;
+        break;
+      case F.retries:
+        job.retries = Number(value);
+        break;
     }
   }
+}
+
+/** A schedule whose tick is due, handed to this worker to fire (lib/schedule.lua claim_due_schedules). */
+export interface DueSchedule {
+  id: string;
+  /** the tick, ms, as stored (the fire script compares the text) */
+  tick: string;
+  version: string;
+  anchor: number;
+  rule: string;
+}
+
+/** The timing part of a work.lua reply (lib/schedule.lua time_due): '' when the call fetched nothing. */
+export interface FetchTiming {
+  /** ms until the next delayed job or schedule tick is due; -1 none; undefined: not asked */
+  waitMs: number | undefined;
+  /** Redis time of the call, when schedules were handed over */
+  now: number;
+  due: DueSchedule[];
+}
+
+const NOT_ASKED: FetchTiming = Object.freeze({ waitMs: undefined, now: 0, due: Object.freeze([]) as unknown as DueSchedule[] });
+
+export function fetchTiming(res: ScriptReply): FetchTiming {
+  const text = String(res[2] ?? '');
+  if (text === '') return NOT_ASKED;
+  const lf = text.indexOf('\n');
+  if (lf < 0) return { waitMs: Number(text), now: 0, due: NOT_ASKED.due };
+  const lines = text.split('\n');
+  const due: DueSchedule[] = [];
+  for (let i = 2; i < lines.length; i++) {
+    const [id, tick, version, anchor, ...rule] = lines[i]!.split('\t');
+    due.push({ id: id!, tick: tick!, version: version!, anchor: Number(anchor), rule: rule.join('\t') });
+  }
+  return { waitMs: Number(lines[0]), now: Number(lines[1]), due };
 }

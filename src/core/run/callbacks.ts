@@ -25,8 +25,8 @@ export async function runCallback(registry: HandlerRegistry, set: CallbackSet, k
 }
 
 /** What a callback is told about a job known only by its stored fields; undecodable text is passed on as it is. */
-export function snapshotOf(id: string, name: string, queue: string, data: string, attempt: number, meta: string): JobSnapshot {
-  return { id, name, queue, data: lenientJson(data), attempt, meta: (lenientJson(meta) ?? {}) as JsonObject };
+export function snapshotOf(id: string, name: string, queue: string, data: string, attempt: number, meta: string, willRetry: boolean): JobSnapshot {
+  return { id, name, queue, data: lenientJson(data), attempt, meta: (lenientJson(meta) ?? {}) as JsonObject, willRetry };
 }
 
 function lenientJson(text: string): unknown {

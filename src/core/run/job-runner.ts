@@ -7,6 +7,7 @@ import type { JobSnapshot, JsonObject } from '../model/types.js';
 import type { FetchedJob } from '../redis/work-codec.js';
 import { runCallback } from './callbacks.js';
 import type { JobAbort } from './job-abort.js';
+import { retryDecisionFor } from '../scheduler/retry-policy.js';
 import { failure, type Outcome } from './outcome.js';
 import type { ThreadRunner } from './job-threads.js';
 import { RunContext, type MetaSaver } from './run-context.js';
@@ -38,12 +39,12 @@ export function runJob(
     }
   }
   const snapshot: MutableSnapshot | null =
-    callbacks === NO_CALLBACKS ? null : { id: job.id, name: job.name, queue: job.queue, data: undefined, attempt: job.attempt, meta: {} };
+    callbacks === NO_CALLBACKS ? null : { id: job.id, name: job.name, queue: job.queue, data: undefined, attempt: job.attempt, meta: {}, willRetry: false };
   let result: unknown;
   try {
     result = startHandler(job, registry, abort, saveMeta, snapshot, threads);
   } catch (err) {
-    return failed(err, registry, callbacks, snapshot);
+    return failed(err, job, registry, callbacks, snapshot);
   }
   if (isThenable(result)) return settle(result, job, registry, callbacks, snapshot, abort);
   return succeeded(result, job, registry, callbacks, snapshot);
@@ -61,7 +62,7 @@ async function settle(
   try {
     result = await (job.timeoutMs > 0 ? withTimeout(run, job.timeoutMs, abort) : run);
   } catch (err) {
-    return failed(err, registry, callbacks, snapshot);
+    return failed(err, job, registry, callbacks, snapshot);
   }
   return succeeded(result, job, registry, callbacks, snapshot);
 }
@@ -77,16 +78,22 @@ function succeeded(result: unknown, job: FetchedJob, registry: HandlerRegistry, 
   if (!callbacks.onSuccess || !snapshot) return { kind: 'finished', payload };
   return runCallback(registry, callbacks, 'onSuccess', snapshot, result).then(
     (): Outcome => ({ kind: 'finished', payload }),
-    (err: unknown) => failure(err),
+    // a throwing onSuccess fails the run, which is retried like a handler error
+    (err: unknown) => failure(err, undefined, retryDecisionFor(err, job.retry, job.retries)),
   );
 }
 
-/** The handler (or what came before it) threw `err`: run onFailure if there is one, its own error kept beside. */
-function failed(err: unknown, registry: HandlerRegistry, callbacks: CallbackSet, snapshot: MutableSnapshot | null): Outcome | Promise<Outcome> {
-  if (!callbacks.onFailure || !snapshot) return failure(err);
+/**
+ * The handler (or what came before it) threw `err`: decide whether the job runs again (scheduler/retry-policy.ts),
+ * then run onFailure if there is one, told that decision, its own error kept beside.
+ */
+function failed(err: unknown, job: FetchedJob, registry: HandlerRegistry, callbacks: CallbackSet, snapshot: MutableSnapshot | null): Outcome | Promise<Outcome> {
+  const decision = retryDecisionFor(err, job.retry, job.retries);
+  if (!callbacks.onFailure || !snapshot) return failure(err, undefined, decision);
+  snapshot.willRetry = decision.retry;
   return runCallback(registry, callbacks, 'onFailure', snapshot, err).then(
-    () => failure(err),
-    (cbErr: unknown) => failure(err, cbErr),
+    () => failure(err, undefined, decision),
+    (cbErr: unknown) => failure(err, cbErr, decision),
   );
 }
 

@@ -90,7 +90,7 @@ export class JobThreads implements ThreadRunner {
         (err: unknown) => port1.postMessage({ t: 'meta-done', seq: m.seq, error: errorInfo(err) } satisfies DownMessage),
       );
     });
-    const task: ThreadTask = { name: def.name, data, job: { id: ctx.id, name: ctx.name, queue: ctx.queue, attempt: ctx.attempt }, meta: ctx.meta, port: port2 };
+    const task: ThreadTask = { name: def.name, data, job: { id: ctx.id, name: ctx.name, queue: ctx.queue, attempt: ctx.attempt, retries: ctx.retries }, meta: ctx.meta, port: port2 };
     let answer: ThreadAnswer;
     try {
       answer = (await this.threads().run(task, { transferList: [port2], signal: terminate.signal })) as ThreadAnswer;

@@ -1,13 +1,19 @@
+import type { EventJob, JobEvents } from '../events/job-events.js';
+import type { RetryDecision } from '../scheduler/retry-policy.js';
 import type { JobErrorInfo } from '../model/types.js';
 
-/** What running a job came to: finished with an encoded result, or failed with an encoded error. */
+/**
+ * What running a job came to: finished with an encoded result, or failed with an encoded error, for good or to run
+ * again (`retry`) after `retryDelayMs`.
+ */
 export interface Outcome {
-  kind: 'finished' | 'failed';
+  kind: 'finished' | 'failed' | 'retry';
   payload: string;
+  retryDelayMs?: number;
 }
 
-export function errorInfo(err: unknown): JobErrorInfo {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+export function errorInfo(err: unknown, withStack = true): JobErrorInfo {
+  if (err instanceof Error) return withStack ? { name: err.name, message: err.message, stack: err.stack } : { name: err.name, message: err.message };
   return { name: 'Error', message: typeof err === 'string' ? err : safeString(err) };
 }
 
@@ -19,8 +25,22 @@ function safeString(v: unknown): string {
   }
 }
 
-export function failure(err: unknown, callbackError?: unknown): Outcome {
-  const info = errorInfo(err);
-  if (callbackError !== undefined) info.callbackError = errorInfo(callbackError);
+/**
+ * A failed run: for good, or (with a decision to retry) to run again after its delay. A retried run's error is kept
+ * without its stack (formatting a stack costs more than a short job's run; onFailure gets the Error itself); the
+ * final failure keeps it.
+ */
+export function failure(err: unknown, callbackError?: unknown, decision?: RetryDecision): Outcome {
+  const retry = decision?.retry === true;
+  const info = errorInfo(err, !retry);
+  if (callbackError !== undefined) info.callbackError = errorInfo(callbackError, !retry);
+  if (retry) return { kind: 'retry', payload: JSON.stringify(info), retryDelayMs: decision!.delayMs };
   return { kind: 'failed', payload: JSON.stringify(info) };
+}
+
+/** Tells `events` how a run ended, once its outcome is written: completed, failed for good, or retrying. */
+export function reportOutcome(events: JobEvents, job: EventJob, workerId: string, outcome: Outcome): void {
+  if (outcome.kind === 'finished') events.completed(job, workerId, outcome.payload);
+  else if (outcome.kind === 'failed') events.failed(job, workerId, outcome.payload);
+  else if (events.wants.retrying) events.retrying(job, workerId, JSON.parse(outcome.payload) as JobErrorInfo, outcome.retryDelayMs ?? 0);
 }

@@ -11,6 +11,7 @@ export class RunContext implements JobContext {
   readonly name: string;
   readonly queue: string;
   readonly attempt: number;
+  readonly retries: number;
   readonly #job: FetchedJob;
   readonly #abort: JobAbort;
   readonly #save: MetaSaver;
@@ -25,6 +26,7 @@ export class RunContext implements JobContext {
     this.name = job.name;
     this.queue = job.queue;
     this.attempt = job.attempt;
+    this.retries = job.retries;
     this.#job = job;
     this.#abort = abort;
     this.#save = save;

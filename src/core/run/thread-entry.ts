@@ -57,6 +57,7 @@ class ThreadContext implements JobContext {
   readonly name: string;
   readonly queue: string;
   readonly attempt: number;
+  readonly retries: number;
   readonly meta: JsonObject;
   readonly #controller = new AbortController();
   readonly #port: MessagePort;
@@ -64,7 +65,7 @@ class ThreadContext implements JobContext {
   #seq = 0;
 
   constructor(task: ThreadTask) {
-    ({ id: this.id, name: this.name, queue: this.queue, attempt: this.attempt } = task.job);
+    ({ id: this.id, name: this.name, queue: this.queue, attempt: this.attempt, retries: this.retries } = task.job);
     this.meta = task.meta;
     this.#port = task.port;
     this.#port.on('message', (m: DownMessage) => {

@@ -6,7 +6,7 @@ export interface ThreadTask {
   name: string;
   /** The decoded (and validated) data: JSON, so it crosses as a structured clone unchanged. */
   data: unknown;
-  job: { id: string; name: string; queue: string; attempt: number };
+  job: { id: string; name: string; queue: string; attempt: number; retries: number };
   meta: JsonObject;
   /** The job's own channel: meta saves go up, their answers and an abort come down. */
   port: MessagePort;

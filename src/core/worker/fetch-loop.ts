@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
 import { closeConnection } from '../redis/connection.js';
-import { fetchedJobs, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
-import type { Outcome } from '../run/outcome.js';
+import { fetchedJobs, fetchTiming, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
+import { reportOutcome, type Outcome } from '../run/outcome.js';
+import { ScheduleFiring } from '../scheduler/schedule-firing.js';
 import type { RunningJobs } from './running-jobs.js';
 
 /** A job event waiting for its outcome record to be written (reported only once Redis has it). */
@@ -23,9 +24,11 @@ export interface FetchLimits {
 }
 
 /**
- * The worker's round trips: each work.lua call records the outcomes of ended jobs and fetches up to the free slots;
- * an idle worker blocks on its queues' wake-up lists instead of polling. Outcomes wait here, per queue, for the next
- * call (or are sent on their own while the loop blocks or the worker closes).
+ * The worker's round trips: each work.lua call records the outcomes of ended jobs and fetches up to the free slots
+ * (promoting due delayed jobs first, and handing over due schedule ticks, which ScheduleFiring fires); an idle worker
+ * blocks on its queues' wake-up lists instead of polling, until new work or the next due moment, whichever comes
+ * first. Outcomes wait here, per queue, for the next call (or are sent on their own while the loop blocks or the
+ * worker closes).
  */
 export class FetchLoop {
   private fetching = false;
@@ -52,6 +55,9 @@ export class FetchLoop {
   private flushing: Promise<void> = Promise.resolve();
   /** Per queue, this worker's held set: the key work.lua takes besides the queue's own. */
   private readonly held = new Map<string, { held: string }>();
+  /** Per queue, when (performance.now() ms) its next delayed job or schedule tick is due, as its last fetch said. */
+  private readonly due = new Map<string, number>();
+  private readonly schedules: ScheduleFiring;
   /** Per queue, the completed/failed events someone wants, in outcome order, until their outcome is written. */
   private readonly reports = new Map<string, Report[]>();
 
@@ -64,6 +70,7 @@ export class FetchLoop {
   ) {
     this.batchSize = Math.ceil(limits.concurrency / MAX_IN_FLIGHT);
     for (const q of queues) this.held.set(q, { held: engine.queue(q).held(workerId) });
+    this.schedules = new ScheduleFiring(engine);
   }
 
   start(): void {
@@ -85,9 +92,9 @@ export class FetchLoop {
 
   /** A job ended: its outcome goes with the next round trip (or on its own while the loop blocks or stops). */
   jobEnded(job: FetchedJob, outcome: Outcome): void {
-    const record = this.record(job, outcome.kind, outcome.payload);
+    const record = this.record(job, outcome.kind, outcome.payload, outcome.retryDelayMs);
     const events = this.engine.events;
-    if (outcome.kind === 'finished' ? events.wants.completed : events.wants.failed) {
+    if (outcome.kind === 'finished' ? events.wants.completed : outcome.kind === 'retry' ? events.wants.retrying : events.wants.failed) {
       let list = this.reports.get(job.queue);
       if (!list) this.reports.set(job.queue, (list = []));
       list.push({ record, job, outcome });
@@ -108,6 +115,7 @@ export class FetchLoop {
   }
 
   async close(): Promise<void> {
+    await this.schedules.settled();
     if (this.blocker) await closeConnection(this.blocker);
   }
 
@@ -207,8 +215,31 @@ export class FetchLoop {
     }
   }
 
+  /**
+   * Blocks until an enqueue (or anything that queues a job) pushes a wake-up token, or the next due moment of a
+   * delayed job or schedule tick, whichever comes first. Redis checks a blocking command's timeout only about every
+   * 100 ms (its `hz`), so the due moment is kept by a one-shot timer that pushes a token onto that queue's wake-up
+   * list; the wait itself stays one BLPOP (bounded by blockTime), never a polling loop.
+   */
   private async block(): Promise<void> {
     const keys = this.queues.map((q) => this.engine.queue(q).wake);
+    let soonest = Infinity;
+    let soonestKey = '';
+    const now = performance.now();
+    for (const [queue, at] of this.due) {
+      if (at - now < soonest) {
+        soonest = at - now;
+        soonestKey = this.engine.queue(queue).wake;
+      }
+    }
+    // something is due already: look again at once instead of blocking
+    if (soonest <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    if (soonest < this.limits.blockSec * 1000) {
+      timer = setTimeout(() => {
+        this.engine.redis.lpush(soonestKey, '1').catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} wake-up: ${err.message}`));
+      }, Math.ceil(soonest));
+    }
     this.blocked = true;
     try {
       await this.blocker!.blpop(...keys, this.limits.blockSec);
@@ -216,6 +247,7 @@ export class FetchLoop {
       if (this.fetching) throw err;
     } finally {
       this.blocked = false;
+      clearTimeout(timer);
     }
   }
 
@@ -231,6 +263,12 @@ export class FetchLoop {
     }
     if (acks && this.reports.size) this.reportWritten(queue, acks);
     const jobs = fetchedJobs(reply, queue);
+    if (want > 0) {
+      const timing = fetchTiming(reply);
+      if (timing.waitMs === undefined || timing.waitMs < 0) this.due.delete(queue);
+      else this.due.set(queue, performance.now() + timing.waitMs);
+      if (timing.due.length) this.schedules.fire(queue, timing);
+    }
     for (const job of jobs) this.running.start(job);
     this.engine.outbox.after(queue, reply).catch((err: unknown) => this.engine.backgroundError(`worker ${this.workerId} outbox`, err));
     return jobs.length;
@@ -247,16 +285,16 @@ export class FetchLoop {
     return acks.splice(0, max);
   }
 
-  private record(job: FetchedJob, kind: OutcomeKind, payload: string): string {
+  private record(job: FetchedJob, kind: OutcomeKind, payload: string, retryDelayMs?: number): string {
     let list = this.outcomes.get(job.queue);
     if (!list) this.outcomes.set(job.queue, (list = []));
-    const record = outcomeRecord(job, kind, payload);
+    const record = outcomeRecord(job, kind, payload, retryDelayMs);
     list.push(record);
     return record;
   }
 
   /**
-   * Reports the completed and failed events whose outcomes `acks` just wrote: listeners then find the job's state in
+   * Reports the completed, failed and retrying events whose outcomes `acks` just wrote: listeners then find the job's state in
    * Redis as the event says. Reports are in outcome order, as `acks` are (a failed write puts its acks back first).
    */
   private reportWritten(queue: string, acks: readonly string[]): void {
@@ -267,8 +305,7 @@ export class FetchLoop {
       const r = list[i];
       if (r === undefined) break;
       if (r.record !== ack) continue;
-      if (r.outcome.kind === 'finished') this.engine.events.completed(r.job, this.workerId, r.outcome.payload);
-      else this.engine.events.failed(r.job, this.workerId, r.outcome.payload);
+      reportOutcome(this.engine.events, r.job, this.workerId, r.outcome);
       i++;
     }
     if (i === list.length) this.reports.delete(queue);

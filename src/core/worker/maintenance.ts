@@ -83,7 +83,7 @@ export class Maintenance {
       }
       if (!callbacks.onFailure || !name) continue;
       const err = new JobAbandonedError(stored.message);
-      const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '');
+      const snapshot = snapshotOf(id, name, queue, data ?? '', attempt, meta ?? '', !final);
       try {
         await runCallback(this.registry, callbacks, 'onFailure', snapshot, err);
       } catch (cbErr) {

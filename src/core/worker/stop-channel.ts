@@ -39,7 +39,7 @@ export class StopChannel {
     const callbacks = decodeCallbackSet(job.job.callbacks);
     if (!callbacks.onStopped) return;
     const { id, name, queue, data, attempt, meta } = job.job;
-    runCallback(this.registry, callbacks, 'onStopped', snapshotOf(id, name, queue, data, attempt, meta)).catch((err: Error) =>
+    runCallback(this.registry, callbacks, 'onStopped', snapshotOf(id, name, queue, data, attempt, meta, false)).catch((err: Error) =>
       this.engine.logger.error(`onStopped callback of job ${id} failed: ${err.message}`),
     );
   }

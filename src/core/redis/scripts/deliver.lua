@@ -1,5 +1,5 @@
 -- Applies outbox messages from other queues (lib/outbox.lua) to jobs of this queue, the target. Idempotent.
--- KEYS: meta queued wake ttl deferred outbox waiting finished failed canceled expired stopped
+-- KEYS: meta queued wake ttl deferred scheduled outbox waiting finished failed canceled expired stopped
 -- ARGV: the messages
 -- returns: { this queue's outbox length (replies and cascades to deliver in turn) }
 -- @include keys clock queue dependencies outbox
@@ -10,7 +10,7 @@ for _, msg in ipairs(ARGV) do
     local did, pq, pid, action, payload = string.match(rest, '^[^|]+|([^|]+)|([^|]+)|([^|]+)|(%a+)|(.*)$')
     local parent_ref = pq .. '|' .. pid
     if action == 'met' then
-      resolve_dep(did, parent_ref, payload)
+      resolve_dep(did, parent_ref, payload, now)
     elseif cancel_dependent(did, parent_ref, now) then
       settle_dependents(did, 'canceled', '', now)
     end

@@ -1,5 +1,5 @@
 -- Enqueues a batch of jobs into one queue, atomically and in order. An id that exists is left untouched.
--- KEYS: meta queued wake ttl deferred workers outbox waiting finished failed canceled expired stopped
+-- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: mode: 'queue' the jobs; 'claim' them as started by worker ARGV[2] (sync mode runs them in-process)
 -- ARGV[2]: worker id (mode 'claim'), ARGV[3]: lease ms (mode 'claim')
 -- ARGV[4]: job count N; ARGV[5]: the N job records packed in one string (enqueue-codec.ts), each
@@ -8,13 +8,15 @@
 --   distinct names of the batch follow as ARGV[6..]: a name may hold any character, the rest never hold TAB or LF:
 --   ids are [A-Za-z0-9_.-], data and options are JSON, which escapes control characters);
 --   options is '' when every option is its default (the common case), else a JSON object keyed by name: the
---   STORED_OPTION_FIELDS as stored, and OPT_TTL, OPT_DEPENDS_ON, OPT_DEPENDENCY_FLAGS (stored-names.ts)
+--   STORED_OPTION_FIELDS as stored, and OPT_TTL, OPT_DEPENDS_ON, OPT_DEPENDENCY_FLAGS, OPT_DELAY, OPT_RUN_AT
+--   (stored-names.ts)
 --   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
 -- returns: { outbox length, then one value per job: the new job's status, or REPLY_EXISTED .. status .. '|' .. name
 --   for an id that existed (left untouched) }. When every job is new with one same status (nearly always), just
 --   { outbox length, REPLY_ALL_NEW .. status }: the client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
--- @include keys clock data queue lease dependencies batch
+-- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
+-- @include keys clock data queue lease dependencies batch job-fields delay
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -36,17 +38,13 @@ local function flush_tail()
   end
 end
 
-local function put(fields, field, v)
-  if v ~= nil and v ~= '' then
-    fields[#fields + 1] = field
-    fields[#fields + 1] = v
-  end
-end
+-- delayed jobs of the batch, as ZADD pairs, and the earliest of their run times
+local delayed, first_due = {}, nil
 
--- The ttl deadline of a job that waits (queued or deferred), if it has one.
-local function waiting(fields, id, ttl)
+-- The ttl deadline of a job that waits (queued or deferred), if it has one: from now, or from its run time.
+local function waiting(fields, id, ttl, due)
   if ttl then
-    local x = now + tonumber(ttl)
+    local x = (due or now) + tonumber(ttl)
     put(fields, F_EXPIRES_AT, tostring(x))
     redis.call('ZADD', K.ttl, x, id)
   end
@@ -107,10 +105,11 @@ for i = 1, n do
     out[#out + 1] = REPLY_EXISTED .. existing[2] .. '|' .. existing[1]
   else
     local data = datas[i]
-    local opt, front, deps, flags, pipe, ttl = ALL_DEFAULTS, false, nil, '', nil, nil
+    local opt, front, deps, flags, pipe, ttl, due = ALL_DEFAULTS, false, nil, '', nil, nil, nil
     if options[i] ~= '' then
       opt = cjson.decode(options[i])
       front, deps, flags, pipe, ttl = opt[F_AT_FRONT] == '1', opt[OPT_DEPENDS_ON], opt[OPT_DEPENDENCY_FLAGS] or '', opt[F_PIPE_FROM], opt[OPT_TTL]
+      due = due_at(opt, now)
     end
     local pending, cancel_reason, all = NONE, nil, NONE
     if deps then
@@ -142,6 +141,8 @@ for i = 1, n do
       status = 'canceled'
     elseif #pending > 0 then
       status = 'deferred'
+    elseif due then
+      status = 'scheduled'
     elseif mode == 'claim' then
       status = 'started'
     end
@@ -149,12 +150,9 @@ for i = 1, n do
     local fields = { F_STATUS, status, F_NAME, names[i], F_ENQUEUED_AT, now_s }
     local parts = put_data(fields, data)
     if opt ~= ALL_DEFAULTS then
-      -- hasOptions: a worker must read more than the six fields of the common job
-      local more = parts > 2 or ttl ~= nil
-      for _, f in ipairs(WORKER_OPTION_FIELDS) do more = more or opt[f] ~= nil end
-      if more then put(fields, F_HAS_OPTIONS, '1') end
-      for _, f in ipairs(STORED_OPTION_FIELDS) do put(fields, f, opt[f]) end
+      option_fields(fields, opt, parts, ttl)
       if #all > 0 then put(fields, F_DEPENDENCIES, cjson.encode(all)) end
+      if due then put(fields, F_SCHEDULED_FOR, string.format('%d', due)) end
     elseif parts > 2 then
       put(fields, F_HAS_OPTIONS, '1')
     end
@@ -162,11 +160,18 @@ for i = 1, n do
       redis.call('HSET', job, unpack(fields))
       end_with_error(job, id, 'canceled', dependency_failed(cancel_reason), now)
     elseif status == 'deferred' then
-      waiting(fields, id, ttl)
+      waiting(fields, id, ttl, due)
       redis.call('HSET', job, unpack(fields))
       -- in slices: a job may wait on more dependencies (10,000 in the fan-in bench) than Lua's unpack can take
       call_all('SADD', deps_key(id), pending)
       redis.call('ZADD', K.deferred, now_s, id)
+    elseif status == 'scheduled' then
+      -- its ttl counts from its run time; it is tracked for it once promoted (lib/schedule.lua)
+      if ttl then put(fields, F_EXPIRES_AT, string.format('%d', due + tonumber(ttl))) end
+      redis.call('HSET', job, unpack(fields))
+      delayed[#delayed + 1] = string.format('%d', due)
+      delayed[#delayed + 1] = id
+      if not first_due or due < first_due then first_due = due end
     elseif status == 'started' then
       put(fields, F_ATTEMPTS, '1')
       put(fields, F_WORKER, worker)
@@ -188,6 +193,10 @@ for i = 1, n do
   end
 end
 flush_tail()
+if first_due then
+  call_all('ZADD', K.scheduled, delayed)
+  note_due(first_due)
+end
 wake()
 local outbox = redis.call('LLEN', K.outbox)
 local same = out[1]

@@ -1,6 +1,6 @@
 -- Maintenance, run by any live worker: reclaims the jobs of workers whose lease ran out, expires queued and deferred
 -- jobs past their ttl, and trims registry entries whose job hash Redis has already expired.
--- KEYS: meta queued wake ttl deferred workers outbox waiting finished failed canceled expired stopped
+-- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
 -- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
 --   { ids of jobs failed as abandoned (no attempts left) } }
@@ -16,11 +16,13 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', K.workers, '-inf', now, 'LIM
   for _, member in ipairs(redis.call('SMEMBERS', held)) do
     local id, attempt = string.match(member, '^(.+)|(%d+)$')
     local job = job_key(id)
-    local cur = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_MAX_ATTEMPTS, F_WORKER)
+    local cur = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_MAX_ATTEMPTS, F_WORKER, F_RETRIES)
     if cur[1] == 'started' and cur[4] == worker and cur[2] == attempt then
       local attempts = tonumber(cur[2] or '0')
       local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
-      if attempts < max then
+      -- `attempts` bounds the runs cut short by dead workers: runs that ended in a retried failure do not count
+      local retries = tonumber(cur[5] or '0')
+      if attempts - retries < max then
         redis.call('HDEL', job, F_WORKER)
         -- it was at the head once already: do not make it wait behind newer work
         push_queued(job, id, true)
@@ -29,7 +31,7 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', K.workers, '-inf', now, 'LIM
       else
         end_with_error(job, id, 'failed', error_json('JobAbandonedError',
           'The worker running this job stopped renewing its lease (it crashed or hung) on attempt ' .. attempts ..
-          ' of ' .. max .. '; no attempts are left. Raise `attempts` to let Jobline run it again.'), now)
+          ' of ' .. (max + retries) .. '; no attempts are left. Raise `attempts` to let Jobline run it again.'), now)
         abandoned[#abandoned + 1] = id
       end
     end

@@ -1,6 +1,6 @@
 -- Stops a running job on request: status `stopped` at once, and the worker running it is told (pub/sub on the
 -- control channel) to abort its signal and run its onStopped callback. A stopped job never satisfies a dependent.
--- KEYS: meta queued wake ttl deferred workers outbox waiting finished failed canceled expired stopped
+-- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: job id
 -- returns: { outbox length, outcome, status } outcome 'ok' | 'missing' | 'state' (only started jobs can be stopped)
 -- @include keys clock queue lease dependencies errors notify

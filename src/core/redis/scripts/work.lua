@@ -1,14 +1,18 @@
 -- A worker's round trip: records the outcomes of jobs it ran, then fetches up to its free slots.
--- KEYS: meta queued wake ttl deferred workers held outbox waiting finished failed canceled expired stopped
+-- KEYS: meta queued wake ttl deferred scheduled schedules workers held outbox waiting finished failed canceled expired stopped
 --   held: the calling worker's held set
 -- ARGV[1]: worker id, ARGV[2]: lease ms, ARGV[3]: how many jobs to fetch (0: only record outcomes)
 -- ARGV[4]: the outcomes, one record per line (one value for them all: a client pays per value), each
 --   "<id>|<attempt>|<kind>|<ttl>|<payload>": kind OUTCOME_FINISHED (payload: result JSON or ''), OUTCOME_FAILED
---   (payload: error JSON), OUTCOME_RELEASED back to the queue front; ttl: the job's result ttl (finished) or failure
---   ttl (failed) in ms as fetched, '' for the default. JSON never holds a raw newline, so a line is one record.
+--   (payload: error JSON), OUTCOME_RETRY failed and run again (lib/retry.lua; payload: error JSON), OUTCOME_RELEASED
+--   back to the queue front; ttl: the job's result ttl (finished) or failure ttl (failed) in ms as fetched, '' for
+--   the default, or the wait before the retry (retry). JSON never holds a raw newline, so a line is one record.
 --   An outcome is applied only if this worker still holds the job on this attempt (else it was reclaimed, stopped
 --   or deleted meanwhile, and the outcome is dropped as stale).
--- returns: { outbox length (dependents elsewhere to tell), jobs, then the names of the fetched jobs, each once }.
+-- returns: { outbox length (dependents elsewhere to tell), jobs, timing, then the names of the fetched jobs, each
+--   once }. timing ('' when nothing was fetched for): lib/schedule.lua's time_due, the ms until the next delayed job
+--   or schedule tick is due ('-1' none), and the due schedules this worker is to fire. Due delayed jobs are moved to
+--   the queue before the fetch, a bounded batch a call.
 --   jobs is one value for the whole batch (a client pays per value): per fetched job five lines, id, attempt, name
 --   (its number among the names, from 0), options, data. options is '' for a common job, else the job's
 --   WORKER_OPTION_FIELDS that it has, as "field TAB value" pairs joined by TAB. JSON never holds a raw newline or
@@ -17,12 +21,13 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys clock queue dependencies errors batch notify
+-- @include keys clock queue dependencies errors batch notify schedule retry
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local now_s = tostring(now)
 local queued, held = K.queued, K.held
 local unheld, finished, failed = {}, {}, {} -- unheld: the held-set members of the outcomes
+local retried = {} -- retries without a wait, for the back of the queue
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
@@ -68,7 +73,7 @@ while pos <= len do
   unheld[nr] = sub(recs, pos, b - 1) -- "<id>|<attempt>", as the held set names it
   pos = e + 1
 end
-local FINISHED, FAILED = byte(OUTCOME_FINISHED), byte(OUTCOME_FAILED)
+local FINISHED, FAILED, RETRY = byte(OUTCOME_FINISHED), byte(OUTCOME_FAILED), byte(OUTCOME_RETRY)
 local owned = {}
 for k = 1, nr, 1000 do
   local part = redis.call('SMISMEMBER', held, unpack(unheld, k, math.min(k + 999, nr)))
@@ -99,6 +104,8 @@ for r = 1, nr do
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'failed', ''
       retire_job(job, id, ttl, FAILURE_TTL, failed)
+    elseif kind == RETRY then
+      retry_job(job, id, ttl, payload, now, retried)
     else
       -- released at shutdown: this run does not count as an attempt
       redis.call('HSET', job, F_ATTEMPTS, tonumber(sub(unheld[r], #id + 2)) - 1)
@@ -109,6 +116,7 @@ for r = 1, nr do
 end
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
+call_all('RPUSH', queued, retried)
 if ne > 0 then
   local dkeys = {}
   for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end
@@ -126,6 +134,8 @@ local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
 local parts, np = {}, 0
 local names, name_refs, nn = {}, {}, 0
 local NO_OPTIONS = ''
+-- one HGET when nothing is due; due jobs join the queue before it is read
+local timing = want > 0 and time_due(now, 1000, want) or ''
 while got < want do
   local ids = redis.call('LPOP', queued, want - got)
   if not ids then break end
@@ -151,7 +161,8 @@ while got < want do
       end
       options = table.concat(named, '\t')
     end
-    if s == 'queued' then
+    -- 'scheduled': a due job that time_due handed this very fetch without queueing it first (lib/schedule.lua)
+    if s == 'queued' or s == 'scheduled' then
       if x and tonumber(x) <= now then
         end_with_error(job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
       else
@@ -178,6 +189,6 @@ if got > 0 then
   redis.call('ZADD', K.workers, tostring(now + lease), worker)
 end
 wake()
-local reply = { redis.call('LLEN', K.outbox), table.concat(parts) }
-for k = 1, nn do reply[k + 2] = names[k] end
+local reply = { redis.call('LLEN', K.outbox), table.concat(parts), timing }
+for k = 1, nn do reply[k + 3] = names[k] end
 return reply

@@ -2,7 +2,7 @@
 -- set per deferred job lists the "queue|id" it still waits on. A dependent in another queue is reached through this
 -- queue's outbox.
 -- KEYS: deferred
--- @include keys data queue registry closing outbox errors
+-- @include keys data queue registry closing outbox errors delay
 
 -- What a dependency in status `s` means for a dependent with `flags`: 'met', 'cancel' or 'wait'.
 -- A missing dependency counts as met (finished and expired, or deleted), unless `in_batch` says it is about to be created.
@@ -31,8 +31,9 @@ local function dependency_failed(parent_ref)
 end
 
 -- A dependency of deferred job `id` (this queue) is met: forget it, take its result if this job is its pipe, and
--- queue the job once nothing is left. Idempotent: a job that is no longer deferred is left alone.
-local function resolve_dep(id, parent_ref, payload)
+-- queue the job once nothing is left (or schedule it, when its delay or runAt is still ahead). Idempotent: a job that
+-- is no longer deferred is left alone.
+local function resolve_dep(id, parent_ref, payload, now)
   local job = job_key(id)
   if redis.call('HGET', job, F_STATUS) ~= 'deferred' then return end
   local deps = deps_key(id)
@@ -40,7 +41,12 @@ local function resolve_dep(id, parent_ref, payload)
   if redis.call('HGET', job, F_PIPE_FROM) == parent_ref and payload ~= '' then set_data(job, payload) end
   if redis.call('SCARD', deps) == 0 then
     redis.call('ZREM', K.deferred, id)
-    push_queued(job, id)
+    local at = tonumber(redis.call('HGET', job, F_SCHEDULED_FOR) or '0')
+    if at > now then
+      schedule_job(job, id, at)
+    else
+      push_queued(job, id)
+    end
   end
 end
 
@@ -73,7 +79,7 @@ local function settle_dependents(id, status, payload, now)
         redis.call('SREM', dkey, entry)
         if q == QUEUE then
           if action == 'met' then
-            resolve_dep(did, parent_ref, pl)
+            resolve_dep(did, parent_ref, pl, now)
           elseif cancel_dependent(did, parent_ref, now) then
             todo[#todo + 1] = { did, 'canceled', '' }
           end

@@ -24,3 +24,7 @@ end
 local function deps_key(id)
   return BASE .. 'deps:' .. id
 end
+
+local function schedule_key(id)
+  return BASE .. 'schedule:' .. id
+end

@@ -1,0 +1,61 @@
+import type { Engine } from '../engine.js';
+import type { JobLocator } from '../inspect/job-locator.js';
+import { specData, type JobSpec } from '../model/job-spec.js';
+import type { ScheduleRule } from '../model/types.js';
+import { specOptions } from '../redis/enqueue-codec.js';
+import { assertScheduleId, encodeRule, nextTick, parseScheduleRule } from './schedule-rule.js';
+
+/** What upsert did: registered a new schedule, changed its rule (next tick recomputed), or kept the rule it had. */
+export type UpsertOutcome = 'created' | 'changed' | 'kept';
+
+/**
+ * Registers and removes recurring schedules (the client side; workers fire them, ScheduleFiring). A schedule lives
+ * in its queue's slot: a hash (`schedule:<id>`: rule, job name, data, options, next tick, runs) and its entry in the
+ * queue's `schedules` zset. An id names one schedule in the whole prefix: registering it in another queue moves it.
+ */
+export class Schedules {
+  constructor(
+    private readonly engine: Engine,
+    private readonly locator: JobLocator,
+  ) {}
+
+  /**
+   * Creates or updates schedule `id`: each tick enqueues job `spec` (its name, data, queue and options; its id and
+   * timing are the tick's). A changed rule takes effect from its next tick, computed here from Redis's clock; the
+   * same rule registered again (every process of an app does at start) keeps the next tick it has.
+   */
+  async upsert(id: string, rule: ScheduleRule, spec: JobSpec): Promise<{ outcome: UpsertOutcome; nextRunAt: Date | null }> {
+    assertScheduleId(id);
+    const stored = parseScheduleRule(rule, 'schedule');
+    const now = await this.engine.timeMs();
+    const first = nextTick(stored, now, now);
+    await this.engine.redis.sadd(this.engine.keys.queues, spec.queue);
+    await this.removeElsewhere(id, spec.queue);
+    const reply = await this.engine.run('schedule-upsert', spec.queue, [id, encodeRule(stored), spec.name, specData(spec), specOptions(spec), first ?? '', now]);
+    const next = String(reply[2] ?? '');
+    return { outcome: String(reply[1]) as UpsertOutcome, nextRunAt: next === '' ? null : new Date(Number(next)) };
+  }
+
+  /** Removes schedule `id` from every queue; its jobs already enqueued stay. Resolves false if there was none. */
+  async remove(id: string): Promise<boolean> {
+    assertScheduleId(id);
+    let removed = false;
+    for (const queue of await this.locator.queues()) {
+      removed = Number((await this.engine.run('schedule-remove', queue, [id]))[1]) === 1 || removed;
+    }
+    return removed;
+  }
+
+  private async removeElsewhere(id: string, queue: string): Promise<void> {
+    const others = (await this.locator.queues()).filter((q) => q !== queue);
+    if (!others.length) return;
+    const pipe = this.engine.redis.pipeline();
+    for (const q of others) pipe.zscore(this.engine.queue(q).schedules, id);
+    const res = (await pipe.exec()) ?? [];
+    for (let i = 0; i < others.length; i++) {
+      const [err, score] = res[i] ?? [];
+      if (err) throw err;
+      if (score !== null && score !== undefined) await this.engine.run('schedule-remove', others[i]!, [id]);
+    }
+  }
+}
