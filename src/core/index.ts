@@ -9,7 +9,7 @@ export { validateJobDefaults } from './model/job-spec.js';
 export type { Logger } from './model/logger.js';
 export { assertKnownKeys } from './model/known-keys.js';
 export { assertQueueName } from './model/names.js';
-export { hasValidationRules } from './model/payload-validation.js';
+export { hasValidationRules, validationProblems } from './model/payload-validation.js';
 export { QueueClient, type QueueClientOptions, type RedisHealth } from './queue-client.js';
 export { EventFollower, type EventStreamOption } from './events/event-stream.js';
 export * from './events/job-events.js';

@@ -125,7 +125,7 @@ export class QueueClient implements JobOperations {
       eventStream: options.eventStream,
     });
     attachEngine(this, this.engine);
-    const handle = (id: string, name: string, queue: string) => new JobHandle(this, id, name, queue);
+    const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);
     const store = new JobStore(this.engine, handle);
     this.locator = new JobLocator(this.engine);
     this.inspector = new Inspector(this.engine);
