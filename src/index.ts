@@ -2,3 +2,4 @@ import 'reflect-metadata';
 
 export * from './core/index.js';
 export * from './nest/index.js';
+export * from './http/index.js';

@@ -1,0 +1,82 @@
+import { Allow, ArrayNotEmpty, IsArray, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, ValidateIf, ValidateNested, validate } from 'class-validator';
+import { validationProblems } from '../core/index.js';
+
+// The request bodies, checked by class-validator for their shape; the values of names and options are then checked
+// by enqueue itself (one set of rules and messages, whichever way a job comes).
+
+/** `data` may be any JSON value, null included, but must be there (as in runqy's API). */
+const hasData = (o: { data?: unknown }) => o.data !== null;
+
+export class AddJobBody {
+  @IsString()
+  @IsNotEmpty()
+  queue!: string;
+
+  /** Default: the queue's name (a queue that runs one kind of job, as runqy's do). */
+  @IsOptional()
+  @IsString()
+  name?: string;
+
+  @ValidateIf(hasData)
+  @IsDefined({ message: 'data must be given (any JSON value, null included)' })
+  data?: unknown;
+
+  @IsOptional()
+  @IsObject()
+  options?: Record<string, unknown>;
+}
+
+export class BatchJob {
+  /** Default: the batch's `name`, else the queue's name. */
+  @IsOptional()
+  @IsString()
+  name?: string;
+
+  @ValidateIf(hasData)
+  @IsDefined({ message: 'data must be given (any JSON value, null included)' })
+  data?: unknown;
+
+  @IsOptional()
+  @IsObject()
+  options?: Record<string, unknown>;
+}
+
+export class AddBatchBody {
+  @IsString()
+  @IsNotEmpty()
+  queue!: string;
+
+  @IsOptional()
+  @IsString()
+  name?: string;
+
+  @IsArray()
+  @ArrayNotEmpty()
+  @ValidateNested({ each: true })
+  jobs!: BatchJob[];
+}
+
+// `@Allow()` keeps `data` known to the whitelist even when ValidateIf skips it (data: null)
+Allow()(AddJobBody.prototype, 'data');
+Allow()(BatchJob.prototype, 'data');
+
+/**
+ * The body as an instance of `cls` (a shallow copy: the job data is not walked or copied), and class-validator's
+ * problems with it, each naming its place (`jobs.3.name must be a string`); unknown members are problems too.
+ */
+export async function checkBody<T extends object>(cls: new () => T, body: unknown, nested?: { key: keyof T & string; cls: new () => object }): Promise<{ value: T; problems: string[] }> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { value: new cls(), problems: [`the body must be a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`] };
+  }
+  const value = Object.assign(new cls(), body);
+  if (nested) {
+    const list = (value as Record<string, unknown>)[nested.key];
+    if (Array.isArray(list)) {
+      (value as Record<string, unknown>)[nested.key] = list.map((item: unknown) =>
+        item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.assign(new nested.cls(), item) : item,
+      );
+    }
+  }
+  const errors = await validate(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } });
+  return { value, problems: validationProblems(errors) };
+}
