@@ -16,6 +16,7 @@ import {
   type JobContext,
   type QueueHttpModuleOptions,
 } from '../src/index.js';
+import { AddBatchBody, BatchJob, checkBody, plainBatchJob } from '../src/http/bodies.js';
 import { deferred, redisUrl, uniquePrefix } from './helpers.js';
 
 const KEY = 'test-key-0123456789abcdef';
@@ -257,6 +258,33 @@ describe('HTTP API elsewhere', () => {
     } finally {
       await new Promise((r) => server.close(r));
       await client.close();
+    }
+  });
+
+  it("add-batch's direct item check agrees with class-validator's BatchJob rules, which it stands in for", async () => {
+    const items: unknown[] = [
+      { data: 1 },
+      { data: null },
+      { data: { a: 1 }, name: 'x', options: {} },
+      { data: [], options: { timeout: 5 } },
+      {},
+      { name: 'x' },
+      { data: 1, name: 7 },
+      { data: 1, name: null },
+      { data: 1, options: [1] },
+      { data: 1, options: null },
+      { data: 1, name: undefined, options: undefined },
+      { data: undefined },
+      { data: 1, options: 'x' },
+      { data: 1, colour: 'red' },
+      [1],
+      null,
+      'job',
+      7,
+    ];
+    for (const item of items) {
+      const full = await checkBody(AddBatchBody, { queue: 'q', jobs: [item] }, { key: 'jobs', cls: BatchJob, plain: () => false });
+      expect({ item, plain: plainBatchJob(item) }).toEqual({ item, plain: full.problems.length === 0 });
     }
   });
 

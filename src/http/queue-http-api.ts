@@ -18,7 +18,7 @@ import {
   type Logger,
   type QueueClient,
 } from '../core/index.js';
-import { AddBatchBody, AddJobBody, BatchJob, checkBody } from './bodies.js';
+import { AddBatchBody, AddJobBody, BatchJob, checkBody, plainBatchJob } from './bodies.js';
 import type { HttpSettings } from './http-options.js';
 import { openApiDocument } from './openapi.js';
 
@@ -87,7 +87,7 @@ export class QueueHttpApi {
       if (refused) return refused;
       const options = jobOptions(value.queue, value.options);
       if ('status' in options) return options;
-      const handle = await this.client.enqueue(value.name ?? value.queue, value.data, options);
+      const handle = await this.client.enqueue(value.name ?? value.queue, value.data ?? null, options);
       const status = handle.enqueuedStatus ?? (await handle.getStatus());
       return { status: 201, body: { id: handle.id, name: handle.name, queue: handle.queue, status } };
     });
@@ -102,7 +102,7 @@ export class QueueHttpApi {
       if (Array.isArray(jobs) && jobs.length > this.settings.maxBatch) {
         return { status: 413, body: errors(`The batch has ${jobs.length} jobs; this API takes at most ${this.settings.maxBatch} a request (maxBatch): split it.`) };
       }
-      const { value, problems } = await checkBody(AddBatchBody, body, { key: 'jobs', cls: BatchJob });
+      const { value, problems } = await checkBody(AddBatchBody, body, { key: 'jobs', cls: BatchJob, plain: plainBatchJob });
       if (problems.length) return { status: 400, body: errors(...problems) };
       const refused = this.queueRefused(key, value.queue);
       if (refused) return refused;
@@ -111,7 +111,7 @@ export class QueueHttpApi {
         const job = value.jobs[i]!;
         const options = jobOptions(value.queue, job.options, `jobs[${i}]`);
         if ('status' in options) return options;
-        items[i] = { name: job.name ?? value.name ?? value.queue, data: job.data, options };
+        items[i] = { name: job.name ?? value.name ?? value.queue, data: job.data ?? null, options };
       }
       try {
         const handles = await this.client.enqueueMany(items);
@@ -256,8 +256,8 @@ export class QueueHttpApi {
 }
 
 /** The request's enqueue options: the body's `queue` (an `options.queue` must agree), 400 for options not an object. */
-function jobOptions(queue: string, options: Record<string, unknown> | undefined, where = ''): EnqueueOptions | HttpAnswer {
-  if (options === undefined) return { queue };
+function jobOptions(queue: string, options: Record<string, unknown> | null | undefined, where = ''): EnqueueOptions | HttpAnswer {
+  if (options === undefined || options === null) return { queue };
   if (options.queue !== undefined && options.queue !== queue) {
     const at = where ? `${where}: ` : '';
     return { status: 400, body: errors(`${at}${new InvalidOptionError('options.queue', options.queue, `the request's queue ("${queue}"), or nothing`).message}`) };
