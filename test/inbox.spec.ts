@@ -28,13 +28,13 @@ describe('enqueue from anywhere: the inbox', () => {
     const w = e.worker();
     // the worker found nothing and blocks (its first fetch round and the inbox's first look are done)
     await new Promise((r) => setTimeout(r, 300));
-    const written = '{"b":1,"a":[],"x":0.12345678901234567890,"big":12345678901234567890,"s":"é\\n\\u0000"}';
+    const written = '{"b":1,"a":[],"x":0.12345678901234567890,"big":12345678901234567890,"s":"é\\n\\u0000","q":"say \\"hi\\" \\\\","e":"\\\\"}';
     cli('RPUSH', `${e.prefix}:{default}:inbox`, `{"name": "echo", "id": "cli-1", "data": ${written}}`);
     const { data, ctx } = await seen.promise;
     expect(ctx.id).toBe('cli-1');
     // key order, the empty array, every digit as sent (JSON.parse of the stored text gives what the sender meant)
     expect(JSON.stringify(data)).toBe(JSON.stringify(JSON.parse(written)));
-    expect(Object.keys(data as object)).toEqual(['b', 'a', 'x', 'big', 's']);
+    expect(Object.keys(data as object)).toEqual(['b', 'a', 'x', 'big', 's', 'q', 'e']);
     const h = await e.client.getJob('cli-1', 'default');
     await h!.result({ timeout: 10 });
     expect(cli('HGET', `${e.prefix}:{default}:job:cli-1`, 's')).toBe('finished');
