@@ -3,24 +3,28 @@ import { QueueConsumerModule, QueueModule } from '../../src/index.js';
 import { EventTally } from './event-tally.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
+import { AnywhereJobsModule } from './anywhere.js';
 import { TimeJobsModule } from './time-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
 @Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs, EventTally] })
 export class JobsModule {}
 
+/** This run's key prefix (the HTTP front of the "from anywhere" part uses it too). */
+export const DEMO_PREFIX = `jobline-demo-${Date.now().toString(36)}`;
+
 @Module({
   imports: [
     // Connection defaults to REDIS_URL. A fresh prefix per run keeps this run's jobs apart from earlier runs and from
     // anything else on that Redis (jobIds repeat between runs); short TTLs let Redis drop them soon after.
     QueueModule.forRoot({
-      prefix: `jobline-demo-${Date.now().toString(36)}`,
+      prefix: DEMO_PREFIX,
       defaultJobOptions: { resultTtl: '10m', failureTtl: '10m' },
     }),
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere'],
       concurrency: 4,
       autoStart: false,
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
@@ -29,6 +33,7 @@ export class JobsModule {}
     JobsModule,
     WorkflowJobsModule,
     TimeJobsModule,
+    AnywhereJobsModule,
   ],
 })
 export class AppModule {}

@@ -5,7 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { QueueConsumer, QueueService } from '../../src/index.js';
-import { AppModule } from './app.module.js';
+import { runAnywhere } from './anywhere.js';
+import { AppModule, DEMO_PREFIX } from './app.module.js';
 import { AuditLog } from './audit-log.js';
 import { EventTally } from './event-tally.js';
 import { enqueueScenario } from './scenario.js';
@@ -68,6 +69,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   await time.report(await settlingTime);
   problems.push(...time.problems);
+  // Jobs added from outside the app: over the HTTP API, and with one Redis command (any language)
+  console.log();
+  problems.push(...(await runAnywhere(queue, DEMO_PREFIX)));
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

@@ -83,7 +83,8 @@ export async function ingestInbox(engine: Engine, queue: string, goOn: () => boo
     total.refused += refused;
     total.existed += existed;
     if (refused > 0) {
-      engine.logger.warn(`queue ${queue}: ${refused} inbox entr${refused === 1 ? 'y was' : 'ies were'} not valid jobs and became failed jobs (e.g. ${firstId}: ${firstMessage})`);
+      const what = refused === 1 ? 'inbox entry was not a valid job and became a failed job' : 'inbox entries were not valid jobs and became failed jobs';
+      engine.logger.warn(`queue ${queue}: ${refused} ${what} (e.g. ${firstId}: ${firstMessage})`);
     }
     if (left === 0 || !goOn()) return total;
   }
