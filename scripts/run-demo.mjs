@@ -1,8 +1,10 @@
 // `npm run demo`: compiles the example app and runs it against REDIS_URL, or, when that is unset, against a private
-// redis-server started here (so the demo never touches a developer's Redis). Exits with the demo's own exit code.
+// redis-server started here (so the demo never touches a developer's Redis), then once more on a private 3-master
+// Redis Cluster (the same app; its queues land on different masters). Exits 1 if any run found a problem.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compileForRun } from './compile-run.mjs';
+import { startRedisCluster } from './redis-cluster.mjs';
 import { startRedisServer } from './redis-server.mjs';
 
 const ENTRY = fileURLToPath(new URL('../.build/examples/demo/main.js', import.meta.url));
@@ -26,10 +28,19 @@ async function main() {
   if (process.env.REDIS_URL) return runNode(ENTRY, process.env);
   const server = await startRedisServer();
   console.log(`[jobline] started a private redis-server at ${server.url}`);
+  let code;
   try {
-    return await runNode(ENTRY, { ...process.env, REDIS_URL: server.url });
+    code = await runNode(ENTRY, { ...process.env, REDIS_URL: server.url });
   } finally {
     await server.stop();
+  }
+  const cluster = await startRedisCluster({ masters: 3 });
+  console.log(`\n[jobline] the same demo on a private 3-master Redis Cluster (${cluster.nodes.map((n) => n.port).join(', ')})`);
+  try {
+    const onCluster = await runNode(ENTRY, { ...process.env, JOBLINE_DEMO_CLUSTER: JSON.stringify(cluster.nodes) });
+    return code || onCluster;
+  } finally {
+    await cluster.stop();
   }
 }
 

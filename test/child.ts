@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { redisUrl } from './helpers.js';
+import { onCluster, redisUrl } from './helpers.js';
 
 /** A worker in its own process (test/fixtures/child-worker.mjs over the built dist/), for kill -9 and SIGTERM tests. */
 export class ChildWorker {
@@ -11,7 +11,8 @@ export class ChildWorker {
 
   constructor(env: { PREFIX: string; QUEUE?: string; LEASE?: string; SHUTDOWN?: string; [name: string]: string | undefined }, script = 'test/fixtures/child-worker.mjs') {
     this.proc = spawn(process.execPath, [script], {
-      env: { ...process.env, REDIS_URL: redisUrl(), ...env },
+      // on the cluster pass the child finds the cluster's nodes in JOBLINE_CLUSTER_NODES (test/fixtures/connection.mjs)
+      env: { ...process.env, ...(onCluster() ? {} : { REDIS_URL: redisUrl() }), ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));

@@ -1,5 +1,5 @@
 import { InvalidOptionError, type JobContext } from '../src/index.js';
-import { rawRedis, sleep } from './helpers.js';
+import { keysOf, rawRedis, sleep } from './helpers.js';
 import { engine } from './engine.js';
 import { engineOf } from '../src/core/engine-of.js';
 
@@ -53,7 +53,7 @@ describe('dependencies', () => {
     await child.result({ timeout: '5s' });
     expect(ran).toEqual(['parent@left', 'child@right']);
     // every key a script wrote carries one queue's hash tag
-    const keys = await redis.keys(`${e.prefix}:*`);
+    const keys = await keysOf(redis, `${e.prefix}:*`);
     for (const k of keys) expect(k === `${e.prefix}:queues` || /^[^{]+:\{(left|right)\}:/.test(k)).toBe(true);
   });
 
@@ -168,6 +168,6 @@ describe('dependencies', () => {
     await expect(e.client.enqueue('j', 1, { dependsOn: { jobs: 'x', later: true } as never })).rejects.toThrow(/dependsOn.later/);
     await expect(e.client.enqueue('j', 1, { jobId: 'me', dependsOn: 'me' })).rejects.toThrow(/cannot depend on itself/);
     await expect(e.client.enqueue('j', 1, { onDependencyFailure: 'explode' as never })).rejects.toBeInstanceOf(InvalidOptionError);
-    expect(await redis.keys(`${e.prefix}:{*`)).toEqual([]);
+    expect(await keysOf(redis, `${e.prefix}:{*`)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidOptionError, Job, JOBLINE_CLIENT, PayloadValidationError, QueueClient, QueueConsumerModule, QueueModule, QueueService } from '../src/index.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { testConnection, uniquePrefix } from './helpers.js';
 import { SignupDto } from './signup.dto.js';
 
 
@@ -45,7 +45,7 @@ describe('payload class without decorator metadata', () => {
     @Module({ providers: providers as never[] })
     class Feature {}
     const mod = await Test.createTestingModule({
-      imports: [QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('dto'), logger }), QueueConsumerModule.forRoot(), Feature],
+      imports: [QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('dto'), logger }), QueueConsumerModule.forRoot(), Feature],
     }).compile();
     opened.push(mod);
     await mod.init();
@@ -60,7 +60,7 @@ describe('payload class without decorator metadata', () => {
     expect(err.problems).toEqual(expect.arrayContaining(['email must be an email', 'age must not be less than 18']));
     expect(await (await q.enqueue('plain.signup', { email: 'a@b.co', age: 30 })).result({ timeout: '5s' })).toBe(30);
     // a job stored by a producer that did not know the handler is checked by the worker
-    const foreign = new QueueClient({ connection: redisUrl(), prefix: mod.get<QueueClient>(JOBLINE_CLIENT).prefix });
+    const foreign = new QueueClient({ connection: testConnection(), prefix: mod.get<QueueClient>(JOBLINE_CLIENT).prefix });
     const { id } = await foreign.enqueue('plain.signup', { email: 'x', age: 1 });
     await foreign.close();
     await expect((await q.getJob(id))!.result({ timeout: '5s' })).rejects.toMatchObject({ errorName: 'PayloadValidationError' });

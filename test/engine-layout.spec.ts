@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueService } from '../src/index.js';
-import { SCRIPT_NAMES, scriptSource } from '../src/core/redis/scripts.js';
+import { INDEX_SCRIPT_NAMES, SCRIPT_NAMES, scriptKeys, scriptSource } from '../src/core/redis/scripts.js';
 
 // The engine's shape, guarded: what the Nest face exposes, what the faces import, what every script declares.
 describe('engine layout', () => {
@@ -42,6 +42,15 @@ describe('engine layout', () => {
       // K.<key> and the stored-names constants are written in by the loader; anything left would be nil at run time
       expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
       expect({ name, first: /^-- KEYS: (\S+)/m.exec(readFileSync(`src/core/redis/scripts/${name}.lua`, 'utf8'))?.[1] }).toEqual({ name, first: 'meta' });
+      // the fence last (so Redis Cluster refuses the script while the queue's slot migrates), and sharded pub/sub in
+      // the text run on a cluster
+      expect({ name, last: scriptKeys(name).at(-1) }).toEqual({ name, last: 'fence' });
+      expect({ name, publish: /redis\.call\('PUBLISH'/.test(scriptSource(name, true)), spublish: /SPUBLISH/.test(scriptSource(name)) }).toEqual({ name, publish: false, spublish: false });
     }
+    for (const name of INDEX_SCRIPT_NAMES) {
+      expect({ name, left: scriptSource(name).match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+\b/g), keys: scriptKeys(name) }).toEqual({ name, left: null, keys: ['ids'] });
+    }
+    // the scripts that publish do so through SPUBLISH on a cluster
+    expect(SCRIPT_NAMES.filter((n) => /SPUBLISH/.test(scriptSource(n, true))).sort()).toEqual(['cancel', 'delete', 'deliver', 'enqueue', 'reclaim', 'stop', 'work']);
   });
 });

@@ -1,7 +1,6 @@
 import { HandlerRegistry, QueueClient, Worker, type JobContext, type JobSnapshot, type QueueClientOptions, type WorkerOptions } from '../src/index.js';
-import { Redis } from 'ioredis';
 import { KeySpace } from '../src/core/redis/keys.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { rawRedis, testConnection, uniquePrefix } from './helpers.js';
 
 const open = new Set<{ close(): Promise<void> }>();
 const shared = new Set<{ close(): Promise<void> }>();
@@ -40,18 +39,18 @@ export function engine(
     registry.registerCallback({ name, source: `test.${name}`, handle: handle as (j: JobSnapshot, a?: unknown) => unknown });
   }
   const prefix = uniquePrefix(label);
-  const client = new QueueClient({ connection: redisUrl(), prefix, registry, ...options });
+  const client = new QueueClient({ connection: testConnection(), prefix, registry, ...options });
   const workers: Worker[] = [];
   const keys = new KeySpace(prefix);
-  let raw: Redis | undefined;
+  let raw: ReturnType<typeof rawRedis> | undefined;
   let closed: Promise<void> | undefined;
   const made = {
     prefix,
     client,
     registry,
     /** a plain connection for looking at (or tampering with) the stored keys */
-    get redis(): Redis {
-      return (raw ??= new Redis(redisUrl()));
+    get redis(): ReturnType<typeof rawRedis> {
+      return (raw ??= rawRedis());
     },
     /** the key base of a queue, `<prefix>:{<queue>}:` */
     base(queue: string): string {

@@ -19,7 +19,7 @@ import {
 import { engineOf } from '../src/core/engine-of.js';
 import { killMidJob } from './child.js';
 import { engine } from './engine.js';
-import { deferred, redisUrl, uniquePrefix } from './helpers.js';
+import { deferred, testConnection, uniquePrefix } from './helpers.js';
 
 /** A logger that keeps what it is told. */
 function captureLogger() {
@@ -119,7 +119,7 @@ describe('job events of this process', () => {
 describe('the Redis event stream (eventStream)', () => {
   it('a follower in another client hears every worker event of its queues; the stream is capped; off by default', async () => {
     const e = engine('stream', { ok: () => 'fine', boom: () => Promise.reject(new Error('bad')) }, { eventStream: { maxLen: 10 } });
-    const follower = new QueueClient({ connection: redisUrl(), prefix: e.prefix });
+    const follower = new QueueClient({ connection: testConnection(), prefix: e.prefix });
     const heard: JobEvent[] = [];
     const f = await follower.followEvents(['default'], (ev) => void heard.push(ev));
     try {
@@ -192,11 +192,11 @@ describe('events in a Nest application', () => {
     @Module({ providers: [Jobs, Watcher] })
     class WorkerApp {}
     const workerMod = await Test.createTestingModule({
-      imports: [QueueModule.forRoot({ connection: redisUrl(), prefix, eventStream: true }), QueueConsumerModule.forRoot(), WorkerApp],
+      imports: [QueueModule.forRoot({ connection: testConnection(), prefix, eventStream: true }), QueueConsumerModule.forRoot(), WorkerApp],
     }).compile();
     @Module({ providers: [StreamWatcher] })
     class ListenerApp {}
-    const listenerMod = await Test.createTestingModule({ imports: [QueueModule.forRoot({ connection: redisUrl(), prefix }), ListenerApp] }).compile();
+    const listenerMod = await Test.createTestingModule({ imports: [QueueModule.forRoot({ connection: testConnection(), prefix }), ListenerApp] }).compile();
     // after both compile() calls: each sets Nest's static logger
     workerMod.useLogger(nestLogger);
     try {

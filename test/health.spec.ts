@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { Controller, Get, Module, ServiceUnavailableException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { QueueHealthIndicator, QueueModule } from '../src/index.js';
+import { QueueHealthIndicator, QueueModule, type ConnectionOption } from '../src/index.js';
 import { freePort } from '../scripts/redis-server.mjs';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { clusterNodes, onCluster, redisUrl, testConnection, uniquePrefix } from './helpers.js';
 
 // The indicator as a @nestjs/terminus user wires it: a health controller that checks it.
 @Controller('health')
@@ -21,7 +21,7 @@ class HealthController {
   }
 }
 
-async function app(connection: string) {
+async function app(connection: ConnectionOption) {
   @Module({ imports: [TerminusModule.forRoot({ logger: false })], controllers: [HealthController] })
   class HealthModule {}
   const mod = await Test.createTestingModule({ imports: [QueueModule.forRoot({ connection, prefix: uniquePrefix('health'), logger: quiet }), HealthModule] }).compile();
@@ -33,11 +33,13 @@ const quiet = { log: () => undefined, warn: () => undefined, error: () => undefi
 
 describe('QueueHealthIndicator with @nestjs/terminus', () => {
   it('reports up with the address and latency while Redis answers', async () => {
-    const mod = await app(redisUrl());
+    const mod = await app(testConnection());
     try {
       const result = await mod.get(HealthController).check();
       expect(result.status).toBe('ok');
-      expect(result.info).toEqual({ queue: { status: 'up', address: redisUrl(), latencyMs: expect.any(Number) } });
+      // a cluster is named by the nodes it was given
+      const address = onCluster() ? `cluster ${clusterNodes().map((n) => `${n.host}:${n.port}`).join(',')}` : redisUrl();
+      expect(result.info).toEqual({ queue: { status: 'up', address, latencyMs: expect.any(Number) } });
     } finally {
       await mod.close();
     }

@@ -17,7 +17,7 @@ import {
   type QueueHttpModuleOptions,
 } from '../src/index.js';
 import { AddBatchBody, BatchJob, checkBody, plainBatchJob } from '../src/http/bodies.js';
-import { deferred, redisUrl, uniquePrefix } from './helpers.js';
+import { deferred, testConnection, uniquePrefix } from './helpers.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const MAIL_KEY = 'mail-only-key-0123456789';
@@ -61,7 +61,7 @@ const httpOptions: QueueHttpModuleOptions = {
 
 function appModule(prefix: string, http = QueueHttpModule.forRoot(httpOptions)) {
   @Module({
-    imports: [QueueModule.forRoot({ connection: redisUrl(), prefix }), QueueConsumerModule.forRoot({ concurrency: 5 }), http],
+    imports: [QueueModule.forRoot({ connection: testConnection(), prefix }), QueueConsumerModule.forRoot({ concurrency: 5 }), http],
     providers: [Jobs],
   })
   class AppModule {}
@@ -237,7 +237,7 @@ describe('HTTP API elsewhere', () => {
   });
 
   it('QueueHttpApi.handleNode serves the same routes from a plain node:http server (as `jobline serve` mounts it)', async () => {
-    const client = new QueueClient({ connection: redisUrl(), prefix: uniquePrefix('http-node'), noWorkerWarning: false });
+    const client = new QueueClient({ connection: testConnection(), prefix: uniquePrefix('http-node'), noWorkerWarning: false });
     const api = new QueueHttpApi(client, (await import('../src/http/http-options.js')).httpSettings({ apiKeys: [KEY], maxBodySize: 2048 }, 'test'), { log() {}, warn() {}, error() {} });
     const server: Server = createServer((req, res) => {
       void api.handleNode(req, res).then((served) => {

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { InvalidOptionError, type EnqueueOptions, type JobContext } from '../src/index.js';
 import { engine } from './engine.js';
-import { deferred, redisUrl } from './helpers.js';
-import { python } from './python.js';
+import { clusterNodes, deferred, onCluster, redisUrl } from './helpers.js';
+import { python, pythonRedis } from './python.js';
 
 // The direct path: one RPUSH of a JSON entry onto `<prefix>:{<queue>}:inbox`, from any Redis client.
 
+/** redis-cli on this pass's Redis (`-c`: following a cluster's redirections, as a user of a cluster runs it). */
 function cli(...args: string[]): string {
-  return execFileSync('redis-cli', ['-u', redisUrl(), ...args], { encoding: 'utf8' }).trim();
+  const to = onCluster() ? ['-c', '-h', clusterNodes()[0]!.host, '-p', String(clusterNodes()[0]!.port)] : ['-u', redisUrl()];
+  return execFileSync('redis-cli', [...to, ...args], { encoding: 'utf8' }).trim();
 }
 
 /** The stored fields of a job that say what it is (not when it was made or its id). */
@@ -48,10 +50,10 @@ describe('enqueue from anywhere: the inbox', () => {
     const e = engine('inbox-py', { step: (data: { i: number }) => (order.push(data.i), data.i * 2) });
     const w = e.worker({ concurrency: 1 });
     const out = await python(`
-import json, redis, sys
+import json, redis, redis.cluster, sys
 sys.path.insert(0, 'examples/direct')
 import jobline_inbox as j
-r = redis.Redis.from_url(${JSON.stringify(redisUrl())})
+r = ${pythonRedis()}
 ids = j.enqueue_many(r, 'default', [('step', {'i': i}) for i in range(200)], prefix=${JSON.stringify(e.prefix)})
 last = j.enqueue(r, 'default', 'step', {'i': 200}, options={'timeout': '30s', 'attempts': 5, 'description': 'from python', 'meta': {'by': 'py'}}, job_id='py-last', prefix=${JSON.stringify(e.prefix)})
 print(json.dumps({'ids': ids, 'last': j.wait(r, 'default', last, timeout=30, prefix=${JSON.stringify(e.prefix)}), 'first': j.outcome(r, 'default', ids[0], prefix=${JSON.stringify(e.prefix)})}))

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { HandlerRegistry, InvalidOptionError, JobFailedError, QueueClient, Worker, type ThreadOptions } from '../src/index.js';
 import { ChildWorker } from './child.js';
 import { engine } from './engine.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { testConnection, uniquePrefix } from './helpers.js';
 
 const SETUP: ThreadOptions = { module: new URL('./fixtures/thread-jobs.mjs', import.meta.url), export: 'register' };
 const THREAD_JOBS = ['spin', 'where', 'forever', 'boom', 'meta', 'listen', 'exit'];
@@ -108,7 +108,7 @@ describe("isolate: 'thread'", () => {
   it('a worker with a thread-isolated handler and no thread setup is refused; a setup that fails fails its jobs, naming it', async () => {
     const registry = new HandlerRegistry();
     registry.register({ name: 'where', source: 'main.where', defaults: {}, isolate: 'thread', handle: () => 0 });
-    const client = new QueueClient({ connection: redisUrl(), prefix: uniquePrefix('iso-setup'), registry });
+    const client = new QueueClient({ connection: testConnection(), prefix: uniquePrefix('iso-setup'), registry });
     try {
       expect(() => new Worker(client, registry, { queues: ['default'] })).toThrow(InvalidOptionError);
       expect(() => new Worker(client, registry, { queues: ['default'], threads: { module: 'relative/jobs.js' } })).toThrow(/threads\.module/);
@@ -132,7 +132,7 @@ describe("@Job(name, { isolate: 'thread' }) in a Nest application", () => {
   it('runs in a thread that built the named module, with its DI, while the event loop runs other jobs', async () => {
     const prefix = uniquePrefix('iso-nest');
     const child = new ChildWorker({ PREFIX: prefix }, 'test/fixtures/nest-threads-app.mjs');
-    const client = new QueueClient({ connection: redisUrl(), prefix });
+    const client = new QueueClient({ connection: testConnection(), prefix });
     try {
       await child.waitFor(/^ready$/, 30_000);
       const heavy = await client.enqueue('heavy', { ms: 1500, name: 'thread' });

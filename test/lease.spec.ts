@@ -1,6 +1,8 @@
+import { engineOf } from '../src/core/engine-of.js';
 import type { JobContext } from '../src/index.js';
 import { ChildWorker } from './child.js';
 import { engine } from './engine.js';
+import { deferred } from './helpers.js';
 
 describe('at least once: leases, crashes and graceful shutdown', () => {
   const children: ChildWorker[] = [];
@@ -45,6 +47,29 @@ describe('at least once: leases, crashes and graceful shutdown', () => {
     for (const h of hs) expect(await h.result({ timeout: '10s' })).toBe('done on attempt 2');
     expect(await e.redis.exists(`${base}held:${wid}`)).toBe(0);
     expect(await e.redis.zscore(`${base}workers`, wid!)).toBeNull();
+  });
+
+  it('a job a live worker holds without knowing it (its fetch reply was lost) is released at its next renewals, not left started', async () => {
+    const runs: number[] = [];
+    const gate = deferred();
+    const e = engine('lease-orphan', { run: (_d: unknown, ctx: JobContext) => void runs.push(ctx.attempt), busy: () => gate.promise });
+    // the worker stays busy, so it renews its lease (and would keep an unknown job held for as long as it lives)
+    const busy = await e.client.enqueue('busy');
+    const w = e.worker({ leaseTime: '600ms', concurrency: 1 });
+    for (let i = 0; i < 200 && (await busy.getStatus()) !== 'started'; i++) await new Promise((r) => setTimeout(r, 5));
+    const orphan = await e.client.enqueue('run');
+    // a fetch for this worker whose reply never reached it, as when a command is resent after a dropped connection
+    const engineOfClient = engineOf(e.client);
+    await engineOfClient.run('work', 'default', [w.id, 600, 1, ''], { held: engineOfClient.queue('default').held(w.id) });
+    expect(await orphan.getStatus()).toBe('started');
+    // released back to the queue while the worker is still busy (its lease renewed all along: no reclaim) ...
+    for (let i = 0; i < 500 && (await orphan.getStatus()) !== 'queued'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await orphan.getStatus()).toBe('queued');
+    // ... with this run not counted, so it then runs as attempt 1 (a reclaim would have made it attempt 2)
+    gate.resolve();
+    await orphan.result({ timeout: '10s' });
+    expect(runs).toEqual([1]);
+    expect((await orphan.info()).attempts).toBe(1);
   });
 
   it('a job with no attempts left is failed as abandoned when its worker dies', async () => {

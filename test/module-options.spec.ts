@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Redis } from 'ioredis';
 import {
   InvalidOptionError,
   Job,
@@ -11,20 +10,25 @@ import {
   QueueConsumerModule,
   QueueModule,
   QueueService,
+  type ConnectionOption,
   type ConsumerOptions,
   type ConsumerOptionsFactory,
   type JobOptions,
   type QueueModuleOptions,
   type QueueModuleOptionsFactory,
 } from '../src/index.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { rawRedis, testConnection, uniquePrefix } from './helpers.js';
 
 /** Stands in for @nestjs/config's ConfigService: a class token, so factories that inject it are typed. */
 @Injectable()
 class AppConfig {
-  private readonly values: Record<string, string> = { url: redisUrl(), prefix: uniquePrefix('opts'), queue: 'from-config' };
+  private readonly values: Record<string, string> = { url: JSON.stringify(testConnection()), prefix: uniquePrefix('opts'), queue: 'from-config' };
   get(key: string): string {
     return this.values[key]!;
+  }
+  /** The connection, kept as JSON text as a config service keeps values (a URL, or a cluster's nodes). */
+  connection(): ConnectionOption {
+    return JSON.parse(this.values.url!) as ConnectionOption;
   }
 }
 
@@ -35,7 +39,7 @@ class ConfigModule {}
 class JoblineConfig implements QueueModuleOptionsFactory, ConsumerOptionsFactory {
   constructor(private readonly config: AppConfig) {}
   createQueueModuleOptions(): QueueModuleOptions {
-    return { connection: this.config.get('url'), prefix: this.config.get('prefix'), defaultQueue: this.config.get('queue') };
+    return { connection: this.config.connection(), prefix: this.config.get('prefix'), defaultQueue: this.config.get('queue') };
   }
   createConsumerOptions(): ConsumerOptions {
     return { queues: ['from-class'], concurrency: 2 };
@@ -58,20 +62,20 @@ describe('module options', () => {
 
   describe('a typo is refused, naming the option, the known ones and the one meant', () => {
     it('QueueModule.forRoot', () => {
-      const call = () => QueueModule.forRoot({ conection: redisUrl() } as QueueModuleOptions);
+      const call = () => QueueModule.forRoot({ conection: testConnection() } as QueueModuleOptions);
       expect(call).toThrow(InvalidOptionError);
       expect(call).toThrow(/`conection`.*one of connection, prefix, isAsync.*did you mean `connection`/);
     });
 
     it('QueueModule.forRootAsync (the factory result), at application start', async () => {
-      const err = await compile([QueueModule.forRootAsync({ useFactory: () => ({ connection: redisUrl(), prefx: 'x' }) as QueueModuleOptions })]).catch((e: unknown) => e);
+      const err = await compile([QueueModule.forRootAsync({ useFactory: () => ({ connection: testConnection(), prefx: 'x' }) as QueueModuleOptions })]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidOptionError);
       expect(String(err)).toMatch(/`prefx`.*QueueModule.forRootAsync factory.*did you mean `prefix`/);
     });
 
     it('QueueConsumerModule.forRootAsync (the factory result)', async () => {
       // the app never starts, so nothing closes its client: give it a connection this test closes
-      const redis = new Redis(redisUrl());
+      const redis = rawRedis();
       try {
         const err = await compile([
           QueueModule.forRoot({ connection: redis, prefix: uniquePrefix('opts') }),
@@ -91,7 +95,7 @@ describe('module options', () => {
       Job('render', { isolat: 'thread' } as JobOptions)(Render.prototype, 'page', Object.getOwnPropertyDescriptor(Render.prototype, 'page')!);
       Injectable()(Render);
       // the app never starts, so nothing closes its client: give it a connection this test closes
-      const redis = new Redis(redisUrl());
+      const redis = rawRedis();
       try {
         const err = await compile([QueueModule.forRoot({ connection: redis, prefix: uniquePrefix('opts') }), { module: class RenderModule {}, providers: [Render] }])
           .then((mod) => mod.init())
@@ -117,7 +121,7 @@ describe('module options', () => {
         QueueModule.forRootAsync({
           imports: [ConfigModule],
           inject: [AppConfig],
-          useFactory: (config) => ({ connection: config.get('url'), prefix: config.get('prefix'), defaultQueue: config.get('queue') }),
+          useFactory: (config) => ({ connection: config.connection(), prefix: config.get('prefix'), defaultQueue: config.get('queue') }),
         }),
       ]);
       expect(mod.get<QueueClient>(JOBLINE_CLIENT).defaultQueue).toBe('from-config');
@@ -128,7 +132,7 @@ describe('module options', () => {
         QueueModule.forRootAsync({
           imports: [ConfigModule],
           inject: [AppConfig, { token: 'NOT_PROVIDED', optional: true }],
-          useFactory: async (config, missing: string | undefined) => ({ connection: config.get('url'), defaultQueue: missing ?? 'fallback' }),
+          useFactory: async (config, missing: string | undefined) => ({ connection: config.connection(), defaultQueue: missing ?? 'fallback' }),
         }),
       ]);
       expect(mod.get<QueueClient>(JOBLINE_CLIENT).defaultQueue).toBe('fallback');
@@ -147,7 +151,7 @@ describe('module options', () => {
 
     it('QueueConsumerModule.forRootAsync with useFactory and with useClass', async () => {
       const byFactory = await compile([
-        QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('opts') }),
+        QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('opts') }),
         QueueConsumerModule.forRootAsync({
           imports: [ConfigModule],
           inject: [AppConfig],
@@ -156,7 +160,7 @@ describe('module options', () => {
       ]);
       expect(byFactory.get(QueueConsumer).queues()).toEqual(['from-config']);
       const byClass = await compile([
-        QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('opts') }),
+        QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('opts') }),
         QueueConsumerModule.forRootAsync({ imports: [ConfigModule], useClass: JoblineConfig }),
       ]);
       expect(byClass.get(QueueConsumer).queues()).toEqual(['from-class']);

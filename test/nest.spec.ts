@@ -19,7 +19,7 @@ import {
 } from '../src/index.js';
 import { engineOf } from '../src/core/engine-of.js';
 import { ChildWorker } from './child.js';
-import { rawRedis, redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { keysOf, rawRedis, sleep, testConnection, uniquePrefix } from './helpers.js';
 import { SignupDto } from './signup.dto.js';
 
 @Injectable()
@@ -80,7 +80,7 @@ class FeatureModule {}
 async function app(options: Partial<QueueModuleOptions> = {}, consumer = true, extra: unknown[] = []) {
   const mod = await Test.createTestingModule({
     imports: [
-      QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('nest'), ...options }),
+      QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('nest'), ...options }),
       ...(consumer ? [QueueConsumerModule.forRoot({ concurrency: 5 })] : []),
       MailModule,
       FeatureModule,
@@ -117,7 +117,7 @@ describe('NestJS modules', () => {
 
   it('forRootAsync builds options from injected providers', async () => {
     const CONFIG = Symbol('CONFIG');
-    @Module({ providers: [{ provide: CONFIG, useValue: { url: redisUrl(), prefix: uniquePrefix('async') } }], exports: [CONFIG] })
+    @Module({ providers: [{ provide: CONFIG, useValue: { url: testConnection(), prefix: uniquePrefix('async') } }], exports: [CONFIG] })
     class ConfigModule {}
     @Injectable()
     class UsesConfig {
@@ -173,7 +173,7 @@ describe('NestJS modules', () => {
     await expect(q.enqueue('mail.sendd', {})).rejects.toBeInstanceOf(UnknownJobError);
     await expect(q.enqueue('mail.sendd', {})).rejects.toThrow(/No @Job handler named "mail.sendd".*Known jobs: .*mail.send/);
     const redis = rawRedis();
-    expect(await redis.keys(`${mod.get<QueueClient>(JOBLINE_CLIENT).prefix}:{*}:job:*`)).toEqual([]);
+    expect(await keysOf(redis, `${mod.get<QueueClient>(JOBLINE_CLIENT).prefix}:{*}:job:*`)).toEqual([]);
     redis.disconnect();
   });
 
@@ -227,7 +227,7 @@ describe('NestJS modules', () => {
 
   it('QueueModule.forRootAsync options that are invalid fail at start', async () => {
     const mod = await Test.createTestingModule({
-      imports: [QueueModule.forRootAsync({ useFactory: () => ({ connection: redisUrl(), prefix: 'no spaces allowed' }) })],
+      imports: [QueueModule.forRootAsync({ useFactory: () => ({ connection: testConnection(), prefix: 'no spaces allowed' }) })],
     })
       .compile()
       .catch((e: unknown) => e);
@@ -251,7 +251,7 @@ describe('NestJS modules', () => {
     const prefix = uniquePrefix('val');
     // a producer that does not know the handler (another service) cannot validate; the consumer must
     const { QueueClient } = await import('../src/index.js');
-    const foreign = new QueueClient({ connection: redisUrl(), prefix });
+    const foreign = new QueueClient({ connection: testConnection(), prefix });
     const { id } = await foreign.enqueue('signup', { email: 'nope', age: 1 });
     await foreign.close();
     const consumer = await started({ prefix });

@@ -1,5 +1,5 @@
 import { HandlerRegistry, InvalidOptionError, PayloadNotSerializableError, QueueClient, toMs } from '../src/index.js';
-import { rawRedis, redisUrl, uniquePrefix } from './helpers.js';
+import { keysOf, rawRedis, testConnection, uniquePrefix } from './helpers.js';
 
 describe('durations', () => {
   it.each([
@@ -31,7 +31,7 @@ describe('enqueue rejects bad input and stores nothing', () => {
   const prefix = uniquePrefix('opts');
   const registry = new HandlerRegistry();
   registry.register({ name: 'known', source: 'test', defaults: {}, handle: () => 1 });
-  const client = new QueueClient({ connection: redisUrl(), prefix, registry });
+  const client = new QueueClient({ connection: testConnection(), prefix, registry });
   const redis = rawRedis();
 
   afterAll(async () => {
@@ -40,7 +40,7 @@ describe('enqueue rejects bad input and stores nothing', () => {
   });
 
   async function storedKeys(): Promise<string[]> {
-    return redis.keys(`${prefix}:*`);
+    return keysOf(redis, `${prefix}:*`);
   }
 
   const cases: [string, Record<string, unknown>, RegExp][] = [
@@ -96,11 +96,11 @@ describe('enqueue rejects bad input and stores nothing', () => {
   });
 
   it('rejects bad client options at construction', () => {
-    expect(() => new QueueClient({ connection: redisUrl(), prefix: 'bad prefix' })).toThrow(/`prefix`/);
-    expect(() => new QueueClient({ connection: redisUrl(), defaultQueue: '{x}' })).toThrow(/`queue`/);
-    expect(() => new QueueClient({ connection: redisUrl(), defaultJobOptions: { timeout: 'x' as never } })).toThrow(/`timeout`/);
+    expect(() => new QueueClient({ connection: testConnection(), prefix: 'bad prefix' })).toThrow(/`prefix`/);
+    expect(() => new QueueClient({ connection: testConnection(), defaultQueue: '{x}' })).toThrow(/`queue`/);
+    expect(() => new QueueClient({ connection: testConnection(), defaultJobOptions: { timeout: 'x' as never } })).toThrow(/`timeout`/);
     expect(() => new QueueClient({ connection: 'http://nope' })).toThrow(/`connection`.*redis:\/\//);
-    expect(() => new QueueClient({ connection: redisUrl(), isAsync: 'no' as never })).toThrow(/`isAsync`/);
+    expect(() => new QueueClient({ connection: testConnection(), isAsync: 'no' as never })).toThrow(/`isAsync`/);
   });
 
   it('an existing job is never overwritten by a bad or a repeated enqueue', async () => {

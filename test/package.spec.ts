@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { onCluster, redisUrl, uniquePrefix } from './helpers.js';
 
 // The package as npm publishes it (the global setup built dist/): packed with `npm pack`, unpacked as a consumer's
 // node_modules/jobline under .tmp/ (so its own dependencies resolve from this repository's node_modules), and loaded
@@ -56,7 +56,7 @@ describe('the published package', () => {
     const out = execFileSync(process.execPath, [join(root, 'app.cjs')], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, REDIS_URL: redisUrl(), PREFIX: uniquePrefix('cjs') },
+      env: { ...process.env, ...(onCluster() ? {} : { REDIS_URL: redisUrl() }), PREFIX: uniquePrefix('cjs') },
       timeout: 60_000,
     });
     expect(out).toContain('result {"text":"hello commonjs","queue":"default"}');

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { clusterNodes, onCluster, redisUrl } from './helpers.js';
 
 const run = promisify(execFile);
 let found: string | undefined;
@@ -25,4 +26,11 @@ function pythonWithRedis(): string {
 export async function python(program: string): Promise<string> {
   const { stdout } = await run(pythonWithRedis(), ['-c', program], { encoding: 'utf8' });
   return stdout;
+}
+
+/** A Python expression for a redis-py client of this test pass: redis.Redis on one server, RedisCluster on the cluster. */
+export function pythonRedis(): string {
+  if (!onCluster()) return `redis.Redis.from_url(${JSON.stringify(redisUrl())})`;
+  const [first] = clusterNodes();
+  return `redis.cluster.RedisCluster(host=${JSON.stringify(first!.host)}, port=${first!.port})`;
 }

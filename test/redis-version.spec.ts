@@ -1,5 +1,5 @@
 import { RedisVersionError } from '../src/index.js';
-import { ensureRedisVersion, supportedRedisVersion } from '../src/core/redis/redis-version.js';
+import { ensureServer, supportedRedisVersion } from '../src/core/redis/server-check.js';
 import { rawRedis } from './helpers.js';
 
 describe('Redis version check', () => {
@@ -12,7 +12,7 @@ describe('Redis version check', () => {
   });
 
   it('passes against the test server, and names the version and the fix when it refuses', async () => {
-    await expect(ensureRedisVersion(redis)).resolves.toBeUndefined();
+    await expect(ensureServer(redis)).resolves.toBeUndefined();
     const err = new RedisVersionError('5.0.7');
     expect(err).toBeInstanceOf(RedisVersionError);
     expect(err.message).toMatch(/needs Redis 6\.2 or newer.*runs 5\.0\.7.*Upgrade the server/);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Job, QueueConsumerModule, QueueModule, QueueService, type JobContext } from '../src/index.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { testConnection, uniquePrefix } from './helpers.js';
 
 @Injectable()
 class Greeter {
@@ -26,7 +26,7 @@ class FeatureModule {}
 describe('smoke', () => {
   it('enqueues and runs a job through DI', async () => {
     const mod = await Test.createTestingModule({
-      imports: [QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('smoke') }), QueueConsumerModule.forRoot(), FeatureModule],
+      imports: [QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('smoke') }), QueueConsumerModule.forRoot(), FeatureModule],
     }).compile();
     const app = await mod.init();
     const q = app.get(QueueService);

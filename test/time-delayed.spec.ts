@@ -1,6 +1,6 @@
 import { InvalidJobStateError, InvalidOptionError, QueueClient, type JobContext } from '../src/index.js';
 import { engine } from './engine.js';
-import { deferred, rawRedis, redisUrl, sleep, uniquePrefix } from './helpers.js';
+import { deferred, rawRedis, sleep, testConnection, uniquePrefix } from './helpers.js';
 
 // Delayed jobs (issue 12, point 1): `delay` / `runAt`, status `scheduled`, promotion by the queue's own workers.
 describe('delayed jobs', () => {
@@ -41,7 +41,7 @@ describe('delayed jobs', () => {
     await expect(e.client.enqueue('j', null, { delay: 'soon' as never })).rejects.toThrow(InvalidOptionError);
     await expect(e.client.enqueue('j', null, { runAt: new Date('nope') })).rejects.toThrow(/`runAt`.*valid Date/);
     await expect(e.client.enqueue('j', null, { runAt: '2030-01-01' as never })).rejects.toThrow(/`runAt`/);
-    expect(() => new QueueClient({ connection: redisUrl(), prefix: uniquePrefix('d-def'), defaultJobOptions: { delay: '1s' } as never })).toThrow(
+    expect(() => new QueueClient({ connection: testConnection(), prefix: uniquePrefix('d-def'), defaultJobOptions: { delay: '1s' } as never })).toThrow(
       /no `delay` in defaultJobOptions/,
     );
     expect(await redis.keys(`${e.prefix}:*scheduled`)).toEqual([]);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidOptionError, Job, QueueConsumerModule, QueueModule, QueueService, type JobContext } from '../src/index.js';
-import { redisUrl, uniquePrefix, until } from './helpers.js';
+import { testConnection, uniquePrefix, until } from './helpers.js';
 
 @Injectable()
 class Beats {
@@ -32,7 +32,7 @@ describe('@Job schedules (NestJS)', () => {
   it('the consumer registers the schedules of the handlers it runs, with the job name as id, at start', async () => {
     const prefix = uniquePrefix('n-sched');
     const mod = await Test.createTestingModule({
-      imports: [QueueModule.forRoot({ connection: redisUrl(), prefix }), QueueConsumerModule.forRoot({ queues: ['beats'] })],
+      imports: [QueueModule.forRoot({ connection: testConnection(), prefix }), QueueConsumerModule.forRoot({ queues: ['beats'] })],
       providers: [Beats],
     }).compile();
     try {
@@ -58,7 +58,7 @@ describe('@Job schedules (NestJS)', () => {
 
   it('a bad cron expression stops the application at start with an InvalidOptionError naming the job', async () => {
     const mod = Test.createTestingModule({
-      imports: [QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('n-bad') }), QueueConsumerModule.forRoot()],
+      imports: [QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('n-bad') }), QueueConsumerModule.forRoot()],
       providers: [BadCron],
     });
     const compiled = await mod.compile();

@@ -2,7 +2,7 @@ import { HandlerRegistry, QueueClient, Worker, type JobContext } from '../src/in
 import { startRedisServer, type RedisServer } from '../scripts/redis-server.mjs';
 import { ChildWorker } from './child.js';
 import { engine } from './engine.js';
-import { redisUrl, sleep, uniquePrefix, until } from './helpers.js';
+import { sleep, testConnection, uniquePrefix, until } from './helpers.js';
 
 
 // Time across processes (issue 12): schedules with several consumer processes, a worker killed while its job waits
@@ -31,7 +31,7 @@ describe('time across processes', () => {
     // ticks on one grid: both processes registered one rule (the second registration kept the first's next tick)
     const ticks = ids.map((id) => Number(id.split('.').pop())).sort((x, y) => x - y);
     for (const t of ticks) expect((t - ticks[0]!) % 300).toBe(0);
-    const client = new QueueClient({ connection: redisUrl(), prefix });
+    const client = new QueueClient({ connection: testConnection(), prefix });
     try {
       const [s] = await client.getSchedules();
       expect(s).toMatchObject({ id: 'beat', name: 'beat', queue: 'default', rule: { every: '300ms' } });

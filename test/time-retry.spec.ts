@@ -12,7 +12,7 @@ import {
 } from '../src/index.js';
 import { backoffMs, parseRetry } from '../src/core/scheduler/retry-policy.js';
 import { engine } from './engine.js';
-import { deferred, redisUrl, sleep, uniquePrefix, until } from './helpers.js';
+import { deferred, sleep, testConnection, uniquePrefix, until } from './helpers.js';
 
 // Retries (issue 12, point 2).
 describe('retry policy', () => {
@@ -40,7 +40,7 @@ describe('retry policy', () => {
     [{ max: 2, backoff: { type: 'fixed', delay: 1, jitter: 2 } }, /`retry.backoff.jitter`.*from 0 to 1/],
     [{ max: 2, backoff: { type: 'exponential', delay: 1, maxDelay: 0 } }, /`retry.backoff.maxDelay`/],
   ])('refuses retry %p', async (retry, message) => {
-    const client = new QueueClient({ connection: redisUrl(), prefix: uniquePrefix('r-bad') });
+    const client = new QueueClient({ connection: testConnection(), prefix: uniquePrefix('r-bad') });
     try {
       await expect(client.enqueue('j', null, { retry: retry as never })).rejects.toThrow(InvalidOptionError);
       await expect(client.enqueue('j', null, { retry: retry as never })).rejects.toThrow(message);
@@ -181,7 +181,7 @@ describe('retries', () => {
     const unknown = await e.client.enqueue('nobody-handles-this', null, { retry: 5 });
     const invalid = await e.client.enqueueMany([{ name: 'typed', data: { n: 'x' }, options: { retry: 5 } }]).catch(() => null);
     // the producer checks data where it knows the handler: store the invalid job through a client that does not
-    const blind = new QueueClient({ connection: redisUrl(), prefix: e.prefix });
+    const blind = new QueueClient({ connection: testConnection(), prefix: e.prefix });
     const typedId = (await blind.enqueue('typed', { n: 'x' }, { retry: 5 })).id;
     await blind.close();
     const typed = (await e.client.getJob(typedId))!;
@@ -315,8 +315,8 @@ describe('retries', () => {
       },
     });
     const prefix = uniquePrefix('r-remote');
-    const producer = new QueueClient({ connection: redisUrl(), prefix });
-    const consumer = new QueueClient({ connection: redisUrl(), prefix, registry });
+    const producer = new QueueClient({ connection: testConnection(), prefix });
+    const consumer = new QueueClient({ connection: testConnection(), prefix, registry });
     const worker = new Worker(consumer, registry, { queues: ['default'] });
     try {
       const h = await producer.enqueue('flaky', null, { retry: 1 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidOptionError, Job, QueueConsumerModule, QueueModule, QueueService, type JobContext } from '../src/index.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { testConnection, uniquePrefix } from './helpers.js';
 
 @Injectable()
 class EmailJobs {
@@ -27,7 +27,7 @@ class EmailModule {}
 describe('typed enqueue: queue.job(Class, method)', () => {
   it('enqueues the handler’s job under its @Job name (or Class.method) and resolves to its result', async () => {
     const mod = await Test.createTestingModule({
-      imports: [QueueModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix('typed') }), QueueConsumerModule.forRoot(), EmailModule],
+      imports: [QueueModule.forRoot({ connection: testConnection(), prefix: uniquePrefix('typed') }), QueueConsumerModule.forRoot(), EmailModule],
     }).compile();
     await mod.init();
     try {

@@ -1,5 +1,6 @@
+import { KeySpace } from '../src/core/redis/keys.js';
 import { JobFailedError, JobTimeoutError, WaitTimeoutError, type JobContext } from '../src/index.js';
-import { deferred, rawRedis, sleep } from './helpers.js';
+import { deferred, rawRedis, servers, sleep } from './helpers.js';
 import { engine } from './engine.js';
 
 describe('worker', () => {
@@ -194,15 +195,20 @@ describe('worker', () => {
 
   it('maintenance forgets caller-chosen ids whose job is gone, so the id index does not grow forever', async () => {
     const e = engine('w-idsweep', { ok: () => 1 });
-    const index = `${e.prefix}:ids`;
+    const index = (id: string) => new KeySpace(e.prefix).ids(id);
     const gone = await e.client.enqueue('ok', null, { jobId: 'short-lived', resultTtl: '200ms' });
     const kept = await e.client.enqueue('ok', null, { jobId: 'long-lived' });
-    expect(await redis.hkeys(index)).toEqual(expect.arrayContaining(['short-lived', 'long-lived']));
+    // committed entries: the id and its queue
+    expect(await redis.hget(index('short-lived'), 'short-lived')).toBe('default');
+    expect(await redis.hget(index('long-lived'), 'long-lived')).toBe('default');
     e.worker({ leaseTime: '300ms' });
     await gone.result({ timeout: '5s' });
     await kept.result({ timeout: '5s' });
-    for (let i = 0; i < 100 && (await redis.hexists(index, 'short-lived')); i++) await sleep(50);
-    expect(await redis.hkeys(index)).toEqual(['long-lived']);
+    for (let i = 0; i < 100 && (await redis.hexists(index('short-lived'), 'short-lived')); i++) await sleep(50);
+    expect(await redis.hexists(index('short-lived'), 'short-lived')).toBe(0);
+    expect(await redis.hget(index('long-lived'), 'long-lived')).toBe('default');
+    // forgotten behind a fence: a late enqueue of the id in its old queue cannot make a second job
+    expect(await redis.hgetall(`${e.base('default')}job:short-lived`)).toEqual({ fence: '1' });
     await e.close();
   });
 
@@ -257,13 +263,16 @@ describe('worker', () => {
     e.worker({ blockTime: '5s' });
     await sleep(300);
     // count this worker's commands only (other test files may share the server), by the keys they name
-    const monitor = await redis.monitor(); // a connection of its own, closed below
+    // on a cluster, every master's commands
+    const monitors = await Promise.all((await servers(redis)).map((s) => s.monitor())); // connections of their own, closed below
     const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((a) => a.startsWith(`${e.prefix}:`))) seen.push(args[0]!.toLowerCase());
-    });
+    for (const monitor of monitors) {
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.some((a) => a.startsWith(`${e.prefix}:`))) seen.push(args[0]!.toLowerCase());
+      });
+    }
     await sleep(1500);
-    monitor.disconnect();
+    for (const monitor of monitors) monitor.disconnect();
     // in 1.5 s idle: no fetch round trips (a polling loop would make dozens); maintenance may run once
     expect(seen.filter((c) => c === 'evalsha' || c === 'eval').length).toBeLessThanOrEqual(2);
     expect(seen.filter((c) => c === 'blpop').length).toBeLessThanOrEqual(1);

@@ -1,4 +1,4 @@
-import { HandlerRegistry, QueueClient, Worker, type EnqueueOptions, type JobContext, type JobHandle } from '../../src/core/index.js';
+import { HandlerRegistry, QueueClient, Worker, type ConnectionOption, type EnqueueOptions, type JobContext, type JobHandle } from '../../src/core/index.js';
 
 export const PREFIX = 'bench';
 export const QUEUE = 'bench';
@@ -16,8 +16,12 @@ export class JoblineRig {
   private consumer: QueueClient | null = null;
   private worker: Worker | null = null;
 
-  constructor(private readonly url: string) {
-    this.producer = new QueueClient({ connection: url, prefix: PREFIX, defaultQueue: QUEUE });
+  /** `queues`: the queues the worker runs and the counts add up (the cluster scenario spreads jobs over three). */
+  constructor(
+    private readonly connection: ConnectionOption,
+    private readonly queues: readonly string[] = [QUEUE],
+  ) {
+    this.producer = new QueueClient({ connection, prefix: PREFIX, defaultQueue: queues[0] });
   }
 
   /** Connects before the clock starts, as a long-running app is connected before its first enqueue. */
@@ -28,17 +32,22 @@ export class JoblineRig {
   startWorker(handlers: Record<string, JoblineHandler>, concurrency: number): void {
     const registry = new HandlerRegistry();
     for (const [name, handle] of Object.entries(handlers)) registry.register({ name, handle, defaults: {}, source: 'bench' });
-    this.consumer = new QueueClient({ connection: this.url, prefix: PREFIX, defaultQueue: QUEUE, registry });
-    this.worker = new Worker(this.consumer, registry, { queues: [QUEUE], concurrency });
+    this.consumer = new QueueClient({ connection: this.connection, prefix: PREFIX, defaultQueue: this.queues[0], registry });
+    this.worker = new Worker(this.consumer, registry, { queues: [...this.queues], concurrency });
     this.worker.start();
   }
 
   finishedCount(): Promise<number> {
-    return this.producer.countJobs(QUEUE).then((c) => c.finished);
+    return this.count('finished');
   }
 
   queuedCount(): Promise<number> {
-    return this.producer.countJobs(QUEUE).then((c) => c.queued);
+    return this.count('queued');
+  }
+
+  private async count(status: 'finished' | 'queued'): Promise<number> {
+    const counts = await Promise.all(this.queues.map((q) => this.producer.countJobs(q)));
+    return counts.reduce((sum, c) => sum + c[status], 0);
   }
 
   /** Stops the consumer side (the worker acknowledges its last jobs on close); the producer stays usable for checks. */

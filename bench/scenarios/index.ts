@@ -1,4 +1,5 @@
 import type { Scenario } from '../types.js';
+import { cluster } from './cluster.js';
 import { delayed, delayedBurst } from './delayed.js';
 import { enqueueBulk } from './enqueue-bulk.js';
 import { enqueueSingle } from './enqueue-single.js';
@@ -10,5 +11,5 @@ import { memory } from './memory.js';
 import { processing } from './processing.js';
 import { retries } from './retries.js';
 
-/** Issue 4's scenarios, then issue 12's (time), in the order the report lists them. */
-export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, delayed, delayedBurst, retries, floor];
+/** Issue 4's scenarios, then issue 12's (time), in the order the report lists them, then issue 9's Redis Cluster against one Redis. */
+export const SCENARIOS: Scenario[] = [enqueueSingle, enqueueBulk, processing, latency, memory, fanIn, fanOut, delayed, delayedBurst, retries, floor, cluster];

@@ -3,9 +3,10 @@
 // queue's inbox, as redis-cli or Python would), plus a malformed entry, which becomes a failed job saying why.
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { Job, QueueHttpModule, QueueModule, type JobContext, type QueueService } from '../../src/index.js';
+import { DEMO_CLUSTER, DEMO_CONNECTION } from './connection.js';
 import { printTable, show } from './table.js';
 
 const API_KEY = 'demo-key-0123456789abcdef';
@@ -23,7 +24,7 @@ export class AnywhereJobsModule {}
 
 /** A separate producer-only app with the HTTP API, on the demo's prefix (its jobs are run by the demo's consumer). */
 async function httpFront(prefix: string): Promise<{ app: INestApplication; url: string }> {
-  @Module({ imports: [QueueModule.forRoot({ prefix, strictJobNames: false }), QueueHttpModule.forRoot({ apiKeys: [API_KEY], queues: ['anywhere'] })] })
+  @Module({ imports: [QueueModule.forRoot({ connection: DEMO_CONNECTION, prefix, strictJobNames: false }), QueueHttpModule.forRoot({ apiKeys: [API_KEY], queues: ['anywhere'] })] })
   class HttpFrontModule {}
   const app = await NestFactory.create(HttpFrontModule, { logger: ['warn', 'error'] });
   await app.listen(0, '127.0.0.1');
@@ -35,7 +36,8 @@ export async function runAnywhere(queue: QueueService, prefix: string): Promise<
   const problems: string[] = [];
   const rows: string[][] = [];
   const { app, url } = await httpFront(prefix);
-  const raw = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  // any Redis client: here a plain ioredis one (a Cluster client on the demo's cluster run)
+  const raw = DEMO_CLUSTER ? new Cluster(DEMO_CLUSTER) : new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
     const added = await fetch(`${url}/add`, { method: 'POST', headers, body: JSON.stringify({ queue: 'anywhere', name: 'thumbnail', data: { image: 'cat.png', width: 64 } }) });

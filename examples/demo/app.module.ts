@@ -4,20 +4,19 @@ import { EventTally } from './event-tally.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
 import { AnywhereJobsModule } from './anywhere.js';
+import { DEMO_CONNECTION, DEMO_PREFIX } from './connection.js';
 import { TimeJobsModule } from './time-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
 @Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs, EventTally] })
 export class JobsModule {}
 
-/** This run's key prefix (the HTTP front of the "from anywhere" part uses it too). */
-export const DEMO_PREFIX = `jobline-demo-${Date.now().toString(36)}`;
-
 @Module({
   imports: [
-    // Connection defaults to REDIS_URL. A fresh prefix per run keeps this run's jobs apart from earlier runs and from
-    // anything else on that Redis (jobIds repeat between runs); short TTLs let Redis drop them soon after.
+    // Connection defaults to REDIS_URL, or the private cluster of the demo's second run (connection.ts), with a fresh
+    // prefix per run (jobIds repeat between runs); short TTLs let Redis drop the jobs soon after.
     QueueModule.forRoot({
+      connection: DEMO_CONNECTION,
       prefix: DEMO_PREFIX,
       defaultJobOptions: { resultTtl: '10m', failureTtl: '10m' },
     }),

@@ -36,7 +36,8 @@ def enqueue(r, queue, name, data=None, options=None, job_id=None, prefix="joblin
 
 
 def enqueue_many(r, queue, jobs, prefix="jobline"):
-    """Enqueues (name, data) pairs pipelined, one RPUSH each, in order; returns their ids."""
+    """Enqueues (name, data) pairs pipelined, one RPUSH each, in order; returns their ids. Works on a RedisCluster
+    too: every entry goes to the one key of the queue's inbox, so to one node."""
     pipe = r.pipeline(transaction=False)
     ids = []
     for name, data in jobs:
@@ -65,11 +66,11 @@ def outcome(r, queue, job_id, prefix="jobline"):
 
 
 def wait(r, queue, job_id, timeout=30.0, prefix="jobline"):
-    """Waits for the job's end without polling, as result() does: subscribe to the queue's events channel, raise its
-    `waiting` flag (ending jobs are published while it is up), then look once; returns outcome()."""
+    """Waits for the job's end without polling, as result() does: subscribe to the queue's events channel (sharded on
+    a Redis Cluster), raise its `waiting` flag (ending jobs are published while it is up), then look once; returns
+    outcome(). `r`: a redis.Redis, or a redis.cluster.RedisCluster."""
     base = f"{prefix}:{{{queue}}}:"
-    sub = r.pubsub()
-    sub.subscribe(base + "events")
+    sub = _Subscription(r, base + "events")
     try:
         deadline = time.monotonic() + timeout
         r.set(base + "waiting", "1", px=60000)
@@ -78,10 +79,46 @@ def wait(r, queue, job_id, timeout=30.0, prefix="jobline"):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"job {job_id} did not end within {timeout}s")
-            message = sub.get_message(ignore_subscribe_messages=True, timeout=min(left, 20.0))
+            data = sub.next(min(left, 20.0))
             r.set(base + "waiting", "1", px=60000)
-            if message and message["data"].split(b"\n", 1)[0].decode() == job_id:
+            if data is not None and data.split(b"\n", 1)[0].decode() == job_id:
                 s, value = outcome(r, queue, job_id, prefix)
         return s, value
     finally:
         sub.close()
+
+
+class _Subscription:
+    """The messages of one channel: SUBSCRIBE on one Redis; on a Redis Cluster, where Jobline publishes per shard
+    (SPUBLISH), SSUBSCRIBE on a connection of its own to the master of the channel's slot."""
+
+    def __init__(self, r, channel):
+        self.pubsub = None
+        self.conn = None
+        if hasattr(r, "get_node_from_key"):
+            import redis
+
+            node = r.get_node_from_key(channel)
+            kwargs = node.redis_connection.connection_pool.connection_kwargs
+            self.conn = redis.Connection(**{k: v for k, v in kwargs.items() if k in ("host", "port", "username", "password", "db")})
+            self.conn.send_command("SSUBSCRIBE", channel)
+            self.conn.read_response()
+        else:
+            self.pubsub = r.pubsub()
+            self.pubsub.subscribe(channel)
+
+    def next(self, timeout):
+        """The next message's data (bytes), or None after `timeout` seconds without one."""
+        if self.pubsub is not None:
+            message = self.pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
+            return message["data"] if message else None
+        if not self.conn.can_read(timeout=timeout):
+            return None
+        reply = self.conn.read_response()
+        return reply[2] if reply and reply[0] in (b"smessage", "smessage") else None
+
+    def close(self):
+        if self.pubsub is not None:
+            self.pubsub.close()
+        if self.conn is not None:
+            self.conn.disconnect()

@@ -13,7 +13,7 @@ export { hasValidationRules, validationProblems } from './model/payload-validati
 export { QueueClient, type QueueClientOptions, type RedisHealth } from './queue-client.js';
 export { EventFollower, type EventStreamOption } from './events/event-stream.js';
 export * from './events/job-events.js';
-export type { ConnectionOption } from './redis/connection.js';
+export type { ClusterConnectionOptions, ConnectionOption } from './redis/connection.js';
 export { validateJobSchedule } from './scheduler/schedule-rule.js';
 export type { UpsertOutcome } from './scheduler/schedules.js';
 export { isJobThread } from './run/thread-flag.js';

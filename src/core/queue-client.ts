@@ -25,7 +25,10 @@ import { ingestInbox, type InboxIngested } from './worker/inbox-watcher.js';
 import type { ConnectionOption } from './redis/connection.js';
 
 export interface QueueClientOptions {
-  /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
+   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
   connection?: ConnectionOption;
   /** Key namespace. Default 'jobline'. */
   prefix?: string;
@@ -52,6 +55,13 @@ export interface QueueClientOptions {
    * once per queue a minute). `false`: never. Default 10 s.
    */
   noWorkerWarning?: Duration | false;
+  /**
+   * Replication an enqueue waits for before it resolves (Redis WAIT on the queue's master): a number of replicas, or
+   * `{ replicas, timeout? }` (timeout default 1 s). If fewer confirm in time it rejects with ReplicationTimeoutError
+   * (the jobs are stored on the master; enqueueing again with the same jobId is safe). Default: none, as Redis
+   * replicates asynchronously: a master that fails right after an enqueue may lose it.
+   */
+  waitForReplicas?: number | { replicas: number; timeout?: Duration };
 }
 
 /** Every QueueClientOptions name (a typo in the options is refused). */
@@ -68,6 +78,7 @@ const CLIENT_OPTION_NAMES = Object.keys({
   logFailedJobs: 1,
   eventStream: 1,
   noWorkerWarning: 1,
+  waitForReplicas: 1,
 } satisfies Record<keyof QueueClientOptions, 1>);
 
 /** What `health()` found. */
@@ -126,7 +137,7 @@ export class QueueClient implements JobOperations {
     });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);
-    const store = new JobStore(this.engine, handle);
+    const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
     this.locator = new JobLocator(this.engine);
     this.inspector = new Inspector(this.engine);
     this.control = new JobControl(this.engine);
@@ -352,4 +363,14 @@ export class QueueClient implements JobOperations {
     await this.waits.close();
     await this.engine.close();
   }
+}
+
+/** Validates `waitForReplicas` (see QueueClientOptions). */
+function replicaWait(option: QueueClientOptions['waitForReplicas']): { replicas: number; timeoutMs: number } | undefined {
+  if (option === undefined) return undefined;
+  const { replicas, timeout = 1 } = typeof option === 'number' ? { replicas: option } : option !== null && typeof option === 'object' ? option : { replicas: NaN };
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new InvalidOptionError('waitForReplicas', option, 'a number of replicas (an integer of at least 1), or { replicas, timeout? }');
+  }
+  return { replicas, timeoutMs: toMs('waitForReplicas.timeout', timeout) };
 }

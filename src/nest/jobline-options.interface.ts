@@ -2,7 +2,10 @@ import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provide
 import type { ConnectionOption, Duration, EventStreamOption, JobDefaults, Logger } from '../core/index.js';
 
 export interface QueueModuleOptions {
-  /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
+  /**
+   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
+   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
   connection?: ConnectionOption;
   /** Key namespace; two prefixes on one Redis never see each other's jobs. Default 'jobline'. */
   prefix?: string;
@@ -33,6 +36,11 @@ export interface QueueModuleOptions {
    * consumes, naming the queue and the fix; checked once per queue a minute at most. `false`: never. Default 10 s.
    */
   noWorkerWarning?: Duration | false;
+  /**
+   * Replicas an enqueue waits for (Redis WAIT) before it resolves: a number, or `{ replicas, timeout? }`. Default:
+   * none (Redis replicates asynchronously). See the README's Redis Cluster section.
+   */
+  waitForReplicas?: number | { replicas: number; timeout?: Duration };
 }
 
 export interface ConsumerOptions {
@@ -73,6 +81,7 @@ export const QUEUE_MODULE_OPTION_NAMES = Object.keys({
   logFailedJobs: 1,
   eventStream: 1,
   noWorkerWarning: 1,
+  waitForReplicas: 1,
 } satisfies Record<keyof QueueModuleOptions, 1>);
 
 export const CONSUMER_OPTION_NAMES = Object.keys({

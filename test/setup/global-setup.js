@@ -1,14 +1,10 @@
-// Builds dist/ (child-process workers in the tests run the compiled package, as a user's app would) and starts the
-// private redis-server every test file talks to (through REDIS_URL), unless REDIS_URL is already set.
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// The single pass: builds dist/ (test/setup/build.js) and starts the private redis-server every test file of this
+// pass talks to (through REDIS_URL), unless REDIS_URL is already set.
 import { startRedisServer } from '../../scripts/redis-server.mjs';
+import { buildOnce } from './build.js';
 
 export default async function globalSetup() {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync('node', ['scripts/clean-dist.mjs'], { stdio: 'inherit' });
-  execFileSync('node', [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  execFileSync('node', ['scripts/copy-lua.mjs'], { stdio: 'inherit' });
+  buildOnce();
   if (process.env.REDIS_URL) return;
   const server = await startRedisServer();
   globalThis.__JOBLINE_REDIS__ = server;

@@ -15,7 +15,7 @@ export class ResultWaits {
   private closed = false;
 
   constructor(private readonly engine: Engine) {
-    this.channel = new ResultChannel(() => engine.connection());
+    this.channel = new ResultChannel(engine.redis, () => engine.connection(), (err) => engine.backgroundError('result() subscriber', err));
   }
 
   async wait(queue: string, id: string, timeout?: Duration): Promise<unknown> {

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
 import { InvalidOptionError } from '../model/errors.js';
-import { closeConnection } from '../redis/connection.js';
+import { closeConnection, type RedisClient } from '../redis/connection.js';
 import type { JobEvent } from './job-events.js';
 
 /** `eventStream` option: true, or how many entries each queue's stream keeps (about). */
@@ -73,12 +72,13 @@ export class EventStreamWriter {
  * Follows the event streams of some queues from another process or this one: XREAD BLOCK on a connection of its
  * own, from the moment it starts (earlier entries are history, not news). Never throws: a read that fails (Redis
  * away) is retried after a pause, from where it left off, so events written meanwhile are still delivered.
- * On a Redis Cluster, queues in different slots need a follower each (one XREAD reads one slot).
+ * On a Redis Cluster, where one XREAD reads one slot (each queue is its own), each queue is read on a connection of
+ * its own.
  */
 export class EventFollower {
-  private conn: Redis | null = null;
+  private conns: RedisClient[] = [];
   private running = false;
-  private done: Promise<void> = Promise.resolve();
+  private done: Promise<unknown> = Promise.resolve();
   private readonly lastIds: string[];
 
   constructor(
@@ -93,8 +93,10 @@ export class EventFollower {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.conn = this.engine.connection();
-    this.done = this.loop();
+    const all = this.queues.map((_, i) => i);
+    const groups = this.engine.cluster ? all.map((i) => [i]) : [all];
+    this.conns = groups.map(() => this.engine.connection());
+    this.done = Promise.all(groups.map((g, k) => this.loop(this.conns[k]!, g)));
   }
 
   /** Resolves once the follower reads from the streams (its first XREAD is under way), for callers that must not miss events. */
@@ -108,18 +110,19 @@ export class EventFollower {
     });
   }
 
-  private async loop(): Promise<void> {
-    const keys = this.queues.map((q) => this.engine.queue(q).stream);
+  /** Reads the streams of the queues at `at` (indexes into `queues`) on `conn` until closed. */
+  private async loop(conn: RedisClient, at: number[]): Promise<void> {
+    const keys = at.map((i) => this.engine.queue(this.queues[i]!).stream);
     let failures = 0;
     while (this.running) {
       try {
         await this.ready();
-        const reply = (await this.conn!.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...this.lastIds)) as
+        const reply = (await conn.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...at.map((i) => this.lastIds[i]!))) as
           | [string, [string, string[]][]][]
           | null;
         failures = 0;
         for (const [key, entries] of reply ?? []) {
-          const i = keys.indexOf(key);
+          const i = at[keys.indexOf(key)]!;
           for (const [id, fields] of entries) {
             this.lastIds[i] = id;
             this.deliver(fields);
@@ -127,7 +130,7 @@ export class EventFollower {
         }
       } catch (err) {
         if (!this.running) break;
-        if (failures++ === 0) this.engine.logger.warn(`event follower of ${this.queues.join(', ')}: ${(err as Error).message}; retrying`);
+        if (failures++ === 0) this.engine.logger.warn(`event follower of ${at.map((i) => this.queues[i]).join(', ')}: ${(err as Error).message}; retrying`);
         await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
       }
     }
@@ -152,11 +155,11 @@ export class EventFollower {
 
   async close(): Promise<void> {
     this.running = false;
-    const conn = this.conn;
-    this.conn = null;
+    const conns = this.conns;
+    this.conns = [];
     // a blocked XREAD ends with the connection
-    conn?.disconnect();
+    for (const c of conns) c.disconnect();
     await this.done;
-    if (conn) await closeConnection(conn);
+    await Promise.all(conns.map((c) => closeConnection(c)));
   }
 }

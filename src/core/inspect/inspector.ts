@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js';
 import { InvalidOptionError, JobNotFoundError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
 import { JOB_STATUSES, type JobInfo, type JobStatus } from '../model/types.js';
+import { sendAll } from '../redis/connection.js';
 import { parseJobInfo } from '../redis/job-hash.js';
 import type { QueueKeys } from '../redis/keys.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
@@ -35,7 +36,7 @@ export class Inspector {
       return ids.slice(start, end < 0 ? ids.length + end + 1 : end + 1);
     }
     if (EXPIRING_REGISTRIES.has(status)) {
-      const now = await this.engine.timeMs();
+      const now = await this.engine.timeMs(queue);
       const count = end < 0 ? -1 : end - start + 1;
       return redis.zrangebyscore(registryKey(q, status), `(${now}`, '+inf', 'LIMIT', String(start), String(count));
     }
@@ -46,22 +47,17 @@ export class Inspector {
   async countJobs(queue: string): Promise<Record<JobStatus, number>> {
     assertQueueName(queue);
     const q = this.engine.queue(queue);
-    const now = await this.engine.timeMs();
-    const pipe = this.engine.redis.pipeline();
+    const now = await this.engine.timeMs(queue);
     const held = this.heldSets(q, 'scard');
-    for (const s of JOB_STATUSES) {
-      if (s === 'started') continue;
-      if (s === 'queued') pipe.llen(q.queued);
-      else if (EXPIRING_REGISTRIES.has(s)) pipe.zcount(registryKey(q, s), `(${now}`, '+inf');
-      else pipe.zcard(registryKey(q, s));
-    }
-    const res = (await pipe.exec()) ?? [];
+    const statuses = JOB_STATUSES.filter((s) => s !== 'started');
+    const res = await sendAll(
+      this.engine.redis,
+      statuses.map((s): [string, ...(string | number)[]] =>
+        s === 'queued' ? ['llen', q.queued] : EXPIRING_REGISTRIES.has(s) ? ['zcount', registryKey(q, s), `(${now}`, '+inf'] : ['zcard', registryKey(q, s)],
+      ),
+    );
     const counts = {} as Record<JobStatus, number>;
-    JOB_STATUSES.filter((s) => s !== 'started').forEach((s, i) => {
-      const [err, n] = res[i] ?? [];
-      if (err) throw err;
-      counts[s] = Number(n);
-    });
+    statuses.forEach((s, i) => (counts[s] = Number(res[i])));
     counts.started = (await held).reduce((sum, n) => sum + n, 0);
     return counts;
   }
@@ -80,15 +76,11 @@ export class Inspector {
 
   /** Per worker of the queue (its `workers` zset), its held set read with `op`: the started jobs (lib/lease.lua). */
   private async heldSets<Op extends 'smembers' | 'scard'>(q: QueueKeys, op: Op): Promise<(Op extends 'scard' ? number : string[])[]> {
-    const redis = this.engine.redis;
-    const workers = await redis.zrange(q.workers, '0', '-1');
-    if (!workers.length) return [];
-    const pipe = redis.pipeline();
-    for (const w of workers) pipe[op](q.held(w));
-    return ((await pipe.exec()) ?? []).map(([err, v]) => {
-      if (err) throw err;
-      return v as Op extends 'scard' ? number : string[];
-    });
+    const workers = await this.engine.redis.zrange(q.workers, '0', '-1');
+    return (await sendAll(
+      this.engine.redis,
+      workers.map((w) => [op, q.held(w)]),
+    )) as (Op extends 'scard' ? number : string[])[];
   }
 }
 

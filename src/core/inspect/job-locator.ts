@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js';
+import { sendAll } from '../redis/connection.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
 
 /** Where a job is: its queue and name. */
@@ -17,20 +18,21 @@ export class JobLocator {
   }
 
   /**
-   * Which queue holds each id, and the job's name: a caller-chosen id through the id index (one lookup), the rest
-   * (random ids, stale entries) by asking every queue this prefix has used, in one pipeline. Missing ids are left out.
+   * Which queue holds each id, and the job's name: a caller-chosen id through the id index (one lookup per bucket),
+   * the rest (random ids, stale entries) by asking every queue this prefix has used. Missing ids are left out.
    */
   async locate(ids: string[]): Promise<Map<string, JobLocation>> {
     const found = new Map<string, JobLocation>();
+    await this.engine.ready();
     const indexed = await this.engine.ids.lookup(ids);
+    // one pipeline on one Redis; on a cluster each lookup goes to its queue's node on its own (sendAll)
     const ask = async (pairs: [string, string][]) => {
-      if (!pairs.length) return;
-      const pipe = this.engine.redis.pipeline();
-      for (const [id, q] of pairs) pipe.hget(this.engine.queue(q).job(id), JOB_FIELD.name);
-      const res = (await pipe.exec()) ?? [];
+      const names = await sendAll(
+        this.engine.redis,
+        pairs.map(([id, q]) => ['hget', this.engine.queue(q).job(id), JOB_FIELD.name]),
+      );
       pairs.forEach(([id, q], i) => {
-        const [err, name] = res[i] ?? [];
-        if (err) throw err;
+        const name = names[i];
         if (typeof name === 'string' && !found.has(id)) found.set(id, { queue: q, name });
       });
     };

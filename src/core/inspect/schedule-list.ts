@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
 import { decodeJson } from '../model/payload.js';
+import { sendAll } from '../redis/connection.js';
 import type { ScheduleInfo } from '../model/types.js';
 import { SCHEDULE_FIELD as S } from '../redis/stored-names.js';
 import { decodeRule, publicRule } from '../scheduler/schedule-rule.js';
@@ -16,26 +17,32 @@ export class ScheduleList {
   async list(queue?: string): Promise<ScheduleInfo[]> {
     const queues = queue === undefined ? await this.locator.queues() : [queue];
     const redis = this.engine.redis;
-    const idsPipe = redis.pipeline();
-    for (const q of queues) idsPipe.zrange(this.engine.queue(q).schedules, '0', '-1');
-    const ids = ((await idsPipe.exec()) ?? []).map(([err, v]) => {
-      if (err) throw err;
-      return v as string[];
-    });
+    // one pipeline each on one Redis; on a cluster each read goes to its queue's node (sendAll)
+    const ids = (await sendAll(
+      redis,
+      queues.map((q) => ['zrange', this.engine.queue(q).schedules, '0', '-1']),
+    )) as string[][];
     const pairs = queues.flatMap((q, i) => ids[i]!.map((id): [string, string] => [q, id]));
     if (!pairs.length) return [];
-    const pipe = redis.pipeline();
-    for (const [q, id] of pairs) pipe.hgetall(this.engine.queue(q).schedule(id));
-    const hashes = (await pipe.exec()) ?? [];
+    const hashes = (await sendAll(
+      redis,
+      pairs.map(([q, id]) => ['hgetall', this.engine.queue(q).schedule(id)]),
+    )) as unknown[];
     const out: ScheduleInfo[] = [];
     pairs.forEach(([q, id], i) => {
-      const [err, h] = hashes[i] ?? [];
-      if (err) throw err;
-      const info = parseSchedule(id, q, h as Record<string, string>);
+      const info = parseSchedule(id, q, hashFields(hashes[i]));
       if (info) out.push(info);
     });
     return out;
   }
+}
+
+/** HGETALL's reply through `call` (a flat field, value list; ioredis makes an object only for its hgetall method). */
+function hashFields(reply: unknown): Record<string, string> {
+  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, string>;
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) h[String(reply[i])] = String(reply[i + 1]);
+  return h;
 }
 
 function date(v: string | undefined): Date | null {

@@ -18,4 +18,16 @@ export const DEFAULTS = {
    * this process packs and sends the next (bench/results/tuning.md).
    */
   ENQUEUE_CHUNK: 250,
+  /**
+   * How long a fence keeps a caller-chosen id from being created in a queue that no longer holds it in the id index
+   * (job-id-index.ts): far longer than any enqueue call takes, even one retried through a failover.
+   */
+  ID_FENCE_TTL_MS: 300_000,
+  /** A reservation of a caller-chosen id this old whose job was never stored may be taken over (its producer died). */
+  ID_RESERVATION_STALE_MS: 10_000,
+  /**
+   * On a cluster, how long a script refused while its queue's slot migrates (TRYAGAIN) is tried again before the call
+   * fails (ioredis's own redirection budget is a few seconds).
+   */
+  CLUSTER_RETRY_MS: 60_000,
 } as const;

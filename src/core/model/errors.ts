@@ -205,6 +205,63 @@ export class RedisOutOfMemoryError extends JoblineError {
 }
 
 /**
+ * The connection does not match the server: a single-node connection to a node of a Redis Cluster, or a cluster
+ * connection to servers that are not in cluster mode (or that none of the given nodes answers). Nothing was stored.
+ */
+export class ClusterConnectionError extends JoblineError {
+  constructor(
+    message: string,
+    /** what was found: a cluster node behind a single-node connection, standalone servers, or no node answering */
+    readonly found: 'cluster-node' | 'standalone' | 'none',
+  ) {
+    super(message);
+  }
+
+  static singleNode(address: string): ClusterConnectionError {
+    return new ClusterConnectionError(
+      `The Redis server at ${address} is a node of a Redis Cluster (INFO cluster: cluster_enabled:1), and Jobline was ` +
+        'given a single-node connection, which would reach only the queues whose slots that node serves. Pass ' +
+        '`connection: { cluster: [{ host, port }, ...] }` (any reachable nodes of the cluster) or an ioredis Cluster.',
+      'cluster-node',
+    );
+  }
+
+  static notACluster(address: string): ClusterConnectionError {
+    return new ClusterConnectionError(
+      `The Redis server at ${address} is not in cluster mode (INFO cluster: cluster_enabled:0), and Jobline was given a ` +
+        'cluster connection. Pass its URL (`connection: "redis://host:port"`) instead of `{ cluster: [...] }`.',
+      'standalone',
+    );
+  }
+
+  static unreachable(addresses: string[]): ClusterConnectionError {
+    return new ClusterConnectionError(
+      `None of the Redis Cluster nodes ${addresses.join(', ')} answered with the cluster's slot map; expected at least ` +
+        'one reachable node of a Redis Cluster whose slots are all assigned.',
+      'none',
+    );
+  }
+}
+
+/**
+ * `waitForReplicas`: the write was applied on the master but fewer replicas than asked for confirmed it in time, so a
+ * failover now could lose it. Enqueueing again with the same `jobId` is safe (it returns the existing job).
+ */
+export class ReplicationTimeoutError extends JoblineError {
+  constructor(
+    readonly acknowledged: number,
+    readonly wanted: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `The write reached the master, but only ${acknowledged} of the ${wanted} replica(s) asked for (waitForReplicas) ` +
+        `confirmed it within ${timeoutMs} ms: it may be lost if the master fails now. Enqueue again with the same jobId to ` +
+        'be sure (an id that exists is returned, not stored twice).',
+    );
+  }
+}
+
+/**
  * Redis did not answer in time: an enqueue waited `enqueueTimeout` for a connection that is down (nothing was sent),
  * or for the reply to a command in flight when the connection dropped (it may or may not have been stored: give
  * the job a `jobId`, and a retry returns the same job instead of a second one).

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
 import { DEFAULTS } from '../model/defaults.js';
+import { JoblineError } from '../model/errors.js';
 import type { JobHandle } from '../model/job-handle.js';
 import type { JobStatus } from '../model/types.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
@@ -27,14 +28,17 @@ export class JobStore {
   constructor(
     private readonly engine: Engine,
     private readonly handle: (id: string, name: string, queue: string, status?: JobStatus) => JobHandle,
+    /** waitForReplicas: each store resolves only once its jobs are on this many replicas */
+    private readonly replicas?: { replicas: number; timeoutMs: number },
   ) {}
 
-  async store(specs: JobSpec[], mode: EnqueueMode = 'queue', worker = '', leaseMs = 0): Promise<Stored> {
+  async store(specs: JobSpec[], mode: EnqueueMode = 'queue', worker = '', leaseMs = 0, depth = 0): Promise<Stored> {
     const byQueue = groupByQueue(specs);
     const fresh = [...byQueue.keys()].filter((q) => !this.knownQueues.has(q));
     if (fresh.length) {
       // about to yield: encode now what the producer left to encode while sending (see Producer.enqueueMany)
       for (const s of specs) specData(s);
+      await this.engine.ready();
       await this.engine.redis.sadd(this.engine.keys.queues, ...fresh).catch(namedRedisError);
       for (const q of fresh) this.knownQueues.add(q);
     }
@@ -42,6 +46,8 @@ export class JobStore {
     const created: boolean[] = new Array(specs.length);
     const statuses: string[] = new Array(specs.length);
     const outboxes = new Set<string>();
+    /** positions whose caller-chosen id enqueue.lua found fenced (job-id-index.ts) */
+    const fenced: number[] = [];
     const calls: Promise<void>[] = [];
     let stored = 0;
     for (const [queue, at] of byQueue) {
@@ -60,6 +66,7 @@ export class JobStore {
           this.engine.run('enqueue', queue, args).then((reply: ScriptReply) => {
             decodeEnqueueReply(reply, to - from, (k, job) => {
               const i = at[from + k]!;
+              if (job.fenced) return void fenced.push(i);
               created[i] = !job.existed;
               statuses[i] = job.status;
               // built as each chunk is answered, while Redis stores the next
@@ -77,10 +84,32 @@ export class JobStore {
       if (err instanceof RedisOutOfMemoryError && calls.length > 1) throw new RedisOutOfMemoryError(err.redisMessage, stored, specs.length);
       throw err;
     });
+    if (this.replicas) await this.engine.waitForReplicas(byQueue.keys(), this.replicas.replicas, this.replicas.timeoutMs);
     if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);
     // dependencies in other queues are registered only once the whole call is stored (see Dependencies.resolve)
     if (outboxes.size) await this.engine.outbox.drain(outboxes);
+    for (const i of fenced) await this.storeFenced(specs[i]!, i, { handles, created, statuses }, mode, worker, leaseMs, depth);
     return { handles, created, statuses };
+  }
+
+  /**
+   * A job whose caller-chosen id was fenced in its queue while its enqueue was on the way: the index says whose the id
+   * is now. Another queue's: that job is returned. This queue's (the fence is lifted): the job is stored again.
+   */
+  private async storeFenced(spec: JobSpec, i: number, into: Stored, mode: EnqueueMode, worker: string, leaseMs: number, depth: number): Promise<void> {
+    if (depth >= 5) throw new JoblineError(`Job id ${spec.id} kept being fenced in queue ${spec.queue} by other producers of the same id; nothing was stored. Enqueue it again.`);
+    const { held, commit } = await this.engine.ids.resolveFenced(spec);
+    if (held) {
+      into.handles[i] = this.handle(spec.id, held.name, held.queue);
+      into.created[i] = false;
+      into.statuses[i] = '';
+      return;
+    }
+    const again = await this.store([spec], mode, worker, leaseMs, depth + 1);
+    into.handles[i] = again.handles[0]!;
+    into.created[i] = again.created[0]!;
+    into.statuses[i] = again.statuses[0]!;
+    await commit();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.js';
 import type { JobLocator } from '../inspect/job-locator.js';
 import { checkCallbacks, NO_CALLBACKS } from '../model/callback-set.js';
-import { InvalidOptionError, JoblineError, UnknownJobError } from '../model/errors.js';
+import { ClusterConnectionError, InvalidOptionError, JoblineError, UnknownJobError } from '../model/errors.js';
 import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-registry.js';
 import { JobHandle } from '../model/job-handle.js';
 import { newJobId } from '../model/job-id.js';
@@ -67,7 +67,19 @@ export class Producer {
   /** Waits (up to enqueueTimeout) for a Redis that is not ready yet; nothing is sent before. */
   private ready(): Promise<void> | undefined {
     const availability = this.engine.availability;
-    return availability.isReady ? undefined : availability.whenReady(this.engine.enqueueTimeoutMs);
+    if (availability.isReady) return undefined;
+    const waiting = availability.whenReady(this.engine.enqueueTimeoutMs);
+    if (!this.engine.cluster) return waiting;
+    // a cluster connection to standalone servers never gets ready: the server check (it asks the nodes) says so
+    waiting.catch(() => undefined);
+    const refused = this.engine.ready().then(
+      () => waiting,
+      (err: unknown) => {
+        if (err instanceof ClusterConnectionError && err.found === 'standalone') throw err;
+        return waiting;
+      },
+    );
+    return Promise.race([waiting, refused]);
   }
 
   /** Stops the checks still pending (the client closes). */
@@ -139,17 +151,25 @@ export class Producer {
   /** The Redis side of enqueueMany, once every item is checked: dependencies, the id index, the write. */
   private async storeAll(specs: JobSpec[], defs: (JobHandlerDefinition | undefined)[], anyDeps: boolean, anyChosen: boolean): Promise<JobHandle[]> {
     if (anyDeps) await resolveDependencies(specs, this.locator);
-    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue
-    const taken = anyChosen ? await this.engine.ids.claim(specs) : undefined;
-    if (!taken?.size) return this.write(specs, defs);
+    if (!anyChosen) return this.write(specs, defs);
+    // a caller-chosen id already held in another queue returns that job, as an existing id does within a queue; the
+    // ids reserved for this call are committed once their jobs are stored (job-id-index.ts)
+    const claim = await this.engine.ids.claim(specs);
+    const taken = claim.taken;
+    if (!taken.size) {
+      const handles = await this.write(specs, defs);
+      await claim.commit();
+      return handles;
+    }
     const keep = specs.map((_, i) => i).filter((i) => !taken.has(i));
     const stored = await this.write(
       keep.map((i) => specs[i]!),
       keep.map((i) => defs[i]),
     );
+    await claim.commit();
     const handles: JobHandle[] = new Array(specs.length);
     keep.forEach((i, k) => (handles[i] = stored[k]!));
-    for (const [i, t] of taken) handles[i] = this.handle(specs[i]!.id, t.name ?? specs[i]!.name, t.queue);
+    for (const [i, t] of taken) handles[i] = this.handle(specs[i]!.id, t.name, t.queue);
     return handles;
   }
 

@@ -1,9 +1,18 @@
-import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from '../model/errors.js';
 import type { Logger } from '../model/logger.js';
+import { isCluster, type RedisClient } from './connection.js';
 
-/** Where a connection points, for messages: a URL without credentials, or the unix socket path. */
-export function redisAddress(redis: Redis): string {
+/**
+ * Where a connection points, for messages: a URL without credentials, the unix socket path, or a cluster's startup
+ * nodes.
+ */
+export function redisAddress(redis: RedisClient): string {
+  if (isCluster(redis)) {
+    const nodes = ((redis as unknown as { startupNodes?: unknown[] }).startupNodes ?? []).map((n) =>
+      typeof n === 'object' && n !== null ? `${(n as { host?: string }).host ?? '127.0.0.1'}:${(n as { port?: number }).port ?? 6379}` : String(n),
+    );
+    return `cluster ${nodes.join(',')}`;
+  }
   const o = redis.options;
   if (o.path) return `unix:${o.path}`;
   const scheme = o.tls ? 'rediss' : 'redis';
@@ -23,10 +32,10 @@ export class RedisAvailability {
   private down = false;
   private downSince = 0;
   private lastError: string | undefined;
-  private readonly quietDuplicates = new WeakSet<Redis>();
+  private readonly quietDuplicates = new WeakSet<RedisClient>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
   ) {
     this.address = redisAddress(redis);
@@ -72,7 +81,7 @@ export class RedisAvailability {
   }
 
   /** Reports a second connection's errors (see the class comment). */
-  watch(dup: Redis): void {
+  watch(dup: RedisClient): void {
     dup.on('error', (err: Error) => {
       if (this.down || this.quietDuplicates.has(dup)) return;
       this.quietDuplicates.add(dup);

@@ -101,7 +101,11 @@ export interface EnqueuedJob {
   existed: boolean;
   /** the existing job's name, when it existed */
   name: string | undefined;
+  /** the caller-chosen id is fenced in this queue: nothing was stored (job-id-index.ts) */
+  fenced?: true;
 }
+
+const FENCED: EnqueuedJob = { status: '', existed: false, name: undefined, fenced: true };
 
 /** Decodes enqueue.lua's reply for a chunk of `count` jobs; calls `each(k, job)` for the k-th job of the chunk. */
 export function decodeEnqueueReply(reply: ScriptReply, count: number, each: (k: number, job: EnqueuedJob) => void): void {
@@ -114,7 +118,9 @@ export function decodeEnqueueReply(reply: ScriptReply, count: number, each: (k: 
       continue;
     }
     const r = String(reply[k + 1]);
-    if (r.startsWith(ENQUEUE_REPLY.existed)) {
+    if (r === ENQUEUE_REPLY.fenced) {
+      each(k, FENCED);
+    } else if (r.startsWith(ENQUEUE_REPLY.existed)) {
       const bar = r.indexOf('|');
       each(k, { status: r.slice(1, bar), existed: true, name: r.slice(bar + 1) });
     } else {

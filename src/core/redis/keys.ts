@@ -46,6 +46,11 @@ export class QueueKeys {
    * ingest.lua, which the queue's workers run as soon as the list is not empty
    */
   readonly inbox: string;
+  /**
+   * A key that is never written, declared last by every queue script (scripts.ts), so Redis Cluster refuses every
+   * script of the queue while its slot migrates instead of running one over half-moved job hashes.
+   */
+  readonly fence: string;
 
   constructor(
     prefix: string,
@@ -74,6 +79,7 @@ export class QueueKeys {
     this.stream = `${base}stream`;
     this.alive = `${base}alive`;
     this.inbox = `${base}inbox`;
+    this.fence = `${base}fence`;
   }
 
   /** hash of one job (fields: stored-names.ts) */
@@ -102,17 +108,35 @@ export class QueueKeys {
   }
 }
 
-/** The keys of one prefix: each queue's (made once per queue) and the two outside any queue. */
+/**
+ * Buckets of the caller-chosen id index: a cluster spreads them over its nodes (each bucket is its own slot), and the
+ * index is read and swept bucket by bucket.
+ */
+export const ID_BUCKETS = 16;
+
+/** The bucket of a caller-chosen id (FNV-1a of its characters; ids are ASCII). */
+export function idBucket(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % ID_BUCKETS;
+}
+
+/** The keys of one prefix: each queue's (made once per queue) and those outside any queue. */
 export class KeySpace {
   private readonly byQueue = new Map<string, QueueKeys>();
   /** set of the queue names in use (for getJob and listings) */
   readonly queues: string;
-  /** hash caller-chosen job id -> queue (job-id-index.ts) */
-  readonly ids: string;
+  /** hashes caller-chosen job id -> its queue's reservation (job-id-index.ts), one per bucket */
+  readonly idBuckets: readonly string[];
 
   constructor(readonly prefix: string) {
     this.queues = `${prefix}:queues`;
-    this.ids = `${prefix}:ids`;
+    this.idBuckets = Array.from({ length: ID_BUCKETS }, (_, b) => `${prefix}:ids:{${prefix}:${b}}`);
+  }
+
+  /** The index bucket that holds `id`. */
+  ids(id: string): string {
+    return this.idBuckets[idBucket(id)]!;
   }
 
   queue(name: string): QueueKeys {

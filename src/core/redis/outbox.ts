@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { KeySpace } from './keys.js';
 import { runScript, type ScriptReply } from './scripts.js';
 
@@ -15,7 +15,7 @@ export class OutboxDeliverer {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
   ) {}
 

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
-import { closeConnection } from './connection.js';
+import type { RedisClient } from './connection.js';
 import { ClientClosedError } from '../model/errors.js';
+import { queueChannels, type QueueChannels } from './queue-channels.js';
 
 export interface EndEvent {
   status: string;
@@ -12,12 +12,13 @@ type Recheck = () => void;
 
 /**
  * Wakes result() callers when their job ends, without polling: one subscriber connection per client, one channel per
- * queue (QueueKeys.events), subscribed while anyone in this process waits on that queue. Ending jobs publish while the
+ * queue (QueueKeys.events; sharded on a cluster, see QueueChannels), subscribed while anyone in this process waits on
+ * that queue. Ending jobs publish while the
  * queue's `waiting` flag is up (watch.lua raises it), which is for every job of the queue, so a process that no longer
  * waits unsubscribes instead of reading them all.
  */
 export class ResultChannel {
-  private sub: Redis | null = null;
+  private sub: QueueChannels | null = null;
   private closed = false;
   private readonly subscribed = new Map<string, Promise<unknown>>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -25,8 +26,15 @@ export class ResultChannel {
   private readonly perQueue = new Map<string, number>();
   private readonly rechecks = new Map<Listener, Recheck>();
 
-  /** `connect` opens the subscriber connection (the engine's, whose errors it reports). */
-  constructor(private readonly connect: () => Redis) {}
+  /**
+   * `redis`: the engine's command connection (a cluster's slot map); `connect` opens a subscriber connection on one
+   * Redis (the engine's, whose errors it reports); `onError`: a subscriber's failure on a cluster.
+   */
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly connect: () => RedisClient,
+    private readonly onError: (err: Error) => void,
+  ) {}
 
   /**
    * Subscribes (once) to the queue's events channel and registers `listener` for job `id`. `recheck` runs if the
@@ -67,22 +75,16 @@ export class ResultChannel {
     let p = this.subscribed.get(channel);
     if (!p) {
       const sub = this.subscriber();
-      p = sub.subscribe(channel);
+      p = sub.subscribe([channel]);
       p.catch(() => this.subscribed.delete(channel));
       this.subscribed.set(channel, p);
     }
     return p;
   }
 
-  private subscriber(): Redis {
+  private subscriber(): QueueChannels {
     if (this.sub) return this.sub;
-    const sub = this.connect();
-    let connections = 0;
-    sub.on('ready', () => {
-      // ioredis resubscribes by itself; ends published while it was away are found by asking again
-      if (connections++ > 0) for (const recheck of [...this.rechecks.values()]) recheck();
-    });
-    sub.on('message', (channel: string, message: string) => {
+    const onMessage = (channel: string, message: string) => {
       const a = message.indexOf('\n');
       const b = message.indexOf('\n', a + 1);
       if (a < 0 || b < 0) return;
@@ -90,7 +92,12 @@ export class ResultChannel {
       if (!set) return;
       const event = { status: message.slice(a + 1, b), payload: message.slice(b + 1) };
       for (const l of [...set]) l(event);
-    });
+    };
+    // ends published while the subscriber was away are found by asking again
+    const recheck = () => {
+      for (const r of [...this.rechecks.values()]) r();
+    };
+    const sub = queueChannels(this.redis, this.connect, this.onError, onMessage, recheck);
     this.sub = sub;
     return sub;
   }
@@ -100,6 +107,6 @@ export class ResultChannel {
     const sub = this.sub;
     this.sub = null;
     this.subscribed.clear();
-    if (sub) await closeConnection(sub);
+    if (sub) await sub.close();
   }
 }

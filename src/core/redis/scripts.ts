@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { DEFAULTS } from '../model/defaults.js';
 import { RedisOutOfMemoryError } from '../model/errors.js';
+import { isCluster, type RedisClient } from './connection.js';
 import type { QueueKeys } from './keys.js';
-import { ensureRedisVersion, redisVersionPassed } from './redis-version.js';
 import { inboxLuaConstants } from './inbox-format.js';
+import { ensureServer, serverChecked } from './server-check.js';
 import { luaConstants } from './stored-names.js';
 
 /** The Lua scripts, one per state change, each in its own file under ./scripts (see each file's header). */
@@ -29,8 +29,26 @@ export const SCRIPT_NAMES = [
   'schedule-fire',
   'stream-add',
   'ingest',
+  'id-fence',
+  'id-unfence',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+/**
+ * Scripts of the caller-chosen id index (job-id-index.ts): each takes one bucket of the index (`-- KEYS: ids`) and
+ * touches nothing else, so it needs neither a queue nor the fence.
+ */
+export const INDEX_SCRIPT_NAMES = ['id-reserve', 'id-takeover', 'id-commit', 'id-forget'] as const;
+export type IndexScriptName = (typeof INDEX_SCRIPT_NAMES)[number];
+
+/**
+ * The key every queue script declares last and nothing ever writes (QueueKeys.fence). While a queue's slot migrates
+ * between cluster nodes, Redis refuses a multi-key script with a declared key missing (TRYAGAIN, ASK then TRYAGAIN on
+ * the target), so no script of the queue runs until the migration ends: a script that ran meanwhile could find some
+ * job hashes it touches (not declared: their ids are known only inside it) already moved ("non local key" error after
+ * its first writes, on the source) or not yet moved (read as missing, and created anew, on the target).
+ */
+const FENCE = 'fence';
 
 /**
  * Every script replies with an array whose first value is its queue's outbox length (0 where the script never writes
@@ -49,6 +67,8 @@ const CONSTANTS: Record<string, string> = {
   DEFAULT_RESULT_TTL_MS: String(DEFAULTS.RESULT_TTL_MS),
   DEFAULT_FAILURE_TTL_MS: String(DEFAULTS.FAILURE_TTL_MS),
   DEFAULT_MAX_ATTEMPTS: String(DEFAULTS.MAX_ATTEMPTS),
+  DEFAULT_ID_FENCE_TTL_MS: String(DEFAULTS.ID_FENCE_TTL_MS),
+  DEFAULT_ID_RESERVATION_STALE_MS: String(DEFAULTS.ID_RESERVATION_STALE_MS),
 };
 const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
@@ -85,9 +105,13 @@ function lib(name: string): Source {
  * uses a key the script does not declare, so a key a script touches is always one Redis Cluster can route (DESIGN
  * rule 7), or names a constant stored-names.ts does not define.
  */
-function assemble(name: ScriptName): { lua: string; keys: string[] } {
+function assemble(name: ScriptName | IndexScriptName): Assembled {
   const own = parse(readFileSync(new URL(`${name}.lua`, dir), 'utf8'));
-  if (own.keys[0] !== 'meta') throw new Error(`${name}.lua: its first declared key must be meta (a key that exists where the queue lives)`);
+  const index = (INDEX_SCRIPT_NAMES as readonly string[]).includes(name);
+  if (index && own.keys.join(' ') !== 'ids') throw new Error(`${name}.lua: an index script declares exactly one key, ids (a bucket of the id index)`);
+  if (!index && own.keys[0] !== 'meta') throw new Error(`${name}.lua: its first declared key must be meta (a key that exists where the queue lives)`);
+  if (own.keys.includes(FENCE)) throw new Error(`${name}.lua declares ${FENCE}: the loader adds it to every queue script`);
+  if (!index) own.keys.push(FENCE);
   const order: string[] = [];
   const seen = new Set<string>();
   const visit = (inc: string, from: string) => {
@@ -118,22 +142,33 @@ function assemble(name: ScriptName): { lua: string; keys: string[] } {
       if (v === undefined) throw new Error(`${name}.lua (or an include) names ${c}, which stored-names.ts does not define`);
       return v;
     });
-  return { lua, keys: own.keys };
+  // per-queue channels are sharded pub/sub on a cluster (the queue's own master carries them, DESIGN rule 7); Redis
+  // before 7.0 has no SPUBLISH, so one Redis keeps PUBLISH. Two texts made once here: no per-call cost or flag.
+  const clusterLua = lua.replace(/redis\.call\('PUBLISH', /g, "redis.call('SPUBLISH', ");
+  return { lua, clusterLua, keys: own.keys };
 }
 
-const SCRIPTS = new Map(SCRIPT_NAMES.map((name) => [name, assemble(name)]));
+interface Assembled {
+  lua: string;
+  /** the text run on a Redis Cluster */
+  clusterLua: string;
+  keys: string[];
+}
+
+const SCRIPTS = new Map<ScriptName | IndexScriptName, Assembled>([...SCRIPT_NAMES, ...INDEX_SCRIPT_NAMES].map((name) => [name, assemble(name)]));
 
 type ScriptFn = (...keysAndArgs: (string | number)[]) => Promise<ScriptReply>;
-const installed = new WeakSet<Redis>();
+const installed = new WeakSet<RedisClient>();
 
-function commandName(name: ScriptName): string {
+function commandName(name: ScriptName | IndexScriptName): string {
   return `jl_${name.replaceAll('-', '_')}`;
 }
 
 /** Registers every script on a connection (ioredis then uses EVALSHA, falling back to EVAL after a flush). */
-function install(redis: Redis): void {
+function install(redis: RedisClient): void {
   if (installed.has(redis)) return;
-  for (const [name, s] of SCRIPTS) redis.defineCommand(commandName(name), { lua: s.lua, numberOfKeys: s.keys.length });
+  const cluster = isCluster(redis);
+  for (const [name, s] of SCRIPTS) redis.defineCommand(commandName(name), { lua: cluster ? s.clusterLua : s.lua, numberOfKeys: s.keys.length });
   installed.add(redis);
 }
 
@@ -165,12 +200,20 @@ function resolveKeys(name: ScriptName, q: QueueKeys, dynamic: Record<string, str
  * declared keys that are named by the call (a worker's held set): an object of one queue, kept by the caller. Once the check has passed the command is sent
  * synchronously, so calls made one after another (enqueue's chunks) go out at once and in order.
  */
-export function runScript(redis: Redis, name: ScriptName, q: QueueKeys, args: (string | number)[], dynamic?: Record<string, string>): Promise<ScriptReply> {
+export function runScript(redis: RedisClient, name: ScriptName, q: QueueKeys, args: (string | number)[], dynamic?: Record<string, string>): Promise<ScriptReply> {
+  return send(redis, name, keysFor(name, q, dynamic), args);
+}
+
+/** Runs one script of the id index on the bucket `key` (job-id-index.ts). */
+export function runIndexScript(redis: RedisClient, name: IndexScriptName, key: string, args: (string | number)[]): Promise<unknown[]> {
+  return send(redis, name, [key], args);
+}
+
+function send(redis: RedisClient, name: ScriptName | IndexScriptName, keys: string[], args: (string | number)[]): Promise<ScriptReply> {
   install(redis);
   const fn = (redis as unknown as Record<string, ScriptFn>)[commandName(name)]!;
-  const keys = keysFor(name, q, dynamic);
-  if (redisVersionPassed(redis)) return fn.call(redis, ...keys, ...args).catch(namedRedisError);
-  return ensureRedisVersion(redis).then(() => fn.call(redis, ...keys, ...args).catch(namedRedisError));
+  if (serverChecked(redis)) return fn.call(redis, ...keys, ...args).catch(namedRedisError);
+  return ensureServer(redis).then(() => fn.call(redis, ...keys, ...args).catch(namedRedisError));
 }
 
 /** Rethrows a Redis refusal Jobline can name (out of memory) as its JoblineError; any other error as it is. */
@@ -180,6 +223,12 @@ export function namedRedisError(err: unknown): never {
 }
 
 /** The Lua source of a script as Redis runs it (for tests that check what the loader assembles). */
-export function scriptSource(name: ScriptName): string {
-  return SCRIPTS.get(name)!.lua;
+export function scriptSource(name: ScriptName | IndexScriptName, cluster = false): string {
+  const s = SCRIPTS.get(name)!;
+  return cluster ? s.clusterLua : s.lua;
+}
+
+/** The keys a script declares, in KEYS order (the fence last for a queue script). */
+export function scriptKeys(name: ScriptName | IndexScriptName): readonly string[] {
+  return SCRIPTS.get(name)!.keys;
 }

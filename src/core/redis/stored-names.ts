@@ -47,6 +47,11 @@ export const JOB_FIELD = {
   retry: 'rp',
   /** how many times the job was retried after a failed run (absent: 0) */
   retries: 'rc',
+  /**
+   * Only field of a fence: a hash in a job's place, without status or name, that says a caller-chosen id belongs to
+   * another queue now, so a late enqueue of it here must not create it (job-id-index.ts).
+   */
+  fenced: 'fence',
 } as const;
 
 /** Fields of a queue's meta hash besides `created`. */
@@ -150,6 +155,8 @@ export const ENQUEUE_REPLY = {
   allNew: '*',
   /** '=' .. status .. '|' .. name: the id existed; that job is left untouched */
   existed: '=',
+  /** the caller-chosen id is fenced in this queue (job-id-index.ts): nothing was stored for it */
+  fenced: '!',
 } as const;
 
 /** A numeric option as stored and sent to workers: '' for its default, to keep small jobs small. */

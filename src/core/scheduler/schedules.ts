@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js';
+import { sendAll } from '../redis/connection.js';
 import type { JobLocator } from '../inspect/job-locator.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import type { ScheduleRule } from '../model/types.js';
@@ -27,7 +28,7 @@ export class Schedules {
   async upsert(id: string, rule: ScheduleRule, spec: JobSpec): Promise<{ outcome: UpsertOutcome; nextRunAt: Date | null }> {
     assertScheduleId(id);
     const stored = parseScheduleRule(rule, 'schedule');
-    const now = await this.engine.timeMs();
+    const now = await this.engine.timeMs(spec.queue);
     const first = nextTick(stored, now, now);
     await this.engine.redis.sadd(this.engine.keys.queues, spec.queue);
     await this.removeElsewhere(id, spec.queue);
@@ -49,13 +50,13 @@ export class Schedules {
   private async removeElsewhere(id: string, queue: string): Promise<void> {
     const others = (await this.locator.queues()).filter((q) => q !== queue);
     if (!others.length) return;
-    const pipe = this.engine.redis.pipeline();
-    for (const q of others) pipe.zscore(this.engine.queue(q).schedules, id);
-    const res = (await pipe.exec()) ?? [];
+    // one pipeline on one Redis; on a cluster each read goes to its queue's node (sendAll)
+    const scores = await sendAll(
+      this.engine.redis,
+      others.map((q) => ['zscore', this.engine.queue(q).schedules, id]),
+    );
     for (let i = 0; i < others.length; i++) {
-      const [err, score] = res[i] ?? [];
-      if (err) throw err;
-      if (score !== null && score !== undefined) await this.engine.run('schedule-remove', others[i]!, [id]);
+      if (scores[i] !== null && scores[i] !== undefined) await this.engine.run('schedule-remove', others[i]!, [id]);
     }
   }
 }

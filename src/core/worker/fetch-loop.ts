@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
-import { closeConnection } from '../redis/connection.js';
+import { closeConnection, type RedisClient } from '../redis/connection.js';
+import { OUTCOME } from '../redis/stored-names.js';
 import { fetchedJobs, fetchTiming, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
 import { reportOutcome, type Outcome } from '../run/outcome.js';
 import { ScheduleFiring } from '../scheduler/schedule-firing.js';
@@ -15,6 +15,12 @@ interface Report {
 
 /** work.lua calls one worker keeps in flight at once (see FetchLoop.loop). */
 const MAX_IN_FLIGHT = 2;
+
+/**
+ * On a cluster, a work.lua call unanswered this long (ms) holds up its own queue only: its round goes on to the next
+ * queue, and later rounds skip it until it is answered (a slot refuses every script while it migrates).
+ */
+const STALL_MS = 250;
 
 export interface FetchLimits {
   concurrency: number;
@@ -33,9 +39,17 @@ export interface FetchLimits {
 export class FetchLoop {
   private fetching = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private blocker: Redis | null = null;
+  /**
+   * Blocking connections: on one Redis, one BLPOP on every queue's wake-up list; on a cluster, where one command
+   * cannot span slots (each queue is its own slot), one per queue, each with its BLPOP kept across waits.
+   */
+  private readonly blockers: { queue: string; conn: RedisClient; pending: Promise<unknown> | null }[] = [];
   /** Outcome records (work-codec.ts) waiting to be sent, per queue. */
   private readonly outcomes = new Map<string, string[]>();
+  /** Per queue, when each of its work.lua calls now in flight was sent (performance.now()). */
+  private readonly calling = new Map<string, number[]>();
+  /** Outcome records on their way (a work.lua call not answered yet). */
+  private readonly sending = new Set<{ queue: string; records: readonly string[] }>();
   /** Resolves the loop's wait; called through kick(). */
   private wakeLoop: (() => void) | null = null;
   private kickScheduled = false;
@@ -75,7 +89,7 @@ export class FetchLoop {
 
   start(): void {
     this.fetching = true;
-    this.blocker = this.engine.connection();
+    for (const queue of this.engine.cluster ? this.queues : ['']) this.blockers.push({ queue, conn: this.engine.connection(), pending: null });
     // the loop catches its own failures; this only guards against a crash on a bug
     this.loopDone = this.loop().catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} loop ended: ${err.stack ?? err.message}`));
   }
@@ -86,7 +100,7 @@ export class FetchLoop {
     const wake = this.wakeLoop;
     this.wakeLoop = null;
     wake?.();
-    this.blocker?.disconnect();
+    for (const b of this.blockers) b.conn.disconnect();
     await this.loopDone;
   }
 
@@ -108,6 +122,24 @@ export class FetchLoop {
     this.record(job, 'released', '');
   }
 
+  /** Releases held jobs ("<id>|<attempt>") this worker does not run (lease.ts), with the next round trip. */
+  releaseHeld(queue: string, members: string[]): void {
+    let list = this.outcomes.get(queue);
+    if (!list) this.outcomes.set(queue, (list = []));
+    for (const m of members) list.push(`${m}|${OUTCOME.released}||`);
+    if (this.blocked || !this.fetching) this.scheduleFlush();
+    else this.kick();
+  }
+
+  /** Whether an outcome of job `id` of `queue` waits to be sent or is on its way (rare path: a scan). */
+  owes(queue: string, id: string): boolean {
+    const prefix = `${id}|`;
+    const has = (records: readonly string[] | undefined) => !!records?.some((r) => r.startsWith(prefix));
+    if (has(this.outcomes.get(queue))) return true;
+    for (const sent of this.sending) if (sent.queue === queue && has(sent.records)) return true;
+    return false;
+  }
+
   /** Sends every outcome still waiting (at close). */
   async flushAll(): Promise<void> {
     await this.flushing;
@@ -116,7 +148,7 @@ export class FetchLoop {
 
   async close(): Promise<void> {
     await this.schedules.settled();
-    if (this.blocker) await closeConnection(this.blocker);
+    await Promise.all(this.blockers.map((b) => closeConnection(b.conn)));
   }
 
   /**
@@ -189,6 +221,9 @@ export class FetchLoop {
     try {
       let fetched = 0;
       for (const queue of this.queues) {
+        // a queue with a call held up (cluster only: its slot migrating, refused until that ends) gets no other
+        // call meanwhile; its outcomes wait for it
+        if (this.stalled(queue)) continue;
         // at most a batch of outcomes per round: two rounds then carry equal work, so while Redis runs one this
         // process works on the other's jobs (with all outcomes in one round the two rounds fall into lockstep)
         const acks = this.takeOutcomes(queue, this.batchSize);
@@ -196,11 +231,9 @@ export class FetchLoop {
         const want = this.fetching ? budget - fetched : 0;
         if (want === 0 && !acks) continue;
         this.reserved += want;
-        try {
-          fetched += await this.work(queue, acks, want);
-        } finally {
-          this.reserved -= want;
-        }
+        const call = this.work(queue, acks, want).finally(() => (this.reserved -= want));
+        const got = this.engine.cluster ? await this.unlessHeldUp(call) : await call;
+        if (got !== null) fetched += got;
       }
       if (budget > 0 && fetched === 0) this.idle = true;
       this.failures = 0;
@@ -219,10 +252,11 @@ export class FetchLoop {
    * Blocks until an enqueue (or anything that queues a job) pushes a wake-up token, or the next due moment of a
    * delayed job or schedule tick, whichever comes first. Redis checks a blocking command's timeout only about every
    * 100 ms (its `hz`), so the due moment is kept by a one-shot timer that pushes a token onto that queue's wake-up
-   * list; the wait itself stays one BLPOP (bounded by blockTime), never a polling loop.
+   * list; the wait itself stays one BLPOP (bounded by blockTime), never a polling loop. On a cluster, the wait is for
+   * the first of the per-queue BLPOPs; the others go on, and a token one of them takes while the loop is awake only
+   * means a fetch this loop makes anyway.
    */
   private async block(): Promise<void> {
-    const keys = this.queues.map((q) => this.engine.queue(q).wake);
     let soonest = Infinity;
     let soonestKey = '';
     const now = performance.now();
@@ -242,7 +276,17 @@ export class FetchLoop {
     }
     this.blocked = true;
     try {
-      await this.blocker!.blpop(...keys, this.limits.blockSec);
+      await Promise.race(
+        this.blockers.map((b) => {
+          const keys = b.queue ? [this.engine.queue(b.queue).wake] : this.queues.map((q) => this.engine.queue(q).wake);
+          if (!b.pending) {
+            b.pending = b.conn.blpop(...keys, this.limits.blockSec).finally(() => (b.pending = null));
+            // a wait that ends while the loop is not racing it (closed at stop) is not an unhandled rejection
+            b.pending.catch(() => undefined);
+          }
+          return b.pending;
+        }),
+      );
     } catch (err) {
       if (this.fetching) throw err;
     } finally {
@@ -251,15 +295,48 @@ export class FetchLoop {
     }
   }
 
+  /**
+   * The call's answer, or null once it has waited STALL_MS: the round then goes on to the next queue, and the call
+   * finishes on its own (its jobs start when it is answered; close() waits for it).
+   */
+  private async unlessHeldUp(call: Promise<number>): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const got = await Promise.race([call, new Promise<null>((r) => (timer = setTimeout(() => r(null), STALL_MS)))]);
+    clearTimeout(timer);
+    if (got !== null) return got;
+    const rest = call.then(
+      () => this.kick(),
+      (err: unknown) => this.engine.backgroundError(`worker ${this.workerId} loop`, err),
+    );
+    this.rounds.add(rest);
+    void rest.finally(() => this.rounds.delete(rest));
+    return null;
+  }
+
+  /** On a cluster: a work.lua call for `queue` has been waiting longer than STALL_MS (see round()). */
+  private stalled(queue: string): boolean {
+    const since = this.calling.get(queue);
+    return this.engine.cluster && since !== undefined && since.length > 0 && performance.now() - since[0]! > STALL_MS;
+  }
+
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
     let reply;
+    const sent = acks && { queue, records: acks };
+    if (sent) this.sending.add(sent);
+    const started = performance.now();
+    let calls = this.calling.get(queue);
+    if (!calls) this.calling.set(queue, (calls = []));
+    calls.push(started);
     try {
       reply = await this.engine.run('work', queue, [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)], this.held.get(queue));
     } catch (err) {
       // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
       if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
       throw err;
+    } finally {
+      if (sent) this.sending.delete(sent);
+      calls.splice(calls.indexOf(started), 1);
     }
     if (acks && this.reports.size) this.reportWritten(queue, acks);
     const jobs = fetchedJobs(reply, queue);

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
-import { closeConnection } from '../redis/connection.js';
+import { closeConnection, type RedisClient } from '../redis/connection.js';
 import { INBOX_BATCH } from '../redis/inbox-format.js';
 
 /**
@@ -13,7 +12,7 @@ import { INBOX_BATCH } from '../redis/inbox-format.js';
  */
 export class InboxWatcher {
   private running = false;
-  private readonly conns: Redis[] = [];
+  private readonly conns: RedisClient[] = [];
   private readonly loops: Promise<void>[] = [];
 
   constructor(
@@ -33,7 +32,7 @@ export class InboxWatcher {
     }
   }
 
-  private async watch(queue: string, conn: Redis): Promise<void> {
+  private async watch(queue: string, conn: RedisClient): Promise<void> {
     const inbox = this.engine.queue(queue).inbox;
     let failures = 0;
     let look = true; // at start: entries may have waited for a worker

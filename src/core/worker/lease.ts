@@ -1,38 +1,71 @@
 import type { Engine } from '../engine.js';
 import { JobReleasedError } from '../model/errors.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
-import type { RunningJobs } from './running-jobs.js';
+import type { FetchLoop } from './fetch-loop.js';
+import type { RunningJob, RunningJobs } from './running-jobs.js';
 import type { StopChannel } from './stop-channel.js';
 
 /**
  * The worker's lease: one per queue for all the jobs it runs there (lib/lease.lua), renewed on a timer. A renewal
- * also says which running jobs the worker no longer holds (deleted, stopped, reclaimed): those are dropped.
+ * also says which running jobs the worker no longer holds (deleted, stopped, reclaimed): those are dropped; and which
+ * jobs it holds without knowing them (renew.lua): the orphan release (releaseOrphans) sends those it still does not
+ * know at the next renewal back to their queue, instead of leaving them `started` for as long as this worker renews
+ * its lease. The release is a `released` outcome through work.lua, whose first write (SREM of the held set) frees
+ * memory, so it goes through at maxmemory (noeviction) too.
  */
 export class Lease {
+  /** Per queue, the held-set members this worker did not know at the last renewal. */
+  private readonly orphanSuspects = new Map<string, Set<string>>();
+
   constructor(
     private readonly engine: Engine,
     private readonly workerId: string,
     private readonly leaseMs: number,
     private readonly running: RunningJobs,
     private readonly stops: StopChannel,
+    private readonly loop: FetchLoop,
   ) {}
 
+  /** Renews every queue's lease at once: one queue held up (its cluster slot migrating) must not let another's lapse. */
   async renew(): Promise<void> {
-    for (const [queue, jobs] of this.running.byQueue()) {
-      const q = this.engine.queue(queue);
-      const args: (string | number)[] = [this.workerId, this.leaseMs];
-      for (const r of jobs) args.push(r.job.id, r.job.attempt);
-      const [, lost] = (await this.engine.run('renew', queue, args, { held: q.held(this.workerId) })) as [number, string[]];
-      for (const id of lost) {
-        const job = this.running.get(queue, id);
-        if (!job) continue;
-        // a stop request whose message was missed (subscriber reconnecting) still runs onStopped
-        if ((await this.engine.redis.hget(q.job(id), JOB_FIELD.status)) === 'stopped') {
-          this.stops.stop(job);
-          continue;
-        }
-        this.running.drop(job, new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
+    await Promise.all([...this.running.byQueue()].map(([queue, jobs]) => this.renewQueue(queue, jobs)));
+  }
+
+  private async renewQueue(queue: string, jobs: RunningJob[]): Promise<void> {
+    const q = this.engine.queue(queue);
+    const args: (string | number)[] = [this.workerId, this.leaseMs];
+    for (const r of jobs) args.push(r.job.id, r.job.attempt);
+    const [, lost, unknown] = (await this.engine.run('renew', queue, args, { held: q.held(this.workerId) })) as [number, string[], string[]];
+    this.releaseOrphans(queue, unknown);
+    for (const id of lost) {
+      const job = this.running.get(queue, id);
+      if (!job) continue;
+      // a stop request whose message was missed (subscriber reconnecting) still runs onStopped
+      if ((await this.engine.redis.hget(q.job(id), JOB_FIELD.status)) === 'stopped') {
+        this.stops.stop(job);
+        continue;
       }
+      this.running.drop(job, new JobReleasedError(`Job ${id} is no longer held by this worker (it was deleted, canceled or reclaimed).`));
     }
+  }
+
+  /**
+   * The orphan release: held jobs this worker does not run and owes no outcome for, seen at two renewals in a row (a
+   * fetch that was answered before the first renewal ran has been read by the second), go to the front of their queue.
+   */
+  private releaseOrphans(queue: string, unknown: string[]): void {
+    const before = this.orphanSuspects.get(queue);
+    const now = new Set<string>();
+    const release: string[] = [];
+    for (const member of unknown) {
+      const id = member.slice(0, member.lastIndexOf('|'));
+      if (this.running.get(queue, id) || this.loop.owes(queue, id)) continue;
+      if (before?.has(member)) release.push(member);
+      else now.add(member);
+    }
+    this.orphanSuspects.set(queue, now);
+    if (!release.length) return;
+    this.engine.logger.warn(`worker ${this.workerId}: released ${release.length} job(s) of queue ${queue} that it held without running them (a reply lost to a dropped connection or a failover)`);
+    this.loop.releaseHeld(queue, release);
   }
 }

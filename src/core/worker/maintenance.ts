@@ -36,26 +36,30 @@ export class Maintenance {
       await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
       this.registered = true;
     }
-    for (const queue of this.queues) {
-      // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
-      await this.engine.redis.set(this.engine.queue(queue).alive, this.workerId, 'PX', this.aliveMs);
-      const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
-      const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
-      const requeued: [string, number][] = [];
-      for (let i = 0; i < requeuedFlat.length; i += 2) requeued.push([String(requeuedFlat[i]), Number(requeuedFlat[i + 1])]);
-      const abandoned = abandonedIds.map((id): [string, null] => [String(id), null]);
-      if (requeued.length) {
-        this.engine.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
-        await this.abandonedCallbacks(queue, requeued, false);
-      }
-      if (abandoned.length) {
-        this.engine.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
-        await this.abandonedCallbacks(queue, abandoned, true);
-      }
-    }
+    // every queue at once: one held up (its cluster slot migrating) must not hold up the others' reclaims
+    await Promise.all(this.queues.map((queue) => this.reclaim(queue)));
     // redeliver cross-queue messages that a crashed process left behind (fresh ones are delivered by their writer)
     this.engine.outbox.drain(this.queues, 5000).catch((err: unknown) => this.engine.backgroundError('maintenance outbox', err));
     this.idCursor = await this.engine.ids.sweep(this.idCursor);
+  }
+
+  /** Marks `queue` consumed, reclaims lapsed workers' jobs of it and runs onFailure for the attempts they cut short. */
+  private async reclaim(queue: string): Promise<void> {
+    // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
+    await this.engine.redis.set(this.engine.queue(queue).alive, this.workerId, 'PX', this.aliveMs);
+    const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
+    const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
+    const requeued: [string, number][] = [];
+    for (let i = 0; i < requeuedFlat.length; i += 2) requeued.push([String(requeuedFlat[i]), Number(requeuedFlat[i + 1])]);
+    const abandoned = abandonedIds.map((id): [string, null] => [String(id), null]);
+    if (requeued.length) {
+      this.engine.logger.warn(`queue ${queue}: requeued ${requeued.length} job(s) whose worker stopped renewing its lease`);
+      await this.abandonedCallbacks(queue, requeued, false);
+    }
+    if (abandoned.length) {
+      this.engine.logger.warn(`queue ${queue}: failed ${abandoned.length} abandoned job(s): ${abandoned.slice(0, 10).map((a) => a[0]).join(', ')}`);
+      await this.abandonedCallbacks(queue, abandoned, true);
+    }
   }
 
   /**

@@ -1,15 +1,14 @@
-import type { Redis } from 'ioredis';
 import type { Engine } from '../engine.js';
 import { decodeCallbackSet } from '../model/callback-set.js';
 import { JobStoppedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
-import { closeConnection } from '../redis/connection.js';
+import { queueChannels, type QueueChannels } from '../redis/queue-channels.js';
 import { runCallback, snapshotOf } from '../run/callbacks.js';
 import type { RunningJob, RunningJobs } from './running-jobs.js';
 
 /** Hears stop() requests for the jobs this worker runs (each queue's control channel) and stops them here. */
 export class StopChannel {
-  private sub: Redis | null = null;
+  private sub: QueueChannels | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -18,18 +17,25 @@ export class StopChannel {
     private readonly registry: HandlerRegistry,
   ) {}
 
-  start(): void {
-    const sub = (this.sub = this.engine.connection());
+  /**
+   * Subscribes to the control channel of each queue (sharded on a cluster: QueueChannels). `lookAgain` runs once the
+   * subscription is confirmed, and again after each resubscription: a stop published before then (the worker may
+   * already run the job: it fetches while this subscribes, slower on a cluster) was not heard, and a lease renewal
+   * finds it (lease.ts) at once instead of a third of `leaseTime` later.
+   */
+  start(lookAgain: () => void): void {
     const byChannel = new Map(this.queues.map((q) => [this.engine.queue(q).control, q]));
-    sub.on('message', (channel: string, message: string) => {
+    const onMessage = (channel: string, message: string) => {
       const queue = byChannel.get(channel);
       const [cmd, id] = message.split('\n');
       if (!queue || cmd !== 'stop' || !id) return;
       const job = this.running.get(queue, id);
       if (job) this.stop(job);
-    });
-    // ioredis subscribes again by itself after a reconnect
-    sub.subscribe(...byChannel.keys()).catch((err: unknown) => this.engine.backgroundError('worker stop channel', err));
+    };
+    const sub = queueChannels(this.engine.redis, () => this.engine.connection(), (err) => this.engine.backgroundError('worker stop channel', err), onMessage, lookAgain);
+    this.sub = sub;
+    // on one Redis, ioredis subscribes again by itself after a reconnect
+    sub.subscribe([...byChannel.keys()]).then(lookAgain, (err: unknown) => this.engine.backgroundError('worker stop channel', err));
   }
 
   /** stop(): abort the job's signal, free its slot, run its onStopped callback. */
@@ -45,6 +51,6 @@ export class StopChannel {
   }
 
   async close(): Promise<void> {
-    if (this.sub) await closeConnection(this.sub);
+    if (this.sub) await this.sub.close();
   }
 }

@@ -37,6 +37,8 @@ export class Worker {
   private readonly maintenanceMs: number;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private timers: NodeJS.Timeout[] = [];
+  /** Maintenance and lease renewals in progress. */
+  private readonly background = new Set<Promise<void>>();
   private closing: Promise<void> | null = null;
 
   constructor(client: object, registry: HandlerRegistry, options: WorkerOptions) {
@@ -66,7 +68,7 @@ export class Worker {
     );
     this.loop = new FetchLoop(this.engine, this.id, this.queues, { concurrency: limits.concurrency, leaseMs: limits.leaseMs, blockSec }, this.running);
     this.stops = new StopChannel(this.engine, this.queues, this.running, registry);
-    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops);
+    this.lease = new Lease(this.engine, this.id, this.leaseMs, this.running, this.stops, this.loop);
     this.maintenanceMs = Math.min(5000, Math.max(100, Math.floor(this.leaseMs / 2)));
     this.maintenance = new Maintenance(this.engine, this.id, this.queues, registry, this.maintenanceMs * 3);
     if (options.inbox !== undefined && typeof options.inbox !== 'boolean') throw new InvalidOptionError('inbox', options.inbox, 'true or false');
@@ -84,24 +86,32 @@ export class Worker {
   start(): void {
     if (this.state !== 'new') return;
     this.state = 'running';
-    this.stops.start();
+    this.stops.start(() => {
+      if (this.state === 'running') void this.track(this.lease.renew());
+    });
     this.loop.start();
     this.inbox?.start();
     this.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.lease.renew());
     this.every(this.maintenanceMs, () => this.maintenance.run());
-    this.maintenance.run().catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
+    this.track(this.maintenance.run());
   }
 
   /** Runs `fn` every `ms` (never overlapping itself) until the worker closes. */
   private every(ms: number, fn: () => Promise<void>): void {
     const tick = () => {
-      fn()
-        .catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err))
-        .finally(() => {
-          if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
-        });
+      this.track(fn()).finally(() => {
+        if (this.state === 'running' || this.state === 'closing') this.timers.push(setTimeout(tick, ms));
+      });
     };
     this.timers.push(setTimeout(tick, ms));
+  }
+
+  /** Logs a failure of background work, and lets close() wait for it (it uses the client's connection). */
+  private track(work: Promise<void>): Promise<void> {
+    const done = work.catch((err: unknown) => this.engine.backgroundError(`worker ${this.id}`, err));
+    this.background.add(done);
+    void done.finally(() => this.background.delete(done));
+    return done;
   }
 
   /**
@@ -130,6 +140,10 @@ export class Worker {
     this.state = 'closed';
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    // bounded: a maintenance step stuck on an unreachable Redis must not hold the shutdown
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.background), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await this.loop.close();
     await this.stops.close();
     await this.threads?.close();

@@ -11,9 +11,10 @@
 --   STORED_OPTION_FIELDS as stored, and OPT_TTL, OPT_DEPENDS_ON, OPT_DEPENDENCY_FLAGS, OPT_DELAY, OPT_RUN_AT
 --   (stored-names.ts)
 --   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
--- returns: { outbox length, then one value per job: the new job's status, or REPLY_EXISTED .. status .. '|' .. name
---   for an id that existed (left untouched) }. When every job is new with one same status (nearly always), just
---   { outbox length, REPLY_ALL_NEW .. status }: the client would otherwise decode a string per job.
+-- returns: { outbox length, then one value per job: the new job's status, REPLY_EXISTED .. status .. '|' .. name
+--   for an id that existed (left untouched), or REPLY_FENCED for a caller-chosen id fenced here (job-id-index.ts) }.
+--   When every job is new with one same status (nearly always), just { outbox length, REPLY_ALL_NEW .. status }: the
+--   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
 -- @include keys clock data queue lease dependencies batch job-fields delay
@@ -100,9 +101,12 @@ for i = 1, n do
   local id = ids[i]
   local job = keys[i]
   local existing = NONE
-  if check_all or chosen[i] then existing = redis.call('HMGET', job, F_NAME, F_STATUS) end
+  if check_all or chosen[i] then existing = redis.call('HMGET', job, F_NAME, F_STATUS, F_FENCED) end
   if existing[1] then
     out[#out + 1] = REPLY_EXISTED .. existing[2] .. '|' .. existing[1]
+  elseif existing[3] then
+    -- the id belongs to another queue now (id-fence.lua): store nothing, the producer asks the index again
+    out[#out + 1] = REPLY_FENCED
   else
     local data = datas[i]
     local opt, front, deps, flags, pipe, ttl, due = ALL_DEFAULTS, false, nil, '', nil, nil, nil
@@ -203,6 +207,6 @@ local same = out[1]
 for i = 2, n do
   if out[i] ~= same then same = nil; break end
 end
-if same and sub(same, 1, 1) ~= REPLY_EXISTED then return { outbox, REPLY_ALL_NEW .. same } end
+if same and sub(same, 1, 1) ~= REPLY_EXISTED and same ~= REPLY_FENCED then return { outbox, REPLY_ALL_NEW .. same } end
 table.insert(out, 1, outbox)
 return out
