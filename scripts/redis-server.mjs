@@ -17,16 +17,7 @@ export function ensureRedisServer() {
         '(or set REDIS_URL to a Redis you already run).',
     );
   }
-  console.log('[jobline] redis-server not found; installing Debian package redis-server ...');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
-  if (res.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
-  }
-  if (res.status !== 0 || !hasRedisServer()) {
-    throw new Error('Installing redis-server failed; run `apt-get install -y redis-server` and try again.');
-  }
+  aptInstall('redis-server', hasRedisServer);
   // The package may start a system-wide service; ours are private, so that one is not needed.
   spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
 }
@@ -37,14 +28,19 @@ export function ensurePythonRedis() {
   if (has()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) throw new Error("Python's redis client is missing. Install it with: sudo apt-get install -y python3-redis");
-  console.log('[jobline] python3-redis not found; installing Debian package python3-redis ...');
+  aptInstall('python3-redis', has);
+}
+
+/** Installs a Debian package as root (apt-get update first if the plain install fails); throws unless `has()` after. */
+function aptInstall(pkg, has) {
+  console.log(`[jobline] ${pkg} not found; installing Debian package ${pkg} ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-redis'], { stdio: 'inherit', env });
+  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env });
   if (res.status !== 0) {
     spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-redis'], { stdio: 'inherit', env });
+    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env });
   }
-  if (res.status !== 0 || !has()) throw new Error('Installing python3-redis failed; run `apt-get install -y python3-redis` and try again.');
+  if (res.status !== 0 || !has()) throw new Error(`Installing ${pkg} failed; run \`apt-get install -y ${pkg}\` and try again.`);
 }
 
 function hasRedisServer() {

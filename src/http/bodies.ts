@@ -7,25 +7,6 @@ import { validationProblems } from '../core/index.js';
 /** `data` may be any JSON value, null included, but must be there (as in runqy's API). */
 const hasData = (o: { data?: unknown }) => o.data !== null;
 
-export class AddJobBody {
-  @IsString()
-  @IsNotEmpty()
-  queue!: string;
-
-  /** Default: the queue's name (a queue that runs one kind of job, as runqy's do). */
-  @IsOptional()
-  @IsString()
-  name?: string;
-
-  @ValidateIf(hasData)
-  @IsDefined({ message: 'data must be given (any JSON value, null included)' })
-  data?: unknown;
-
-  @IsOptional()
-  @IsObject()
-  options?: Record<string, unknown>;
-}
-
 export class BatchJob {
   /** Default: the batch's `name`, else the queue's name. */
   @IsOptional()
@@ -39,6 +20,13 @@ export class BatchJob {
   @IsOptional()
   @IsObject()
   options?: Record<string, unknown>;
+}
+
+/** One job: a batch item's members (its `name` defaulting to the queue's name, as runqy's queues run one kind of job), and its queue. */
+export class AddJobBody extends BatchJob {
+  @IsString()
+  @IsNotEmpty()
+  queue!: string;
 }
 
 export class AddBatchBody {
@@ -57,7 +45,6 @@ export class AddBatchBody {
 }
 
 // `@Allow()` keeps `data` known to the whitelist even when ValidateIf skips it (data: null)
-Allow()(AddJobBody.prototype, 'data');
 Allow()(BatchJob.prototype, 'data');
 
 /**

@@ -4,6 +4,10 @@ import type { HttpSettings } from './http-options.js';
 const errorsSchema = { type: 'object', required: ['errors'], properties: { errors: { type: 'array', items: { type: 'string' } } } };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } } });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const jsonBody = (required: string[], properties: object) => ({
+  required: true,
+  content: { 'application/json': { schema: { type: 'object', required, additionalProperties: false, properties } } },
+});
 
 /** The OpenAPI 3.1 description of the routes under `settings.path` (served at `GET /<path>/openapi.json`). */
 export function openApiDocument(settings: HttpSettings): object {
@@ -34,19 +38,12 @@ export function openApiDocument(settings: HttpSettings): object {
       [`${p}/add`]: {
         post: {
           summary: 'Enqueue one job',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['queue', 'data'],
-                  additionalProperties: false,
-                  properties: { queue: { type: 'string' }, name: { type: 'string', description: "the @Job name; default: the queue's name" }, data: {}, options: { $ref: '#/components/schemas/Options' } },
-                },
-              },
-            },
-          },
+          requestBody: jsonBody(['queue', 'data'], {
+            queue: { type: 'string' },
+            name: { type: 'string', description: "the @Job name; default: the queue's name" },
+            data: {},
+            options: { $ref: '#/components/schemas/Options' },
+          }),
           responses: {
             '201': json({ $ref: '#/components/schemas/Added' }, 'Enqueued (or, for a `jobId` that exists, that job: nothing is changed)'),
             '400': errorResponse('A bad body, name or option'),
@@ -58,28 +55,16 @@ export function openApiDocument(settings: HttpSettings): object {
       [`${p}/add-batch`]: {
         post: {
           summary: 'Enqueue many jobs, all or none, in order',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['queue', 'jobs'],
-                  additionalProperties: false,
-                  properties: {
-                    queue: { type: 'string' },
-                    name: { type: 'string' },
-                    jobs: {
-                      type: 'array',
-                      minItems: 1,
-                      maxItems: settings.maxBatch,
-                      items: { type: 'object', required: ['data'], additionalProperties: false, properties: { name: { type: 'string' }, data: {}, options: { $ref: '#/components/schemas/Options' } } },
-                    },
-                  },
-                },
-              },
+          requestBody: jsonBody(['queue', 'jobs'], {
+            queue: { type: 'string' },
+            name: { type: 'string' },
+            jobs: {
+              type: 'array',
+              minItems: 1,
+              maxItems: settings.maxBatch,
+              items: { type: 'object', required: ['data'], additionalProperties: false, properties: { name: { type: 'string' }, data: {}, options: { $ref: '#/components/schemas/Options' } } },
             },
-          },
+          }),
           responses: {
             '201': json({ type: 'object', properties: { enqueued: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } } }, 'Every job enqueued'),
             '400': errorResponse('A bad item (its index named): nothing was stored'),
