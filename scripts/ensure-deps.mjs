@@ -1,8 +1,9 @@
 // Makes `npm test`, `npm run demo` and `npm run bench` work on a fresh clone: installs npm packages when missing
-// and makes sure redis-server exists (installing Debian's package as root, else printing the command to run).
+// and makes sure redis-server exists (installing Debian's package as root, else printing the command to run), and
+// Python's redis client, which the inbox tests enqueue with (Debian's python3-redis, the same way).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { ensureRedisServer } from './redis-server.mjs';
+import { ensureRedisServer, ensurePythonRedis } from './redis-server.mjs';
 
 if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/jest')) {
   console.log('[jobline] installing npm packages ...');
@@ -21,4 +22,10 @@ if (!process.env.REDIS_URL) {
     console.error(`[jobline] ${err.message}`);
     process.exit(1);
   }
+}
+try {
+  ensurePythonRedis();
+} catch (err) {
+  // only the inbox tests need it: they say the same when they run
+  console.warn(`[jobline] ${err.message}`);
 }

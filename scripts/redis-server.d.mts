@@ -31,6 +31,7 @@ export interface RedisServer {
 export type PrivateRedisServer = RedisServer;
 
 export function ensureRedisServer(): void;
+export function ensurePythonRedis(): void;
 export function freePort(): Promise<number>;
 export function freePorts(count: number): Promise<number[]>;
 export function waitForPort(port: number, deadline: number): Promise<void>;

@@ -17,18 +17,30 @@ export function ensureRedisServer() {
         '(or set REDIS_URL to a Redis you already run).',
     );
   }
-  console.log('[jobline] redis-server not found; installing Debian package redis-server ...');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
-  if (res.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
-  }
-  if (res.status !== 0 || !hasRedisServer()) {
-    throw new Error('Installing redis-server failed; run `apt-get install -y redis-server` and try again.');
-  }
+  aptInstall('redis-server', hasRedisServer);
   // The package may start a system-wide service; ours are private, so that one is not needed.
   spawnSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
+}
+
+/** Makes sure Debian's python3 can `import redis` (the inbox tests' Python client), installing python3-redis as root. */
+export function ensurePythonRedis() {
+  const has = () => spawnSync('/usr/bin/python3', ['-c', 'import redis'], { stdio: 'ignore' }).status === 0;
+  if (has()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) throw new Error("Python's redis client is missing. Install it with: sudo apt-get install -y python3-redis");
+  aptInstall('python3-redis', has);
+}
+
+/** Installs a Debian package as root (apt-get update first if the plain install fails); throws unless `has()` after. */
+function aptInstall(pkg, has) {
+  console.log(`[jobline] ${pkg} not found; installing Debian package ${pkg} ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env });
+  if (res.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env });
+  }
+  if (res.status !== 0 || !has()) throw new Error(`Installing ${pkg} failed; run \`apt-get install -y ${pkg}\` and try again.`);
 }
 
 function hasRedisServer() {

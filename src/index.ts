@@ -3,3 +3,4 @@ import 'reflect-metadata';
 export * from './core/index.js';
 export * from './nest/index.js';
 export * from './metrics/index.js';
+export * from './http/index.js';

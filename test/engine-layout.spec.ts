@@ -40,7 +40,7 @@ describe('engine layout', () => {
     for (const name of SCRIPT_NAMES) {
       const lua = scriptSource(name);
       // K.<key> and the stored-names constants are written in by the loader; anything left would be nil at run time
-      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
+      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
       expect({ name, first: /^-- KEYS: (\S+)/m.exec(readFileSync(`src/core/redis/scripts/${name}.lua`, 'utf8'))?.[1] }).toEqual({ name, first: 'meta' });
       // the fence last (so Redis Cluster refuses the script while the queue's slot migrates), and sharded pub/sub in
       // the text run on a cluster
@@ -51,6 +51,6 @@ describe('engine layout', () => {
       expect({ name, left: scriptSource(name).match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT)_[A-Z0-9_]+\b/g), keys: scriptKeys(name) }).toEqual({ name, left: null, keys: ['ids'] });
     }
     // the scripts that publish do so through SPUBLISH on a cluster
-    expect(SCRIPT_NAMES.filter((n) => /SPUBLISH/.test(scriptSource(n, true))).sort()).toEqual(['bulk', 'cancel', 'delete', 'deliver', 'enqueue', 'reclaim', 'stop', 'work']);
+    expect(SCRIPT_NAMES.filter((n) => /SPUBLISH/.test(scriptSource(n, true))).sort()).toEqual(['bulk', 'cancel', 'delete', 'deliver', 'enqueue', 'ingest', 'reclaim', 'stop', 'work']);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { freePort, waitForPort } from '../scripts/redis-server.mjs';
 import { HandlerRegistry, QueueClient, Worker, type JobContext } from '../src/index.js';
-import { uniquePrefix } from './helpers.js';
+import { uniquePrefix, until } from './helpers.js';
 
 /**
  * The commands Jobline sends (its own and, inside its Lua scripts, Redis's checks them against the user too). The
@@ -16,11 +16,11 @@ const JOBLINE_COMMANDS = [
   'ping', 'info', 'time', 'evalsha', 'eval', 'script|load', 'hello', 'client|setname',
   // reads and the worker's blocking wait and pub/sub
   'hget', 'hgetall', 'hmget', 'hscan', 'lrange', 'llen', 'zrange', 'zrangebyscore', 'zcount', 'zcard', 'smembers', 'scard',
-  'blpop', 'subscribe', 'unsubscribe',
+  'blpop', 'blmove', 'subscribe', 'unsubscribe',
   // writes made outside scripts
   'sadd', 'hdel', 'zrem',
   // inside the scripts
-  'del', 'exists', 'get', 'hexists', 'hset', 'hsetnx', 'lindex', 'ltrim', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
+  'del', 'exists', 'get', 'hexists', 'hincrby', 'hset', 'hsetnx', 'lindex', 'ltrim', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
   'smismember', 'srem', 'zadd', 'zremrangebyscore',
 ];
 
@@ -84,16 +84,25 @@ async function fullRound(connection: RedisOptions, prefix: string): Promise<void
     expect(await first.result({ timeout: '20s' })).toBe(42);
     expect(await dependent.result({ timeout: '20s' })).toBe('after beta');
     expect(await Promise.all(many.map((h) => h.result({ timeout: '20s' })))).toEqual([2, 4, 6]);
+    // a job pushed onto the inbox by another client of the same user, which the worker ingests
+    const pusher = new Redis(connection);
+    try {
+      await pusher.rpush(`${prefix}:{alpha}:inbox`, JSON.stringify({ name: 'double', data: { n: 5 }, id: 'from-inbox' }));
+    } finally {
+      pusher.disconnect();
+    }
+    await until('the inbox entry to be ingested', async () => (await client.getJob('from-inbox', 'alpha')) !== null);
+    expect(await (await client.getJob('from-inbox', 'alpha'))!.result({ timeout: '20s' })).toBe(10);
     const info = await dependent.info();
     expect(info.meta).toEqual({ seen: true });
     expect(info.dependencies).toEqual([first.id]);
-    expect((await client.countJobs('alpha')).finished).toBe(4);
+    expect((await client.countJobs('alpha')).finished).toBe(5);
     expect(await client.getJobIds('beta', 'finished')).toEqual([dependent.id]);
     // the operations of the command line: pause, bulk delete, summaries, the registry of live workers
     expect(await client.pauseQueue('alpha')).toBe(true);
     await client.enqueueMany([1, 2].map((n) => ({ name: 'double', data: { n }, options: { queue: 'alpha' } })));
     expect(await client.emptyQueue('alpha')).toBe(2);
-    expect(await client.deleteAll('alpha', 'finished')).toBe(4);
+    expect(await client.deleteAll('alpha', 'finished')).toBe(5);
     expect(await client.resumeQueue('alpha')).toBe(true);
     expect((await client.getQueueSummaries(['alpha']))[0]).toMatchObject({ paused: false, counts: { queued: 0, finished: 0 } });
     expect((await client.getWorkers()).map((w) => w.id)).toEqual([worker.id]);

@@ -3,6 +3,8 @@ import { QueueConsumerModule, QueueMetricsModule, QueueModule } from '../../src/
 import { EventTally } from './event-tally.js';
 import { BillingJobs, EmailJobs, ReportJobs } from './jobs.js';
 import { Mailer, Payments, ReportBuilder } from './services.js';
+import { AnywhereJobsModule } from './anywhere.js';
+import { DEMO_CONNECTION, DEMO_PREFIX } from './connection.js';
 import { TimeJobsModule } from './time-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
@@ -11,19 +13,17 @@ export class JobsModule {}
 
 @Module({
   imports: [
-    // Connection defaults to REDIS_URL; `npm run demo` also runs it on a private Redis Cluster, whose nodes it passes
-    // in JOBLINE_DEMO_CLUSTER (the same app, its queues spread over the masters). A fresh prefix per run keeps this
-    // run's jobs apart from earlier runs and from anything else on that Redis (jobIds repeat between runs); short
-    // TTLs let Redis drop them soon after.
+    // Connection defaults to REDIS_URL, or the private cluster of the demo's second run (connection.ts), with a fresh
+    // prefix per run (jobIds repeat between runs); short TTLs let Redis drop the jobs soon after.
     QueueModule.forRoot({
-      connection: process.env.JOBLINE_DEMO_CLUSTER ? { cluster: JSON.parse(process.env.JOBLINE_DEMO_CLUSTER) as { host: string; port: number }[] } : undefined,
-      prefix: `jobline-demo-${Date.now().toString(36)}`,
+      connection: DEMO_CONNECTION,
+      prefix: DEMO_PREFIX,
       defaultJobOptions: { resultTtl: '10m', failureTtl: '10m' },
     }),
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere'],
       concurrency: 4,
       autoStart: false,
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
@@ -34,6 +34,7 @@ export class JobsModule {}
     JobsModule,
     WorkflowJobsModule,
     TimeJobsModule,
+    AnywhereJobsModule,
   ],
 })
 export class AppModule {}

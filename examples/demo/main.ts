@@ -5,7 +5,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { QueueConsumer, QueueService } from '../../src/index.js';
+import { runAnywhere } from './anywhere.js';
 import { AppModule } from './app.module.js';
+import { DEMO_PREFIX } from './connection.js';
 import { AuditLog } from './audit-log.js';
 import { EventTally } from './event-tally.js';
 import { showOperate } from './operate-scenario.js';
@@ -69,6 +71,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   await time.report(await settlingTime);
   problems.push(...time.problems);
+  // Jobs added from outside the app: over the HTTP API, and with one Redis command (any language)
+  console.log();
+  problems.push(...(await runAnywhere(queue, DEMO_PREFIX)));
   console.log();
   // the command line and the metrics, while the consumer still runs
   problems.push(...(await showOperate(app)));

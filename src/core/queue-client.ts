@@ -23,6 +23,7 @@ import { Schedules, type UpsertOutcome } from './scheduler/schedules.js';
 import { JobStore } from './producer/job-store.js';
 import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
+import { ingestInbox, type InboxIngested } from './worker/inbox-watcher.js';
 import type { ConnectionOption } from './redis/connection.js';
 import type { WorkerInfo } from './redis/worker-registry.js';
 
@@ -147,7 +148,7 @@ export class QueueClient implements JobOperations {
       tracing: options.tracing,
     });
     attachEngine(this, this.engine);
-    const handle = (id: string, name: string, queue: string) => new JobHandle(this, id, name, queue);
+    const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);
     const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
     this.locator = new JobLocator(this.engine);
     this.inspector = new Inspector(this.engine);
@@ -204,6 +205,16 @@ export class QueueClient implements JobOperations {
     }
     const where = (await this.locator.locate([id])).get(id);
     return where ? new JobHandle(this, id, where.name, where.queue) : null;
+  }
+
+  /**
+   * Turns the entries waiting in `queue`'s inbox (jobs pushed by any Redis client) into jobs now. Workers do this by
+   * themselves as entries arrive; this is for a queue no worker consumes yet, or a test.
+   */
+  async ingestInbox(queue: string): Promise<InboxIngested> {
+    this.assertOpen();
+    assertQueueName(queue);
+    return ingestInbox(this.engine, queue);
   }
 
   /** Every queue name this prefix has used. */

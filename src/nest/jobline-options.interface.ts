@@ -67,6 +67,11 @@ export interface ConsumerOptions {
    * holds the job providers and what they inject; it must not start servers of its own.
    */
   threads?: { module: string | URL; export: string; size?: number };
+  /**
+   * Turn each consumed queue's inbox (jobs pushed by any Redis client with one RPUSH, README "Enqueue from anywhere")
+   * into jobs as entries arrive (one blocking connection per queue). Default true.
+   */
+  inbox?: boolean;
 }
 
 /** Every option name, checked by the compiler against the interfaces (a typo in a user's options is then refused). */
@@ -93,6 +98,7 @@ export const CONSUMER_OPTION_NAMES = Object.keys({
   shutdownTimeout: 1,
   leaseTime: 1,
   threads: 1,
+  inbox: 1,
 } satisfies Record<keyof ConsumerOptions, 1>);
 
 export const CONSUMER_THREAD_OPTION_NAMES = Object.keys({

@@ -73,6 +73,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       shutdownTimeout: this.options.shutdownTimeout,
       leaseTime: this.options.leaseTime,
       threads: this.threads(),
+      inbox: this.options.inbox,
     });
     this.worker.start();
   }

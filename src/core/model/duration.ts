@@ -53,12 +53,17 @@ export function toMs(option: string, value: unknown, rules: DurationRules = {}):
 
 /** Built only on failure: the hot path formats no message. */
 function invalid(option: string, value: unknown, rules: DurationRules): InvalidOptionError {
+  return new InvalidOptionError(option, value, durationExpected(rules));
+}
+
+/** What a duration under `rules` may be, as error messages say it (the inbox script states the same text). */
+export function durationExpected(rules: DurationRules): string {
   const max = rules.max ?? MAX_TIMER_MS;
-  const expected =
+  return (
     "a number of seconds > 0 or a string like '250ms', '30s', '5m', '2h', '1d'" +
     (rules.allowZero ? ', or 0' : '') +
     (rules.allowForever ? ', or -1 for no limit' : '') +
     `; at most ${max}ms (${Math.floor(max / 8_640_000) / 10} days)` +
-    (max === MAX_TIMER_MS ? ', the longest timer Node.js can wait' : '');
-  return new InvalidOptionError(option, value, expected);
+    (max === MAX_TIMER_MS ? ', the longest timer Node.js can wait' : '')
+  );
 }

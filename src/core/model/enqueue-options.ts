@@ -3,7 +3,7 @@ import { assertJobId, assertQueueName } from './names.js';
 import { isPlainObject } from './plain-object.js';
 import type { DependencyRef, EnqueueOptions } from './types.js';
 
-const KNOWN_OPTIONS = new Set([
+export const KNOWN_OPTIONS = new Set([
   'queue',
   'jobId',
   'atFront',
@@ -36,9 +36,14 @@ export function assertKnownOptions(options: object, where: string): void {
       throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `no \`${key}\` in ${where}: it belongs to one enqueue call, not to defaults`);
     }
     if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of the known ${where} options (${[...KNOWN_OPTIONS].join(', ')}); \`${key}\` is not one`);
+      throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `${knownOptionsExpected(where)}; \`${key}\` is not one`);
     }
   }
+}
+
+/** The start of the message for an unknown option (the inbox script states the same text). */
+export function knownOptionsExpected(where: string): string {
+  return `one of the known ${where} options (${[...KNOWN_OPTIONS].join(', ')})`;
 }
 
 /** A dependency as given: an id (its queue looked up later) or a handle's id and queue. */

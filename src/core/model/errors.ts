@@ -2,6 +2,9 @@ import { toMs, type Duration } from './duration.js';
 
 /** Base class of every error Jobline throws, so callers can `instanceof JoblineError`. */
 export class JoblineError extends Error {
+  /** Set by enqueueMany on the error of an item it refused: that item's position in the call (the HTTP API names it). */
+  declare item?: number;
+
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

@@ -22,6 +22,11 @@ export class JobHandle<R = unknown> {
     readonly id: string,
     readonly name: string,
     readonly queue: string,
+    /**
+     * The status the job had when an enqueue made this handle (`queued`, `deferred`, `scheduled`, or an existing
+     * job's status when its id was taken); undefined for a handle from getJob() or a job whose id another queue held.
+     */
+    readonly enqueuedStatus?: JobStatus,
   ) {}
 
   /** The job's status now. Throws JobNotFoundError if it no longer exists (deleted, or its TTL ran out). */

@@ -1,6 +1,6 @@
 import { callbackSetOf, type CallbackSet } from './callback-set.js';
 import { DEFAULTS } from './defaults.js';
-import { MAX_TTL_MS, toMs } from './duration.js';
+import { MAX_TTL_MS, toMs, type DurationRules } from './duration.js';
 import { InvalidOptionError } from './errors.js';
 import { assertKnownOptions, parseDependsOn } from './enqueue-options.js';
 import { assertJobId, assertJobName, assertQueueName } from './names.js';
@@ -61,6 +61,27 @@ const NO_DEP_REFS = Object.freeze([]) as unknown as DepRef[];
 export const OPTIONS_EXPECTED = 'a plain object of enqueue options (not an array, Date, Map or class instance), or nothing';
 
 /**
+ * What each plain option accepts, as error messages say it: buildJobSpec throws with these, and the inbox script
+ * (ingest.lua, which checks the same options in Redis) is given the same texts, so both say one thing.
+ */
+export const OPTION_EXPECTED = {
+  atFront: 'true or false',
+  attempts: 'a whole number from 1 to 1000',
+  description: 'a string without lone UTF-16 surrogates',
+  meta: 'a plain JSON object',
+  onDependencyFailure: "'wait' or 'cancel'",
+} as const;
+
+/** The rules of each duration option (the inbox script applies the same). */
+export const DURATION_RULES = {
+  timeout: { allowForever: true },
+  resultTtl: { allowForever: true, allowZero: true, max: MAX_TTL_MS },
+  failureTtl: { allowForever: true, max: MAX_TTL_MS },
+  /** -1 is taken too (no ttl, the default), before these rules apply */
+  ttl: { max: MAX_TTL_MS },
+} as const satisfies Record<string, DurationRules>;
+
+/**
  * Validates and normalises one enqueue. `options` is already merged (module defaults < @Job defaults < call).
  * Throws InvalidOptionError / PayloadNotSerializableError before anything is written.
  */
@@ -88,21 +109,21 @@ export function buildJobSpec(
     id = options.jobId;
   }
   if (options.atFront !== undefined && typeof options.atFront !== 'boolean') {
-    throw new InvalidOptionError('atFront', options.atFront, 'true or false');
+    throw new InvalidOptionError('atFront', options.atFront, OPTION_EXPECTED.atFront);
   }
   const attempts = options.attempts === undefined ? DEFAULTS.MAX_ATTEMPTS : options.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
-    throw new InvalidOptionError('attempts', options.attempts, 'a whole number from 1 to 1000');
+    throw new InvalidOptionError('attempts', options.attempts, OPTION_EXPECTED.attempts);
   }
   // a lone surrogate is escaped by JSON.stringify as \udxxx, which Redis's JSON decoder (enqueue.lua) refuses
   if (options.description !== undefined && (typeof options.description !== 'string' || !options.description.isWellFormed())) {
-    throw new InvalidOptionError('description', options.description, 'a string without lone UTF-16 surrogates');
+    throw new InvalidOptionError('description', options.description, OPTION_EXPECTED.description);
   }
   if (options.meta !== undefined && !isPlainObject(options.meta)) {
-    throw new InvalidOptionError('meta', options.meta, 'a plain JSON object');
+    throw new InvalidOptionError('meta', options.meta, OPTION_EXPECTED.meta);
   }
   if (options.onDependencyFailure !== undefined && options.onDependencyFailure !== 'wait' && options.onDependencyFailure !== 'cancel') {
-    throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, "'wait' or 'cancel'");
+    throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, OPTION_EXPECTED.onDependencyFailure);
   }
   const deps = parseDependsOn(options);
   for (const r of deps.refs) {
@@ -124,12 +145,10 @@ export function buildJobSpec(
     dataEncoded: !later,
     dataValue: later ? data : undefined,
     atFront: (options.atFront ?? false) || deps.atFront,
-    timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, { allowForever: true }),
-    resultTtlMs:
-      options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, { allowForever: true, allowZero: true, max: MAX_TTL_MS }),
-    failureTtlMs:
-      options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, { allowForever: true, max: MAX_TTL_MS }),
-    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl, { max: MAX_TTL_MS }),
+    timeoutMs: options.timeout === undefined ? DEFAULTS.TIMEOUT_MS : toMs('timeout', options.timeout, DURATION_RULES.timeout),
+    resultTtlMs: options.resultTtl === undefined ? DEFAULTS.RESULT_TTL_MS : toMs('resultTtl', options.resultTtl, DURATION_RULES.resultTtl),
+    failureTtlMs: options.failureTtl === undefined ? DEFAULTS.FAILURE_TTL_MS : toMs('failureTtl', options.failureTtl, DURATION_RULES.failureTtl),
+    ttlMs: options.ttl === undefined || options.ttl === -1 ? null : toMs('ttl', options.ttl, DURATION_RULES.ttl),
     maxAttempts: attempts,
     description: options.description ?? null,
     meta: options.meta === undefined ? '' : encodeJson(options.meta as JsonObject, 'meta'),

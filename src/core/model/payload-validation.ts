@@ -18,15 +18,16 @@ export async function validatePayload(def: JobHandlerDefinition, data: unknown):
   }
   const instance = plainToInstance(cls as new () => object, data);
   const errors = await validate(instance, { forbidUnknownValues: false });
-  if (errors.length) throw new PayloadValidationError(def.name, flatten(errors, ''));
+  if (errors.length) throw new PayloadValidationError(def.name, validationProblems(errors));
 }
 
-function flatten(errors: ValidationError[], parent: string): string[] {
+/** class-validator's errors as messages, each naming its place (`address.city must be a string`). */
+export function validationProblems(errors: ValidationError[], parent = ''): string[] {
   const out: string[] = [];
   for (const e of errors) {
     const path = parent ? `${parent}.${e.property}` : e.property;
     for (const msg of Object.values(e.constraints ?? {})) out.push(msg.startsWith(e.property) && parent ? `${parent}.${msg}` : msg);
-    if (e.children?.length) out.push(...flatten(e.children, path));
+    if (e.children?.length) out.push(...validationProblems(e.children, path));
   }
   return out;
 }

@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { JoblineError } from '../model/errors.js';
 import type { JobHandle } from '../model/job-handle.js';
+import type { JobStatus } from '../model/types.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { decodeEnqueueReply, enqueueArgs, type EnqueueMode } from '../redis/enqueue-codec.js';
 import { namedRedisError, type ScriptReply } from '../redis/scripts.js';
@@ -26,7 +27,7 @@ export class JobStore {
 
   constructor(
     private readonly engine: Engine,
-    private readonly handle: (id: string, name: string, queue: string) => JobHandle,
+    private readonly handle: (id: string, name: string, queue: string, status?: JobStatus) => JobHandle,
     /** waitForReplicas: each store resolves only once its jobs are on this many replicas */
     private readonly replicas?: { replicas: number; timeoutMs: number },
   ) {}
@@ -69,7 +70,7 @@ export class JobStore {
               created[i] = !job.existed;
               statuses[i] = job.status;
               // built as each chunk is answered, while Redis stores the next
-              handles[i] = this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue);
+              handles[i] = this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue, job.status as JobStatus);
             });
             if (Number(reply[0]) > 0) outboxes.add(queue);
             stored += to - from;

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.js';
 import type { JobLocator } from '../inspect/job-locator.js';
 import { checkCallbacks, NO_CALLBACKS } from '../model/callback-set.js';
-import { ClusterConnectionError, InvalidOptionError, UnknownJobError } from '../model/errors.js';
+import { ClusterConnectionError, InvalidOptionError, JoblineError, UnknownJobError } from '../model/errors.js';
 import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-registry.js';
 import { JobHandle } from '../model/job-handle.js';
 import { newJobId } from '../model/job-id.js';
@@ -122,8 +122,8 @@ export class Producer {
     let anyDeps = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      const def = item !== null && typeof item === 'object' ? this.resolveHandler(item.name) : undefined;
-      const spec = (specs[i] = this.prepare(item, def, i, pipeFrom, false));
+      const def = item !== null && typeof item === 'object' ? atItem(i, () => this.resolveHandler(item.name)) : undefined;
+      const spec = (specs[i] = atItem(i, () => this.prepare(item, def, i, pipeFrom, false)));
       defs[i] = def;
       anyChosen ||= spec.chosenId;
       anyPayloadClass ||= !!def?.payloadClass;
@@ -140,7 +140,7 @@ export class Producer {
       const checks: Promise<void>[] = [];
       for (let i = 0; i < specs.length; i++) {
         const def = defs[i];
-        if (def?.payloadClass) checks.push(validatePayload(def, decodeJson(specData(specs[i]!))));
+        if (def?.payloadClass) checks.push(validatePayload(def, decodeJson(specData(specs[i]!))).catch((err: unknown) => atItem(i, () => { throw err; })));
       }
       await Promise.all(checks);
     }
@@ -271,6 +271,16 @@ const NO_HANDLERS = new HandlerRegistry();
 
 /** The options of an item that gives none (shared: no object per job). */
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});
+
+/** Runs `f`; a JoblineError it throws is marked with item `i` (JoblineError.item). */
+function atItem<T>(i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof JoblineError) err.item = i;
+    throw err;
+  }
+}
 
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;

@@ -40,6 +40,11 @@ export class QueueKeys {
   /** stream of job events (completed, failed, ...), capped; written only when `eventStream` is on */
   readonly stream: string;
   /**
+   * list of jobs enqueued from outside (any Redis client RPUSHes a JSON entry: inbox-format.ts), turned into jobs by
+   * ingest.lua, which the queue's workers run as soon as the list is not empty
+   */
+  readonly inbox: string;
+  /**
    * A key that is never written, declared last by every queue script (scripts.ts), so Redis Cluster refuses every
    * script of the queue while its slot migrates instead of running one over half-moved job hashes.
    */
@@ -70,6 +75,7 @@ export class QueueKeys {
     this.events = `${base}events`;
     this.control = `${base}control`;
     this.stream = `${base}stream`;
+    this.inbox = `${base}inbox`;
     this.fence = `${base}fence`;
   }
 

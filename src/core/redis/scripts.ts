@@ -3,6 +3,7 @@ import { DEFAULTS } from '../model/defaults.js';
 import { RedisOutOfMemoryError } from '../model/errors.js';
 import { isCluster, type RedisClient } from './connection.js';
 import type { QueueKeys } from './keys.js';
+import { inboxLuaConstants } from './inbox-format.js';
 import { ensureServer, serverChecked } from './server-check.js';
 import { luaConstants } from './stored-names.js';
 
@@ -29,6 +30,7 @@ export const SCRIPT_NAMES = [
   'stream-add',
   'pause',
   'bulk',
+  'ingest',
   'id-fence',
   'id-unfence',
 ] as const;
@@ -62,13 +64,15 @@ export type ScriptReply = [outbox: number, ...answer: unknown[]];
  */
 const CONSTANTS: Record<string, string> = {
   ...luaConstants(),
+  ...inboxLuaConstants(),
+  DEFAULT_TIMEOUT_MS: String(DEFAULTS.TIMEOUT_MS),
   DEFAULT_RESULT_TTL_MS: String(DEFAULTS.RESULT_TTL_MS),
   DEFAULT_FAILURE_TTL_MS: String(DEFAULTS.FAILURE_TTL_MS),
   DEFAULT_MAX_ATTEMPTS: String(DEFAULTS.MAX_ATTEMPTS),
   DEFAULT_ID_FENCE_TTL_MS: String(DEFAULTS.ID_FENCE_TTL_MS),
   DEFAULT_ID_RESERVATION_STALE_MS: String(DEFAULTS.ID_RESERVATION_STALE_MS),
 };
-const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 

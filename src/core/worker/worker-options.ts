@@ -16,6 +16,11 @@ export interface WorkerOptions {
   blockTime?: Duration;
   /** Where handlers marked `isolate: 'thread'` run: a pool of worker threads, each set up by a module (see ThreadOptions). */
   threads?: ThreadOptions;
+  /**
+   * Turn each queue's inbox (jobs pushed by any Redis client, README "Enqueue from anywhere") into jobs as entries
+   * arrive, on one blocking connection per queue. Default true; false: this worker leaves the inbox to others.
+   */
+  inbox?: boolean;
 }
 
 /**

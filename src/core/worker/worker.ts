@@ -10,6 +10,7 @@ import { limitLoadingWait } from '../redis/connection.js';
 import { JobThreads, NO_THREADS } from '../run/job-threads.js';
 import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
+import { InboxWatcher } from './inbox-watcher.js';
 import { Lease } from './lease.js';
 import { Maintenance } from './maintenance.js';
 import { Presence } from './presence.js';
@@ -34,6 +35,7 @@ export class Worker {
   private readonly stops: StopChannel;
   private readonly maintenance: Maintenance;
   private readonly threads: JobThreads | null;
+  private readonly inbox: InboxWatcher | null;
   private readonly maintenanceMs: number;
   private readonly presence: Presence;
   private readonly refreshMs: number;
@@ -82,6 +84,8 @@ export class Worker {
     // the registry entry is refreshed as often as the lease, and lapses as the lease does (after a few missed refreshes)
     this.refreshMs = Math.max(100, Math.floor(this.leaseMs / 3));
     this.presence = new Presence(this.engine, this.id, this.queues, limits.concurrency, this.refreshMs * 3, () => this.running.size);
+    if (options.inbox !== undefined && typeof options.inbox !== 'boolean') throw new InvalidOptionError('inbox', options.inbox, 'true or false');
+    this.inbox = options.inbox === false ? null : new InboxWatcher(this.engine, this.id, this.queues, blockSec);
   }
 
   get activeCount(): number {
@@ -99,6 +103,7 @@ export class Worker {
       if (this.state === 'running') void this.track(this.lease.renew());
     });
     this.loop.start();
+    this.inbox?.start();
     this.every(this.refreshMs, () => this.lease.renew());
     this.every(this.refreshMs, () => this.presence.refresh());
     this.every(this.maintenanceMs, () => this.maintenance.run());
@@ -140,6 +145,7 @@ export class Worker {
       return;
     }
     this.state = 'closing';
+    await this.inbox?.stop();
     await this.loop.stop();
     await this.running.settled(this.shutdownMs);
     const released = this.running.releaseAll((job) => new JobReleasedError(`Worker ${this.id} shut down; job ${job.id} was released back to its queue.`));

@@ -1,0 +1,68 @@
+import { durationExpected, MAX_TIMER_MS } from '../model/duration.js';
+import { KNOWN_OPTIONS, knownOptionsExpected } from '../model/enqueue-options.js';
+import { DURATION_RULES, OPTION_EXPECTED, OPTIONS_EXPECTED } from '../model/job-spec.js';
+import { NAME_EXPECTED } from '../model/names.js';
+
+/**
+ * The inbox: how any Redis client enqueues with one command (README "Enqueue from anywhere"):
+ * `RPUSH <prefix>:{<queue>}:inbox '{"name": "...", "data": ..., "options": {...}, "id": "..."}'`.
+ * ingest.lua turns entries into jobs in order, checking them by the rules (and with the messages) of enqueue.
+ */
+
+/** The members an entry may have. */
+export const INBOX_MEMBERS = ['name', 'data', 'options', 'id'] as const;
+
+/** The enqueue options an inbox entry may carry (those that are plain JSON and need nothing outside the queue). */
+export const INBOX_OPTIONS = ['queue', 'jobId', 'atFront', 'ttl', 'resultTtl', 'failureTtl', 'timeout', 'attempts', 'description', 'meta'] as const;
+
+/** The name of the error stored on an entry that is not a JSON object of those members. */
+export const INBOX_ENTRY_ERROR = 'InvalidInboxEntryError';
+
+/** The job name of a failed record made from an entry whose own name is unusable. */
+export const INBOX_UNNAMED = '(inbox entry)';
+
+/** Entries one ingest.lua call takes at most (a bounded call: other clients of Redis wait while a script runs). */
+export const INBOX_BATCH = 1000;
+
+/** The hash field of the queue's meta that counts ingested entries (ingest.lua makes ids from it). */
+export const INBOX_COUNTER = 'inbox';
+
+/** What an option the inbox does not take may be, as its error says. */
+const UNSUPPORTED = `nothing: an inbox entry takes only the options ${INBOX_OPTIONS.join(', ')} (send jobs with other options through the HTTP API or enqueue())`;
+
+/**
+ * The constants ingest.lua names (`EXPECTED_TIMEOUT`, `INBOX_MEMBERS`, ...), written into the script by the loader:
+ * the texts are those of buildJobSpec's errors, so a bad option reads the same whichever way the job came.
+ */
+export function inboxLuaConstants(): Record<string, string> {
+  const out: Record<string, string> = {
+    EXPECTED_NAME: luaString(NAME_EXPECTED.name),
+    EXPECTED_JOB_ID: luaString(NAME_EXPECTED.jobId),
+    EXPECTED_OPTIONS: luaString(OPTIONS_EXPECTED),
+    EXPECTED_KNOWN_OPTION: luaString(knownOptionsExpected('enqueue')),
+    EXPECTED_UNSUPPORTED: luaString(UNSUPPORTED),
+    EXPECTED_AT_FRONT: luaString(OPTION_EXPECTED.atFront),
+    EXPECTED_ATTEMPTS: luaString(OPTION_EXPECTED.attempts),
+    EXPECTED_DESCRIPTION: luaString(OPTION_EXPECTED.description),
+    EXPECTED_META: luaString(OPTION_EXPECTED.meta),
+    INBOX_ENTRY_ERROR: luaString(INBOX_ENTRY_ERROR),
+    INBOX_UNNAMED: luaString(INBOX_UNNAMED),
+    INBOX_COUNTER: luaString(INBOX_COUNTER),
+    INBOX_MEMBERS: `({ ${INBOX_MEMBERS.map(luaString).join(', ')} })`,
+    INBOX_OPTIONS: `({ ${INBOX_OPTIONS.map(luaString).join(', ')} })`,
+    INBOX_KNOWN_OPTIONS: `({ ${[...KNOWN_OPTIONS].map(luaString).join(', ')} })`,
+  };
+  for (const [name, rules] of Object.entries(DURATION_RULES)) {
+    const snake = name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+    out[`EXPECTED_${snake}`] = luaString(durationExpected(rules));
+    out[`DURATION_${snake}`] = `({ forever = ${'allowForever' in rules}, zero = ${'allowZero' in rules}, max = ${'max' in rules ? rules.max : MAX_TIMER_MS} })`;
+  }
+  return out;
+}
+
+/** A Lua string literal of printable ASCII text (JSON's escapes of `"` and `\` are Lua's too). */
+function luaString(s: string): string {
+  if (!/^[\x20-\x7e]*$/.test(s)) throw new Error(`not printable ASCII, which the loader writes into Lua as it is: ${s}`);
+  return JSON.stringify(s);
+}
+

@@ -1,0 +1,87 @@
+-- Turns the entries of the queue's inbox (pushed by any Redis client: redis/inbox-format.ts) into queued jobs, in
+-- order, and wakes a worker. An entry that is not a valid job becomes a failed job whose error says why, so it is
+-- never lost and never holds up the entries after it; one whose id exists is a resubmit and creates nothing (as
+-- enqueue with that jobId). The entries are removed last: at maxmemory the first write is refused and nothing changes.
+-- KEYS: meta inbox queued wake ttl waiting finished failed canceled expired stopped
+-- ARGV[1]: most entries to take
+-- returns: { 0, jobs made, entries refused (each now a failed job), entries whose id existed, entries left, and for
+--   the first refused entry its job id and error message }
+-- @include keys clock data queue notify errors registry inbox
+local max = tonumber(ARGV[1])
+local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
+local n = #entries
+if n == 0 then return { 0, 0, 0, 0, 0 } end
+local now = now_ms()
+local now_s = tostring(now)
+redis.call('HSETNX', K.meta, 'created', now_s)
+local seq = redis.call('HINCRBY', K.meta, INBOX_COUNTER, n)
+
+-- Ids of entries that give none: UUID-shaped, from a hash of the queue's key base, this call's count and time (so
+-- unique across queues and prefixes: getJob(id) looks in every queue), then the entry's place in the call.
+local id_base
+local function new_id(k)
+  if not id_base then
+    local h = redis.sha1hex(BASE .. '|' .. seq .. '|' .. now_s)
+    id_base = string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-5' .. string.sub(h, 13, 15) .. '-' .. string.sub(h, 16, 19) .. '-' .. string.sub(h, 20, 27)
+  end
+  return id_base .. string.format('%04x', k)
+end
+
+local tail = {}
+local function flush_tail()
+  if #tail > 0 then
+    redis.call('RPUSH', K.queued, unpack(tail))
+    tail = {}
+  end
+end
+
+local made, refused, existed = 0, 0, 0
+local first_refused, first_message
+for k = 1, n do
+  local entry = entries[k]
+  local job, err, message, name, given_id = read_entry(entry)
+  if job then
+    local id = job.id or new_id(k)
+    local key = JOB_PREFIX .. id
+    if job.id and redis.call('EXISTS', key) == 1 then
+      existed = existed + 1
+    else
+      local fields = { F_STATUS, 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
+      local parts = put_data(fields, job.data or '')
+      if job.more or parts > 2 then fields[#fields + 1], fields[#fields + 2] = F_HAS_OPTIONS, '1' end
+      for _, v in ipairs(job.fields) do fields[#fields + 1] = v end
+      if job.ttl then
+        local x = now + job.ttl
+        fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, tostring(x)
+        redis.call('ZADD', K.ttl, x, id)
+      end
+      redis.call('HSET', key, unpack(fields))
+      if job.front then
+        flush_tail()
+        redis.call('LPUSH', K.queued, id)
+      else
+        tail[#tail + 1] = id
+      end
+      made = made + 1
+    end
+  else
+    -- the entry itself is kept as the failed job's data (a JSON string), its error says what is wrong
+    local id = given_id
+    if not id or redis.call('EXISTS', JOB_PREFIX .. id) == 1 then id = new_id(k) end
+    local key = JOB_PREFIX .. id
+    local error = error_json(err, message)
+    local fields = { F_STATUS, 'failed', F_NAME, name or INBOX_UNNAMED, F_ENQUEUED_AT, now_s, F_ENDED_AT, now_s, F_ERROR, error }
+    if put_data(fields, cjson.encode(entry)) > 2 then fields[#fields + 1], fields[#fields + 2] = F_HAS_OPTIONS, '1' end
+    redis.call('HSET', key, unpack(fields))
+    retire(key, id, 'failed', DEFAULT_FAILURE_TTL_MS, now)
+    notify(id, 'failed', error)
+    refused = refused + 1
+    if refused == 1 then first_refused, first_message = id, message end
+  end
+end
+flush_tail()
+wake()
+redis.call('LTRIM', K.inbox, n, -1)
+local left = redis.call('LLEN', K.inbox)
+if first_refused then return { 0, made, refused, existed, left, first_refused, first_message } end
+return { 0, made, refused, existed, left }
