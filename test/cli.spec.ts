@@ -195,6 +195,36 @@ describe('jobline command line', () => {
     expect(await exited).toBe(0);
   }, SLOW);
 
+  it('serve --api-key mounts the HTTP API: an add with the key runs, one without it is 401', async () => {
+    const e = engine('cli-serve-api', { quick: (d: { n: number }) => d.n * 2 });
+    e.worker();
+    const key = 'a-serve-key-of-16+chars';
+    const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'serve', '--port', '0', '--json', '--api-key', key], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const started = await new Promise<{ url: string; api: string | null }>((resolve) =>
+        createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { url: string; api: string | null })),
+      );
+      expect(started.api).toBe('/queue/');
+      const body = JSON.stringify({ queue: 'default', name: 'quick', data: { n: 21 } });
+      const refused = await fetch(`${started.url}/queue/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(refused.status).toBe(401);
+      const added = await fetch(`${started.url}/queue/add`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+      expect(added.status).toBe(201);
+      const { id } = (await added.json()) as { id: string };
+      const result = await fetch(`${started.url}/queue/jobs/${id}/result?wait=10s`, { headers: { 'x-api-key': key } });
+      expect(result.status).toBe(200);
+      expect(await e.client.getJob(id).then((h) => h?.result({ timeout: '5s' }))).toBe(42);
+      expect((await fetch(`${started.url}/metrics`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, SLOW);
+
   it('exit codes: 2 for a usage mistake, 1 for an error, and an unreachable Redis said within 5 s', async () => {
     const prefix = engine('cli-codes', {}).prefix;
     const unknown = await jobline(['--prefix', prefix, 'frobnicate']);

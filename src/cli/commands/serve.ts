@@ -2,6 +2,8 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { QueueClient } from '../../core/index.js';
 import { JobMetrics } from '../../metrics/job-metrics.js';
+import { httpSettings } from '../../http/http-options.js';
+import { QueueHttpApi } from '../../http/queue-http-api.js';
 import { UsageError, type CliContext } from '../context.js';
 import { intOption } from './parse.js';
 
@@ -67,8 +69,20 @@ export async function serve(ctx: CliContext, opts: { port?: string; host?: strin
   const apiKeys = [...(opts.apiKey ?? []), ...(process.env.JOBLINE_API_KEYS ?? '').split(',').map((k) => k.trim())].filter(Boolean);
   const client = await ctx.connect();
   const routes = (await Promise.all(MOUNTS.map((mount) => mount({ client, apiKeys })))).flat();
+  // the HTTP API (issue 14) under /queue/, with its own key checks and answers; it needs a key to serve anyone
+  const api = apiKeys.length ? new QueueHttpApi(client, httpSettings({ apiKeys }, 'jobline serve --api-key'), client.logger) : null;
   const authorized = keyCheck(apiKeys);
   const server = createServer((req, res) => {
+    if (api) {
+      api
+        .handleNode(req, res)
+        .then((served) => served || route(req, res))
+        .catch((err: unknown) => (res.headersSent ? res.end() : json(res, 500, { errors: [err instanceof Error ? err.message : String(err)] })));
+      return;
+    }
+    route(req, res);
+  });
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes.find((r) => r.method === req.method && (r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path));
     if (!route) return json(res, 404, { errors: [`No route ${req.method} ${path}; routes: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}`] });
@@ -77,7 +91,7 @@ export async function serve(ctx: CliContext, opts: { port?: string; host?: strin
       if (!res.headersSent) json(res, 500, { errors: [err instanceof Error ? err.message : String(err)] });
       else res.end();
     });
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new UsageError(`Port ${port} is in use; pick another with --port.`) : err));
     server.listen(port, host, resolve);
@@ -85,10 +99,11 @@ export async function serve(ctx: CliContext, opts: { port?: string; host?: strin
   const address = server.address();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
   const out = ctx.output;
-  if (out.json) out.data({ url, routes: routes.map((r) => ({ method: r.method, path: r.path, auth: r.auth })) });
+  if (out.json) out.data({ url, routes: routes.map((r) => ({ method: r.method, path: r.path, auth: r.auth })), api: api ? `/${api.settings.path}/` : null });
   else {
     out.line(`jobline serve: ${url} (prefix ${client.prefix})`);
     for (const r of routes) out.line(`  ${r.method.padEnd(5)}${r.path.padEnd(12)}${r.describe}${r.auth ? ' [API key]' : ''}`);
+    if (api) out.line(`  POST /${api.settings.path}/add, /${api.settings.path}/add-batch; GET /${api.settings.path}/jobs/:id[/result], /${api.settings.path}/openapi.json [API key]`);
   }
   await new Promise<void>((resolve) => {
     const stop = () => {
