@@ -13,6 +13,7 @@ import { KeySpace, type QueueKeys } from './redis/keys.js';
 import { OutboxDeliverer } from './redis/outbox.js';
 import { setServerLogger } from './redis/redis-version.js';
 import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js';
+import { QueueRetention } from './model/retention.js';
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -26,6 +27,8 @@ export interface EngineOptions {
   logFailedJobs?: boolean;
   /** Also write job events to each queue's capped Redis stream. Default off. */
   eventStream?: EventStreamOption;
+  /** Queue-level retention caps of ended jobs (QueueClientOptions.queues, defaultJobOptions.keep). Default: none. */
+  retention?: QueueRetention;
 }
 
 /** How long an enqueue waits for Redis by default. */
@@ -46,6 +49,8 @@ export class Engine {
   /** This process's job events (completed, failed, ...): listeners, the failure log, the stream writer. */
   readonly events: JobEvents;
   readonly enqueueTimeoutMs: number;
+  /** The queue-level caps of ended jobs (model/retention.ts). */
+  readonly retention: QueueRetention;
   private readonly stream: EventStreamWriter | null;
   private readonly owned: boolean;
 
@@ -72,6 +77,7 @@ export class Engine {
     }
     this.outbox = new OutboxDeliverer(this.redis, this.keys);
     this.ids = new JobIdIndex(this.redis, this.keys);
+    this.retention = options.retention ?? new QueueRetention({}, new Map());
   }
 
   get prefix(): string {

@@ -21,3 +21,4 @@ export { runnableFile, threadSetup } from './run/job-threads.js';
 export { Worker } from './worker/worker.js';
 export { workerLimits, type ThreadOptions, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';
+export type { KeepOptions, KeepRule, QueueOptions } from './model/retention.js';

@@ -22,6 +22,7 @@ import { JobStore } from './producer/job-store.js';
 import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
 import type { ConnectionOption } from './redis/connection.js';
+import { parseKeep, parseQueueOptions, QueueRetention, type QueueOptions } from './model/retention.js';
 
 export interface QueueClientOptions {
   /** Redis URL, ioredis options or instance. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -51,6 +52,11 @@ export interface QueueClientOptions {
    * once per queue a minute). `false`: never. Default 10 s.
    */
   noWorkerWarning?: Duration | false;
+  /**
+   * Options of each queue, by name: `keep`, the retention caps of its ended jobs (count and age of finished, and of
+   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`.
+   */
+  queues?: Record<string, QueueOptions>;
 }
 
 /** Every QueueClientOptions name (a typo in the options is refused). */
@@ -67,6 +73,7 @@ const CLIENT_OPTION_NAMES = Object.keys({
   logFailedJobs: 1,
   eventStream: 1,
   noWorkerWarning: 1,
+  queues: 1,
 } satisfies Record<keyof QueueClientOptions, 1>);
 
 /** What `health()` found. */
@@ -122,6 +129,7 @@ export class QueueClient implements JobOperations {
       enqueueTimeout: options.enqueueTimeout,
       logFailedJobs: options.logFailedJobs,
       eventStream: options.eventStream,
+      retention: new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues'))),
     });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string) => new JobHandle(this, id, name, queue);

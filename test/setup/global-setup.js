@@ -10,7 +10,8 @@ export default async function globalSetup() {
   execFileSync('node', [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   execFileSync('node', ['scripts/copy-lua.mjs'], { stdio: 'inherit' });
   if (process.env.REDIS_URL) return;
-  const server = await startRedisServer();
+  // a maxmemory, as production should have: without one, workers warn about queues kept without a count cap
+  const server = await startRedisServer({ args: ['--maxmemory', '4gb'] });
   globalThis.__JOBLINE_REDIS__ = server;
   process.env.REDIS_URL = server.url;
 }

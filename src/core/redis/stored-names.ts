@@ -47,6 +47,11 @@ export const JOB_FIELD = {
   retry: 'rp',
   /** how many times the job was retried after a failed run (absent: 0) */
   retries: 'rc',
+  /**
+   * the job's own count caps ("finished,failed", '' for none: model/retention.ts), only when its @Job or enqueue call
+   * gave `keep`; its own age caps are folded into its ttls at enqueue
+   */
+  keep: 'k',
 } as const;
 
 /** Fields of a queue's meta hash besides `created`. */
@@ -56,6 +61,12 @@ export const META_FIELD = {
    * than the true first one, never later; absent: both are empty). work.lua reads it once per fetch (lib/schedule.lua).
    */
   nextDue: 'due',
+  /**
+   * the queue's retention caps "finishedCount,finishedAge,failedCount,failedAge" ('' for none), written by its workers
+   * at start from their client's options: the scripts that end jobs outside a worker's round trip (cancel, stop,
+   * expiry, reclaim) apply them (lib/retention.lua); a worker sends its caps with each outcome instead
+   */
+  keep: 'keep',
 } as const;
 
 /** Fields of a recurring schedule's hash (`schedule:<id>`, scheduler/schedules.ts). */
@@ -98,6 +109,7 @@ export const WORKER_OPTION_FIELDS = [
   JOB_FIELD.failureTtl,
   JOB_FIELD.retry,
   JOB_FIELD.retries,
+  JOB_FIELD.keep,
 ] as const;
 
 /** Enqueue options stored as they are sent, under their hash field's name. */
@@ -112,6 +124,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.callbacks,
   JOB_FIELD.pipeFrom,
   JOB_FIELD.retry,
+  JOB_FIELD.keep,
 ] as const;
 
 /** Enqueue options the script turns into something else (not stored under these names). */

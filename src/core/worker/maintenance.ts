@@ -7,6 +7,7 @@ import { joinData } from '../redis/job-hash.js';
 import { DATA_FIELDS, JOB_FIELD as F } from '../redis/stored-names.js';
 import { runCallback, snapshotOf } from '../run/callbacks.js';
 import { errorInfo } from '../run/outcome.js';
+import { storeQueueRetention, warnUnboundedRetention } from './retention-setup.js';
 
 /** Lapsed workers and ttl entries handled per reclaim call (keeps one call short). */
 const RECLAIM_LIMIT = 1000;
@@ -34,7 +35,9 @@ export class Maintenance {
     if (!this.registered) {
       // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, the no-worker warning)
       await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
+      await storeQueueRetention(this.engine, this.queues);
       this.registered = true;
+      warnUnboundedRetention(this.engine, this.queues).catch((err: unknown) => this.engine.backgroundError('retention check', err));
     }
     for (const queue of this.queues) {
       // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)

@@ -4,7 +4,7 @@
 -- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
 -- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
 --   { ids of jobs failed as abandoned (no attempts left) } }
--- @include keys clock queue dependencies errors
+-- @include keys clock queue dependencies errors retention
 local limit = tonumber(ARGV[1])
 local now = now_ms()
 local requeued, expired = {}, 0

@@ -21,7 +21,7 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys clock queue dependencies errors batch notify schedule retry
+-- @include keys clock queue dependencies errors batch notify schedule retry retention
 local worker, lease, want = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local now_s = tostring(now)
@@ -31,16 +31,23 @@ local retried = {} -- retries without a wait, for the back of the queue
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
--- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call
-local scores = {}
-local function retire_job(job, id, ttl, default, pending)
-  if ttl == '' then ttl = default end
-  local score = scores[ttl]
+-- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call.
+-- A ttl of "<ms>,<count>" carries a count cap (lib/retention.lua): the smallest one sent per registry is applied.
+local scores, pexpire, caps = {}, {}, {}
+local function retire_job(job, id, sent, default, pending)
+  local score = scores[sent]
   if not score then
+    local ttl, count = sent, nil
+    local comma = string.find(sent, ',', 1, true)
+    if comma then ttl, count = string.sub(sent, 1, comma - 1), tonumber(string.sub(sent, comma + 1)) end
+    if ttl == '' then ttl = default end
     local ms = tonumber(ttl)
     if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
-    scores[ttl] = score
+    scores[sent], pexpire[sent], caps[sent] = score, ttl, count or false
   end
+  local count = caps[sent]
+  if count and (not pending.cap or count < pending.cap) then pending.cap = count end
+  local ttl = pexpire[sent]
   if score == '' then
     redis.call('DEL', job)
   elseif score == 'inf' then
@@ -126,6 +133,9 @@ if ne > 0 then
     for k = 1, ne do settle_dependents(ended[k], ended_status[k], ended_payload[k], now) end
   end
 end
+-- after the dependents heard of the jobs that ended: a job trimmed at once (a small cap) has told them already
+if finished.cap then trim_registry('finished', finished.cap, #finished / 2, now) end
+if failed.cap then trim_registry('failed', failed.cap, #failed / 2, now) end
 
 local got = 0
 local taken = {}
