@@ -36,8 +36,8 @@ export class Maintenance {
       // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, the no-worker warning)
       await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
       await storeQueueRetention(this.engine, this.queues);
+      await warnUnboundedRetention(this.engine, this.queues);
       this.registered = true;
-      warnUnboundedRetention(this.engine, this.queues).catch((err: unknown) => this.engine.backgroundError('retention check', err));
     }
     for (const queue of this.queues) {
       // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
