@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../scripts/redis-server.mjs';
-import { HandlerRegistry, InvalidOptionError, JobNotFoundError, QueueClient, Worker, type JobContext, type JobDefaults, type JobHandle, type Logger } from '../src/index.js';
+import { HandlerRegistry, InvalidOptionError, JobNotFoundError, QueueClient, Worker, type JobContext, type JobDefaults, type JobHandle, type Logger, type QueueOptions } from '../src/index.js';
 import { engine } from './engine.js';
 import { redisUrl, uniquePrefix, until } from './helpers.js';
 
@@ -94,7 +94,7 @@ describe('retention caps (keep)', () => {
     const finished = `${e.base('default')}finished`;
     // every kept job's remaining ttl lies in (low, high] ms
     const kept = async (count: number, low: number, high: number) => {
-      const ids = await e.redis.zrange(finished, 0, -1);
+      const ids = await e.redis.zrange(finished, '0', '-1');
       expect(ids).toHaveLength(count);
       for (const id of ids) {
         const left = await e.redis.pttl(`${e.base('default')}job:${id}`);
@@ -122,7 +122,7 @@ describe('retention caps (keep)', () => {
     // no count cap from the call; resultTtl still caps the age (whichever comes first)
     await runAll('plain', 1, { resultTtl: '30s', keep: { finished: { age: '1h', count: -1 } } });
     expect(await e.redis.zcard(finished)).toBe(3);
-    const soonest = (await e.redis.zrange(finished, 0, 0))[0]!;
+    const soonest = (await e.redis.zrange(finished, '0', '0'))[0]!;
     expect(await e.redis.pttl(`${e.base('default')}job:${soonest}`)).toBeLessThanOrEqual(30_000);
   }, 60_000);
 
@@ -164,6 +164,21 @@ describe('retention caps (keep)', () => {
   });
 });
 
+describe('bytes of a failed job', () => {
+  it("keeps the stack's frames of the handler's code, not those of Jobline or Node's internals", async () => {
+    const e = engine('keep-stack', {}, { logFailedJobs: false, noWorkerWarning: false });
+    register(e.registry, 'boom', {}, function handlerThatThrows() {
+      throw new Error('boom');
+    });
+    e.worker();
+    const h = await e.client.enqueue('boom');
+    await expect(h.result({ timeout: '20s' })).rejects.toThrow('boom');
+    const stack = (await h.info()).error!.stack!;
+    expect(stack).toMatch(/^Error: boom\n\s+at handlerThatThrows .*retention\.spec\.ts/);
+    expect(stack).not.toMatch(/job-runner|fetch-loop|running-jobs|node:internal/);
+  }, 30_000);
+});
+
 describe('the start-up warning', () => {
   function recordingLogger(): Logger & { warnings: string[] } {
     const warnings: string[] = [];
@@ -173,7 +188,7 @@ describe('the start-up warning', () => {
   it('warns once when Redis has no maxmemory and a queue has no count cap; not when capped or when maxmemory is set', async () => {
     const server = await startRedisServer();
     const raw = new Redis(server.url);
-    const run = async (queues: object) => {
+    const run = async (queues: Record<string, QueueOptions>) => {
       const logger = recordingLogger();
       const registry = new HandlerRegistry();
       const client = new QueueClient({ connection: server.url, prefix: uniquePrefix('keep-warn'), registry, logger, noWorkerWarning: false, queues });

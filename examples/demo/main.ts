@@ -14,6 +14,7 @@ import { printTable, show } from './table.js';
 import { TimeJobs } from './time-jobs.js';
 import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
+import { PingJobs, showRetention } from './retention-jobs.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
   const queue = app.get(QueueService);
@@ -68,6 +69,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   await time.report(await settlingTime);
   problems.push(...time.problems);
+  console.log();
+  // Retention caps: a queue that keeps only its last few finished jobs.
+  problems.push(...(await showRetention(queue, app.get(PingJobs))));
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

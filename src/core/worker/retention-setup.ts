@@ -25,15 +25,15 @@ function sameCaps(a: Retention, b: Retention): boolean {
 /**
  * Warns once when Redis has no `maxmemory` and a consumed queue keeps ended jobs without a count cap: its memory then
  * grows with its rate until the ttls (500 s of finished jobs, a year of failed ones by default) let them go, and
- * nothing stops Redis from taking the machine's memory. A Redis that refuses CONFIG (managed services) is not asked.
+ * nothing stops Redis from taking the machine's memory. Read from INFO, which every user Jobline runs as may send.
  */
 export async function warnUnboundedRetention(engine: Engine, queues: readonly string[]): Promise<void> {
   const open = queues.filter((q) => countless(engine.retention.of(q)));
   if (!open.length) return;
+  // INFO, not CONFIG GET: managed services and ACL users limited to Jobline's commands refuse CONFIG
   let maxmemory: string | undefined;
   try {
-    const reply = (await engine.redis.config('GET', 'maxmemory')) as unknown as string[];
-    maxmemory = reply[1];
+    maxmemory = /^maxmemory:(\d+)/m.exec(await engine.redis.info('memory'))?.[1];
   } catch {
     return;
   }

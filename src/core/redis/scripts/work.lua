@@ -35,12 +35,13 @@ local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 -- A ttl of "<ms>,<count>" carries a count cap (lib/retention.lua): the smallest one sent per registry is applied.
 local scores, pexpire, caps = {}, {}, {}
 local function retire_job(job, id, sent, default, pending)
+  -- no ttl: the default of the outcome's kind (finished and failed differ), which then names the cache entry
+  if sent == '' or string.byte(sent) == 44 then sent = default .. sent end -- 44: ','
   local score = scores[sent]
   if not score then
     local ttl, count = sent, nil
     local comma = string.find(sent, ',', 1, true)
     if comma then ttl, count = string.sub(sent, 1, comma - 1), tonumber(string.sub(sent, comma + 1)) end
-    if ttl == '' then ttl = default end
     local ms = tonumber(ttl)
     if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
     scores[sent], pexpire[sent], caps[sent] = score, ttl, count or false
