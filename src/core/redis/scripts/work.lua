@@ -31,24 +31,24 @@ local retried = {} -- retries without a wait, for the back of the queue
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
--- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call.
--- A ttl of "<ms>,<count>" carries a count cap (lib/retention.lua): the smallest one sent per registry is applied.
-local scores, pexpire, caps = {}, {}, {}
-local function retire_job(job, id, sent, default, pending)
-  -- no ttl: the default of the outcome's kind (finished and failed differ), which then names the cache entry
-  if sent == '' or string.byte(sent) == 44 then sent = default .. sent end -- 44: ','
-  local score = scores[sent]
-  if not score then
-    local ttl, count = sent, nil
+-- retire() for the hot path: what each ttl string as sent means (its PEXPIRE value, registry score and count cap),
+-- worked out once per call and kind of outcome (`known`: a kind's default differs). A ttl of "<ms>,<count>" carries
+-- a count cap (lib/retention.lua): the smallest one sent per registry is applied once the outcomes are written.
+local function retire_job(job, id, sent, default, pending, known)
+  local t = known[sent]
+  if not t then
+    local ttl, count = sent, false
     local comma = string.find(sent, ',', 1, true)
     if comma then ttl, count = string.sub(sent, 1, comma - 1), tonumber(string.sub(sent, comma + 1)) end
+    if ttl == '' then ttl = default end
     local ms = tonumber(ttl)
+    local score
     if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
-    scores[sent], pexpire[sent], caps[sent] = score, ttl, count or false
+    t = { score, ttl }
+    known[sent] = t
+    if count and (not pending.cap or count < pending.cap) then pending.cap = count end
   end
-  local count = caps[sent]
-  if count and (not pending.cap or count < pending.cap) then pending.cap = count end
-  local ttl = pexpire[sent]
+  local score = t[1]
   if score == '' then
     redis.call('DEL', job)
   elseif score == 'inf' then
@@ -56,11 +56,12 @@ local function retire_job(job, id, sent, default, pending)
     pending[#pending + 1] = score
     pending[#pending + 1] = id
   else
-    redis.call('PEXPIRE', job, ttl)
+    redis.call('PEXPIRE', job, t[2])
     pending[#pending + 1] = score
     pending[#pending + 1] = id
   end
 end
+local finished_ttls, failed_ttls = {}, {}
 local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAULT_FAILURE_TTL_MS)
 
 -- Ownership: a job this worker still runs on this attempt is in its held set (lib/lease.lua); one SMISMEMBER
@@ -105,13 +106,13 @@ for r = 1, nr do
       if waiters then publish_end(id, 'finished', payload) end
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'finished', payload
-      retire_job(job, id, ttl, RESULT_TTL, finished)
+      retire_job(job, id, ttl, RESULT_TTL, finished, finished_ttls)
     elseif kind == FAILED then
       redis.call('HSET', job, F_STATUS, 'failed', F_ENDED_AT, now_s, F_ERROR, payload)
       if waiters then publish_end(id, 'failed', payload) end
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'failed', ''
-      retire_job(job, id, ttl, FAILURE_TTL, failed)
+      retire_job(job, id, ttl, FAILURE_TTL, failed, failed_ttls)
     elseif kind == RETRY then
       retry_job(job, id, ttl, payload, now, retried)
     else
