@@ -1,6 +1,9 @@
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../scripts/redis-server.mjs';
-import { HandlerRegistry, InvalidOptionError, JobNotFoundError, QueueClient, Worker, type JobContext, type JobDefaults, type JobHandle, type Logger, type QueueOptions } from '../src/index.js';
+import { HandlerRegistry, InvalidOptionError, Job, JobNotFoundError, QueueClient, QueueModule, Worker, type JobOptions, type JobContext, type JobDefaults, type JobHandle, type Logger, type QueueOptions } from '../src/index.js';
 import { engine } from './engine.js';
 import { redisUrl, uniquePrefix, until } from './helpers.js';
 
@@ -161,6 +164,36 @@ describe('retention caps (keep)', () => {
     expect(client({ queues: { 'no spaces': {} } })).toThrow(InvalidOptionError);
     expect(client({ queues: [] })).toThrow(/`queues`/);
     expect(client({ defaultJobOptions: { keep: { failed: { age: 0 } } } })).toThrow(/`keep\.failed\.age`: got 0/);
+  });
+});
+
+describe('keep in the Nest modules', () => {
+  it('a bad queues.<name>.keep or @Job keep stops the application at start, naming the option', async () => {
+    const redis = new Redis(redisUrl());
+    try {
+      const typo = await Test.createTestingModule({
+        imports: [QueueModule.forRoot({ connection: redis, prefix: uniquePrefix('keep-nest'), queues: { emails: { keep: { finished: { cont: 5 } as never } } } })],
+      })
+        .compile()
+        .catch((e: unknown) => e);
+      expect(typo).toBeInstanceOf(InvalidOptionError);
+      expect(String(typo)).toMatch(/`cont`.*queues\.emails\.keep\.finished.*did you mean `count`/);
+      class Reports {
+        build(): void {}
+      }
+      Job('reports.build', { keep: { failed: { age: 'never' } } } as unknown as JobOptions)(Reports.prototype, 'build', Object.getOwnPropertyDescriptor(Reports.prototype, 'build')!);
+      Injectable()(Reports);
+      const bad = await Test.createTestingModule({
+        imports: [QueueModule.forRoot({ connection: redis, prefix: uniquePrefix('keep-nest') }), { module: class ReportsModule {}, providers: [Reports] }],
+      })
+        .compile()
+        .then((mod) => mod.init())
+        .catch((e: unknown) => e);
+      expect(bad).toBeInstanceOf(InvalidOptionError);
+      expect(String(bad)).toMatch(/`keep\.failed\.age`: got "never"/);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
