@@ -8,14 +8,14 @@ import { META_FIELD } from '../redis/stored-names.js';
  * a queue without caps has the field removed. Workers with different options: the last one started wins there.
  */
 export async function storeQueueRetention(engine: Engine, queues: readonly string[]): Promise<void> {
-  const pipe = engine.redis.pipeline();
-  for (const q of queues) {
-    const r = engine.retention.of(q);
-    const meta = engine.queue(q).meta;
-    if (sameCaps(r, UNBOUNDED)) pipe.hdel(meta, META_FIELD.keep);
-    else pipe.hset(meta, META_FIELD.keep, encodeQueueRetention(r));
-  }
-  await pipe.exec();
+  // one command per queue, not a pipeline: on a cluster the queues' metas live in different slots
+  await Promise.all(
+    queues.map((q) => {
+      const r = engine.retention.of(q);
+      const meta = engine.queue(q).meta;
+      return sameCaps(r, UNBOUNDED) ? engine.redis.hdel(meta, META_FIELD.keep) : engine.redis.hset(meta, META_FIELD.keep, encodeQueueRetention(r));
+    }),
+  );
 }
 
 function sameCaps(a: Retention, b: Retention): boolean {
