@@ -10,29 +10,25 @@
 -- was set) is caught up within a few thousand ends, at a cost bounded per job.
 local TRIM_SLACK = 100
 
--- Removes ended jobs `ids` of registry `reg`, as delete.lua removes a job.
+-- Removes ended jobs `ids` of registry `reg`, as delete.lua removes a job. An ended job has no `deps` set (closing
+-- deletes it, a job that ran had it emptied), and settling its dependents as met empties its `dependents` set, which
+-- Redis then drops: only the hashes are left to delete.
 local function drop_ended(reg, ids, now)
   local n = #ids
   if n == 0 then return end
   call_all('ZREM', reg, ids)
-  local dkeys = {}
-  for i = 1, n do dkeys[i] = DEPENDENTS_PREFIX .. ids[i] end
+  local keys = {}
+  for i = 1, n do keys[i] = DEPENDENTS_PREFIX .. ids[i] end
   local any = 0
-  for k = 1, n, 1000 do any = any + redis.call('EXISTS', unpack(dkeys, k, math.min(k + 999, n))) end
+  for k = 1, n, 1000 do any = any + redis.call('EXISTS', unpack(keys, k, math.min(k + 999, n))) end
   if any > 0 then
     -- a dependency that no longer exists counts as met (RQ), as for a deleted or expired job
     for i = 1, n do
-      if redis.call('EXISTS', dkeys[i]) == 1 then settle_dependents(ids[i], 'finished', '', now) end
+      if redis.call('EXISTS', keys[i]) == 1 then settle_dependents(ids[i], 'finished', '', now) end
     end
   end
-  local gone = {}
-  for i = 1, n do
-    local id = ids[i]
-    gone[#gone + 1] = JOB_PREFIX .. id
-    gone[#gone + 1] = deps_key(id)
-    gone[#gone + 1] = dkeys[i]
-  end
-  for k = 1, #gone, 999 do redis.call('DEL', unpack(gone, k, math.min(k + 998, #gone))) end
+  for i = 1, n do keys[i] = JOB_PREFIX .. ids[i] end
+  for k = 1, n, 1000 do redis.call('DEL', unpack(keys, k, math.min(k + 999, n))) end
 end
 
 -- Trims the registry of `status` to `count` entries, removing at most `ended` + TRIM_SLACK of its oldest (lowest
