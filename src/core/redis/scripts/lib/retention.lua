@@ -4,19 +4,18 @@
 -- registry entry and dependency sets go, and its waiting dependents count it as met. Its entry in the id index
 -- (job-id-index.ts), outside this slot, is swept later as an expired job's is.
 -- KEYS: meta finished failed canceled expired stopped
--- @include keys batch dependencies
+-- @include keys dependencies
 
 -- Entries a call may trim per job it ends, beyond that job itself: a lowered cap (or a registry filled before the cap
 -- was set) is caught up within a few thousand ends, at a cost bounded per job.
 local TRIM_SLACK = 100
 
--- Removes ended jobs `ids` of registry `reg`, as delete.lua removes a job. An ended job has no `deps` set (closing
--- deletes it, a job that ran had it emptied), and settling its dependents as met empties its `dependents` set, which
--- Redis then drops: only the hashes are left to delete.
-local function drop_ended(reg, ids, now)
+-- Removes ended jobs `ids`, already out of their registry, as delete.lua removes a job. An ended job has no `deps` set
+-- (closing deletes it, a job that ran had it emptied), and settling its dependents as met empties its `dependents`
+-- set, which Redis then drops: only the hashes are left to delete.
+local function drop_ended(ids, now)
   local n = #ids
   if n == 0 then return end
-  call_all('ZREM', reg, ids)
   local keys = {}
   for i = 1, n do keys[i] = DEPENDENTS_PREFIX .. ids[i] end
   local any = 0
@@ -37,7 +36,11 @@ local function trim_registry(status, count, ended, now)
   local reg = key(status)
   local over = redis.call('ZCARD', reg) - count
   if over <= 0 then return end
-  drop_ended(reg, redis.call('ZRANGE', reg, 0, math.min(over, ended + TRIM_SLACK) - 1), now)
+  -- ZPOPMIN takes them off the skiplist's head: cheaper than a ZRANGE and a ZREM of each
+  local popped = redis.call('ZPOPMIN', reg, math.min(over, ended + TRIM_SLACK))
+  local ids = {}
+  for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
+  drop_ended(ids, now)
 end
 
 -- The queue's caps as its workers stored them in meta (M_KEEP "fc,fa,xc,xa"), read once per call: false when none.
