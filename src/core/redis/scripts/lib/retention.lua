@@ -13,17 +13,21 @@ local TRIM_SLACK = 100
 -- Removes ended jobs `ids`, already out of their registry, as delete.lua removes a job. An ended job has no `deps` set
 -- (closing deletes it, a job that ran had it emptied), and settling its dependents as met empties its `dependents`
 -- set, which Redis then drops: only the hashes are left to delete.
-local function drop_ended(ids, now)
+local function drop_ended(ids, now, finished)
   local n = #ids
   if n == 0 then return end
   local keys = {}
-  for i = 1, n do keys[i] = DEPENDENTS_PREFIX .. ids[i] end
-  local any = 0
-  for k = 1, n, 1000 do any = any + redis.call('EXISTS', unpack(keys, k, math.min(k + 999, n))) end
-  if any > 0 then
-    -- a dependency that no longer exists counts as met (RQ), as for a deleted or expired job
-    for i = 1, n do
-      if redis.call('EXISTS', keys[i]) == 1 then settle_dependents(ids[i], 'finished', '', now) end
+  -- a finished job has no dependents left: they were all settled as met when it finished, and one enqueued later
+  -- finds it finished (dep_state) and never registers
+  if not finished then
+    for i = 1, n do keys[i] = DEPENDENTS_PREFIX .. ids[i] end
+    local any = 0
+    for k = 1, n, 1000 do any = any + redis.call('EXISTS', unpack(keys, k, math.min(k + 999, n))) end
+    if any > 0 then
+      -- a dependency that no longer exists counts as met (RQ), as for a deleted or expired job
+      for i = 1, n do
+        if redis.call('EXISTS', keys[i]) == 1 then settle_dependents(ids[i], 'finished', '', now) end
+      end
     end
   end
   for i = 1, n do keys[i] = JOB_PREFIX .. ids[i] end
@@ -40,7 +44,7 @@ local function trim_registry(status, count, ended, now)
   local popped = redis.call('ZPOPMIN', reg, math.min(over, ended + TRIM_SLACK))
   local ids = {}
   for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
-  drop_ended(ids, now)
+  drop_ended(ids, now, status == 'finished')
 end
 
 -- The queue's caps as its workers stored them in meta (M_KEEP "fc,fa,xc,xa"), read once per call: false when none.
