@@ -21,7 +21,7 @@ const JOBLINE_COMMANDS = [
   'sadd', 'hdel', 'zrem',
   // inside the scripts
   'del', 'exists', 'hset', 'hsetnx', 'lindex', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
-  'smismember', 'srem', 'zadd', 'zpopmin', 'zremrangebyscore',
+  'smismember', 'srem', 'zadd', 'zremrangebyscore',
 ];
 
 /** The ACL rule of a user limited to one prefix: its keys and channels, and the commands above. */
