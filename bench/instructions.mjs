@@ -3,7 +3,7 @@
 // N jobs and then runs them with one Worker. Works on any checkout of this repo through its built dist/index.js, so
 // two checkouts (before and after an engine change) can be compared. Plain ESM so it needs no compile step of its own.
 //
-// Usage: node bench/instructions.mjs [--dir <checkout>] [--jobs 20000] [--runs 1] [--idle 10] [--stream] [--json]
+// Usage: node bench/instructions.mjs [--dir <checkout>] [--jobs 20000] [--runs 1] [--idle 10] [--stream] [--keep <n>] [--json]
 //        npm run bench:instructions -- [same options]
 // Needs valgrind (apt-get install valgrind) and redis-server. See /work/notes/instructions.md for how to read it.
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -35,6 +35,8 @@ const { values: opts } = parseArgs({
     json: { type: 'boolean', default: false },
     // the consumer writes job events to the Redis stream too (QueueClientOptions.eventStream; checkouts that have it)
     stream: { type: 'boolean', default: false },
+    // the queue keeps at most this many finished jobs (QueueClientOptions.queues keep; checkouts that have it)
+    keep: { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -46,6 +48,8 @@ const N = wholeNumber('jobs', opts.jobs, CHUNK);
 const RUNS = wholeNumber('runs', opts.runs, 1);
 const IDLE_S = wholeNumber('idle', opts.idle, 2);
 const DIR = resolve(opts.dir);
+const KEEP = opts.keep === '' ? null : wholeNumber('keep', opts.keep, 0);
+const QUEUES = KEEP === null ? {} : { queues: { [QUEUE]: { keep: { finished: { count: KEEP } } } } };
 
 function wholeNumber(name, text, min) {
   const n = Number(text);
@@ -219,7 +223,9 @@ async function waitFinished(client, queue, n, pollMs) {
   let polls = 0;
   for (;;) {
     polls++;
-    if ((await client.countJobs(queue)).finished >= n) return polls;
+    const c = await client.countJobs(queue);
+    // capped (--keep), the registry holds at most the cap: the jobs are done once none is queued or running
+    if (queue === QUEUE && KEEP !== null ? c.queued === 0 && c.started === 0 : c.finished >= n) return polls;
     await sleep(pollMs);
   }
 }
@@ -242,9 +248,9 @@ async function oneRun(lib, n) {
     const registry = new HandlerRegistry();
     registry.register({ name: NAME, handle: counter.handle, defaults: {}, source: 'bench/instructions.mjs' });
     // producer and consumer on separate clients (separate connections), as in separate processes
-    const producer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE });
+    const producer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE, ...QUEUES });
     closers.push(() => producer.close());
-    const consumer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE, registry, ...(opts.stream ? { eventStream: true } : {}) });
+    const consumer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE, registry, ...(opts.stream ? { eventStream: true } : {}), ...QUEUES });
     closers.push(() => consumer.close());
 
     // Warm-up on another queue, outside every window: connections, version checks and script loads (EVALSHA misses
@@ -288,7 +294,8 @@ async function oneRun(lib, n) {
     const workerIdle = await measure(server, () => sleep(IDLE_S * 1000));
 
     const counts = await producer.countJobs(QUEUE);
-    if (counts.finished !== n) throw new Error(`after processing: ${counts.finished} jobs finished, expected ${n}`);
+    const kept = KEEP === null ? n : Math.min(n, KEEP);
+    if (counts.finished !== kept) throw new Error(`after processing: ${counts.finished} jobs finished, expected ${kept}`);
     return summarise(n, { serverIdle, enqueue, processing, workerIdle });
   } finally {
     for (const close of closers) await close().catch(() => {});

@@ -16,6 +16,8 @@ export interface StartRedisClusterOptions {
   nodeTimeout?: number;
   /** Whole start-up budget in ms. Default 30000. */
   timeoutMs?: number;
+  /** More redis-server arguments for every node (also when restarted), e.g. ['--maxmemory', '1gb']. */
+  args?: string[];
 }
 
 export interface ClusterTopologyNode extends ClusterNodeAddress {

@@ -28,6 +28,7 @@ export async function startRedisCluster({
   appendonly = false,
   nodeTimeout = 1000,
   timeoutMs = 30_000,
+  args = [],
 } = {}) {
   if (!Number.isInteger(masters) || masters < 3) {
     throw new Error(`startRedisCluster: masters must be an integer >= 3 (redis-cli refuses fewer), got ${masters}`);
@@ -43,7 +44,7 @@ export async function startRedisCluster({
   for (let i = 0; i < count; i++) {
     nodes.push({ host: HOST, port: ports[2 * i], busPort: ports[2 * i + 1], dir: mkdtempSync(join(tmpdir(), 'jobline-cluster-')) });
   }
-  const handle = makeHandle({ nodes, masters, replicasPerMaster, appendonly, nodeTimeout, dead: [] }, true);
+  const handle = makeHandle({ nodes, masters, replicasPerMaster, appendonly, nodeTimeout, args, dead: [] }, true);
   try {
     await Promise.all(nodes.map((node) => handle._spawn(node, deadline)));
     await createCluster(handle, nodes, replicasPerMaster, deadline);
@@ -142,6 +143,7 @@ function makeHandle(state, owner) {
       '--logfile', join(node.dir, 'redis.log'),
       '--daemonize', 'no',
       '--loglevel', 'notice',
+      ...(state.args ?? []),
     ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -110,7 +110,7 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       expect(settled).toBe(false);
       expect(await source.lrange(q.queued, 0, -1)).toEqual(jobs.map((h) => h.id));
       await migration.finish();
-      const fetched = fetchedJobs(await fetch, queue);
+      const fetched = fetchedJobs(await fetch, queue, engine.retention.ttls(queue));
       expect(fetched.map((j) => [j.id, j.attempt, j.data])).toEqual(jobs.map((h, i) => [h.id, 1, String(i)]));
       for (const h of jobs) expect(await h.getStatus()).toBe('started');
       source.disconnect();

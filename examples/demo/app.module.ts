@@ -6,6 +6,7 @@ import { Mailer, Payments, ReportBuilder } from './services.js';
 import { AnywhereJobsModule } from './anywhere.js';
 import { DEMO_CONNECTION, DEMO_PREFIX } from './connection.js';
 import { TimeJobsModule } from './time-jobs.js';
+import { RetentionJobsModule } from './retention-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 
 @Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs, EventTally] })
@@ -18,12 +19,15 @@ export class JobsModule {}
     QueueModule.forRoot({
       connection: DEMO_CONNECTION,
       prefix: DEMO_PREFIX,
-      defaultJobOptions: { resultTtl: '10m', failureTtl: '10m' },
+      // every queue keeps at most 1,000 finished and 1,000 failed jobs (so no start-up warning about unbounded
+      // retention); 'pings' keeps its last 5 finished ones
+      defaultJobOptions: { resultTtl: '10m', failureTtl: '10m', keep: { finished: { count: 1000 }, failed: { count: 1000 } } },
+      queues: { pings: { keep: { finished: { count: 5 } } } },
     }),
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere', 'pings'],
       concurrency: 4,
       autoStart: false,
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
@@ -35,6 +39,7 @@ export class JobsModule {}
     WorkflowJobsModule,
     TimeJobsModule,
     AnywhereJobsModule,
+    RetentionJobsModule,
   ],
 })
 export class AppModule {}

@@ -17,6 +17,7 @@ import { printTable, show } from './table.js';
 import { TimeJobs } from './time-jobs.js';
 import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
+import { PingJobs, showRetention } from './retention-jobs.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
   const queue = app.get(QueueService);
@@ -77,6 +78,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   // the command line and the metrics, while the consumer still runs
   problems.push(...(await showOperate(app)));
+  console.log();
+  // Retention caps: a queue that keeps only its last few finished jobs.
+  problems.push(...(await showRetention(queue, app.get(PingJobs))));
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

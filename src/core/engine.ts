@@ -14,6 +14,7 @@ import { runScript, type ScriptName, type ScriptReply } from './redis/scripts.js
 import { ensureServer, serverChecked, setServerLogger } from './redis/server-check.js';
 import { WorkerRegistry } from './redis/worker-registry.js';
 import { JobTracing } from './tracing/job-tracing.js';
+import { QueueRetention } from './model/retention.js';
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or instance (Redis or Cluster), or a cluster's nodes. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -29,6 +30,8 @@ export interface EngineOptions {
   eventStream?: EventStreamOption;
   /** Spans through `@opentelemetry/api` when the application has it. Default true. */
   tracing?: boolean;
+  /** Queue-level retention caps of ended jobs (QueueClientOptions.queues, defaultJobOptions.keep). Default: none. */
+  retention?: QueueRetention;
 }
 
 /** How long an enqueue waits for Redis by default. */
@@ -55,6 +58,8 @@ export class Engine {
   readonly enqueueTimeoutMs: number;
   /** OpenTelemetry spans of enqueues and runs, or null (no `@opentelemetry/api`, or `tracing: false`). */
   readonly tracing: JobTracing | null;
+  /** The queue-level caps of ended jobs (model/retention.ts). */
+  readonly retention: QueueRetention;
   private readonly stream: EventStreamWriter | null;
   private readonly owned: boolean;
 
@@ -88,6 +93,7 @@ export class Engine {
     // the registry's times are the clock of the node that holds it (a cluster's nodes' clocks may differ)
     this.workers = new WorkerRegistry(this.redis, this.keys, () => redisTimeMs(this.redis, this.keys.workers));
     this.tracing = options.tracing === false ? null : JobTracing.load();
+    this.retention = options.retention ?? new QueueRetention({}, new Map());
   }
 
   /**

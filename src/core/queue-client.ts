@@ -26,6 +26,7 @@ import { SyncRunner } from './producer/sync-runner.js';
 import { ingestInbox, type InboxIngested } from './worker/inbox-watcher.js';
 import type { ConnectionOption } from './redis/connection.js';
 import type { WorkerInfo } from './redis/worker-registry.js';
+import { parseKeep, parseQueueOptions, QueueRetention, type QueueOptions } from './model/retention.js';
 
 export interface QueueClientOptions {
   /**
@@ -70,6 +71,11 @@ export interface QueueClientOptions {
    * replicates asynchronously: a master that fails right after an enqueue may lose it.
    */
   waitForReplicas?: number | { replicas: number; timeout?: Duration };
+  /**
+   * Options of each queue, by name: `keep`, the retention caps of its ended jobs (count and age of finished, and of
+   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`.
+   */
+  queues?: Record<string, QueueOptions>;
 }
 
 /** Every QueueClientOptions name (a typo in the options is refused). */
@@ -88,6 +94,7 @@ const CLIENT_OPTION_NAMES = Object.keys({
   noWorkerWarning: 1,
   tracing: 1,
   waitForReplicas: 1,
+  queues: 1,
 } satisfies Record<keyof QueueClientOptions, 1>);
 
 /** What `health()` found. */
@@ -146,6 +153,7 @@ export class QueueClient implements JobOperations {
       logFailedJobs: options.logFailedJobs,
       eventStream: options.eventStream,
       tracing: options.tracing,
+      retention: new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues'))),
     });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);

@@ -37,6 +37,7 @@ export const JOB_OPTION_NAMES = Object.keys({
   onFailure: 1,
   onStopped: 1,
   retry: 1,
+  keep: 1,
   schedule: 1,
   dto: 1,
   isolate: 1,

@@ -1,5 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { ConnectionOption, Duration, EventStreamOption, JobDefaults, Logger } from '../core/index.js';
+import type { ConnectionOption, Duration, EventStreamOption, JobDefaults, Logger, QueueOptions } from '../core/index.js';
 
 export interface QueueModuleOptions {
   /**
@@ -47,6 +47,13 @@ export interface QueueModuleOptions {
    * none (Redis replicates asynchronously). See the README's Redis Cluster section.
    */
   waitForReplicas?: number | { replicas: number; timeout?: Duration };
+  /**
+   * Options of each queue, by name. `keep`: retention caps of its ended jobs, e.g.
+   * `{ emails: { keep: { finished: { count: 10_000, age: '1h' }, failed: { count: 100_000 } } } }`; a `@Job`'s and an
+   * enqueue's `keep` override them field by field. Without a count cap, kept jobs grow with the queue's rate until
+   * their ttl (a warning at start says so when Redis has no maxmemory).
+   */
+  queues?: Record<string, QueueOptions>;
 }
 
 export interface ConsumerOptions {
@@ -89,6 +96,7 @@ export const QUEUE_MODULE_OPTION_NAMES = Object.keys({
   noWorkerWarning: 1,
   tracing: 1,
   waitForReplicas: 1,
+  queues: 1,
 } satisfies Record<keyof QueueModuleOptions, 1>);
 
 export const CONSUMER_OPTION_NAMES = Object.keys({

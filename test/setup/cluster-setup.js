@@ -6,7 +6,8 @@ import { buildOnce } from './build.js';
 
 export default async function clusterSetup() {
   buildOnce();
-  const cluster = await startRedisCluster({ masters: 3 });
+  // a maxmemory on every node, as on the single server (global-setup.js): else workers warn about unbounded retention
+  const cluster = await startRedisCluster({ masters: 3, args: ['--maxmemory', '2gb'] });
   globalThis.__JOBLINE_CLUSTER__ = cluster;
   process.env.JOBLINE_TEST_CLUSTER = JSON.stringify(cluster.describe());
 }

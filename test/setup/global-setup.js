@@ -6,7 +6,8 @@ import { buildOnce } from './build.js';
 export default async function globalSetup() {
   buildOnce();
   if (process.env.REDIS_URL) return;
-  const server = await startRedisServer();
+  // a maxmemory, as production should have: without one, workers warn about queues kept without a count cap
+  const server = await startRedisServer({ args: ['--maxmemory', '4gb'] });
   globalThis.__JOBLINE_REDIS__ = server;
   process.env.REDIS_URL = server.url;
 }

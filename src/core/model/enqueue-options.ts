@@ -22,6 +22,7 @@ export const KNOWN_OPTIONS = new Set([
   'retry',
   'delay',
   'runAt',
+  'keep',
 ]);
 
 /** Options that belong to one enqueue call, never to defaults (a @Job's, the module's, a schedule's). */

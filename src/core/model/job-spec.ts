@@ -8,6 +8,7 @@ import { checkJson, encodeJson } from './payload.js';
 import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
 import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
+import { cappedTtl, encodeOwnCounts, mergeRetention, parseKeep, type Retention } from './retention.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
 export interface JobSpec {
@@ -46,6 +47,8 @@ export interface JobSpec {
   delayMs: number | null;
   /** `runAt` in epoch ms, or null. */
   runAtMs: number | null;
+  /** The job's own count caps as stored (model/retention.ts encodeOwnCounts), '' when it has none of its own. */
+  keep: string;
 }
 
 export interface DepRef {
@@ -130,6 +133,8 @@ export function buildJobSpec(
     if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
   }
   const callbacks = callbackSetOf(options);
+  // checked here (an enqueue's, a @Job's, the module's); resolved against the queue's caps by the producer
+  if (options.keep !== undefined) parseKeep(options.keep);
   if (options.delay !== undefined && options.runAt !== undefined) {
     throw new InvalidOptionError('runAt', options.runAt, 'no `runAt` together with `delay`: give one of them');
   }
@@ -161,6 +166,7 @@ export function buildJobSpec(
     retry: parseRetry(options.retry),
     delayMs: options.delay === undefined ? null : toMs('delay', options.delay, { allowZero: true }),
     runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
+    keep: '',
   };
 }
 
@@ -189,4 +195,18 @@ export function validateJobDefaults(defaults: unknown, where: string, defaultQue
   if (!isPlainObject(defaults)) throw new InvalidOptionError(where, defaults, 'an object of job options');
   assertKnownOptions(defaults, where);
   buildJobSpec('defaults-check', undefined, defaults, defaultQueue, () => 'x');
+}
+
+/**
+ * Gives a job its own retention caps when its @Job (`jobKeep`) or its enqueue call (`callKeep`) sets `keep`: each
+ * field of the call over the @Job's over the queue's (`queueLevel`). Its ages cap its stored ttls (so every script
+ * that ends it applies them), its counts are stored (JOB_FIELD.keep). A job without caps of its own stores nothing:
+ * the queue's apply when it ends.
+ */
+export function applyOwnRetention(spec: JobSpec, queueLevel: Retention, jobKeep: unknown, callKeep: unknown): void {
+  if (jobKeep === undefined && callKeep === undefined) return;
+  const r = mergeRetention(queueLevel, jobKeep === undefined ? undefined : parseKeep(jobKeep), callKeep === undefined ? undefined : parseKeep(callKeep));
+  spec.resultTtlMs = cappedTtl(spec.resultTtlMs, r.finishedAgeMs);
+  spec.failureTtlMs = cappedTtl(spec.failureTtlMs, r.failedAgeMs);
+  spec.keep = encodeOwnCounts(r);
 }

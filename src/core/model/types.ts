@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js';
+import type { KeepOptions } from './retention.js';
 
 export const JOB_STATUSES = [
   'queued',
@@ -74,6 +75,14 @@ export interface JobDefaults {
   onFailure?: CallbackRef;
   /** A `@JobCallback` run when the running job is stopped on request (`stop()`). */
   onStopped?: CallbackRef;
+  /**
+   * Retention caps of the job once ended, e.g. `{ finished: { count: 10_000, age: '1h' }, failed: { count: 100_000 } }`:
+   * when it ends, the oldest ended jobs of its queue beyond `count` are removed (a bounded batch per ended job), and it
+   * is kept at most `age`, alongside `resultTtl` / `failureTtl` (whichever comes first). `failed` covers failed,
+   * canceled, expired and stopped jobs. Each field overrides the queue's (`queues.<name>.keep`) and a call's overrides
+   * the `@Job`'s; -1: no cap. A removed job reads as gone, and counts as met for its dependents.
+   */
+  keep?: KeepOptions;
 }
 
 /** A job this one waits for: its handle, or its id (looked up in every queue; a job that does not exist counts as met). */

@@ -6,7 +6,7 @@ import { HandlerRegistry, type JobHandlerDefinition } from '../model/handler-reg
 import { JobHandle } from '../model/job-handle.js';
 import { newJobId } from '../model/job-id.js';
 import { assertKnownOptions } from '../model/enqueue-options.js';
-import { buildJobSpec, OPTIONS_EXPECTED, specData, type JobSpec } from '../model/job-spec.js';
+import { applyOwnRetention, buildJobSpec, OPTIONS_EXPECTED, specData, type JobSpec } from '../model/job-spec.js';
 import { decodeJson } from '../model/payload.js';
 import { isPlainObject } from '../model/plain-object.js';
 import { validatePayload } from '../model/payload-validation.js';
@@ -224,6 +224,9 @@ export class Producer {
     const merged = this.mergeOptions(def, item.options);
     const spec = buildJobSpec(item.name, item.data, merged, this.config.defaultQueue, newJobId, encodeNow);
     spec.pipeFrom = pipeFrom;
+    const jobKeep = def?.defaults.keep;
+    const callKeep = item.options?.keep;
+    if (jobKeep !== undefined || callKeep !== undefined) applyOwnRetention(spec, this.engine.retention.of(spec.queue), jobKeep, callKeep);
     // an empty registry knows no callback, so every name is reported unknown
     if (spec.callbacks !== NO_CALLBACKS && this.namesMustBeKnown()) checkCallbacks(spec.callbacks, this.config.registry ?? NO_HANDLERS);
     return spec;

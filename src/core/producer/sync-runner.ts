@@ -9,6 +9,7 @@ import { specData, type JobSpec } from '../model/job-spec.js';
 import { newWorkerId } from '../model/worker-id.js';
 import { joinData } from '../redis/job-hash.js';
 import { DATA_FIELDS, JOB_FIELD, storedNumber } from '../redis/stored-names.js';
+import { jobOutcomeTtls } from '../model/retention.js';
 import { fetchedFromHash, outcomeLines, outcomeRecord, type FetchedJob } from '../redis/work-codec.js';
 import { encodeRetryPolicy } from '../scheduler/retry-policy.js';
 import { JobAbort } from '../run/job-abort.js';
@@ -51,6 +52,12 @@ export class SyncRunner {
         attempt = await this.claim(spec.queue, spec.id, leaseMs);
         if (attempt === 0) continue;
       }
+      const ttls = jobOutcomeTtls(
+        this.engine.retention.ttls(spec.queue),
+        storedNumber(spec.resultTtlMs, DEFAULTS.RESULT_TTL_MS),
+        storedNumber(spec.failureTtlMs, DEFAULTS.FAILURE_TTL_MS),
+        spec.keep,
+      );
       const fetched: FetchedJob = {
         id: spec.id,
         name: spec.name,
@@ -60,8 +67,8 @@ export class SyncRunner {
         timeoutMs: spec.timeoutMs,
         meta: spec.meta,
         callbacks: encodeCallbackSet(spec.callbacks),
-        resultTtl: storedNumber(spec.resultTtlMs, DEFAULTS.RESULT_TTL_MS),
-        failureTtl: storedNumber(spec.failureTtlMs, DEFAULTS.FAILURE_TTL_MS),
+        resultTtl: ttls.finished,
+        failureTtl: ttls.failed,
         retry: encodeRetryPolicy(spec.retry),
         retries: 0,
         // run at once, in the caller's process and trace
@@ -87,7 +94,7 @@ export class SyncRunner {
       const leaseMs = leaseFor(hash[JOB_FIELD.timeout] ? Number(hash[JOB_FIELD.timeout]) : DEFAULTS.TIMEOUT_MS);
       const attempt = await this.claim(queue, id, leaseMs);
       if (attempt === 0) return false;
-      const job = fetchedFromHash(id, queue, attempt, hash);
+      const job = fetchedFromHash(id, queue, attempt, hash, this.engine.retention.ttls(queue));
       const outcome = this.registry?.get(job.name)
         ? await runJob(job, this.registry, new JobAbort(), (_job, meta) => this.control.saveMeta(queue, id, this.worker, attempt, meta))
         : failure(new UnknownJobError(job.name, this.registry?.names() ?? []));

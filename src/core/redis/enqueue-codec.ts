@@ -70,7 +70,8 @@ export function specOptions(s: JobSpec): string {
     s.traceparent === '' &&
     s.retry === NO_RETRY &&
     s.delayMs === null &&
-    s.runAtMs === null
+    s.runAtMs === null &&
+    s.keep === ''
   ) {
     return '';
   }
@@ -90,6 +91,7 @@ export function specOptions(s: JobSpec): string {
   put(F.pipeFrom, s.pipeFrom);
   put(F.traceparent, s.traceparent);
   put(F.retry, encodeRetryPolicy(s.retry));
+  put(F.keep, s.keep);
   if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
   if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');

@@ -57,6 +57,11 @@ export const JOB_FIELD = {
    * another queue now, so a late enqueue of it here must not create it (job-id-index.ts).
    */
   fenced: 'fence',
+  /**
+   * the job's own count caps ("finished,failed", '' for none: model/retention.ts), only when its @Job or enqueue call
+   * gave `keep`; its own age caps are folded into its ttls at enqueue
+   */
+  keep: 'k',
 } as const;
 
 /** Fields of a queue's meta hash besides `created`. */
@@ -68,6 +73,12 @@ export const META_FIELD = {
   nextDue: 'due',
   /** '1' while the queue is paused: its workers fetch nothing (work.lua), enqueue goes on */
   paused: 'paused',
+  /**
+   * the queue's retention caps "finishedCount,finishedAge,failedCount,failedAge" ('' for none), written by its workers
+   * at start from their client's options: the scripts that end jobs outside a worker's round trip (cancel, stop,
+   * expiry, reclaim) apply them (lib/retention.lua); a worker sends its caps with each outcome instead
+   */
+  keep: 'keep',
 } as const;
 
 /** Fields of a recurring schedule's hash (`schedule:<id>`, scheduler/schedules.ts). */
@@ -110,6 +121,7 @@ export const WORKER_OPTION_FIELDS = [
   JOB_FIELD.failureTtl,
   JOB_FIELD.retry,
   JOB_FIELD.retries,
+  JOB_FIELD.keep,
 ] as const;
 
 /** Enqueue options stored as they are sent, under their hash field's name. */
@@ -125,6 +137,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.pipeFrom,
   JOB_FIELD.traceparent,
   JOB_FIELD.retry,
+  JOB_FIELD.keep,
 ] as const;
 
 /** Enqueue options the script turns into something else (not stored under these names). */

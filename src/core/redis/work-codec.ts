@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../model/defaults.js';
+import { jobOutcomeTtls, type OutcomeTtls } from '../model/retention.js';
 import type { ScriptReply } from './scripts.js';
 import { joinData } from './job-hash.js';
 import { DATA_FIELDS, JOB_FIELD as F, OUTCOME, WORKER_OPTION_FIELDS } from './stored-names.js';
@@ -22,7 +23,11 @@ export interface FetchedJob {
   meta: string;
   /** The stored callbacks JSON ('' for none). */
   callbacks: string;
-  /** The job's result and failure ttl in ms as stored ('' for the default): its outcome record carries the one that applies. */
+  /**
+   * What its finished and its failed outcome record carry as ttl: the stored ttl in ms ('' for the default), capped
+   * by the queue's age cap unless the job has caps of its own, and ",<count>" when a count cap applies
+   * (model/retention.ts outcomeTtl).
+   */
   resultTtl: string;
   failureTtl: string;
   /** The stored retry policy ('' for none: scheduler/retry-policy.ts), and the retries so far. */
@@ -56,7 +61,7 @@ export function outcomeLines(records: readonly string[] | undefined): string {
 }
 
 /** Decodes the fetched jobs of a work.lua reply: `{ outbox, jobs, timing, names... }` (see its header). */
-export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
+export function fetchedJobs(res: ScriptReply, queue: string, ttls: OutcomeTtls): FetchedJob[] {
   const text = String(res[1]);
   const jobs: FetchedJob[] = [];
   let pos = 0;
@@ -66,9 +71,9 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
     const c = text.indexOf('\n', b + 1);
     const d = text.indexOf('\n', c + 1);
     const e = text.indexOf('\n', d + 1);
-    const job = fetchedJob(text.slice(pos, a), String(res[3 + Number(text.slice(b + 1, c))]), queue, text.slice(d + 1, e), Number(text.slice(a + 1, b)));
+    const job = fetchedJob(text.slice(pos, a), String(res[3 + Number(text.slice(b + 1, c))]), queue, text.slice(d + 1, e), Number(text.slice(a + 1, b)), ttls);
     // '' for the common job; else "field TAB value" pairs
-    if (d > c + 1) readOptions(job, text.slice(c + 1, d).split('\t'));
+    if (d > c + 1) readOptions(job, text.slice(c + 1, d).split('\t'), ttls);
     jobs.push(job);
     pos = e + 1;
   }
@@ -76,19 +81,23 @@ export function fetchedJobs(res: ScriptReply, queue: string): FetchedJob[] {
 }
 
 /** A fetched job with every option at its default (readOptions sets those the job has). */
-function fetchedJob(id: string, name: string, queue: string, data: string, attempt: number): FetchedJob {
-  return { id, name, queue, data, attempt, timeoutMs: DEFAULTS.TIMEOUT_MS, meta: '', callbacks: '', resultTtl: '', failureTtl: '', retry: '', retries: 0, waitMs: -1, traceparent: '', ranAt: 0, durationMs: -1 };
+function fetchedJob(id: string, name: string, queue: string, data: string, attempt: number, ttls: OutcomeTtls): FetchedJob {
+  return { id, name, queue, data, attempt, timeoutMs: DEFAULTS.TIMEOUT_MS, meta: '', callbacks: '', resultTtl: ttls.finished, failureTtl: ttls.failed, retry: '', retries: 0, waitMs: -1, traceparent: '', ranAt: 0, durationMs: -1 };
 }
 
 /** A job as a worker would have fetched it, from its whole hash (sync mode's runs after the first: claim.lua). */
-export function fetchedFromHash(id: string, queue: string, attempt: number, h: Record<string, string>): FetchedJob {
-  const job = fetchedJob(id, h[F.name] ?? '', queue, joinData(...DATA_FIELDS.map((f) => h[f])), attempt);
-  readOptions(job, WORKER_OPTION_FIELDS.flatMap((f) => (h[f] === undefined ? [] : [f, h[f]])));
+export function fetchedFromHash(id: string, queue: string, attempt: number, h: Record<string, string>, ttls: OutcomeTtls): FetchedJob {
+  const job = fetchedJob(id, h[F.name] ?? '', queue, joinData(...DATA_FIELDS.map((f) => h[f])), attempt, ttls);
+  readOptions(job, WORKER_OPTION_FIELDS.flatMap((f) => (h[f] === undefined ? [] : [f, h[f]])), ttls);
   return job;
 }
 
-function readOptions(job: FetchedJob, pairs: string[]): void {
+function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void {
   let enqueuedAt = -1;
+  let resultTtl = '';
+  let failureTtl = '';
+  let keep = '';
+  let retention = false;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const value = pairs[i + 1]!;
     switch (pairs[i]) {
@@ -102,10 +111,16 @@ function readOptions(job: FetchedJob, pairs: string[]): void {
         job.callbacks = value;
         break;
       case F.resultTtl:
-        job.resultTtl = value;
+        resultTtl = value;
+        retention = true;
         break;
       case F.failureTtl:
-        job.failureTtl = value;
+        failureTtl = value;
+        retention = true;
+        break;
+      case F.keep:
+        keep = value;
+        retention = true;
         break;
       // an instrumented fetch's (the start time follows the enqueue time)
       case F.enqueuedAt:
@@ -124,6 +139,11 @@ function readOptions(job: FetchedJob, pairs: string[]): void {
         job.retries = Number(value);
         break;
     }
+  }
+  if (retention) {
+    const t = jobOutcomeTtls(ttls, resultTtl, failureTtl, keep);
+    job.resultTtl = t.finished;
+    job.failureTtl = t.failed;
   }
 }
 

@@ -13,8 +13,30 @@ export interface Outcome {
 }
 
 export function errorInfo(err: unknown, withStack = true): JobErrorInfo {
-  if (err instanceof Error) return withStack ? { name: err.name, message: err.message, stack: err.stack } : { name: err.name, message: err.message };
+  if (err instanceof Error) return withStack ? { name: err.name, message: err.message, stack: storedStack(err.stack) } : { name: err.name, message: err.message };
   return { name: 'Error', message: typeof err === 'string' ? err : safeString(err) };
+}
+
+/** Jobline's own code (src/ or dist/ of the package, as this file runs from), in stack frames. */
+const OWN_CODE = new URL('../../', import.meta.url).href;
+const OWN_PATH = OWN_CODE.startsWith('file://') ? decodeURIComponent(new URL(OWN_CODE).pathname) : OWN_CODE;
+
+/**
+ * A stack as a failed job keeps it: without the frames of Jobline's own code (the runner, the fetch loop) and of
+ * Node's internals, which say nothing about the failure and made up about half of a failed job's bytes, and kept
+ * its hash from Redis's compact encoding longer (bench/results/retention.md). A stack of nothing but such frames (an
+ * error of Jobline's own) is kept whole.
+ */
+export function storedStack(stack: string | undefined): string | undefined {
+  if (stack === undefined) return undefined;
+  const lines = stack.split('\n');
+  const kept = lines.filter((l) => !isFrame(l) || !(l.includes(OWN_CODE) || l.includes(OWN_PATH) || l.includes('(node:internal/') || l.includes(' node:internal/')));
+  if (kept.length === lines.length || !kept.some(isFrame)) return stack;
+  return kept.join('\n');
+}
+
+function isFrame(line: string): boolean {
+  return line.trimStart().startsWith('at ');
 }
 
 function safeString(v: unknown): string {

@@ -349,7 +349,7 @@ export class FetchLoop {
       calls.splice(calls.indexOf(started), 1);
     }
     if (acks && this.reports.size) this.reportWritten(queue, acks);
-    const jobs = fetchedJobs(reply, queue);
+    const jobs = fetchedJobs(reply, queue, this.engine.retention.ttls(queue));
     if (want > 0) {
       const timing = fetchTiming(reply);
       if (timing.waitMs === undefined || timing.waitMs < 0) this.due.delete(queue);

@@ -8,6 +8,7 @@ import { joinData } from '../redis/job-hash.js';
 import { DATA_FIELDS, JOB_FIELD as F } from '../redis/stored-names.js';
 import { runCallback, snapshotOf } from '../run/callbacks.js';
 import { errorInfo } from '../run/outcome.js';
+import { storeQueueRetention, warnUnboundedRetention } from './retention-setup.js';
 
 /** Lapsed workers and ttl entries handled per reclaim call (keeps one call short). */
 const RECLAIM_LIMIT = 1000;
@@ -44,6 +45,8 @@ export class Maintenance {
     if (!this.registered) {
       // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, `jobline queues`)
       await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
+      await storeQueueRetention(this.engine, this.queues);
+      await warnUnboundedRetention(this.engine, this.queues);
       this.registered = true;
     }
     // every queue at once: one held up (its cluster slot migrating) must not hold up the others' reclaims

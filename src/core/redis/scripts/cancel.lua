@@ -2,7 +2,7 @@
 -- KEYS: meta queued wake ttl deferred scheduled outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: job id
 -- returns: { outbox length, outcome, status } outcome 'ok' | 'missing' | 'state' (status does not allow it)
--- @include keys clock queue dependencies errors
+-- @include keys clock queue dependencies errors retention
 local id = ARGV[1]
 local job = job_key(id)
 local s = redis.call('HGET', job, F_STATUS)

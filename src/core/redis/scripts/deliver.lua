@@ -2,7 +2,7 @@
 -- KEYS: meta queued wake ttl deferred scheduled outbox waiting finished failed canceled expired stopped
 -- ARGV: the messages
 -- returns: { this queue's outbox length (replies and cascades to deliver in turn) }
--- @include keys clock queue dependencies outbox
+-- @include keys clock queue dependencies outbox retention
 local now = now_ms()
 for _, msg in ipairs(ARGV) do
   local kind, rest = string.match(msg, '^%d+|(%a+)|(.*)$')

@@ -8,7 +8,7 @@
 --   the answer is kept (ms)
 -- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
 --   { ids of jobs failed as abandoned (no attempts left) } }
--- @include keys clock queue dependencies errors
+-- @include keys clock queue dependencies errors retention
 local limit = tonumber(ARGV[1])
 local saved = redis.call('GET', K.reply)
 if saved then

@@ -3,7 +3,7 @@
 -- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: job id
 -- returns: { outbox length, outcome, status } outcome 'ok' | 'missing' | 'state' (only started jobs can be stopped)
--- @include keys clock queue lease dependencies errors notify
+-- @include keys clock queue lease dependencies errors notify retention
 local id = ARGV[1]
 local job = job_key(id)
 local s = redis.call('HGET', job, F_STATUS)

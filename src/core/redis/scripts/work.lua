@@ -24,7 +24,7 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys clock queue dependencies errors batch notify schedule retry
+-- @include keys clock queue dependencies errors batch notify schedule retry retention
 local worker, lease, want, instrumented = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5] == '1'
 local now = now_ms()
 local now_s = tostring(now)
@@ -34,16 +34,24 @@ local retried = {} -- retries without a wait, for the back of the queue
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
--- retire() for the hot path: ttl strings as sent, their PEXPIRE value and registry score formatted once per call
-local scores = {}
-local function retire_job(job, id, ttl, default, pending)
-  if ttl == '' then ttl = default end
-  local score = scores[ttl]
-  if not score then
+-- retire() for the hot path: what each ttl string as sent means (its PEXPIRE value, registry score and count cap),
+-- worked out once per call and kind of outcome (`known`: a kind's default differs). A ttl of "<ms>,<count>" carries
+-- a count cap (lib/retention.lua): the smallest one sent per registry is applied once the outcomes are written.
+local function retire_job(job, id, sent, default, pending, known)
+  local t = known[sent]
+  if not t then
+    local ttl, count = sent, false
+    local comma = string.find(sent, ',', 1, true)
+    if comma then ttl, count = string.sub(sent, 1, comma - 1), tonumber(string.sub(sent, comma + 1)) end
+    if ttl == '' then ttl = default end
     local ms = tonumber(ttl)
+    local score
     if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
-    scores[ttl] = score
+    t = { score, ttl }
+    known[sent] = t
+    if count and (not pending.cap or count < pending.cap) then pending.cap = count end
   end
+  local score = t[1]
   if score == '' then
     redis.call('DEL', job)
   elseif score == 'inf' then
@@ -51,11 +59,12 @@ local function retire_job(job, id, ttl, default, pending)
     pending[#pending + 1] = score
     pending[#pending + 1] = id
   else
-    redis.call('PEXPIRE', job, ttl)
+    redis.call('PEXPIRE', job, t[2])
     pending[#pending + 1] = score
     pending[#pending + 1] = id
   end
 end
+local finished_ttls, failed_ttls = {}, {}
 local RESULT_TTL, FAILURE_TTL = tostring(DEFAULT_RESULT_TTL_MS), tostring(DEFAULT_FAILURE_TTL_MS)
 
 -- Ownership: a job this worker still runs on this attempt is in its held set (lib/lease.lua); one SMISMEMBER
@@ -100,13 +109,13 @@ for r = 1, nr do
       if waiters then publish_end(id, 'finished', payload) end
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'finished', payload
-      retire_job(job, id, ttl, RESULT_TTL, finished)
+      retire_job(job, id, ttl, RESULT_TTL, finished, finished_ttls)
     elseif kind == FAILED then
       redis.call('HSET', job, F_STATUS, 'failed', F_ENDED_AT, now_s, F_ERROR, payload)
       if waiters then publish_end(id, 'failed', payload) end
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'failed', ''
-      retire_job(job, id, ttl, FAILURE_TTL, failed)
+      retire_job(job, id, ttl, FAILURE_TTL, failed, failed_ttls)
     elseif kind == RETRY then
       retry_job(job, id, ttl, payload, now, retried)
     else
@@ -129,6 +138,9 @@ if ne > 0 then
     for k = 1, ne do settle_dependents(ended[k], ended_status[k], ended_payload[k], now) end
   end
 end
+-- after the dependents heard of the jobs that ended: a job trimmed at once (a small cap) has told them already
+if finished.cap then trim_registry('finished', finished.cap, #finished / 2, now) end
+if failed.cap then trim_registry('failed', failed.cap, #failed / 2, now) end
 
 -- The options of an instrumented fetch: the job's own, then when it became runnable (its enqueue, or the end of its
 -- delay or retry backoff) under F_ENQUEUED_AT, its start time and its traceparent.
