@@ -221,8 +221,8 @@ describe('the start-up warning', () => {
       const client = new QueueClient({ connection: server.url, prefix: uniquePrefix('keep-warn'), registry, logger, noWorkerWarning: false, queues });
       const worker = new Worker(client, registry, { queues: ['a', 'b'], blockTime: '100ms' });
       await worker.start();
-      // the check is part of the worker's first maintenance step, done before it marks its queues alive
-      await until('the first maintenance step', async () => (await raw.exists(`${client.prefix}:{b}:alive`)) === 1);
+      // the check is part of the worker's first maintenance step, done before it lists its queues as in use
+      await until('the first maintenance step', async () => (await raw.sismember(`${client.prefix}:queues`, 'b')) === 1);
       await worker.close();
       await client.close();
       return logger.warnings;

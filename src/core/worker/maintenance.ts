@@ -43,10 +43,11 @@ export class Maintenance {
 
   async run(): Promise<void> {
     if (!this.registered) {
-      // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, `jobline queues`)
-      await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
       await storeQueueRetention(this.engine, this.queues);
       await warnUnboundedRetention(this.engine, this.queues);
+      // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, `jobline queues`);
+      // listed last, so a listed queue's worker has done the checks above
+      await this.engine.redis.sadd(this.engine.keys.queues, ...this.queues);
       this.registered = true;
     }
     // every queue at once: one held up (its cluster slot migrating) must not hold up the others' reclaims
