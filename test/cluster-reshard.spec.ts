@@ -199,8 +199,9 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
     }
   });
 
-  // The loop wakes for a queue's due delayed job; a held-up queue's due job once ended every wait at once while the
-  // round skipped that queue: a loop of microtasks that starved the very reply it waited for (and every timer).
+  // The loop wakes for a queue's due delayed job; while the queue's calls are held up its rounds skip it, so its due
+  // job must neither end every wait at once (a loop of microtasks that would starve the reply it waits for, and every
+  // timer) nor be forgotten once the call is answered.
   it('a due delayed job of a held-up queue waits for its call without starving the process', async () => {
     const { registry, open, whenStarted, ran } = gated();
     const client = new QueueClient({ connection: { cluster: cluster.nodes }, prefix: uniquePrefix('heldup-due'), registry });
