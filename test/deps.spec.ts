@@ -71,6 +71,25 @@ describe('dependencies', () => {
     expect(await child.result({ timeout: '15s' })).toBe('c');
   }, 30_000);
 
+  it('a cross-queue message claimed by a deliverer that never acknowledged it is delivered again within seconds, not a lease later', async () => {
+    const e = engine('d-claim', { j: (d: string) => d });
+    const parent = await e.client.enqueue('j', 'p', { queue: 'left' });
+    // the delivery fails after its claim (as when its process dies there): the parent's dependents set is not a set
+    const dependents = `${e.base('left')}dependents:${parent.id}`;
+    await redis.set(dependents, 'not a set');
+    await expect(e.client.enqueue('j', 'c', { queue: 'right', dependsOn: parent, jobId: 'claimed-child' })).rejects.toThrow(/WRONGTYPE/);
+    const child = (await e.client.getJob('claimed-child', 'right'))!;
+    await redis.del(dependents);
+    const claimed = await redis.zrange(`${e.base('right')}outbox:claimed`, '0', '-1', 'WITHSCORES');
+    expect(claimed).toHaveLength(2);
+    const [sec, usec] = await redis.time();
+    const claimLeftMs = Number(claimed[1]) - (Number(sec) * 1000 + Math.floor(Number(usec) / 1000));
+    expect(claimLeftMs).toBeLessThanOrEqual(2_000);
+    e.worker({ queues: ['left', 'right'], leaseTime: '3s' });
+    expect(await parent.result({ timeout: '5s' })).toBe('p');
+    expect(await child.result({ timeout: '10s' })).toBe('c');
+  }, 30_000);
+
   it("failure, by default (RQ): the dependent stays deferred, and runs once the dependency is requeued and finishes", async () => {
     let fail = true;
     const e = engine('d-wait', { flaky: () => { if (fail) throw new Error('no'); return 'yes'; }, j: (d: string) => d });

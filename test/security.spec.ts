@@ -20,7 +20,7 @@ const JOBLINE_COMMANDS = [
   // writes made outside scripts
   'sadd', 'hdel', 'zrem',
   // inside the scripts
-  'del', 'exists', 'hset', 'hsetnx', 'lindex', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
+  'del', 'exists', 'get', 'hset', 'hsetnx', 'lindex', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
   'smismember', 'srem', 'zadd', 'zremrangebyscore',
 ];
 

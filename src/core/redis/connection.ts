@@ -72,6 +72,23 @@ export function openConnection(connection: ConnectionOption | undefined): OwnedC
   return { redis, owned: true };
 }
 
+/**
+ * Makes `redis` (and the connections duplicated from it later) ask a Redis that is still loading its data again at
+ * least every `ms`. ioredis waits Redis's own estimate of the load (up to 10 s by default) before asking again, an
+ * estimate that can be far off: a worker's connection then came back seconds after Redis did, past its lease, and
+ * other workers ran its jobs again. Only lowers it: another worker on the same client may have a shorter lease. On a
+ * cluster: its node connections open now and the clusters duplicated from it (ioredis copies its node options when
+ * the cluster is made, so a node it connects to later keeps the default).
+ */
+export function limitLoadingWait(redis: RedisClient, ms: number): void {
+  const lower = (o: { maxLoadingRetryTime?: number | undefined }) => {
+    if (!o.maxLoadingRetryTime || o.maxLoadingRetryTime > ms) o.maxLoadingRetryTime = ms;
+  };
+  if (!isCluster(redis)) return lower(redis.options);
+  lower((redis.options.redisOptions ??= {}));
+  for (const node of redis.nodes()) lower(node.options);
+}
+
 function assertClusterNodes(c: ClusterConnectionOptions): void {
   const nodes = c.cluster;
   const node = (n: unknown) =>

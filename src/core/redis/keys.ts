@@ -86,6 +86,11 @@ export class QueueKeys {
     return `${this.base}held:${worker}`;
   }
 
+  /** string: the answer of reclaim call <callId>, kept a while so the same call sent again answers it (maintenance.ts) */
+  reclaimed(callId: string): string {
+    return `${this.base}reclaimed:${callId}`;
+  }
+
   /** set of "flags|queue|id" of the jobs waiting on job <id> */
   dependents(id: string): string {
     return `${this.base}dependents:${id}`;

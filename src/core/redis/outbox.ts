@@ -3,7 +3,13 @@ import type { KeySpace } from './keys.js';
 import { runScript, type ScriptReply } from './scripts.js';
 
 const BATCH = 500;
-const CLAIM_MS = 30_000;
+/**
+ * How long a claimed message waits for its acknowledgement before it may be delivered again: a delivery takes
+ * milliseconds, and one a dead (or cut-off) deliverer left is picked up by the next maintenance step after this, so
+ * a cross-queue dependent waits seconds, not the lease-length a longer claim would cost. Deliveries are idempotent,
+ * so a claim that runs out during a slow delivery only costs a second delivery.
+ */
+export const OUTBOX_CLAIM_MS = 2_000;
 
 /**
  * Carries cross-queue effects (a dependency met or failed in one queue, a dependent registered from another) from
@@ -42,7 +48,7 @@ export class OutboxDeliverer {
       const age = firstRound.has(queue) ? minAgeMs : 0;
       firstRound.delete(queue);
       const q = this.keys.queue(queue);
-      const [, msgs] = (await runScript(this.redis, 'outbox-claim', q, [BATCH, CLAIM_MS, age])) as [number, string[]];
+      const [, msgs] = (await runScript(this.redis, 'outbox-claim', q, [BATCH, OUTBOX_CLAIM_MS, age])) as [number, string[]];
       if (!msgs.length) continue;
       const byTarget = new Map<string, string[]>();
       for (const m of msgs) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine.js';
 import { decodeCallbackSet } from '../model/callback-set.js';
 import { JobAbandonedError } from '../model/errors.js';
@@ -12,6 +13,12 @@ import { errorInfo } from '../run/outcome.js';
 const RECLAIM_LIMIT = 1000;
 
 /**
+ * How long a reclaim call's answer is kept for the same call sent again (reclaim.lua): past any reconnect ioredis
+ * resends after, and past the next maintenance steps that retry a call that failed.
+ */
+const RECLAIM_ANSWER_MS = 10 * 60_000;
+
+/**
  * The worker's share of keeping its queues healthy: reclaims the jobs of workers whose lease ran out (running
  * onFailure for each cut-short attempt), expires jobs past their ttl, redelivers cross-queue messages a crashed
  * process left behind, and trims the caller-chosen id index.
@@ -20,6 +27,11 @@ export class Maintenance {
   /** Where the trim of the id index goes on (JobIdIndex.sweep). */
   private idCursor = '0';
   private registered = false;
+  /**
+   * Per queue, the id of a reclaim call that failed: the next step sends that call again, so jobs it requeued or
+   * failed before its reply was lost still get their onFailure callbacks.
+   */
+  private readonly unanswered = new Map<string, string>();
 
   constructor(
     private readonly engine: Engine,
@@ -47,7 +59,16 @@ export class Maintenance {
   private async reclaim(queue: string): Promise<void> {
     // the mark producers read to warn about jobs waiting in a queue nobody consumes (producer/queue-watch.ts)
     await this.engine.redis.set(this.engine.queue(queue).alive, this.workerId, 'PX', this.aliveMs);
-    const reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT]);
+    // taken, not shared: a step that overlaps this one (the first runs as the timer starts) makes its own call
+    const callId = this.unanswered.get(queue) ?? randomUUID();
+    this.unanswered.delete(queue);
+    let reply;
+    try {
+      reply = await this.engine.run('reclaim', queue, [RECLAIM_LIMIT, RECLAIM_ANSWER_MS], { reply: this.engine.queue(queue).reclaimed(callId) });
+    } catch (err) {
+      this.unanswered.set(queue, callId);
+      throw err;
+    }
     const [, , requeuedFlat, abandonedIds] = reply as [number, number, (string | number)[], string[]];
     const requeued: [string, number][] = [];
     for (let i = 0; i < requeuedFlat.length; i += 2) requeued.push([String(requeuedFlat[i]), Number(requeuedFlat[i + 1])]);

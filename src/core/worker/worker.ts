@@ -6,6 +6,7 @@ import { InvalidOptionError, JobReleasedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
 import { assertQueueName } from '../model/names.js';
 import { newWorkerId } from '../model/worker-id.js';
+import { limitLoadingWait } from '../redis/connection.js';
 import { JobThreads, NO_THREADS } from '../run/job-threads.js';
 import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
@@ -49,6 +50,8 @@ export class Worker {
     const limits = workerLimits(options);
     this.leaseMs = limits.leaseMs;
     this.shutdownMs = limits.shutdownMs;
+    // its blocking and stop-channel connections are duplicated from this one at start, and take the limit with them
+    limitLoadingWait(this.engine.redis, Math.max(50, Math.floor(this.leaseMs / 10)));
     const blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
     const control = new JobControl(this.engine);
     const saveMeta: MetaSaver = (job, meta) => control.saveMeta(job.queue, job.id, this.id, job.attempt, meta);

@@ -1,11 +1,20 @@
 -- Maintenance, run by any live worker: reclaims the jobs of workers whose lease ran out, expires queued and deferred
 -- jobs past their ttl, and trims registry entries whose job hash Redis has already expired.
--- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
--- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short)
+-- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped reply
+--   reply: this call's own key (named by a call id, maintenance.ts): what it requeued and failed is kept there, so the
+--   same call run again (its reply lost with a dropped connection, and ioredis sent it again, or the caller retries it)
+--   answers the same jobs, whose onFailure callbacks would otherwise never run
+-- ARGV[1]: most lapsed workers, and most ttl entries, to handle per step (keeps one call short), ARGV[2]: how long
+--   the answer is kept (ms)
 -- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
 --   { ids of jobs failed as abandoned (no attempts left) } }
 -- @include keys clock queue dependencies errors
 local limit = tonumber(ARGV[1])
+local saved = redis.call('GET', K.reply)
+if saved then
+  local answer = cjson.decode(saved)
+  return { redis.call('LLEN', K.outbox), 0, answer[1], answer[2] }
+end
 local now = now_ms()
 local requeued, expired = {}, 0
 local abandoned = {}
@@ -56,4 +65,7 @@ for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) d
 end
 wake()
 
+if #requeued > 0 or #abandoned > 0 then
+  redis.call('SET', K.reply, cjson.encode({ requeued, abandoned }), 'PX', ARGV[2])
+end
 return { redis.call('LLEN', K.outbox), expired, requeued, abandoned }
