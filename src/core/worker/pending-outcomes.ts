@@ -106,20 +106,21 @@ export class PendingOutcomes {
 
   /**
    * Reports the events whose records `acks` just wrote: listeners then find the job's state in Redis as the event
-   * says. Reports are in outcome order, as `acks` are (a failed write puts its acks back first).
+   * says. Calls of one queue may be answered out of the order they were sent in (on a cluster, a held-up call and the
+   * flush sent meanwhile are each retried while its slot migrates): every event whose record was written is reported,
+   * the others keep waiting (a walk in order stopped at the first unanswered one, and the events behind it were never
+   * reported). Ended jobs' events come in outcome order, as their records were written.
    */
   private reportWritten(queue: string, acks: readonly string[]): void {
     const list = this.reports.get(queue);
     if (!list) return;
-    let i = 0;
-    for (const ack of acks) {
-      const r = list[i];
-      if (r === undefined) break;
-      if (r.record !== ack) continue;
-      reportOutcome(this.engine.events, r.job, this.workerId, r.outcome);
-      i++;
+    const written = new Set(acks);
+    let kept = 0;
+    for (const r of list) {
+      if (written.has(r.record)) reportOutcome(this.engine.events, r.job, this.workerId, r.outcome);
+      else list[kept++] = r;
     }
-    if (i === list.length) this.reports.delete(queue);
-    else list.splice(0, i);
+    if (kept === 0) this.reports.delete(queue);
+    else list.length = kept;
   }
 }
