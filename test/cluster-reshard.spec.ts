@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { startRedisCluster, type RedisClusterHandle } from '../scripts/redis-cluster.mjs';
 import { engineOf } from '../src/core/engine-of.js';
-import { DEFAULTS } from '../src/core/model/defaults.js';
 import { scriptKeys } from '../src/core/redis/scripts.js';
 import { fetchedJobs } from '../src/core/redis/work-codec.js';
 import { HandlerRegistry, QueueClient, Worker, type JobContext, type JobHandle } from '../src/index.js';
@@ -168,7 +167,7 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
     return { registry, open, whenStarted, ran };
   }
 
-  // A worker's loop skips a queue whose call is held up (CLUSTER_STALL_MS). It once kept starting rounds that made no call (an
+  // A worker's loop skips a queue whose call is held up (STALL_MS). It once kept starting rounds that made no call (an
   // outcome of the held-up queue waiting, nothing to fetch): a loop that never yielded, so the other queue's job never
   // ran, and the test process itself hung and ran out of heap.
   it('outcomes waiting for a held-up queue do not stop the worker from running another queue\'s jobs', async () => {
@@ -186,7 +185,7 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       await migration.moveKeys(1); // every script of the moving queue is refused until finish()
       // m1's outcome goes out on its own (the worker waits for work) and is held up; m2's then waits behind it
       open('m1');
-      await sleep(DEFAULTS.CLUSTER_STALL_MS + 400); // its call now counts as held up
+      await sleep(600);
       open('m2');
       await sleep(100);
       const other = await client.enqueue('note', 'steady', { queue: steady });
@@ -209,8 +208,7 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
     const queue = 'held-due';
     try {
       const held = await client.enqueue('gate', 'm1', { queue });
-      // due after the call of m1's outcome counts as held up (CLUSTER_STALL_MS)
-      const delayed = await client.enqueue('note', 'delayed', { queue, delay: DEFAULTS.CLUSTER_STALL_MS + 1000 });
+      const delayed = await client.enqueue('note', 'delayed', { queue, delay: '1500ms' });
       const { slot, to } = await ends(queue);
       const worker = new Worker(client, registry, { queues: [queue], concurrency: 2 });
       worker.start();
@@ -218,7 +216,7 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       const migration = await cluster.beginSlotMigration(slot, to.port);
       await migration.moveKeys(1);
       open('m1'); // its outcome's call is held up until finish(), while the delayed job comes due
-      await sleep(DEFAULTS.CLUSTER_STALL_MS + 2000); // a timer still fires: the process is not stuck in a loop of its own
+      await sleep(2500); // a timer still fires: the process is not stuck in a loop of its own
       expect(ran).toEqual([]);
       await migration.finish();
       await delayed.result({ timeout: '10s' });

@@ -30,10 +30,4 @@ export const DEFAULTS = {
    * fails (ioredis's own redirection budget is a few seconds).
    */
   CLUSTER_RETRY_MS: 60_000,
-  /**
-   * On a cluster, how long a worker's work.lua call goes unanswered before its queue counts as held up (its slot
-   * migrating) and the worker's rounds go on without it (worker/fetch-loop.ts). Well above what a call takes on a
-   * loaded machine, where a shorter wait sent ordinary queues down that path; a migration holds a call far longer.
-   */
-  CLUSTER_STALL_MS: 2_000,
 } as const;

@@ -1,5 +1,4 @@
 import type { Engine } from '../engine.js';
-import { DEFAULTS } from '../model/defaults.js';
 import { fetchedJobs, fetchTiming, outcomeLines, type FetchedJob } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 import { ScheduleFiring } from '../scheduler/schedule-firing.js';
@@ -14,7 +13,7 @@ const MAX_IN_FLIGHT = 2;
  * On a cluster, a work.lua call unanswered this long (ms) holds up its own queue only: its round goes on to the next
  * queue, and later rounds skip it until it is answered (a slot refuses every script while it migrates).
  */
-const STALL_MS = DEFAULTS.CLUSTER_STALL_MS;
+const STALL_MS = 250;
 
 export interface FetchLimits {
   concurrency: number;
