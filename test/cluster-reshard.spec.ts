@@ -145,4 +145,86 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       await client.close();
     }
   });
+
+  /** A registry whose 'gate' jobs run until `open(data)` (and say when they started); 'note' jobs just run. */
+  function gated() {
+    const started = new Set<string>();
+    const gates = new Map<string, () => void>();
+    const ran: string[] = [];
+    const registry = new HandlerRegistry();
+    registry.register({
+      name: 'gate',
+      source: 'test',
+      defaults: {},
+      handle: (d: unknown) => new Promise<void>((resolve) => (started.add(String(d)), gates.set(String(d), resolve))),
+    });
+    registry.register({ name: 'note', source: 'test', defaults: {}, handle: (d: unknown) => void ran.push(String(d)) });
+    const open = (d: string) => gates.get(d)!();
+    const whenStarted = async (...ds: string[]) => {
+      for (let i = 0; i < 1000 && !ds.every((d) => started.has(d)); i++) await sleep(10);
+      expect([...started].sort()).toEqual([...ds].sort());
+    };
+    return { registry, open, whenStarted, ran };
+  }
+
+  // A worker's loop skips a queue whose call is held up (STALL_MS). It once kept starting rounds that made no call (an
+  // outcome of the held-up queue waiting, nothing to fetch): a loop that never yielded, so the other queue's job never
+  // ran, and the test process itself hung and ran out of heap.
+  it('outcomes waiting for a held-up queue do not stop the worker from running another queue\'s jobs', async () => {
+    const { registry, open, whenStarted, ran } = gated();
+    const client = new QueueClient({ connection: { cluster: cluster.nodes }, prefix: uniquePrefix('heldup'), registry });
+    const [moving, steady] = ['held-up', 'going-on'];
+    try {
+      const held = await Promise.all(['m1', 'm2'].map((d) => client.enqueue('gate', d, { queue: moving })));
+      const { slot, to } = await ends(moving);
+      expect(queueSlot(steady)).not.toBe(slot);
+      const worker = new Worker(client, registry, { queues: [moving, steady], concurrency: 3 });
+      worker.start();
+      await whenStarted('m1', 'm2');
+      const migration = await cluster.beginSlotMigration(slot, to.port);
+      await migration.moveKeys(1); // every script of the moving queue is refused until finish()
+      // m1's outcome goes out on its own (the worker waits for work) and is held up; m2's then waits behind it
+      open('m1');
+      await sleep(600);
+      open('m2');
+      await sleep(100);
+      const other = await client.enqueue('note', 'steady', { queue: steady });
+      await other.result({ timeout: '10s' });
+      expect(ran).toEqual(['steady']);
+      await migration.finish();
+      for (const h of held) await h.result({ timeout: '10s' });
+      await worker.close();
+    } finally {
+      await client.close();
+    }
+  });
+
+  // The loop wakes for a queue's due delayed job; while the queue's calls are held up its rounds skip it, so its due
+  // job must neither end every wait at once (a loop of microtasks that would starve the reply it waits for, and every
+  // timer) nor be forgotten once the call is answered.
+  it('a due delayed job of a held-up queue waits for its call without starving the process', async () => {
+    const { registry, open, whenStarted, ran } = gated();
+    const client = new QueueClient({ connection: { cluster: cluster.nodes }, prefix: uniquePrefix('heldup-due'), registry });
+    const queue = 'held-due';
+    try {
+      const held = await client.enqueue('gate', 'm1', { queue });
+      const delayed = await client.enqueue('note', 'delayed', { queue, delay: '1500ms' });
+      const { slot, to } = await ends(queue);
+      const worker = new Worker(client, registry, { queues: [queue], concurrency: 2 });
+      worker.start();
+      await whenStarted('m1');
+      const migration = await cluster.beginSlotMigration(slot, to.port);
+      await migration.moveKeys(1);
+      open('m1'); // its outcome's call is held up until finish(), while the delayed job comes due
+      await sleep(2500); // a timer still fires: the process is not stuck in a loop of its own
+      expect(ran).toEqual([]);
+      await migration.finish();
+      await delayed.result({ timeout: '10s' });
+      expect(ran).toEqual(['delayed']);
+      await held.result({ timeout: '10s' });
+      await worker.close();
+    } finally {
+      await client.close();
+    }
+  });
 });

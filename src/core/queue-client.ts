@@ -12,105 +12,21 @@ import { DEFAULTS } from './model/defaults.js';
 import { toMs, type Duration } from './model/duration.js';
 import { ClientClosedError, InvalidOptionError, JobNotFoundError } from './model/errors.js';
 import { assertKnownKeys } from './model/known-keys.js';
-import type { HandlerRegistry } from './model/handler-registry.js';
 import { JobHandle, type JobOperations } from './model/job-handle.js';
 import { validateJobDefaults } from './model/job-spec.js';
 import type { Logger } from './model/logger.js';
 import { assertQueueName } from './model/names.js';
-import type { EnqueueItem, EnqueueOptions, JobDefaults, JobInfo, JobStatus, ScheduleInfo, ScheduleRule } from './model/types.js';
+import type { EnqueueItem, EnqueueOptions, JobInfo, JobStatus, ScheduleInfo, ScheduleRule } from './model/types.js';
 import { ScheduleList } from './inspect/schedule-list.js';
 import { Schedules, type UpsertOutcome } from './scheduler/schedules.js';
 import { JobStore } from './producer/job-store.js';
 import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
 import { ingestInbox, type InboxIngested } from './worker/inbox-watcher.js';
-import type { ConnectionOption } from './redis/connection.js';
 import type { WorkerInfo } from './redis/worker-registry.js';
-import { parseKeep, parseQueueOptions, QueueRetention, type QueueOptions } from './model/retention.js';
-
-export interface QueueClientOptions {
-  /**
-   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
-   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
-   */
-  connection?: ConnectionOption;
-  /** Key namespace. Default 'jobline'. */
-  prefix?: string;
-  defaultQueue?: string;
-  defaultJobOptions?: JobDefaults;
-  /** false: enqueue runs the job in this process before returning (tests). Default true. */
-  isAsync?: boolean;
-  /** Handlers known in this process: used for @Job defaults, payload validation and sync mode. */
-  registry?: HandlerRegistry;
-  /**
-   * Reject job names the registry does not know. Default: only once `handlersComplete()` was called (this process
-   * holds every handler, e.g. it runs a consumer) or in sync mode.
-   */
-  strictNames?: boolean;
-  logger?: Logger;
-  /** Longest an enqueue waits for an unreachable Redis before it fails with RedisUnavailableError. Default 5 s. */
-  enqueueTimeout?: Duration;
-  /** Log each failed job (its name, id, queue and error) through `logger`. Default true. */
-  logFailedJobs?: boolean;
-  /** Also write job events to each queue's capped Redis stream, for followers in any process. Default off. */
-  eventStream?: EventStreamOption;
-  /**
-   * Warn when jobs enqueued here still wait this long after enqueue in a queue that no live worker consumes (at most
-   * once per queue a minute). `false`: never. Default 10 s.
-   */
-  noWorkerWarning?: Duration | false;
-  /**
-   * OpenTelemetry spans through `@opentelemetry/api` when the application has it: a producer span for each enqueue
-   * made inside a span (the job carries its traceparent) and a consumer span around each run of such a job. Default true.
-   */
-  tracing?: boolean;
-  /**
-   * Replication an enqueue waits for before it resolves (Redis WAIT on the queue's master): a number of replicas, or
-   * `{ replicas, timeout? }` (timeout default 1 s). If fewer confirm in time it rejects with ReplicationTimeoutError
-   * (the jobs are stored on the master; enqueueing again with the same jobId is safe). Default: none, as Redis
-   * replicates asynchronously: a master that fails right after an enqueue may lose it.
-   */
-  waitForReplicas?: number | { replicas: number; timeout?: Duration };
-  /**
-   * Options of each queue, by name: `keep`, the retention caps of its ended jobs (count and age of finished, and of
-   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`.
-   */
-  queues?: Record<string, QueueOptions>;
-}
-
-/** Every QueueClientOptions name (a typo in the options is refused). */
-const CLIENT_OPTION_NAMES = Object.keys({
-  connection: 1,
-  prefix: 1,
-  defaultQueue: 1,
-  defaultJobOptions: 1,
-  isAsync: 1,
-  registry: 1,
-  strictNames: 1,
-  logger: 1,
-  enqueueTimeout: 1,
-  logFailedJobs: 1,
-  eventStream: 1,
-  noWorkerWarning: 1,
-  tracing: 1,
-  waitForReplicas: 1,
-  queues: 1,
-} satisfies Record<keyof QueueClientOptions, 1>);
-
-/** What `health()` found. */
-export interface RedisHealth {
-  /** true when Redis answered a PING within the timeout */
-  up: boolean;
-  /** where the client connects (never the password) */
-  address: string;
-  /** the round trip, when up */
-  latencyMs?: number;
-  /** why it is down */
-  reason?: string;
-}
-
-/** How long jobs may wait in a queue with no live worker before a warning, by default. */
-const DEFAULT_NO_WORKER_WARNING_MS = 10_000;
+import { parseKeep, parseQueueOptions, QueueRetention } from './model/retention.js';
+import { redisHealth, type RedisHealth } from './redis/health.js';
+import { CLIENT_OPTION_NAMES, DEFAULT_NO_WORKER_WARNING_MS, replicaWait, type QueueClientOptions } from './client-options.js';
 
 /**
  * The engine's client, usable without NestJS: a small facade over the producer (enqueue), the inspector (reads),
@@ -364,32 +280,8 @@ export class QueueClient implements JobOperations {
    * Whether Redis answers a PING within `timeoutMs` (default 1 s), without waiting out ioredis's retries (a Redis
    * known to be down is reported at once): for health checks (the Nest face's QueueHealthIndicator).
    */
-  async health(timeoutMs = 1000): Promise<RedisHealth> {
-    const availability = this.engine.availability;
-    const address = availability.address;
-    if (this.closed) return { up: false, address, reason: 'the client is closed' };
-    if (availability.isDown) return { up: false, address, reason: availability.reason ?? `the connection is ${this.engine.redis.status}` };
-    const started = performance.now();
-    // still connecting (an app checked right after start): wait for it, within the same timeout
-    if (!availability.isReady) {
-      try {
-        await availability.whenReady(timeoutMs);
-      } catch {
-        return { up: false, address, reason: availability.reason ?? `not connected within ${timeoutMs} ms` };
-      }
-    }
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.engine.redis.ping(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs))),
-      ]);
-      return { up: true, address, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    } catch (err) {
-      return { up: false, address, reason: (err as Error).message };
-    } finally {
-      clearTimeout(timer);
-    }
+  health(timeoutMs = 1000): Promise<RedisHealth> {
+    return redisHealth(this.engine, this.closed, timeoutMs);
   }
 
   /**
@@ -469,14 +361,4 @@ export class QueueClient implements JobOperations {
     await this.waits.close();
     await this.engine.close();
   }
-}
-
-/** Validates `waitForReplicas` (see QueueClientOptions). */
-function replicaWait(option: QueueClientOptions['waitForReplicas']): { replicas: number; timeoutMs: number } | undefined {
-  if (option === undefined) return undefined;
-  const { replicas, timeout = 1 } = typeof option === 'number' ? { replicas: option } : option !== null && typeof option === 'object' ? option : { replicas: NaN };
-  if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new InvalidOptionError('waitForReplicas', option, 'a number of replicas (an integer of at least 1), or { replicas, timeout? }');
-  }
-  return { replicas, timeoutMs: toMs('waitForReplicas.timeout', timeout) };
 }

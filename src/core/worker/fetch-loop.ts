@@ -1,17 +1,10 @@
 import type { Engine } from '../engine.js';
-import { closeConnection, type RedisClient } from '../redis/connection.js';
-import { OUTCOME } from '../redis/stored-names.js';
-import { fetchedJobs, fetchTiming, outcomeLines, outcomeRecord, type FetchedJob, type OutcomeKind } from '../redis/work-codec.js';
-import { reportOutcome, type Outcome } from '../run/outcome.js';
+import { fetchedJobs, fetchTiming, outcomeLines, type FetchedJob } from '../redis/work-codec.js';
+import type { Outcome } from '../run/outcome.js';
 import { ScheduleFiring } from '../scheduler/schedule-firing.js';
+import { PendingOutcomes } from './pending-outcomes.js';
 import type { RunningJobs } from './running-jobs.js';
-
-/** A job event waiting for its outcome record to be written (reported only once Redis has it). */
-interface Report {
-  record: string;
-  job: FetchedJob;
-  outcome: Outcome;
-}
+import { WakeWait } from './wake-wait.js';
 
 /** work.lua calls one worker keeps in flight at once (see FetchLoop.loop). */
 const MAX_IN_FLIGHT = 2;
@@ -32,24 +25,17 @@ export interface FetchLimits {
 /**
  * The worker's round trips: each work.lua call records the outcomes of ended jobs and fetches up to the free slots
  * (promoting due delayed jobs first, and handing over due schedule ticks, which ScheduleFiring fires); an idle worker
- * blocks on its queues' wake-up lists instead of polling, until new work or the next due moment, whichever comes
- * first. Outcomes wait here, per queue, for the next call (or are sent on their own while the loop blocks or the
- * worker closes).
+ * blocks on its queues' wake-up lists instead of polling (wake-wait.ts), until new work or the next due moment,
+ * whichever comes first. Outcomes wait, per queue (pending-outcomes.ts), for the next call (or are sent on their own
+ * while the loop blocks or the worker closes).
  */
 export class FetchLoop {
   private fetching = false;
   private loopDone: Promise<void> = Promise.resolve();
-  /**
-   * Blocking connections: on one Redis, one BLPOP on every queue's wake-up list; on a cluster, where one command
-   * cannot span slots (each queue is its own slot), one per queue, each with its BLPOP kept across waits.
-   */
-  private readonly blockers: { queue: string; conn: RedisClient; pending: Promise<unknown> | null }[] = [];
-  /** Outcome records (work-codec.ts) waiting to be sent, per queue. */
-  private readonly outcomes = new Map<string, string[]>();
+  private readonly waits: WakeWait;
+  private readonly outcomes: PendingOutcomes;
   /** Per queue, when each of its work.lua calls now in flight was sent (performance.now()). */
   private readonly calling = new Map<string, number[]>();
-  /** Outcome records on their way (a work.lua call not answered yet). */
-  private readonly sending = new Set<{ queue: string; records: readonly string[] }>();
   /** Resolves the loop's wait; called through kick(). */
   private wakeLoop: (() => void) | null = null;
   private kickScheduled = false;
@@ -64,7 +50,6 @@ export class FetchLoop {
   private roundError: Error | null = null;
   /** Most jobs one work.lua call fetches (half the slots; see loop()). */
   private readonly batchSize: number;
-  private blocked = false;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   /** Per queue, this worker's held set: the key work.lua takes besides the queue's own. */
@@ -72,8 +57,6 @@ export class FetchLoop {
   /** Per queue, when (performance.now() ms) its next delayed job or schedule tick is due, as its last fetch said. */
   private readonly due = new Map<string, number>();
   private readonly schedules: ScheduleFiring;
-  /** Per queue, the completed/failed events someone wants, in outcome order, until their outcome is written. */
-  private readonly reports = new Map<string, Report[]>();
 
   constructor(
     private readonly engine: Engine,
@@ -85,11 +68,13 @@ export class FetchLoop {
     this.batchSize = Math.ceil(limits.concurrency / MAX_IN_FLIGHT);
     for (const q of queues) this.held.set(q, { held: engine.queue(q).held(workerId) });
     this.schedules = new ScheduleFiring(engine);
+    this.waits = new WakeWait(engine, workerId, queues, limits.blockSec);
+    this.outcomes = new PendingOutcomes(engine, workerId);
   }
 
   start(): void {
     this.fetching = true;
-    for (const queue of this.engine.cluster ? this.queues : ['']) this.blockers.push({ queue, conn: this.engine.connection(), pending: null });
+    this.waits.start();
     // the loop catches its own failures; this only guards against a crash on a bug
     this.loopDone = this.loop().catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} loop ended: ${err.stack ?? err.message}`));
   }
@@ -100,45 +85,33 @@ export class FetchLoop {
     const wake = this.wakeLoop;
     this.wakeLoop = null;
     wake?.();
-    for (const b of this.blockers) b.conn.disconnect();
+    this.waits.stop();
     await this.loopDone;
   }
 
   /** A job ended: its outcome goes with the next round trip (or on its own while the loop blocks or stops). */
   jobEnded(job: FetchedJob, outcome: Outcome): void {
     if (job.ranAt > 0) job.durationMs = performance.now() - job.ranAt;
-    const record = this.record(job, outcome.kind, outcome.payload, outcome.retryDelayMs);
-    const events = this.engine.events;
-    if (outcome.kind === 'finished' ? events.wants.completed : outcome.kind === 'retry' ? events.wants.retrying : events.wants.failed) {
-      let list = this.reports.get(job.queue);
-      if (!list) this.reports.set(job.queue, (list = []));
-      list.push({ record, job, outcome });
-    }
-    if (this.blocked || !this.fetching) this.scheduleFlush();
+    this.outcomes.ended(job, outcome);
+    if (this.waits.waiting || !this.fetching) this.scheduleFlush();
     else this.kick();
   }
 
   /** Records that `job` goes back to the front of its queue (released at shutdown; not counted as an attempt). */
   release(job: FetchedJob): void {
-    this.record(job, 'released', '');
+    this.outcomes.record(job, 'released', '');
   }
 
   /** Releases held jobs ("<id>|<attempt>") this worker does not run (lease.ts), with the next round trip. */
   releaseHeld(queue: string, members: string[]): void {
-    let list = this.outcomes.get(queue);
-    if (!list) this.outcomes.set(queue, (list = []));
-    for (const m of members) list.push(`${m}|${OUTCOME.released}||`);
-    if (this.blocked || !this.fetching) this.scheduleFlush();
+    this.outcomes.releaseHeld(queue, members);
+    if (this.waits.waiting || !this.fetching) this.scheduleFlush();
     else this.kick();
   }
 
   /** Whether an outcome of job `id` of `queue` waits to be sent or is on its way (rare path: a scan). */
   owes(queue: string, id: string): boolean {
-    const prefix = `${id}|`;
-    const has = (records: readonly string[] | undefined) => !!records?.some((r) => r.startsWith(prefix));
-    if (has(this.outcomes.get(queue))) return true;
-    for (const sent of this.sending) if (sent.queue === queue && has(sent.records)) return true;
-    return false;
+    return this.outcomes.owes(queue, id);
   }
 
   /** Sends every outcome still waiting (at close). */
@@ -149,7 +122,7 @@ export class FetchLoop {
 
   async close(): Promise<void> {
     await this.schedules.settled();
-    await Promise.all(this.blockers.map((b) => closeConnection(b.conn)));
+    await this.waits.close();
   }
 
   /**
@@ -185,7 +158,9 @@ export class FetchLoop {
         continue;
       }
       this.dispatch();
-      if (this.inFlight === 0 && this.idle && this.outcomes.size === 0 && this.running.size < this.limits.concurrency) {
+      if (this.inFlight === 0 && this.idle && !this.sendable() && this.running.size < this.limits.concurrency) {
+        // outcomes of a held-up queue go on their own, once its call is answered (a round would only skip them)
+        if (this.outcomes.size) this.scheduleFlush();
         try {
           await this.block();
         } catch (blockErr) {
@@ -206,7 +181,9 @@ export class FetchLoop {
     while (this.inFlight < MAX_IN_FLIGHT && this.fetching) {
       const free = this.limits.concurrency - this.running.size - this.reserved;
       const budget = this.idle ? 0 : Math.max(0, Math.min(free, this.batchSize));
-      if (budget === 0 && this.outcomes.size === 0) return;
+      // a round with nothing to fetch and only a held-up queue's outcomes would make no call: it would end at once,
+      // and this loop would start another, never yielding
+      if (budget === 0 && !this.sendable()) return;
       this.inFlight++;
       const round = this.round(budget);
       this.rounds.add(round);
@@ -227,7 +204,7 @@ export class FetchLoop {
         if (this.stalled(queue)) continue;
         // at most a batch of outcomes per round: two rounds then carry equal work, so while Redis runs one this
         // process works on the other's jobs (with all outcomes in one round the two rounds fall into lockstep)
-        const acks = this.takeOutcomes(queue, this.batchSize);
+        const acks = this.outcomes.take(queue, this.batchSize);
         // a worker that started closing meanwhile only records outcomes
         const want = this.fetching ? budget - fetched : 0;
         if (want === 0 && !acks) continue;
@@ -250,19 +227,15 @@ export class FetchLoop {
   }
 
   /**
-   * Blocks until an enqueue (or anything that queues a job) pushes a wake-up token, or the next due moment of a
-   * delayed job or schedule tick, whichever comes first. Redis checks a blocking command's timeout only about every
-   * 100 ms (its `hz`), so the due moment is kept by a one-shot timer that pushes a token onto that queue's wake-up
-   * list; the wait itself stays one BLPOP (bounded by blockTime), never a polling loop. On a cluster, the wait is for
-   * the first of the per-queue BLPOPs; the others go on, and a token one of them takes while the loop is awake only
-   * means a fetch this loop makes anyway.
+   * Blocks until new work is queued or the next due moment of a delayed job or schedule tick (see WakeWait), whichever
+   * comes first.
    */
   private async block(): Promise<void> {
     let soonest = Infinity;
     let soonestQueue = '';
     const now = performance.now();
     for (const [queue, at] of this.due) {
-      // a held-up queue's due jobs wait for its call (which kicks the loop when answered): looking again at once
+      // a held-up queue's due jobs wait for its call (which wakes the loop when answered): looking again at once
       // would skip it again, a loop of microtasks that never lets the call's answer in
       if (this.stalled(queue)) continue;
       if (at - now < soonest) {
@@ -272,29 +245,7 @@ export class FetchLoop {
     }
     // something is due already: look again instead of blocking, after I/O so a loop of due rounds cannot starve it
     if (soonest <= 0) return new Promise((r) => setImmediate(r));
-    let timer: NodeJS.Timeout | undefined;
-    if (soonest < this.limits.blockSec * 1000) {
-      timer = setTimeout(() => this.wakeQueue(soonestQueue), Math.ceil(soonest));
-    }
-    this.blocked = true;
-    try {
-      await Promise.race(
-        this.blockers.map((b) => {
-          const keys = b.queue ? [this.engine.queue(b.queue).wake] : this.queues.map((q) => this.engine.queue(q).wake);
-          if (!b.pending) {
-            b.pending = b.conn.blpop(...keys, this.limits.blockSec).finally(() => (b.pending = null));
-            // a wait that ends while the loop is not racing it (closed at stop) is not an unhandled rejection
-            b.pending.catch(() => undefined);
-          }
-          return b.pending;
-        }),
-      );
-    } catch (err) {
-      if (this.fetching) throw err;
-    } finally {
-      this.blocked = false;
-      clearTimeout(timer);
-    }
+    await this.waits.wait(soonestQueue, soonest, () => !this.fetching);
   }
 
   /**
@@ -306,9 +257,9 @@ export class FetchLoop {
     const got = await Promise.race([call, new Promise<null>((r) => (timer = setTimeout(() => r(null), STALL_MS)))]);
     clearTimeout(timer);
     if (got !== null) return got;
+    // when answered, work() wakes the loop to look at the queue again (see resume())
     const rest = call.then(
-      // the loop may have gone to block meanwhile (every other queue empty): a token wakes it to fetch this queue again
-      () => (this.blocked ? this.wakeQueue(queue) : this.kick()),
+      () => undefined,
       (err: unknown) => this.engine.backgroundError(`worker ${this.workerId} loop`, err),
     );
     this.rounds.add(rest);
@@ -316,9 +267,16 @@ export class FetchLoop {
     return null;
   }
 
-  /** Pushes a wake-up token onto `queue`'s list, ending the loop's block (see block()). */
-  private wakeQueue(queue: string): void {
-    this.engine.redis.lpush(this.engine.queue(queue).wake, '1').catch((err: Error) => this.engine.logger.error(`worker ${this.workerId} wake-up: ${err.message}`));
+  /** Wakes the loop to look at `queue` again: a token if it waits for work (see block()), else a kick. */
+  private resume(queue: string): void {
+    if (this.waits.waiting) this.waits.wake(queue);
+    else if (this.fetching) this.kick();
+  }
+
+  /** Whether a round would send outcomes: some wait for a queue whose calls are not held up. */
+  private sendable(): boolean {
+    for (const queue of this.outcomes.queues()) if (!this.stalled(queue)) return true;
+    return false;
   }
 
   /** On a cluster: a work.lua call for `queue` has been waiting longer than STALL_MS (see round()). */
@@ -329,26 +287,21 @@ export class FetchLoop {
 
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
-    let reply;
     const args: (string | number)[] = [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)];
     if (want > 0 && this.engine.instrumented) args.push('1');
-    const sent = acks && { queue, records: acks };
-    if (sent) this.sending.add(sent);
     const started = performance.now();
     let calls = this.calling.get(queue);
     if (!calls) this.calling.set(queue, (calls = []));
     calls.push(started);
+    let reply;
     try {
-      reply = await this.engine.run('work', queue, args, this.held.get(queue));
-    } catch (err) {
-      // keep the outcomes for the next round trip rather than leave their jobs to lease expiry and a rerun
-      if (acks) this.outcomes.set(queue, [...acks, ...(this.outcomes.get(queue) ?? [])]);
-      throw err;
+      reply = await this.outcomes.sent(queue, acks, () => this.engine.run('work', queue, args, this.held.get(queue)));
     } finally {
-      if (sent) this.sending.delete(sent);
       calls.splice(calls.indexOf(started), 1);
+      // a held-up call's queue was skipped meanwhile (its outcomes, its due jobs), and the loop may have gone to wait:
+      // a token ends that wait to look at the queue again
+      if (this.engine.cluster && performance.now() - started > STALL_MS) this.resume(queue);
     }
-    if (acks && this.reports.size) this.reportWritten(queue, acks);
     const jobs = fetchedJobs(reply, queue, this.engine.retention.ttls(queue));
     if (want > 0) {
       const timing = fetchTiming(reply);
@@ -368,44 +321,6 @@ export class FetchLoop {
     return jobs.length;
   }
 
-  /** Takes up to `max` of the queue's waiting outcome records. */
-  private takeOutcomes(queue: string, max = Infinity): string[] | undefined {
-    const acks = this.outcomes.get(queue);
-    if (!acks) return undefined;
-    if (acks.length <= max) {
-      this.outcomes.delete(queue);
-      return acks;
-    }
-    return acks.splice(0, max);
-  }
-
-  private record(job: FetchedJob, kind: OutcomeKind, payload: string, retryDelayMs?: number): string {
-    let list = this.outcomes.get(job.queue);
-    if (!list) this.outcomes.set(job.queue, (list = []));
-    const record = outcomeRecord(job, kind, payload, retryDelayMs);
-    list.push(record);
-    return record;
-  }
-
-  /**
-   * Reports the completed, failed and retrying events whose outcomes `acks` just wrote: listeners then find the job's state in
-   * Redis as the event says. Reports are in outcome order, as `acks` are (a failed write puts its acks back first).
-   */
-  private reportWritten(queue: string, acks: readonly string[]): void {
-    const list = this.reports.get(queue);
-    if (!list) return;
-    let i = 0;
-    for (const ack of acks) {
-      const r = list[i];
-      if (r === undefined) break;
-      if (r.record !== ack) continue;
-      reportOutcome(this.engine.events, r.job, this.workerId, r.outcome);
-      i++;
-    }
-    if (i === list.length) this.reports.delete(queue);
-    else list.splice(0, i);
-  }
-
   /** While the loop is blocked waiting for new work, outcomes are sent on their own, batched per event-loop turn. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -417,7 +332,7 @@ export class FetchLoop {
   }
 
   private async flush(): Promise<void> {
-    const queues = [...this.outcomes.keys()];
-    await Promise.all(queues.map((q) => this.work(q, this.takeOutcomes(q), 0)));
+    const queues = [...this.outcomes.queues()];
+    await Promise.all(queues.map((q) => this.work(q, this.outcomes.take(q), 0)));
   }
 }

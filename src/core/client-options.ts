@@ -1,0 +1,90 @@
+import { toMs, type Duration } from './model/duration.js';
+import { InvalidOptionError } from './model/errors.js';
+import type { JobDefaults } from './model/types.js';
+import type { EventStreamOption } from './events/event-stream.js';
+import type { HandlerRegistry } from './model/handler-registry.js';
+import type { Logger } from './model/logger.js';
+import type { ConnectionOption } from './redis/connection.js';
+import type { QueueOptions } from './model/retention.js';
+
+export interface QueueClientOptions {
+  /**
+   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
+   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
+  connection?: ConnectionOption;
+  /** Key namespace. Default 'jobline'. */
+  prefix?: string;
+  defaultQueue?: string;
+  defaultJobOptions?: JobDefaults;
+  /** false: enqueue runs the job in this process before returning (tests). Default true. */
+  isAsync?: boolean;
+  /** Handlers known in this process: used for @Job defaults, payload validation and sync mode. */
+  registry?: HandlerRegistry;
+  /**
+   * Reject job names the registry does not know. Default: only once `handlersComplete()` was called (this process
+   * holds every handler, e.g. it runs a consumer) or in sync mode.
+   */
+  strictNames?: boolean;
+  logger?: Logger;
+  /** Longest an enqueue waits for an unreachable Redis before it fails with RedisUnavailableError. Default 5 s. */
+  enqueueTimeout?: Duration;
+  /** Log each failed job (its name, id, queue and error) through `logger`. Default true. */
+  logFailedJobs?: boolean;
+  /** Also write job events to each queue's capped Redis stream, for followers in any process. Default off. */
+  eventStream?: EventStreamOption;
+  /**
+   * Warn when jobs enqueued here still wait this long after enqueue in a queue that no live worker consumes (at most
+   * once per queue a minute). `false`: never. Default 10 s.
+   */
+  noWorkerWarning?: Duration | false;
+  /**
+   * OpenTelemetry spans through `@opentelemetry/api` when the application has it: a producer span for each enqueue
+   * made inside a span (the job carries its traceparent) and a consumer span around each run of such a job. Default true.
+   */
+  tracing?: boolean;
+  /**
+   * Replication an enqueue waits for before it resolves (Redis WAIT on the queue's master): a number of replicas, or
+   * `{ replicas, timeout? }` (timeout default 1 s). If fewer confirm in time it rejects with ReplicationTimeoutError
+   * (the jobs are stored on the master; enqueueing again with the same jobId is safe). Default: none, as Redis
+   * replicates asynchronously: a master that fails right after an enqueue may lose it.
+   */
+  waitForReplicas?: number | { replicas: number; timeout?: Duration };
+  /**
+   * Options of each queue, by name: `keep`, the retention caps of its ended jobs (count and age of finished, and of
+   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`.
+   */
+  queues?: Record<string, QueueOptions>;
+}
+
+/** Every QueueClientOptions name (a typo in the options is refused). */
+export const CLIENT_OPTION_NAMES = Object.keys({
+  connection: 1,
+  prefix: 1,
+  defaultQueue: 1,
+  defaultJobOptions: 1,
+  isAsync: 1,
+  registry: 1,
+  strictNames: 1,
+  logger: 1,
+  enqueueTimeout: 1,
+  logFailedJobs: 1,
+  eventStream: 1,
+  noWorkerWarning: 1,
+  tracing: 1,
+  waitForReplicas: 1,
+  queues: 1,
+} satisfies Record<keyof QueueClientOptions, 1>);
+
+/** How long jobs may wait in a queue with no live worker before a warning, by default. */
+export const DEFAULT_NO_WORKER_WARNING_MS = 10_000;
+
+/** Validates `waitForReplicas` (see QueueClientOptions). */
+export function replicaWait(option: QueueClientOptions['waitForReplicas']): { replicas: number; timeoutMs: number } | undefined {
+  if (option === undefined) return undefined;
+  const { replicas, timeout = 1 } = typeof option === 'number' ? { replicas: option } : option !== null && typeof option === 'object' ? option : { replicas: NaN };
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new InvalidOptionError('waitForReplicas', option, 'a number of replicas (an integer of at least 1), or { replicas, timeout? }');
+  }
+  return { replicas, timeoutMs: toMs('waitForReplicas.timeout', timeout) };
+}
