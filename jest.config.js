@@ -43,9 +43,12 @@ export default {
       // - the fault tests of one server: chaos.spec and stranded.spec stop and restart their own redis-server and
       //   redis-loading.spec makes its own server load a file (here they would only repeat themselves), and
       //   reclaim-resend.spec cuts replies with a proxy in front of the single server (a cluster client follows the
-      //   nodes' own addresses, around any proxy); cluster-failover.spec kills masters under load here.
+      //   nodes' own addresses, around any proxy); cluster-failover.spec kills masters under load here;
+      // - cli.spec: each command is a process start; the commands call the client methods queue-ops.spec runs here,
+      //   and cluster-connect.spec runs the command line against the cluster; isolate.spec: the thread pool is on the
+      //   Node side, its Redis calls are the worker's own (worker.spec, lease.spec run here). Both keep npm test in budget.
       testPathIgnorePatterns: [
-        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale|chaos|stranded|redis-loading|reclaim-resend)\\.spec\\.ts$',
+        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale|chaos|stranded|redis-loading|reclaim-resend|cli|isolate)\\.spec\\.ts$',
       ],
       globalSetup: '<rootDir>/test/setup/cluster-setup.js',
       globalTeardown: '<rootDir>/test/setup/cluster-teardown.js',

@@ -2,10 +2,10 @@ import { execFile, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { engine } from './engine.js';
-import { clusterNodes, deferred, onCluster, poll, sleep } from './helpers.js';
+import { deferred, poll, sleep } from './helpers.js';
 
 // The `jobline` command line, run as a child process (dist/cli/main.js, built by the test setup) against the test Redis:
-// REDIS_URL on the single pass, JOBLINE_CLUSTER_NODES (the cluster's nodes) on the cluster pass, both from the environment.
+// REDIS_URL from the environment (the single pass only: cluster-connect.spec runs the command line against the cluster).
 
 interface Run {
   code: number;
@@ -266,11 +266,6 @@ describe('jobline command line', () => {
     const badNodes = await jobline(['--cluster', 'nohost', 'queues']);
     expect(badNodes.code).toBe(2);
     expect(badNodes.stderr).toMatch(/--cluster must list cluster nodes as host:port/);
-    if (onCluster()) {
-      // the nodes given on the command line rather than by JOBLINE_CLUSTER_NODES
-      const nodes = clusterNodes().map((n) => `${n.host}:${n.port}`).join(',');
-      expect(await jobline(['--cluster', nodes, '--prefix', prefix, 'queues', '--json'], { JOBLINE_CLUSTER_NODES: '' })).toMatchObject({ code: 0, stdout: '{"queues":[]}\n' });
-    }
     const downJson = await jobline(['--url', 'redis://127.0.0.1:1', 'workers', '--json']);
     expect(downJson.code).toBe(1);
     expect(JSON.parse(downJson.stderr).error.name).toBe('RedisUnreachableError');

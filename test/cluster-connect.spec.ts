@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { startRedisServer } from '../scripts/redis-server.mjs';
 import { ClusterConnectionError, HandlerRegistry, InvalidOptionError, QueueClient, Worker } from '../src/index.js';
@@ -63,6 +64,25 @@ describe('Redis Cluster connections', () => {
       await server.stop();
     }
   });
+
+  it('the command line connects to the cluster by --cluster and reads a queue on any node', async () => {
+    const prefix = uniquePrefix('cc-cli');
+    const client = new QueueClient({ connection: { cluster: clusterNodes() }, prefix });
+    try {
+      await client.enqueue('anything', { n: 1 }, { queue: 'cli-reads' });
+      const nodes = clusterNodes().map((n) => `${n.host}:${n.port}`).join(',');
+      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, ['dist/cli/main.js', '--cluster', nodes, '--prefix', prefix, 'queues', '--json'], { env: { ...process.env, JOBLINE_CLUSTER_NODES: '' }, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+        ),
+      );
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const { queues } = JSON.parse(run.stdout) as { queues: { name: string; counts: Record<string, number> }[] };
+      expect(queues.map((q) => [q.name, q.counts.queued])).toEqual([['cli-reads', 1]]);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 });
 
 /** A logger for a client whose connection errors are the point of the test. */
