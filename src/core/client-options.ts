@@ -5,7 +5,11 @@ import type { EventStreamOption } from './events/event-stream.js';
 import type { HandlerRegistry } from './model/handler-registry.js';
 import type { Logger } from './model/logger.js';
 import type { ConnectionOption } from './redis/connection.js';
-import type { QueueOptions } from './model/retention.js';
+import { parseKeep, parseQueueOptions, QueueRetention, type QueueOptions } from './model/retention.js';
+import { DEFAULTS } from './model/defaults.js';
+import { assertKnownKeys } from './model/known-keys.js';
+import { validateJobDefaults } from './model/job-spec.js';
+import { assertQueueName } from './model/names.js';
 
 export interface QueueClientOptions {
   /**
@@ -87,4 +91,26 @@ export function replicaWait(option: QueueClientOptions['waitForReplicas']): { re
     throw new InvalidOptionError('waitForReplicas', option, 'a number of replicas (an integer of at least 1), or { replicas, timeout? }');
   }
   return { replicas, timeoutMs: toMs('waitForReplicas.timeout', timeout) };
+}
+
+/** Checks a client's options (unknown names, values) and resolves what the client and its engine are made with. */
+export function resolveClientOptions(options: QueueClientOptions): {
+  defaultQueue: string;
+  isAsync: boolean;
+  defaults: JobDefaults;
+  noWorkerWarningMs: number;
+  retention: QueueRetention;
+} {
+  assertKnownKeys(options, 'QueueClient', CLIENT_OPTION_NAMES);
+  const defaultQueue = options.defaultQueue ?? DEFAULTS.QUEUE;
+  assertQueueName(defaultQueue);
+  if (options.isAsync !== undefined && typeof options.isAsync !== 'boolean') {
+    throw new InvalidOptionError('isAsync', options.isAsync, 'true or false');
+  }
+  const defaults = options.defaultJobOptions ?? {};
+  validateJobDefaults(defaults, 'defaultJobOptions', defaultQueue);
+  const noWorkerWarningMs =
+    options.noWorkerWarning === false ? 0 : options.noWorkerWarning === undefined ? DEFAULT_NO_WORKER_WARNING_MS : toMs('noWorkerWarning', options.noWorkerWarning);
+  const retention = new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues')));
+  return { defaultQueue, isAsync: options.isAsync ?? true, defaults, noWorkerWarningMs, retention };
 }

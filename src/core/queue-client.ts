@@ -6,14 +6,11 @@ import { Engine } from './engine.js';
 import { Inspector } from './inspect/inspector.js';
 import { JobLocator } from './inspect/job-locator.js';
 import { QueueOverview, type JobPage, type QueueSummary } from './inspect/queue-overview.js';
-import { EventFollower, type EventStreamOption } from './events/event-stream.js';
+import { EventFollower } from './events/event-stream.js';
 import { JOB_EVENT_NAMES, type JobEvent, type JobEventListener, type JobEventName, type JobsEnqueuedEvent, type ListenOptions } from './events/job-events.js';
-import { DEFAULTS } from './model/defaults.js';
-import { toMs, type Duration } from './model/duration.js';
+import type { Duration } from './model/duration.js';
 import { ClientClosedError, InvalidOptionError, JobNotFoundError } from './model/errors.js';
-import { assertKnownKeys } from './model/known-keys.js';
 import { JobHandle, type JobOperations } from './model/job-handle.js';
-import { validateJobDefaults } from './model/job-spec.js';
 import type { Logger } from './model/logger.js';
 import { assertQueueName } from './model/names.js';
 import type { EnqueueItem, EnqueueOptions, JobInfo, JobStatus, ScheduleInfo, ScheduleRule } from './model/types.js';
@@ -24,9 +21,8 @@ import { Producer } from './producer/producer.js';
 import { SyncRunner } from './producer/sync-runner.js';
 import { ingestInbox, type InboxIngested } from './worker/inbox-watcher.js';
 import type { WorkerInfo } from './redis/worker-registry.js';
-import { parseKeep, parseQueueOptions, QueueRetention } from './model/retention.js';
 import { redisHealth, type RedisHealth } from './redis/health.js';
-import { CLIENT_OPTION_NAMES, DEFAULT_NO_WORKER_WARNING_MS, replicaWait, type QueueClientOptions } from './client-options.js';
+import { replicaWait, resolveClientOptions, type QueueClientOptions } from './client-options.js';
 
 /**
  * The engine's client, usable without NestJS: a small facade over the producer (enqueue), the inspector (reads),
@@ -49,28 +45,11 @@ export class QueueClient implements JobOperations {
   private closed = false;
 
   constructor(options: QueueClientOptions = {}) {
-    assertKnownKeys(options, 'QueueClient', CLIENT_OPTION_NAMES);
-    const defaultQueue = options.defaultQueue ?? DEFAULTS.QUEUE;
-    assertQueueName(defaultQueue);
-    if (options.isAsync !== undefined && typeof options.isAsync !== 'boolean') {
-      throw new InvalidOptionError('isAsync', options.isAsync, 'true or false');
-    }
-    const defaults = options.defaultJobOptions ?? {};
-    validateJobDefaults(defaults, 'defaultJobOptions', defaultQueue);
+    const { defaultQueue, isAsync, defaults, noWorkerWarningMs, retention } = resolveClientOptions(options);
     this.defaultQueue = defaultQueue;
-    this.isAsync = options.isAsync ?? true;
-    const noWorkerWarningMs =
-      options.noWorkerWarning === false ? 0 : options.noWorkerWarning === undefined ? DEFAULT_NO_WORKER_WARNING_MS : toMs('noWorkerWarning', options.noWorkerWarning);
-    this.engine = new Engine({
-      connection: options.connection,
-      prefix: options.prefix,
-      logger: options.logger,
-      enqueueTimeout: options.enqueueTimeout,
-      logFailedJobs: options.logFailedJobs,
-      eventStream: options.eventStream,
-      tracing: options.tracing,
-      retention: new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues'))),
-    });
+    this.isAsync = isAsync;
+    const { connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing } = options;
+    this.engine = new Engine({ connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing, retention });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);
     const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
