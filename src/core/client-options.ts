@@ -17,9 +17,11 @@ export interface QueueClientOptions {
    * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
    */
   connection?: ConnectionOption;
-  /** Key namespace. Default 'jobline'. */
+  /** Key namespace; two prefixes on one Redis never see each other's jobs. Default 'jobline'. */
   prefix?: string;
+  /** The queue of a job whose @Job and enqueue call name none. Default 'default'. */
   defaultQueue?: string;
+  /** Defaults for every enqueue, overridden by @Job options, overridden by per-call options. */
   defaultJobOptions?: JobDefaults;
   /** false: enqueue runs the job in this process before returning (tests). Default true. */
   isAsync?: boolean;
@@ -35,11 +37,14 @@ export interface QueueClientOptions {
   enqueueTimeout?: Duration;
   /** Log each failed job (its name, id, queue and error) through `logger`. Default true. */
   logFailedJobs?: boolean;
-  /** Also write job events to each queue's capped Redis stream, for followers in any process. Default off. */
+  /**
+   * Also write job events (completed, failed, ...) to a bounded Redis stream per queue, for @QueueEventsListener
+   * classes in any process. `true`, or `{ maxLen }` (entries kept per queue, about; default 10,000). Default off.
+   */
   eventStream?: EventStreamOption;
   /**
-   * Warn when jobs enqueued here still wait this long after enqueue in a queue that no live worker consumes (at most
-   * once per queue a minute). `false`: never. Default 10 s.
+   * Warn (through `logger`) when jobs enqueued here still wait this long after enqueue in a queue no live worker
+   * consumes, naming the queue and the fix; checked once per queue a minute at most. `false`: never. Default 10 s.
    */
   noWorkerWarning?: Duration | false;
   /**
@@ -55,8 +60,10 @@ export interface QueueClientOptions {
    */
   waitForReplicas?: number | { replicas: number; timeout?: Duration };
   /**
-   * Options of each queue, by name: `keep`, the retention caps of its ended jobs (count and age of finished, and of
-   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`.
+   * Options of each queue, by name. `keep`: retention caps of its ended jobs, e.g.
+   * `{ emails: { keep: { finished: { count: 10_000, age: '1h' }, failed: { count: 100_000 } } } }`; a `@Job`'s and an
+   * enqueue's `keep` override them field by field. Without a count cap, kept jobs grow with the queue's rate until
+   * their ttl (a warning at start says so when Redis has no maxmemory).
    */
   queues?: Record<string, QueueOptions>;
 }

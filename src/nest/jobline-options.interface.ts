@@ -1,20 +1,13 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { ConnectionOption, Duration, EventStreamOption, JobDefaults, Logger, QueueOptions } from '../core/index.js';
+import type { Duration, Logger, QueueClientOptions } from '../core/index.js';
 
-export interface QueueModuleOptions {
-  /**
-   * Redis URL, ioredis options or instance (Redis or Cluster), or a Redis Cluster's nodes `{ cluster: [{ host, port }],
-   * options? }`. Default: REDIS_URL, else redis://127.0.0.1:6379.
-   */
-  connection?: ConnectionOption;
-  /** Key namespace; two prefixes on one Redis never see each other's jobs. Default 'jobline'. */
-  prefix?: string;
+/**
+ * The options of QueueModule.forRoot: the engine's client options (src/core/client-options.ts, documented there), with
+ * the Nest names and defaults for the few that differ, so an option added to the client reaches the module too.
+ */
+export interface QueueModuleOptions extends Omit<QueueClientOptions, 'registry' | 'strictNames' | 'logger' | 'isAsync'> {
   /** false: sync mode, `enqueue` runs the job in the caller's process before it returns. Default true. */
   isAsync?: boolean;
-  /** The queue of a job whose @Job and enqueue call name none. Default 'default'. */
-  defaultQueue?: string;
-  /** Defaults for every enqueue, overridden by @Job options, overridden by per-call options. */
-  defaultJobOptions?: JobDefaults;
   /**
    * Reject unknown job names at enqueue. Default: true when this application runs jobs (it imports
    * QueueConsumerModule, or is in sync mode), since it then knows every handler; false in a producer-only app.
@@ -22,38 +15,6 @@ export interface QueueModuleOptions {
   strictJobNames?: boolean;
   /** Where Jobline logs (failed jobs, Redis unreachable, warnings). Default: Nest's Logger, context 'Jobline'. */
   logger?: Logger;
-  /** Longest an enqueue waits for an unreachable Redis before it fails with RedisUnavailableError. Default 5 s. */
-  enqueueTimeout?: Duration;
-  /** Log each failed job (name, id, queue, error) through `logger`. Default true. */
-  logFailedJobs?: boolean;
-  /**
-   * Also write job events (completed, failed, ...) to a bounded Redis stream per queue, for @QueueEventsListener
-   * classes in any process. `true`, or `{ maxLen }` (entries kept per queue, about; default 10,000). Default off.
-   */
-  eventStream?: EventStreamOption;
-  /**
-   * Warn (through `logger`) when jobs enqueued here still wait this long after enqueue in a queue no live worker
-   * consumes, naming the queue and the fix; checked once per queue a minute at most. `false`: never. Default 10 s.
-   */
-  noWorkerWarning?: Duration | false;
-  /**
-   * OpenTelemetry spans through `@opentelemetry/api` when the application has it: a producer span for each enqueue
-   * made inside a span (the job carries its W3C traceparent) and a consumer span around each run of such a job.
-   * Default true.
-   */
-  tracing?: boolean;
-  /**
-   * Replicas an enqueue waits for (Redis WAIT) before it resolves: a number, or `{ replicas, timeout? }`. Default:
-   * none (Redis replicates asynchronously). See the README's Redis Cluster section.
-   */
-  waitForReplicas?: number | { replicas: number; timeout?: Duration };
-  /**
-   * Options of each queue, by name. `keep`: retention caps of its ended jobs, e.g.
-   * `{ emails: { keep: { finished: { count: 10_000, age: '1h' }, failed: { count: 100_000 } } } }`; a `@Job`'s and an
-   * enqueue's `keep` override them field by field. Without a count cap, kept jobs grow with the queue's rate until
-   * their ttl (a warning at start says so when Redis has no maxmemory).
-   */
-  queues?: Record<string, QueueOptions>;
 }
 
 export interface ConsumerOptions {
