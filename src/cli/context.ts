@@ -16,10 +16,19 @@ export class UsageError extends JoblineError {}
 /** Redis did not answer: exit code 1, said within the 5 s the command line allows. */
 export class RedisUnreachableError extends JoblineError {}
 
-/** How long a command waits for Redis before it gives up (the whole run, start and close included, ends within 5 s). */
-const CONNECT_TIMEOUT_MS = 2500;
+/**
+ * How long a command waits for Redis before it gives up: until 4 s after the process started (at least 1 s), so the
+ * whole run, a slow start on a loaded machine and the close included, ends within 5 s.
+ */
+const CONNECT_DEADLINE_MS = 4000;
+const CONNECT_TIMEOUT_MIN_MS = 1000;
 /** Longest wait for the connections to close at the end (the process exits then anyway). */
 const CLOSE_TIMEOUT_MS = 500;
+
+/** What is left of the connect deadline, in whole tenths of a second (the error message says it). */
+function connectTimeoutMs(): number {
+  return Math.round(Math.max(CONNECT_TIMEOUT_MIN_MS, CONNECT_DEADLINE_MS - performance.now()) / 100) * 100;
+}
 
 /** Jobline's own log lines stay out of a command's output: the command reports what matters itself. */
 const QUIET: Logger = { log() {}, warn() {}, error() {} };
@@ -37,14 +46,14 @@ export class CliContext {
   }
 
   /**
-   * The client, on a connection that answered within CONNECT_TIMEOUT_MS (at once when refused) and that does not
+   * The client, on a connection that answered by CONNECT_DEADLINE_MS (at once when refused) and that does not
    * reconnect (a command fails rather than waits when Redis goes away); RedisUnreachableError otherwise.
    */
   async connect(): Promise<QueueClient> {
     if (this.client) return this.client;
     const prefix = this.options.prefix ?? process.env.JOBLINE_PREFIX ?? 'jobline';
     try {
-      this.redis = (await connectOnce(this.target(), CONNECT_TIMEOUT_MS)).redis;
+      this.redis = (await connectOnce(this.target(), connectTimeoutMs())).redis;
       this.client = new QueueClient({ connection: this.redis, prefix, logger: QUIET, logFailedJobs: false, noWorkerWarning: false, tracing: false });
     } catch (err) {
       if (err instanceof InvalidOptionError) throw new UsageError(err.message);

@@ -3,7 +3,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { InvalidOptionError } from '../core/index.js';
 import * as act from './commands/act.js';
 import * as read from './commands/read.js';
-import { serve } from './commands/serve.js';
 import { CliContext, UsageError, type GlobalOptions } from './context.js';
 
 /** Exit codes: 0 done, 1 an error (Redis unreachable, a job not found, ...), 2 a usage mistake. */
@@ -128,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-p, --port <port>', 'port (default: PORT, else 3000)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--api-key <key...>', 'API keys for the HTTP API (also JOBLINE_API_KEYS, comma-separated)')
-    .action(run((c, opts: { port?: string; host?: string; apiKey?: string[] }) => serve(c, opts)));
+    .action(run(async (c, opts: { port?: string; host?: string; apiKey?: string[] }) => (await import('./commands/serve.js')).serve(c, opts)));
 
   try {
     await program.parseAsync(argv);

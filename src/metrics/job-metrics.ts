@@ -131,6 +131,7 @@ export class JobMetrics {
   private readonly stops: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
+  private last: { queue: string; name: string; stats: NameStats } | null = null;
 
   constructor(
     private readonly client: QueueClient,
@@ -179,6 +180,9 @@ export class JobMetrics {
   }
 
   private stats(queue: string, name: string): NameStats {
+    // runs come in batches of one queue and mostly one name: the last pair's counts are at hand without two lookups
+    const last = this.last;
+    if (last !== null && last.queue === queue && last.name === name) return last.stats;
     let names = this.byQueue.get(queue);
     if (!names) this.byQueue.set(queue, (names = new Map()));
     let s = names.get(name);
@@ -186,6 +190,7 @@ export class JobMetrics {
       s = { enqueued: 0, processed: { completed: 0, failed: 0, retried: 0 }, duration: new Hist(this.durationBuckets), wait: new Hist(this.waitBuckets) };
       names.set(name, s);
     }
+    this.last = { queue, name, stats: s };
     return s;
   }
 

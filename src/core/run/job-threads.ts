@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import { InvalidOptionError, JobThreadExitedError, ThreadSetupError } from '../model/errors.js';
 import type { JobHandlerDefinition } from '../model/handler-registry.js';
 import { assertKnownKeys } from '../model/known-keys.js';
@@ -59,7 +60,10 @@ export class JobThreads implements ThreadRunner {
   }
 
   private threads(): Piscina {
-    this.pool ??= new Piscina({
+    if (this.pool) return this.pool;
+    // loaded with the first pool, not with the engine: a command line or a worker without threads never needs it
+    const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+    this.pool = new Pool({
       filename: runnableFile(new URL('./thread-entry.js', import.meta.url)),
       // every thread is kept: its setup (a Nest application context) is costly, and piscina replaces a terminated
       // thread only up to minThreads (a job waiting for a thread would otherwise wait for good)

@@ -80,6 +80,8 @@ export class JobTracing {
 
   /** Runs `run` (the job's run) inside a consumer span, child of the job's traceparent. */
   process(job: FetchedJob, run: () => Outcome | Promise<Outcome>): Outcome | Promise<Outcome> {
+    // no provider registered in this process: no span could be recorded, nor a context carried (no context manager)
+    if (!this.active) return run();
     const api = this.api;
     const parent = parseTraceparent(job.traceparent);
     const base = parent ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT;
