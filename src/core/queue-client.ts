@@ -51,7 +51,7 @@ export class QueueClient implements JobOperations {
     const { connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing } = options;
     this.engine = new Engine({ connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing, retention });
     attachEngine(this, this.engine);
-    const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);
+    const handle = (id: string, name: string, queue: string, status?: JobStatus, duplicate?: boolean) => new JobHandle(this, id, name, queue, status, duplicate);
     const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
     this.locator = new JobLocator(this.engine);
     this.inspector = new Inspector(this.engine);

@@ -22,6 +22,16 @@ export class InvalidOptionError extends JoblineError {
   }
 }
 
+/** ctx.progress was given a value it cannot store (not a finite number or plain JSON object, or too large). */
+export class InvalidProgressError extends JoblineError {
+  constructor(
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`Invalid progress: got ${describeValue(value)}; expected ${expected}.`);
+  }
+}
+
 /** The job's payload is not JSON-serialisable (functions, BigInt, cycles, class instances with custom prototypes...). */
 export class PayloadNotSerializableError extends JoblineError {}
 

@@ -85,7 +85,7 @@ export class JobThreads implements ThreadRunner {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     port1.on('message', (m: MetaMessage) => {
-      ctx.updateMeta(m.patch).then(
+      (m.t === 'meta' ? ctx.updateMeta(m.patch) : ctx.progress(m.value)).then(
         () => port1.postMessage({ t: 'meta-done', seq: m.seq } satisfies DownMessage),
         (err: unknown) => port1.postMessage({ t: 'meta-done', seq: m.seq, error: errorInfo(err) } satisfies DownMessage),
       );

@@ -12,12 +12,13 @@
 --   (stored-names.ts)
 --   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
 -- returns: { outbox length, then one value per job: the new job's status, REPLY_EXISTED .. status .. '|' .. name
---   for an id that existed (left untouched), or REPLY_FENCED for a caller-chosen id fenced here (job-id-index.ts) }.
+--   for an id that existed (left untouched), REPLY_FENCED for a caller-chosen id fenced here (job-id-index.ts), or
+--   REPLY_DUPLICATE .. status .. '|' .. id .. '|' .. name for a `unique` job whose key a live job holds (lib/unique.lua) }.
 --   When every job is new with one same status (nearly always), just { outbox length, REPLY_ALL_NEW .. status }: the
 --   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
--- @include keys clock data queue lease dependencies batch job-fields delay
+-- @include keys clock data queue lease dependencies batch job-fields delay unique
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -102,7 +103,14 @@ for i = 1, n do
   local job = keys[i]
   local existing = NONE
   if check_all or chosen[i] then existing = redis.call('HMGET', job, F_NAME, F_STATUS, F_FENCED) end
-  if existing[1] then
+  -- a job with options may be `unique`: a plain find of its field's name tells before anything is decoded
+  local dup = nil
+  if not existing[1] and not existing[3] and options[i] ~= '' and find(options[i], UNIQUE_OPTION, 1, true) then
+    dup = claim_unique(options[i], id)
+  end
+  if dup then
+    out[#out + 1] = dup
+  elseif existing[1] then
     out[#out + 1] = REPLY_EXISTED .. existing[2] .. '|' .. existing[1]
   elseif existing[3] then
     -- the id belongs to another queue now (id-fence.lua): store nothing, the producer asks the index again
@@ -207,6 +215,6 @@ local same = out[1]
 for i = 2, n do
   if out[i] ~= same then same = nil; break end
 end
-if same and sub(same, 1, 1) ~= REPLY_EXISTED and same ~= REPLY_FENCED then return { outbox, REPLY_ALL_NEW .. same } end
+if same and sub(same, 1, 1) ~= REPLY_EXISTED and same ~= REPLY_FENCED and sub(same, 1, 1) ~= REPLY_DUPLICATE then return { outbox, REPLY_ALL_NEW .. same } end
 table.insert(out, 1, outbox)
 return out
