@@ -91,13 +91,14 @@ class ThreadContext implements JobContext {
   }
 
   progress(value: number | JsonObject): Promise<void> {
+    let json: string;
     try {
-      // checked here too, so a bad value throws where the handler runs, with the same error as inline
-      encodeProgress(value);
+      // checked here, so a bad value throws where the handler runs, with the same error as inline
+      json = encodeProgress(value);
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.#send({ t: 'progress', seq: ++this.#seq, value });
+    return this.#send({ t: 'progress', seq: ++this.#seq, json });
   }
 
   #send(message: MetaMessage): Promise<void> {

@@ -15,8 +15,11 @@ export interface ThreadTask {
 /** What a worker thread answers: the result as JSON text ('' for undefined), or the error's name, message and stack. */
 export type ThreadAnswer = { ok: true; json: string } | { ok: false; error: JobErrorInfo };
 
-/** Up the job's port: a meta patch to save, or a progress value (checked in the thread) to store. */
-export type MetaMessage = { t: 'meta'; seq: number; patch: JsonObject } | { t: 'progress'; seq: number; value: number | JsonObject };
+/**
+ * Up the job's port: a meta patch to save, or a progress value to store, as the JSON the thread checked it into (so
+ * the main thread decodes it into objects of its own realm, which its check takes for plain objects).
+ */
+export type MetaMessage = { t: 'meta'; seq: number; patch: JsonObject } | { t: 'progress'; seq: number; json: string };
 
 /** Down the job's port. */
 export type DownMessage = { t: 'meta-done'; seq: number; error?: JobErrorInfo } | { t: 'abort'; error: JobErrorInfo };
