@@ -32,6 +32,11 @@ export class JobStore {
     private readonly replicas?: { replicas: number; timeoutMs: number },
   ) {}
 
+  /** Forgets that `queue` is registered (deleteQueue removed it): the next enqueue into it registers it again. */
+  forgetQueue(queue: string): void {
+    this.knownQueues.delete(queue);
+  }
+
   async store(specs: JobSpec[], mode: EnqueueMode = 'queue', worker = '', leaseMs = 0, depth = 0): Promise<Stored> {
     const byQueue = groupByQueue(specs);
     const fresh = [...byQueue.keys()].filter((q) => !this.knownQueues.has(q));
