@@ -8,7 +8,7 @@ import { checkJson, encodeJson } from './payload.js';
 import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
 import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
-import { parseUnique, type UniqueSpec } from './unique.js';
+import { parseUnique, type UniqueSpec } from '../limits/unique.js';
 import { cappedTtl, encodeOwnCounts, mergeRetention, parseKeep, type Retention } from './retention.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */

@@ -2,7 +2,7 @@ import { encodeCallbackSet, NO_CALLBACKS } from '../model/callback-set.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { encodeRetryPolicy, NO_RETRY } from '../scheduler/retry-policy.js';
-import { uniqueKey } from '../model/unique.js';
+import { uniqueKey } from '../limits/unique.js';
 import type { ScriptReply } from './scripts.js';
 import { DEP_FLAG, ENQUEUE_OPTION, ENQUEUE_REPLY, JOB_FIELD as F, storedNumber } from './stored-names.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { MAX_TTL_MS, toMs } from './duration.js';
-import { InvalidOptionError } from './errors.js';
-import { isPlainObject } from './plain-object.js';
+import { MAX_TTL_MS, toMs } from '../model/duration.js';
+import { InvalidOptionError } from '../model/errors.js';
+import { isPlainObject } from '../model/plain-object.js';
 
 /** A job's `unique` option, checked: its own key (null: the default, from its name and data) and longest hold (ms). */
 export interface UniqueSpec {
