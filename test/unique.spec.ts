@@ -148,6 +148,16 @@ describe('unique jobs', () => {
     expect(await uniqueKeys(e)).toHaveLength(1);
   });
 
+  it('a recurring schedule with `unique` skips its ticks while an earlier tick\'s job still waits', async () => {
+    const e = engine('uq-schedule', { work: () => 'ok' });
+    await e.client.pauseQueue('default');
+    await e.client.upsertSchedule('every-100ms', { every: '100ms' }, 'work', { n: 1 }, { unique: true });
+    e.worker({ blockTime: 0.05 });
+    await poll(async () => (await e.client.getSchedules())[0]!.runs, (runs) => runs >= 4);
+    expect((await e.client.countJobs('default')).queued).toBe(1);
+    expect(await uniqueKeys(e)).toHaveLength(1);
+  });
+
   it('a requeued job takes its key again when it is free', async () => {
     const e = engine('uq-requeue', { work: () => 'ok' });
     const h = await e.client.enqueue('work', { n: 1 }, { unique: true });
