@@ -60,31 +60,32 @@ export class QueueDeleter {
     return { keys: deleted, ids };
   }
 
-  /** Keys matching `pattern` (glob characters of the prefix escaped by the caller), on every master. */
+  /** Keys matching `pattern` (its glob characters escaped: globEscape), on every master. */
   private async scan(pattern: string): Promise<string[]> {
     const out: string[] = [];
-    for (const node of await this.nodes()) {
-      let cursor = '0';
-      do {
-        const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        out.push(...found);
-      } while (cursor !== '0');
-    }
+    await this.eachPage(pattern, async (_node, found) => void out.push(...found));
     return out;
   }
 
+  /** Unlinks the keys matching `pattern`; resolves with how many there were. */
   private async unlinkAll(pattern: string): Promise<number> {
     let n = 0;
+    await this.eachPage(pattern, async (node, found) => {
+      for (let i = 0; i < found.length; i += UNLINK_BATCH) n += await node.unlink(...found.slice(i, i + UNLINK_BATCH));
+    });
+    return n;
+  }
+
+  /** Calls `page` with each page of a SCAN for `pattern` on every server, and the server it came from. */
+  private async eachPage(pattern: string, page: (node: RedisClient, found: string[]) => Promise<void>): Promise<void> {
     for (const node of await this.nodes()) {
       let cursor = '0';
       do {
         const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
         cursor = next;
-        for (let i = 0; i < found.length; i += UNLINK_BATCH) n += await node.unlink(...found.slice(i, i + UNLINK_BATCH));
+        if (found.length) await page(node, found);
       } while (cursor !== '0');
     }
-    return n;
   }
 
   /** The servers that may hold the queue's keys: the one Redis, or every master of a cluster (its slot's is one). */
