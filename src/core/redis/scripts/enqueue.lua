@@ -18,7 +18,7 @@
 --   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
--- @include keys clock data queue lease dependencies batch job-fields delay unique
+-- @include keys clock data queue lease dependencies batch job-fields delay unique-claim
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -56,6 +56,9 @@ end
 local find, sub, byte = string.find, string.sub, string.byte
 local recs = ARGV[5]
 local ids, keys, names, datas, options, chosen = {}, {}, {}, {}, {}, {}
+-- whether some job of the call has options that may make it `unique` (lib/unique-claim.lua): checked once per job
+-- with options, so a call without any costs nothing more per job
+local any_unique = false
 local generated = {}
 local name_of = {} -- k (as text) -> name: a table lookup instead of tonumber (strtod) per job
 local one_name = #ARGV == 6 and ARGV[6] -- a batch of one name (nearly always): its k is '1', nothing to look up
@@ -82,7 +85,14 @@ for i = 1, n do
   ids[i] = id
   keys[i] = JOB_PREFIX .. id
   datas[i] = sub(recs, b + 1, c - 1)
-  options[i] = e > c + 1 and sub(recs, c + 1, e - 1) or ''
+  if e > c + 1 then
+    local o = sub(recs, c + 1, e - 1)
+    options[i] = o
+    -- a job with options may be `unique`: a plain find of its field's name tells before anything is decoded
+    if not any_unique and find(o, UNIQUE_OPTION, 1, true) then any_unique = true end
+  else
+    options[i] = ''
+  end
   if byte(recs, pos) == 49 then chosen[i] = true else generated[#generated + 1] = keys[i] end
   pos = e + 1
 end
@@ -103,18 +113,13 @@ for i = 1, n do
   local job = keys[i]
   local existing = NONE
   if check_all or chosen[i] then existing = redis.call('HMGET', job, F_NAME, F_STATUS, F_FENCED) end
-  -- a job with options may be `unique`: a plain find of its field's name tells before anything is decoded
-  local dup = nil
-  if not existing[1] and not existing[3] and options[i] ~= '' and find(options[i], UNIQUE_OPTION, 1, true) then
-    dup = claim_unique(options[i], id)
-  end
-  if dup then
-    out[#out + 1] = dup
-  elseif existing[1] then
+  if existing[1] then
     out[#out + 1] = REPLY_EXISTED .. existing[2] .. '|' .. existing[1]
   elseif existing[3] then
     -- the id belongs to another queue now (id-fence.lua): store nothing, the producer asks the index again
     out[#out + 1] = REPLY_FENCED
+  elseif any_unique and options[i] ~= '' and claim_into(out, options[i], id) then
+    -- a live job holds its unique key: claim_into answered for it
   else
     local data = datas[i]
     local opt, front, deps, flags, pipe, ttl, due = ALL_DEFAULTS, false, nil, '', nil, nil, nil

@@ -8,7 +8,7 @@
 --   under, ARGV[4]: the next tick (ms; '' none: the schedule ends), ARGV[5]: the tick's job id, ARGV[6]: the most
 --   runs of the rule ('' no limit)
 -- returns: { 0, 'fired' | 'stale' }
--- @include keys clock data queue job-fields ticks unique
+-- @include keys clock data queue job-fields ticks unique-claim
 local sid, tick, nxt, id = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local key = schedule_key(sid)
 local h = redis.call('HMGET', key, S_NEXT, S_VERSION, S_NAME, S_DATA, S_OPTIONS, S_RUNS)
