@@ -103,6 +103,13 @@ describe('jobline command line', () => {
     expect(refused.stderr).toMatch(/Add --yes to confirm/);
     expect(await json(p, ['empty', 'bulk', '--yes'])).toEqual({ deleted: 5, queue: 'bulk' });
     expect((await e.client.countJobs('bulk')).queued).toBe(0);
+
+    // delete-queue: refused without --yes too, then every key of the queue goes
+    await e.client.enqueue('other', null, { queue: 'bulk', delay: '1h' });
+    expect((await jobline(['--prefix', p, 'delete-queue', 'bulk'])).code).toBe(2);
+    expect(await json(p, ['delete-queue', 'bulk', '--yes'])).toEqual({ queue: 'bulk', deleted: true, keys: expect.any(Number), ids: 0 });
+    expect(await e.client.getQueues()).not.toContain('bulk');
+    expect(await e.redis.keys(`${e.base('bulk')}*`)).toEqual([]);
   }, SLOW);
 
   it('requeue --all and delete --all handle every job of a status, batch by batch', async () => {

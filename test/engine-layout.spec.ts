@@ -9,6 +9,8 @@ describe('engine layout', () => {
     const members = Object.getOwnPropertyNames(QueueService.prototype).filter((m) => m !== 'constructor').sort();
     expect(members).toEqual([
       'countJobs',
+      'deleteQueue',
+      'emptyQueue',
       'enqueue',
       'enqueueMany',
       'getJob',
@@ -17,7 +19,9 @@ describe('engine layout', () => {
       'getSchedules',
       'job',
       'onApplicationShutdown',
+      'pauseQueue',
       'removeSchedule',
+      'resumeQueue',
       'stopJob',
       'upsertSchedule',
     ]);

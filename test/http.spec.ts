@@ -112,6 +112,17 @@ describe('HTTP API (Express, a listening Nest app)', () => {
     expect(await call('POST', '/queue/add', { queue: 'mail', data: { to: 'bob' }, options: { jobId: 'mail-1' } })).toMatchObject({ status: 201, body: { id: 'mail-1', status: 'finished' } });
   });
 
+  it('add of a `unique` job whose key a live job holds: 201 naming that job, with duplicate: true; nothing stored', async () => {
+    const body = { queue: 'slow', name: 'held', data: { user: 7 }, options: { unique: true } };
+    const a = await call('POST', '/queue/add', body);
+    expect(a.body.duplicate).toBeUndefined();
+    const b = await call('POST', '/queue/add', { ...body, data: { user: 7 } });
+    expect(b).toEqual({ status: 201, body: { id: a.body.id, name: 'held', queue: 'slow', status: expect.stringMatching(/^(queued|started)$/), duplicate: true } });
+    const counts = await client.countJobs('slow');
+    expect(counts.queued + counts.started).toBe(1);
+    expect(await call('POST', '/queue/add', { ...body, options: { unique: { key: 7 } } })).toMatchObject({ status: 400, body: { errors: [expect.stringMatching(/unique\.key/)] } });
+  });
+
   it('401 without a key or with an unknown one; 403 for a queue the key may not use; 404 for a queue not served', async () => {
     const body = { queue: 'images', name: 'resize', data: { w: 1 } };
     expect(await call('POST', '/queue/add', body, {})).toEqual({ status: 401, body: { errors: [expect.stringContaining('No API key')] } });

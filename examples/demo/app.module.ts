@@ -8,6 +8,7 @@ import { DEMO_CONNECTION, DEMO_PREFIX } from './connection.js';
 import { TimeJobsModule } from './time-jobs.js';
 import { RetentionJobsModule } from './retention-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
+import { FlowJobsModule } from './flow-jobs.js';
 
 @Module({ providers: [Mailer, ReportBuilder, Payments, EmailJobs, ReportJobs, BillingJobs, EventTally] })
 export class JobsModule {}
@@ -27,7 +28,7 @@ export class JobsModule {}
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere', 'pings'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere', 'pings', 'flow'],
       concurrency: 4,
       autoStart: false,
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
@@ -40,6 +41,7 @@ export class JobsModule {}
     TimeJobsModule,
     AnywhereJobsModule,
     RetentionJobsModule,
+    FlowJobsModule,
   ],
 })
 export class AppModule {}

@@ -18,6 +18,7 @@ import { TimeJobs } from './time-jobs.js';
 import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
 import { PingJobs, showRetention } from './retention-jobs.js';
+import { FlowJobs, showFlow } from './flow-jobs.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
   const queue = app.get(QueueService);
@@ -81,6 +82,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   // Retention caps: a queue that keeps only its last few finished jobs.
   problems.push(...(await showRetention(queue, app.get(PingJobs))));
+  console.log();
+  // Unique jobs, progress, deleteQueue
+  problems.push(...(await showFlow(queue, app.get(FlowJobs))));
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

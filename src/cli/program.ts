@@ -105,6 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('-y, --yes', 'do not ask for confirmation')
     .action(run((c, queue: string, opts: { yes?: boolean }) => act.empty(c, queue, opts)));
   program
+    .command('delete-queue <queue>')
+    .description('delete a queue: all its jobs (any status), schedules, settings and keys')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--force', 'delete it even while live workers consume it')
+    .action(run((c, queue: string, opts: { yes?: boolean; force?: boolean }) => act.deleteQueue(c, queue, opts)));
+  program
     .command('pause <queue>')
     .description('its workers fetch nothing until resumed (enqueue goes on)')
     .action(run((c, queue: string) => act.pause(c, queue, true)));

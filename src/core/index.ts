@@ -13,6 +13,7 @@ export { hasValidationRules, validationProblems } from './model/payload-validati
 export { QueueClient } from './queue-client.js';
 export type { QueueClientOptions } from './client-options.js';
 export type { RedisHealth } from './redis/health.js';
+export type { DeleteQueueOptions, DeletedQueue } from './control/queue-delete.js';
 export { REQUEUE_STATUSES, DELETE_STATUSES, type RequeueStatus, type DeleteStatus, type ManyJobsOutcome, type BulkProgress } from './control/queue-control.js';
 export { MAX_PAGE, type QueueSummary, type JobPage } from './inspect/queue-overview.js';
 export type { WorkerInfo, WorkerJobCounts } from './redis/worker-registry.js';

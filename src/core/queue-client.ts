@@ -1,5 +1,6 @@
 import { JobControl } from './control/job-control.js';
 import { QueueControl, type BulkProgress, type DeleteStatus, type ManyJobsOutcome, type RequeueStatus } from './control/queue-control.js';
+import { QueueDeleter, type DeleteQueueOptions, type DeletedQueue } from './control/queue-delete.js';
 import { ResultWaits } from './control/result-waits.js';
 import { attachEngine } from './engine-of.js';
 import { Engine } from './engine.js';
@@ -38,6 +39,8 @@ export class QueueClient implements JobOperations {
   private readonly control: JobControl;
   private readonly waits: ResultWaits;
   private readonly queueControl: QueueControl;
+  private readonly deleter: QueueDeleter;
+  private readonly store: JobStore;
   private readonly overview: QueueOverview;
   private readonly schedules: Schedules;
   private readonly scheduleList: ScheduleList;
@@ -51,13 +54,15 @@ export class QueueClient implements JobOperations {
     const { connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing } = options;
     this.engine = new Engine({ connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing, retention });
     attachEngine(this, this.engine);
-    const handle = (id: string, name: string, queue: string, status?: JobStatus) => new JobHandle(this, id, name, queue, status);
+    const handle = (id: string, name: string, queue: string, status?: JobStatus, duplicate?: boolean) => new JobHandle(this, id, name, queue, status, duplicate);
     const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));
+    this.store = store;
     this.locator = new JobLocator(this.engine);
     this.inspector = new Inspector(this.engine);
     this.control = new JobControl(this.engine);
     this.waits = new ResultWaits(this.engine);
     this.queueControl = new QueueControl(this.engine);
+    this.deleter = new QueueDeleter(this.engine, this.queueControl);
     this.overview = new QueueOverview(this.engine, this.inspector, this.locator);
     this.schedules = new Schedules(this.engine, this.locator);
     this.scheduleList = new ScheduleList(this.engine, this.locator);
@@ -166,6 +171,18 @@ export class QueueClient implements JobOperations {
    */
   emptyQueue(queue: string, onProgress?: BulkProgress): Promise<number> {
     return this.queueControl.all('delete', queue, 'queued', onProgress);
+  }
+
+  /**
+   * Deletes queue `queue`: all its jobs (whatever their status), registries, schedules, inbox, event stream and
+   * settings, and its entries in the keys outside it (the queue list, the caller-chosen id index). Jobs of other
+   * queues that depend on its jobs go on as for deleted dependencies (met). Refused with QueueInUseError while live
+   * workers consume it, unless `force` (see DeleteQueueOptions). Not atomic with enqueues into the queue meanwhile.
+   */
+  async deleteQueue(queue: string, options?: DeleteQueueOptions): Promise<DeletedQueue> {
+    const deleted = await this.deleter.delete(queue, options);
+    this.store.forgetQueue(queue);
+    return deleted;
   }
 
   /** Requeues every job of `queue` in `status` (default failed), a batch per script call; resolves with how many. */

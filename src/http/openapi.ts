@@ -19,7 +19,7 @@ export function openApiDocument(settings: HttpSettings): object {
   };
   const options = {
     type: 'object',
-    description: `Enqueue options that are plain JSON (checked as enqueue() checks them), e.g. ${INBOX_OPTIONS.join(', ')}, delay, runAt (epoch ms), dependsOn, retry, onDependencyFailure.`,
+    description: `Enqueue options that are plain JSON (checked as enqueue() checks them), e.g. ${INBOX_OPTIONS.join(', ')}, delay, runAt (epoch ms), dependsOn, retry, onDependencyFailure, unique.`,
     additionalProperties: true,
   };
   return {

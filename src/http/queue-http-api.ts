@@ -76,7 +76,10 @@ export class QueueHttpApi {
     return null;
   }
 
-  /** `POST add` `{ queue, name?, data, options? }`: 201 `{ id, name, queue, status }`. */
+  /**
+   * `POST add` `{ queue, name?, data, options? }`: 201 `{ id, name, queue, status }`, and `duplicate: true` when a live
+   * job held its `unique` key: nothing was stored, and the body names that job.
+   */
   async add(headers: IncomingHttpHeaders, body: unknown): Promise<HttpAnswer> {
     return this.answer(async () => {
       const key = this.authenticate(headers);
@@ -89,7 +92,9 @@ export class QueueHttpApi {
       if ('status' in options) return options;
       const handle = await this.client.enqueue(value.name ?? value.queue, value.data ?? null, options);
       const status = handle.enqueuedStatus ?? (await handle.getStatus());
-      return { status: 201, body: { id: handle.id, name: handle.name, queue: handle.queue, status } };
+      const answer: Record<string, unknown> = { id: handle.id, name: handle.name, queue: handle.queue, status };
+      if (handle.duplicate) answer.duplicate = true;
+      return { status: 201, body: answer };
     });
   }
 

@@ -2,6 +2,9 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
   InvalidOptionError,
   QueueClient,
+  type BulkProgress,
+  type DeletedQueue,
+  type DeleteQueueOptions,
   type EnqueueItem,
   type EnqueueOptions,
   type JobHandle,
@@ -90,6 +93,29 @@ export class QueueService implements OnApplicationShutdown {
   /** The recurring schedules, of `queue` or of every queue: rule, next and last tick, last job id. */
   getSchedules(queue?: string): Promise<ScheduleInfo[]> {
     return this.client.getSchedules(queue);
+  }
+
+  /** Pauses a queue: its workers (those started later too) fetch nothing until resumed; enqueue goes on. True if it changed. */
+  pauseQueue(queue: string): Promise<boolean> {
+    return this.client.pauseQueue(queue);
+  }
+
+  /** Resumes a paused queue. True if it was paused. */
+  resumeQueue(queue: string): Promise<boolean> {
+    return this.client.resumeQueue(queue);
+  }
+
+  /** Deletes the queued jobs of a queue (their dependents go on as for deleted dependencies); resolves with how many. */
+  emptyQueue(queue: string, onProgress?: BulkProgress): Promise<number> {
+    return this.client.emptyQueue(queue, onProgress);
+  }
+
+  /**
+   * Deletes a queue: every job and key of it, and its entries in the keys outside it. Refused while live workers
+   * consume it, unless `{ force: true }` (see QueueClient.deleteQueue).
+   */
+  deleteQueue(queue: string, options?: DeleteQueueOptions): Promise<DeletedQueue> {
+    return this.client.deleteQueue(queue, options);
   }
 
   /** Stops a running job by id (see JobHandle.stop()). */

@@ -120,6 +120,15 @@ export async function empty(ctx: CliContext, queue: string, opts: { yes?: boolea
   ctx.output.line(`Deleted ${n} queued job(s) of queue ${queue}.`);
 }
 
+/** `delete-queue <queue> [--yes] [--force]`: deletes the queue, every job and key of it. */
+export async function deleteQueue(ctx: CliContext, queue: string, opts: { yes?: boolean; force?: boolean }): Promise<void> {
+  const client = await ctx.connect();
+  await confirm(ctx, opts.yes, `Delete queue ${queue} with all its jobs, schedules and settings?`);
+  const { keys, ids } = await client.deleteQueue(queue, { force: opts.force === true });
+  if (ctx.output.json) return ctx.output.data({ queue, deleted: true, keys, ids });
+  ctx.output.line(`Deleted queue ${queue} (${keys} key(s), ${ids} job id index entr${ids === 1 ? 'y' : 'ies'}).`);
+}
+
 /** `pause <queue>` / `resume <queue>`. */
 export async function pause(ctx: CliContext, queue: string, paused: boolean): Promise<void> {
   const client = await ctx.connect();

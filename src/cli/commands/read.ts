@@ -127,6 +127,7 @@ export async function job(ctx: CliContext, id: string, opts: { queue?: string })
   for (const [k, v] of rows) out.line(`${c.dim(k.padEnd(13))}${v}`);
   block(ctx, 'data', info.data);
   if (Object.keys(info.meta).length) block(ctx, 'meta', info.meta);
+  if (info.progress !== null) block(ctx, 'progress', info.progress);
   if (info.result !== null) block(ctx, 'result', info.result);
   if (info.error) {
     out.line(c.dim('error'));

@@ -22,6 +22,29 @@ export class InvalidOptionError extends JoblineError {
   }
 }
 
+/** deleteQueue was asked to delete a queue that live workers consume, without `force`. */
+export class QueueInUseError extends JoblineError {
+  constructor(
+    readonly queue: string,
+    readonly workerIds: string[],
+  ) {
+    super(
+      `Cannot delete queue "${queue}": ${workerIds.length} live worker${workerIds.length === 1 ? '' : 's'} consume${workerIds.length === 1 ? 's' : ''} it (${workerIds.join(', ')}); ` +
+        'close them first, or pass { force: true } to delete it anyway.',
+    );
+  }
+}
+
+/** ctx.progress was given a value it cannot store (not a finite number or plain JSON object, or too large). */
+export class InvalidProgressError extends JoblineError {
+  constructor(
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`Invalid progress: got ${describeValue(value)}; expected ${expected}.`);
+  }
+}
+
 /** The job's payload is not JSON-serialisable (functions, BigInt, cycles, class instances with custom prototypes...). */
 export class PayloadNotSerializableError extends JoblineError {}
 

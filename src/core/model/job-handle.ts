@@ -27,6 +27,11 @@ export class JobHandle<R = unknown> {
      * job's status when its id was taken); undefined for a handle from getJob() or a job whose id another queue held.
      */
     readonly enqueuedStatus?: JobStatus,
+    /**
+     * True when the enqueue that made this handle stored nothing because a live job held the same `unique` key: the
+     * handle is that job's (its id, and its status in `enqueuedStatus`). False otherwise.
+     */
+    readonly duplicate = false,
   ) {}
 
   /** The job's status now. Throws JobNotFoundError if it no longer exists (deleted, or its TTL ran out). */

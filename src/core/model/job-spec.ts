@@ -8,6 +8,7 @@ import { checkJson, encodeJson } from './payload.js';
 import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
 import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
+import { parseUnique, type UniqueSpec } from '../limits/unique.js';
 import { cappedTtl, encodeOwnCounts, mergeRetention, parseKeep, type Retention } from './retention.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
@@ -49,6 +50,8 @@ export interface JobSpec {
   runAtMs: number | null;
   /** The job's own count caps as stored (model/retention.ts encodeOwnCounts), '' when it has none of its own. */
   keep: string;
+  /** `unique`, checked (null: not unique); its key is made when the job is sent (enqueue-codec.ts specOptions). */
+  unique: UniqueSpec | null;
 }
 
 export interface DepRef {
@@ -167,6 +170,7 @@ export function buildJobSpec(
     delayMs: options.delay === undefined ? null : toMs('delay', options.delay, { allowZero: true }),
     runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
     keep: '',
+    unique: parseUnique(options.unique),
   };
 }
 

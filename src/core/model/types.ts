@@ -83,7 +83,17 @@ export interface JobDefaults {
    * the `@Job`'s; -1: no cap. A removed job reads as gone, and counts as met for its dependents.
    */
   keep?: KeepOptions;
+  /**
+   * While a job with the same unique key is `scheduled`, `deferred`, `queued` or `started`, enqueueing this one stores
+   * nothing and returns the live job's handle (`handle.duplicate` is true). The key: `key`, or by default the job's
+   * name and the canonical JSON of its data (key order does not matter). It is let go when the job ends in any way
+   * (finished, failed for good, canceled, expired, stopped, deleted, emptied); `ttl` bounds how long it holds.
+   */
+  unique?: UniqueOption;
 }
+
+/** `unique`: true for the default key (name + data), or a key of one's own and/or a longest hold. */
+export type UniqueOption = boolean | { key?: string; ttl?: Duration };
 
 /** A job this one waits for: its handle, or its id (looked up in every queue; a job that does not exist counts as met). */
 export type DependencyRef = { readonly id: string; readonly queue: string } | string;
@@ -172,6 +182,11 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Merges `patch` into the job's stored meta (readable through `info()`). */
   updateMeta(patch: JsonObject): Promise<void>;
+  /**
+   * Stores the job's progress (a number, or a plain JSON object of at most 64 KiB as JSON), readable as
+   * `info().progress`, and reports a `progress` job event. Each call replaces the last value.
+   */
+  progress(value: number | JsonObject): Promise<void>;
 }
 
 export interface JobErrorInfo {
@@ -227,4 +242,6 @@ export interface JobInfo {
   expiresAt: Date | null;
   /** When a delayed job becomes (or became) runnable: its `delay` / `runAt`, or its last retry's backoff; else null. */
   scheduledFor: Date | null;
+  /** The last progress the job reported (`ctx.progress`), or null. */
+  progress: number | JsonObject | null;
 }

@@ -27,10 +27,15 @@ export class JobStore {
 
   constructor(
     private readonly engine: Engine,
-    private readonly handle: (id: string, name: string, queue: string, status?: JobStatus) => JobHandle,
+    private readonly handle: (id: string, name: string, queue: string, status?: JobStatus, duplicate?: boolean) => JobHandle,
     /** waitForReplicas: each store resolves only once its jobs are on this many replicas */
     private readonly replicas?: { replicas: number; timeoutMs: number },
   ) {}
+
+  /** Forgets that `queue` is registered (deleteQueue removed it): the next enqueue into it registers it again. */
+  forgetQueue(queue: string): void {
+    this.knownQueues.delete(queue);
+  }
 
   async store(specs: JobSpec[], mode: EnqueueMode = 'queue', worker = '', leaseMs = 0, depth = 0): Promise<Stored> {
     const byQueue = groupByQueue(specs);
@@ -70,7 +75,9 @@ export class JobStore {
               created[i] = !job.existed;
               statuses[i] = job.status;
               // built as each chunk is answered, while Redis stores the next
-              handles[i] = this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue, job.status as JobStatus);
+              handles[i] = job.duplicateOf
+                ? this.handle(job.duplicateOf, job.name ?? list[from + k]!.name, queue, job.status as JobStatus, true)
+                : this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue, job.status as JobStatus);
             });
             if (Number(reply[0]) > 0) outboxes.add(queue);
             stored += to - from;

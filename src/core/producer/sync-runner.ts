@@ -1,4 +1,5 @@
-import type { JobControl } from '../control/job-control.js';
+import { jobWriter, type JobControl } from '../control/job-control.js';
+import type { JobWriter } from '../run/run-context.js';
 import { encodeCallbackSet } from '../model/callback-set.js';
 import type { Engine } from '../engine.js';
 import { DEFAULTS } from '../model/defaults.js';
@@ -10,7 +11,7 @@ import { newWorkerId } from '../model/worker-id.js';
 import { joinData } from '../redis/job-hash.js';
 import { DATA_FIELDS, JOB_FIELD, storedNumber } from '../redis/stored-names.js';
 import { jobOutcomeTtls } from '../model/retention.js';
-import { fetchedFromHash, outcomeLines, outcomeRecord, type FetchedJob } from '../redis/work-codec.js';
+import { fetchedFromHash, markUnique, outcomeLines, outcomeRecord, type FetchedJob } from '../redis/work-codec.js';
 import { encodeRetryPolicy } from '../scheduler/retry-policy.js';
 import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
@@ -26,13 +27,17 @@ import type { JobStore } from './job-store.js';
  */
 export class SyncRunner {
   private readonly worker = newWorkerId('sync');
+  /** stores meta and progress for this process's runs */
+  private readonly writer: JobWriter;
 
   constructor(
     private readonly engine: Engine,
     private readonly store: JobStore,
     private readonly registry: HandlerRegistry | undefined,
     private readonly control: JobControl,
-  ) {}
+  ) {
+    this.writer = jobWriter(control, engine.events, this.worker);
+  }
 
   /** Runs `specs` in the order given, except that a job of the same call that another depends on runs first. */
   async run(specs: JobSpec[], defs: (JobHandlerDefinition | undefined)[]): Promise<JobHandle[]> {
@@ -77,6 +82,7 @@ export class SyncRunner {
         ranAt: 0,
         durationMs: -1,
       };
+      if (spec.unique) markUnique(fetched);
       const outcome: Outcome = defs[i] ? await this.runOne(spec, fetched) : failure(new UnknownJobError(spec.name, this.registry?.names() ?? []));
       if (await this.record(fetched, outcome)) await this.runQueued(spec.queue, spec.id);
     }
@@ -96,7 +102,7 @@ export class SyncRunner {
       if (attempt === 0) return false;
       const job = fetchedFromHash(id, queue, attempt, hash, this.engine.retention.ttls(queue));
       const outcome = this.registry?.get(job.name)
-        ? await runJob(job, this.registry, new JobAbort(), (_job, meta) => this.control.saveMeta(queue, id, this.worker, attempt, meta))
+        ? await runJob(job, this.registry, new JobAbort(), this.writer)
         : failure(new UnknownJobError(job.name, this.registry?.names() ?? []));
       if (!(await this.record(job, outcome))) return true;
     }
@@ -124,7 +130,7 @@ export class SyncRunner {
   private async runOne(spec: JobSpec, fetched: FetchedJob): Promise<Outcome> {
     // a pipe got its data from its dependency's result in Redis (enqueue.lua, or the outbox)
     fetched.data = spec.pipeFrom ? joinData(...(await this.engine.redis.hmget(this.engine.queue(spec.queue).job(spec.id), ...DATA_FIELDS))) : specData(spec);
-    return runJob(fetched, this.registry!, new JobAbort(), (_job, meta) => this.control.saveMeta(spec.queue, spec.id, this.worker, fetched.attempt, meta));
+    return runJob(fetched, this.registry!, new JobAbort(), this.writer);
   }
 }
 

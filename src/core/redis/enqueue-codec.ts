@@ -2,6 +2,7 @@ import { encodeCallbackSet, NO_CALLBACKS } from '../model/callback-set.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { encodeRetryPolicy, NO_RETRY } from '../scheduler/retry-policy.js';
+import { uniqueKey } from '../limits/unique.js';
 import type { ScriptReply } from './scripts.js';
 import { DEP_FLAG, ENQUEUE_OPTION, ENQUEUE_REPLY, JOB_FIELD as F, storedNumber } from './stored-names.js';
 
@@ -71,7 +72,8 @@ export function specOptions(s: JobSpec): string {
     s.retry === NO_RETRY &&
     s.delayMs === null &&
     s.runAtMs === null &&
-    s.keep === ''
+    s.keep === '' &&
+    s.unique === null
   ) {
     return '';
   }
@@ -92,6 +94,10 @@ export function specOptions(s: JobSpec): string {
   put(F.traceparent, s.traceparent);
   put(F.retry, encodeRetryPolicy(s.retry));
   put(F.keep, s.keep);
+  if (s.unique) {
+    o[F.unique] = uniqueKey(s.unique, s.name, specData(s));
+    if (s.unique.ttlMs !== null) o[ENQUEUE_OPTION.uniqueTtl] = String(s.unique.ttlMs);
+  }
   if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
   if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');
@@ -107,6 +113,8 @@ export interface EnqueuedJob {
   name: string | undefined;
   /** the caller-chosen id is fenced in this queue: nothing was stored (job-id-index.ts) */
   fenced?: true;
+  /** a live job holds this `unique` job's key: nothing was stored; that job's id (its status and name as above) */
+  duplicateOf?: string;
 }
 
 const FENCED: EnqueuedJob = { status: '', existed: false, name: undefined, fenced: true };
@@ -124,6 +132,11 @@ export function decodeEnqueueReply(reply: ScriptReply, count: number, each: (k: 
     const r = String(reply[k + 1]);
     if (r === ENQUEUE_REPLY.fenced) {
       each(k, FENCED);
+    } else if (r.startsWith(ENQUEUE_REPLY.duplicate)) {
+      // '~' status '|' id '|' name: ids never hold '|', names may
+      const bar = r.indexOf('|');
+      const bar2 = r.indexOf('|', bar + 1);
+      each(k, { status: r.slice(1, bar), existed: true, name: r.slice(bar2 + 1), duplicateOf: r.slice(bar + 1, bar2) });
     } else if (r.startsWith(ENQUEUE_REPLY.existed)) {
       const bar = r.indexOf('|');
       each(k, { status: r.slice(1, bar), existed: true, name: r.slice(bar + 1) });

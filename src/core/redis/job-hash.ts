@@ -45,5 +45,6 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     retries: num(h[F.retries], 0),
     maxRetries: decodeRetryPolicy(h[F.retry] ?? '').m,
     scheduledFor: date(h[F.scheduledFor]),
+    progress: (decodeJson(h[F.progress]) as number | JsonObject | undefined) ?? null,
   };
 }

@@ -263,6 +263,25 @@ export class JobIdIndex {
     return [...byQueue].map(([queue, entries]) => ({ queue, entries }));
   }
 
+  /**
+   * Forgets every entry that names `queue` (deleteQueue, once its keys are gone), each only if it is still as read:
+   * no fence is set, as the queue is gone. Returns how many were forgotten.
+   */
+  async forgetQueue(queue: string): Promise<number> {
+    let n = 0;
+    for (const bucket of this.keys.idBuckets) {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(bucket, cursor, 'COUNT', 1000);
+        cursor = next;
+        const args: string[] = [];
+        for (let i = 0; i < flat.length; i += 2) if (flat[i + 1]!.split('|')[0] === queue) args.push(flat[i]!, flat[i + 1]!);
+        if (args.length) n += Number(((await runIndexScript(this.redis, 'id-forget', bucket, args)) as [number, number])[1]);
+      } while (cursor !== '0');
+    }
+    return n;
+  }
+
   /** Forgets `id` if `queue` holds it in the index (after delete()), fencing it there first. */
   async release(id: string, queue: string): Promise<void> {
     const entry = await this.redis.hget(this.keys.ids(id), id);

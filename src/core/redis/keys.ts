@@ -104,6 +104,14 @@ export class QueueKeys {
     return `${this.base}deps:${id}`;
   }
 
+  /**
+   * string: the id of the live job that holds unique key <key> (a job enqueued with `unique`: model/unique.ts), set
+   * by enqueue.lua and let go when that job ends (lib/unique.lua)
+   */
+  unique(key: string): string {
+    return `${this.base}unique:${key}`;
+  }
+
   /** hash of recurring schedule <id> (fields: stored-names.ts SCHEDULE_FIELD) */
   schedule(id: string): string {
     return `${this.base}schedule:${id}`;

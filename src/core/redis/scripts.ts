@@ -19,6 +19,7 @@ export const SCRIPT_NAMES = [
   'stop',
   'watch',
   'set-meta',
+  'set-progress',
   'set-error',
   'outbox-claim',
   'deliver',

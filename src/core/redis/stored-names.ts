@@ -62,6 +62,13 @@ export const JOB_FIELD = {
    * gave `keep`; its own age caps are folded into its ttls at enqueue
    */
   keep: 'k',
+  /**
+   * the job's unique key (the part after `unique:` of QueueKeys.unique), only for a job enqueued with `unique`: the
+   * scripts that end it let that key go when it still names this job (lib/unique.lua)
+   */
+  unique: 'uq',
+  /** the progress a running job reported (ctx.progress), JSON */
+  progress: 'pg',
 } as const;
 
 /** Fields of a queue's meta hash besides `created`. */
@@ -122,6 +129,7 @@ export const WORKER_OPTION_FIELDS = [
   JOB_FIELD.retry,
   JOB_FIELD.retries,
   JOB_FIELD.keep,
+  JOB_FIELD.unique,
 ] as const;
 
 /** Enqueue options stored as they are sent, under their hash field's name. */
@@ -138,6 +146,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.traceparent,
   JOB_FIELD.retry,
   JOB_FIELD.keep,
+  JOB_FIELD.unique,
 ] as const;
 
 /** Enqueue options the script turns into something else (not stored under these names). */
@@ -152,6 +161,8 @@ export const ENQUEUE_OPTION = {
   delay: 'dl',
   /** epoch ms before which the job may not run */
   runAt: 'at',
+  /** ms: how long the job's unique key may hold at most (`unique.ttl`) */
+  uniqueTtl: 'uqt',
 } as const;
 
 /** Letters of a dependents entry's flags ("flags|queue|id"). */
@@ -178,6 +189,11 @@ export const ENQUEUE_REPLY = {
   existed: '=',
   /** the caller-chosen id is fenced in this queue (job-id-index.ts): nothing was stored for it */
   fenced: '!',
+  /**
+   * '~' .. status .. '|' .. id .. '|' .. name: a live job holds the unique key of this one (lib/unique.lua), which was
+   * not stored; the reply names that job
+   */
+  duplicate: '~',
 } as const;
 
 /** A numeric option as stored and sent to workers: '' for its default, to keep small jobs small. */

@@ -98,6 +98,7 @@ function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void 
   let failureTtl = '';
   let keep = '';
   let retention = false;
+  let unique = false;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const value = pairs[i + 1]!;
     switch (pairs[i]) {
@@ -138,6 +139,9 @@ function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void 
       case F.retries:
         job.retries = Number(value);
         break;
+      case F.unique:
+        unique = true;
+        break;
     }
   }
   if (retention) {
@@ -145,6 +149,16 @@ function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void 
     job.resultTtl = t.finished;
     job.failureTtl = t.failed;
   }
+  if (unique) markUnique(job);
+}
+
+/**
+ * Marks a `unique` job's finished and failed ttls with a leading 'u', so work.lua lets its unique key go when it ends
+ * (lib/unique.lua) while a job without one costs the script no look-up.
+ */
+export function markUnique(job: Pick<FetchedJob, 'resultTtl' | 'failureTtl'>): void {
+  job.resultTtl = `u${job.resultTtl}`;
+  job.failureTtl = `u${job.failureTtl}`;
 }
 
 /** A schedule whose tick is due, handed to this worker to fire (lib/schedule.lua claim_due_schedules). */

@@ -10,7 +10,7 @@ import type { JobAbort } from './job-abort.js';
 import { retryDecisionFor } from '../scheduler/retry-policy.js';
 import { failure, type Outcome } from './outcome.js';
 import type { ThreadRunner } from './job-threads.js';
-import { RunContext, type MetaSaver } from './run-context.js';
+import { RunContext, type JobWriter } from './run-context.js';
 
 /**
  * Runs one job: resolves its handler and callbacks by name, decodes and validates the payload, enforces the
@@ -25,7 +25,7 @@ export function runJob(
   job: FetchedJob,
   registry: HandlerRegistry,
   abort: JobAbort,
-  saveMeta: MetaSaver,
+  saveMeta: JobWriter,
   /** where handlers marked isolate: 'thread' run (sync mode runs them inline) */
   threads: ThreadRunner | null = null,
 ): Outcome | Promise<Outcome> {
@@ -111,7 +111,7 @@ function startHandler(
   job: FetchedJob,
   registry: HandlerRegistry,
   abort: JobAbort,
-  saveMeta: MetaSaver,
+  saveMeta: JobWriter,
   snapshot: MutableSnapshot | null,
   threads: ThreadRunner | null,
 ): unknown {

@@ -9,7 +9,7 @@ import { InvalidOptionError, JobThreadExitedError, ThreadSetupError } from '../m
 import type { JobHandlerDefinition } from '../model/handler-registry.js';
 import { assertKnownKeys } from '../model/known-keys.js';
 import { decodeJson } from '../model/payload.js';
-import type { JobContext } from '../model/types.js';
+import type { JobContext, JsonObject } from '../model/types.js';
 import { THREAD_OPTION_NAMES, type ThreadOptions } from '../worker/worker-options.js';
 import { errorInfo } from './outcome.js';
 import { errorFrom, type DownMessage, type MetaMessage, type ThreadAnswer, type ThreadSetup, type ThreadTask } from './thread-protocol.js';
@@ -89,7 +89,7 @@ export class JobThreads implements ThreadRunner {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     port1.on('message', (m: MetaMessage) => {
-      ctx.updateMeta(m.patch).then(
+      (m.t === 'meta' ? ctx.updateMeta(m.patch) : ctx.progress(JSON.parse(m.json) as number | JsonObject)).then(
         () => port1.postMessage({ t: 'meta-done', seq: m.seq } satisfies DownMessage),
         (err: unknown) => port1.postMessage({ t: 'meta-done', seq: m.seq, error: errorInfo(err) } satisfies DownMessage),
       );

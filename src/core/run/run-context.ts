@@ -1,9 +1,16 @@
+import { encodeProgress } from '../model/progress.js';
 import type { JsonObject, JobContext } from '../model/types.js';
 import type { FetchedJob } from '../redis/work-codec.js';
 import type { JobAbort } from './job-abort.js';
 
-/** Stores a running job's meta (ctx.updateMeta); one function per worker, not one per job. */
-export type MetaSaver = (job: FetchedJob, meta: JsonObject) => Promise<void>;
+/**
+ * Stores what a running job reports: its meta (ctx.updateMeta) and its progress (ctx.progress: the value checked, and
+ * as JSON). One per worker, not one per job.
+ */
+export interface JobWriter {
+  meta(job: FetchedJob, meta: JsonObject): Promise<void>;
+  progress(job: FetchedJob, value: number | JsonObject, json: string): Promise<void>;
+}
 
 /** What a handler receives as `ctx`: one object per job, its methods shared on the prototype. */
 export class RunContext implements JobContext {
@@ -14,13 +21,13 @@ export class RunContext implements JobContext {
   readonly retries: number;
   readonly #job: FetchedJob;
   readonly #abort: JobAbort;
-  readonly #save: MetaSaver;
+  readonly #save: JobWriter;
 
   constructor(
     job: FetchedJob,
     readonly meta: JsonObject,
     abort: JobAbort,
-    save: MetaSaver,
+    save: JobWriter,
   ) {
     this.id = job.id;
     this.name = job.name;
@@ -39,6 +46,10 @@ export class RunContext implements JobContext {
 
   async updateMeta(patch: JsonObject): Promise<void> {
     Object.assign(this.meta, patch);
-    await this.#save(this.#job, this.meta);
+    await this.#save.meta(this.#job, this.meta);
+  }
+
+  async progress(value: number | JsonObject): Promise<void> {
+    await this.#save.progress(this.#job, value, encodeProgress(value));
   }
 }

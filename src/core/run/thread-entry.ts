@@ -6,6 +6,7 @@ import { workerData } from 'piscina';
 import { ThreadSetupError } from '../model/errors.js';
 import { HandlerRegistry } from '../model/handler-registry.js';
 import { encodeJson } from '../model/payload.js';
+import { encodeProgress } from '../model/progress.js';
 import type { JobContext, JsonObject } from '../model/types.js';
 import { errorInfo } from './outcome.js';
 import { errorFrom, type DownMessage, type MetaMessage, type ThreadAnswer, type ThreadSetup, type ThreadTask } from './thread-protocol.js';
@@ -86,10 +87,24 @@ class ThreadContext implements JobContext {
 
   updateMeta(patch: JsonObject): Promise<void> {
     Object.assign(this.meta, patch);
-    const seq = ++this.#seq;
+    return this.#send({ t: 'meta', seq: ++this.#seq, patch });
+  }
+
+  progress(value: number | JsonObject): Promise<void> {
+    let json: string;
+    try {
+      // checked here, so a bad value throws where the handler runs, with the same error as inline
+      json = encodeProgress(value);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#send({ t: 'progress', seq: ++this.#seq, json });
+  }
+
+  #send(message: MetaMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject });
-      this.#port.postMessage({ t: 'meta', seq, patch } satisfies MetaMessage);
+      this.#pending.set(message.seq, { resolve, reject });
+      this.#port.postMessage(message);
     });
   }
 

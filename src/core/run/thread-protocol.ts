@@ -8,19 +8,18 @@ export interface ThreadTask {
   data: unknown;
   job: { id: string; name: string; queue: string; attempt: number; retries: number };
   meta: JsonObject;
-  /** The job's own channel: meta saves go up, their answers and an abort come down. */
+  /** The job's own channel: meta saves and progress go up, their answers and an abort come down. */
   port: MessagePort;
 }
 
 /** What a worker thread answers: the result as JSON text ('' for undefined), or the error's name, message and stack. */
 export type ThreadAnswer = { ok: true; json: string } | { ok: false; error: JobErrorInfo };
 
-/** Up the job's port. */
-export interface MetaMessage {
-  t: 'meta';
-  seq: number;
-  patch: JsonObject;
-}
+/**
+ * Up the job's port: a meta patch to save, or a progress value to store, as the JSON the thread checked it into (so
+ * the main thread decodes it into objects of its own realm, which its check takes for plain objects).
+ */
+export type MetaMessage = { t: 'meta'; seq: number; patch: JsonObject } | { t: 'progress'; seq: number; json: string };
 
 /** Down the job's port. */
 export type DownMessage = { t: 'meta-done'; seq: number; error?: JobErrorInfo } | { t: 'abort'; error: JobErrorInfo };

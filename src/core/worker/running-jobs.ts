@@ -4,7 +4,7 @@ import { JobAbort } from '../run/job-abort.js';
 import { runJob } from '../run/job-runner.js';
 import type { ThreadRunner } from '../run/job-threads.js';
 import type { Outcome } from '../run/outcome.js';
-import type { MetaSaver } from '../run/run-context.js';
+import type { JobWriter } from '../run/run-context.js';
 import type { JobTracing } from '../tracing/job-tracing.js';
 
 /** A job this worker runs now, and the switch that aborts its signal. */
@@ -24,7 +24,7 @@ export class RunningJobs {
 
   constructor(
     private readonly registry: HandlerRegistry,
-    private readonly saveMeta: MetaSaver,
+    private readonly saveMeta: JobWriter,
     /** a job ended with an outcome to record */
     private readonly onEnd: (job: FetchedJob, outcome: Outcome) => void,
     /** a slot was freed without an outcome (a dropped job) */

@@ -1,6 +1,6 @@
 import { engineOf } from '../engine-of.js';
 import type { Engine } from '../engine.js';
-import { JobControl } from '../control/job-control.js';
+import { jobWriter, JobControl } from '../control/job-control.js';
 import { toMs } from '../model/duration.js';
 import { InvalidOptionError, JobReleasedError } from '../model/errors.js';
 import type { HandlerRegistry } from '../model/handler-registry.js';
@@ -8,7 +8,6 @@ import { assertQueueName } from '../model/names.js';
 import { newWorkerId } from '../model/worker-id.js';
 import { limitLoadingWait } from '../redis/connection.js';
 import { JobThreads, NO_THREADS } from '../run/job-threads.js';
-import type { MetaSaver } from '../run/run-context.js';
 import { FetchLoop } from './fetch-loop.js';
 import { InboxWatcher } from './inbox-watcher.js';
 import { Lease } from './lease.js';
@@ -59,7 +58,7 @@ export class Worker {
     limitLoadingWait(this.engine.redis, Math.max(50, Math.floor(this.leaseMs / 10)));
     const blockSec = (options.blockTime === undefined ? 1000 : toMs('blockTime', options.blockTime)) / 1000;
     const control = new JobControl(this.engine);
-    const saveMeta: MetaSaver = (job, meta) => control.saveMeta(job.queue, job.id, this.id, job.attempt, meta);
+    const saveMeta = jobWriter(control, this.engine.events, this.id);
     if (options.threads === undefined) {
       const isolated = registry.names().find((name) => registry.get(name)!.isolate === 'thread');
       if (isolated) throw new InvalidOptionError('threads', undefined, `a thread setup { module, export?, size? }: handler "${isolated}" is marked isolate: 'thread'`);

@@ -12,12 +12,13 @@
 --   (stored-names.ts)
 --   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
 -- returns: { outbox length, then one value per job: the new job's status, REPLY_EXISTED .. status .. '|' .. name
---   for an id that existed (left untouched), or REPLY_FENCED for a caller-chosen id fenced here (job-id-index.ts) }.
+--   for an id that existed (left untouched), REPLY_FENCED for a caller-chosen id fenced here (job-id-index.ts), or
+--   REPLY_DUPLICATE .. status .. '|' .. id .. '|' .. name for a `unique` job whose key a live job holds (lib/unique.lua) }.
 --   When every job is new with one same status (nearly always), just { outbox length, REPLY_ALL_NEW .. status }: the
 --   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
--- @include keys clock data queue lease dependencies batch job-fields delay
+-- @include keys clock data queue lease dependencies batch job-fields delay unique-claim
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -55,6 +56,9 @@ end
 local find, sub, byte = string.find, string.sub, string.byte
 local recs = ARGV[5]
 local ids, keys, names, datas, options, chosen = {}, {}, {}, {}, {}, {}
+-- whether some job of the call has options that may make it `unique` (lib/unique-claim.lua): checked once per job
+-- with options, so a call without any costs nothing more per job
+local any_unique = false
 local generated = {}
 local name_of = {} -- k (as text) -> name: a table lookup instead of tonumber (strtod) per job
 local one_name = #ARGV == 6 and ARGV[6] -- a batch of one name (nearly always): its k is '1', nothing to look up
@@ -81,7 +85,14 @@ for i = 1, n do
   ids[i] = id
   keys[i] = JOB_PREFIX .. id
   datas[i] = sub(recs, b + 1, c - 1)
-  options[i] = e > c + 1 and sub(recs, c + 1, e - 1) or ''
+  if e > c + 1 then
+    local o = sub(recs, c + 1, e - 1)
+    options[i] = o
+    -- a job with options may be `unique`: a plain find of its field's name tells before anything is decoded
+    if not any_unique and find(o, UNIQUE_OPTION, 1, true) then any_unique = true end
+  else
+    options[i] = ''
+  end
   if byte(recs, pos) == 49 then chosen[i] = true else generated[#generated + 1] = keys[i] end
   pos = e + 1
 end
@@ -107,6 +118,8 @@ for i = 1, n do
   elseif existing[3] then
     -- the id belongs to another queue now (id-fence.lua): store nothing, the producer asks the index again
     out[#out + 1] = REPLY_FENCED
+  elseif any_unique and options[i] ~= '' and claim_into(out, options[i], id) then
+    -- a live job holds its unique key: claim_into answered for it
   else
     local data = datas[i]
     local opt, front, deps, flags, pipe, ttl, due = ALL_DEFAULTS, false, nil, '', nil, nil, nil
@@ -207,6 +220,6 @@ local same = out[1]
 for i = 2, n do
   if out[i] ~= same then same = nil; break end
 end
-if same and sub(same, 1, 1) ~= REPLY_EXISTED and same ~= REPLY_FENCED then return { outbox, REPLY_ALL_NEW .. same } end
+if same and sub(same, 1, 1) ~= REPLY_EXISTED and same ~= REPLY_FENCED and sub(same, 1, 1) ~= REPLY_DUPLICATE then return { outbox, REPLY_ALL_NEW .. same } end
 table.insert(out, 1, outbox)
 return out

@@ -8,14 +8,15 @@
 --   under, ARGV[4]: the next tick (ms; '' none: the schedule ends), ARGV[5]: the tick's job id, ARGV[6]: the most
 --   runs of the rule ('' no limit)
 -- returns: { 0, 'fired' | 'stale' }
--- @include keys clock data queue job-fields ticks
+-- @include keys clock data queue job-fields ticks unique-claim
 local sid, tick, nxt, id = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local key = schedule_key(sid)
 local h = redis.call('HMGET', key, S_NEXT, S_VERSION, S_NAME, S_DATA, S_OPTIONS, S_RUNS)
 if h[1] ~= tick or h[2] ~= ARGV[3] then return { 0, 'stale' } end
 local now = now_ms()
 local job = job_key(id)
-if redis.call('EXISTS', job) == 0 then
+-- a `unique` tick whose key a live job holds (an earlier tick's job still waits or runs) makes no job
+if redis.call('EXISTS', job) == 0 and not (h[5] and string.find(h[5], UNIQUE_OPTION, 1, true) and claim_unique(h[5], id)) then
   local now_s = string.format('%d', now)
   local fields = { F_STATUS, 'queued', F_NAME, h[3], F_ENQUEUED_AT, now_s }
   local parts = put_data(fields, h[4] or '')

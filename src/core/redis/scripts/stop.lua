@@ -3,7 +3,7 @@
 -- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: job id
 -- returns: { outbox length, outcome, status } outcome 'ok' | 'missing' | 'state' (only started jobs can be stopped)
--- @include keys clock queue lease dependencies errors notify retention
+-- @include keys clock queue lease dependencies errors notify retention unique
 local id = ARGV[1]
 local job = job_key(id)
 local s = redis.call('HGET', job, F_STATUS)
@@ -11,6 +11,7 @@ if not s then return { 0, 'missing', '' } end
 if s ~= 'started' then return { 0, 'state', s } end
 local now = now_ms()
 unhold(job, id)
+release_unique(job, id)
 local err = error_json('JobStoppedError', 'The job was stopped on request while it ran.')
 redis.call('HSET', job, F_STATUS, 'stopped', F_ENDED_AT, now, F_ERROR, err)
 notify(id, 'stopped', err)

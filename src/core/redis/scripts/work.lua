@@ -24,7 +24,7 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys clock queue dependencies errors batch notify schedule retry retention
+-- @include keys clock queue dependencies errors batch notify schedule retry retention unique
 local worker, lease, want, instrumented = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5] == '1'
 local now = now_ms()
 local now_s = tostring(now)
@@ -36,21 +36,24 @@ local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
 -- retire() for the hot path: what each ttl string as sent means (its PEXPIRE value, registry score and count cap),
 -- worked out once per call and kind of outcome (`known`: a kind's default differs). A ttl of "<ms>,<count>" carries
--- a count cap (lib/retention.lua): the smallest one sent per registry is applied once the outcomes are written.
+-- a count cap (lib/retention.lua): the smallest one sent per registry is applied once the outcomes are written. A
+-- ttl led by 'u' is a unique job's (work-codec.ts): its unique key is let go (lib/unique.lua).
 local function retire_job(job, id, sent, default, pending, known)
   local t = known[sent]
   if not t then
-    local ttl, count = sent, false
-    local comma = string.find(sent, ',', 1, true)
-    if comma then ttl, count = string.sub(sent, 1, comma - 1), tonumber(string.sub(sent, comma + 1)) end
+    local ttl, count, unique = sent, false, string.byte(sent, 1) == 117
+    if unique then ttl = string.sub(sent, 2) end
+    local comma = string.find(ttl, ',', 1, true)
+    if comma then ttl, count = string.sub(ttl, 1, comma - 1), tonumber(string.sub(ttl, comma + 1)) end
     if ttl == '' then ttl = default end
     local ms = tonumber(ttl)
     local score
     if ms < 0 then score = 'inf' elseif ms == 0 then score = '' else score = tostring(now + ms) end
-    t = { score, ttl }
+    t = { score, ttl, unique }
     known[sent] = t
     if count and (not pending.cap or count < pending.cap) then pending.cap = count end
   end
+  if t[3] then release_unique(job, id) end
   local score = t[1]
   if score == '' then
     redis.call('DEL', job)

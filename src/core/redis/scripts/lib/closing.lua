@@ -1,9 +1,10 @@
 -- KEYS: ttl deferred
--- @include keys notify
+-- @include keys notify unique
 
 -- Records the end of a job that never ran or will not run again (canceled, expired, abandoned-failed) with an error,
 -- without telling its dependents (end_with_error does; a cascade in settle_dependents does it through its work list).
 local function close_with_error(job, id, status, err, now)
+  release_unique(job, id)
   redis.call('HSET', job, F_STATUS, status, F_ENDED_AT, now, F_ERROR, err)
   redis.call('HDEL', job, F_WORKER)
   redis.call('ZREM', K.ttl, id)

@@ -1,7 +1,7 @@
 -- Deleting a job, whatever its status, from its hash and every registry. A worker running it will find it gone and
 -- drop its outcome; its dependents settle as for a finished dependency (RQ: a dependency that no longer exists is met).
 -- KEYS: queued ttl deferred scheduled workers finished failed canceled expired stopped
--- @include keys clock queue lease dependencies
+-- @include keys clock queue lease dependencies unique
 
 local DELETE_FROM = { 'finished', 'failed', 'canceled', 'expired', 'stopped', 'deferred', 'scheduled', 'ttl' }
 
@@ -13,6 +13,7 @@ local function delete_job(id, listed, now)
   if not s then return 0 end
   if s == 'queued' and listed then redis.call('LREM', K.queued, 1, id) end
   if s == 'started' then unhold(job, id) end
+  release_unique(job, id)
   for _, r in ipairs(DELETE_FROM) do
     redis.call('ZREM', key(r), id)
   end
