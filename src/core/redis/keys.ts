@@ -104,6 +104,14 @@ export class QueueKeys {
     return `${this.base}deps:${id}`;
   }
 
+  /**
+   * hash of the outcome counters of one minute (`minute` = ms since the epoch / 60000; fields: stored-names.ts
+   * STATS_FIELD), expiring after STATS_TTL_S (lib/stats.lua)
+   */
+  stats(minute: number): string {
+    return `${this.base}stats:${minute}`;
+  }
+
   /** hash of recurring schedule <id> (fields: stored-names.ts SCHEDULE_FIELD) */
   schedule(id: string): string {
     return `${this.base}schedule:${id}`;
