@@ -22,11 +22,11 @@ export interface LaneRow {
 }
 
 export function layout(ctx: PageContext, title: string, body: Html, live = 0): Html {
-  const nav = (key: PageContext['section'], href: string, label: string) => html`<a href="${ctx.base}/${href}" class="${ctx.section === key ? 'on' : ''}">${label}</a>`;
+  const nav = (key: PageContext['section'], href: string, label: string) => html`<a href="${ctx.base}${href ? `/${href}` : ''}" class="${ctx.section === key ? 'on' : ''}">${label}</a>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Jobline</title><link rel="stylesheet" href="${ctx.base}/assets/dashboard.css"></head>
-<body><header class="top"><a class="brand" href="${ctx.base}/">Jobline</a>
+<body><header class="top"><a class="brand" href="${ctx.base}">Jobline</a>
 <nav>${nav('queues', '', 'Queues')}${nav('schedules', 'schedules', 'Schedules')}${nav('workers', 'workers', 'Workers')}</nav>
 ${ctx.readOnly ? html`<span class="badge ro" title="Actions are off">read-only</span>` : ''}
 <form method="get" action="${ctx.base}/jobs" role="search"><input name="id" placeholder="Find a job by id" aria-label="Job id"><button type="submit">Find</button></form>

@@ -144,7 +144,7 @@ export class QueueDashboard {
     if (route === 'jobs') {
       // the lookup form: GET jobs?id=<id>
       const id = str(query.id).trim();
-      if (!id) return redirect(`${ctx.base}/`);
+      if (!id) return redirect(ctx.base);
       return redirect(`${ctx.base}/jobs/${encodeURIComponent(id)}`);
     }
     const job = /^jobs\/([^/]+)$/.exec(route);
@@ -199,7 +199,7 @@ export class QueueDashboard {
     if (question !== null && fields.confirmed !== '1') {
       const { _csrf: _, confirmed: __, ...rest } = fields;
       const ctx: PageContext = { base, readOnly: false, csrf: cookie, section: 'queues' };
-      return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: confirmPage(ctx, name, question, rest, `${base}/${spec.then(fields)}`).text };
+      return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: confirmPage(ctx, name, question, rest, under(base, spec.then(fields))).text };
     }
     let notice: string;
     try {
@@ -210,7 +210,7 @@ export class QueueDashboard {
     }
     return {
       status: 303,
-      headers: { location: `${base}/${spec.then(fields)}`, 'set-cookie': `${NOTICE_COOKIE}=${notice}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60`, 'cache-control': 'no-store' },
+      headers: { location: under(base, spec.then(fields)), 'set-cookie': `${NOTICE_COOKIE}=${notice}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60`, 'cache-control': 'no-store' },
       body: '',
     };
   }
@@ -280,14 +280,11 @@ export class QueueDashboard {
   async handleNode(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const base = `/${this.settings.path}`;
-    if (url.pathname === base) {
-      res.writeHead(308, { location: `${base}/` }).end();
-      return true;
-    }
-    if (!url.pathname.startsWith(`${base}/`)) return false;
+    // the overview is at `/<path>`, and `/<path>/` as well
+    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return false;
     const body = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(await readBody(req, 64 * 1024))) : undefined;
     const answer = await this.handle(
-      { method: req.method ?? 'GET', route: url.pathname.slice(base.length + 1), headers: req.headers, query: Object.fromEntries(url.searchParams), body, raw: req },
+      { method: req.method ?? 'GET', route: url.pathname.slice(base.length), headers: req.headers, query: Object.fromEntries(url.searchParams), body, raw: req },
       base,
     );
     if (!answer) return false;
@@ -297,6 +294,11 @@ export class QueueDashboard {
     res.end(req.method === 'HEAD' ? undefined : answer.body);
     return true;
   }
+}
+
+/** A page's address: `base` alone for the overview. */
+function under(base: string, path: string): string {
+  return path ? `${base}/${path}` : base;
 }
 
 function asset(body: string, type: string): DashboardAnswer {
