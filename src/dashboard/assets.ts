@@ -20,6 +20,7 @@ header.top input { padding: 5px 8px; border-radius: 4px; border: 1px solid #3a43
 main { padding: 20px 24px 40px; max-width: 1400px; }
 h1 { font-size: 20px; margin: 0 0 14px; }
 h2 { font-size: 15px; margin: 22px 0 8px; }
+.card > h2:first-child { margin-top: 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px; margin-bottom: 16px; }
 table { border-collapse: collapse; width: 100%; background: var(--card); }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -53,10 +54,11 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 .confirm { max-width: 640px; }
 .dim { color: var(--dim); }
 .mono { font-family: var(--mono); font-size: 12.5px; }
-svg.chart { width: 100%; height: 140px; display: block; }
+svg.chart { width: 100%; height: 120px; display: block; }
 svg.chart .ok { fill: #53b883; } svg.chart .bad { fill: var(--bad); } svg.chart .axis { stroke: var(--line); }
 svg.chart text { fill: var(--dim); font-size: 10px; }
-.legend { font-size: 12px; color: var(--dim); }
+.legend { font-size: 12px; color: var(--dim); display: flex; align-items: center; }
+.legend .from { margin-right: auto; } .legend .to { margin-left: auto; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; border-radius: 2px; }
 .legend i.ok { background: #53b883; } .legend i.bad { background: var(--bad); }
 `;

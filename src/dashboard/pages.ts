@@ -66,7 +66,7 @@ ${
 /** Bars of finished (green) and failed (red) runs per minute, drawn on the server (an SVG, no chart library). */
 export function chartSvg(minutes: MinuteCounts[]): Html {
   const W = 600;
-  const H = 120;
+  const H = 106;
   const max = Math.max(1, ...minutes.map((m) => m.finished + m.failed + m.retried));
   const bw = W / Math.max(1, minutes.length);
   const total = minutes.reduce((a, m) => ({ ok: a.ok + m.finished, bad: a.bad + m.failed + m.retried }), { ok: 0, bad: 0 });
@@ -80,8 +80,8 @@ export function chartSvg(minutes: MinuteCounts[]): Html {
   });
   const first = minutes[0]?.at.toISOString().slice(11, 16) ?? '';
   const last = minutes[minutes.length - 1]?.at.toISOString().slice(11, 16) ?? '';
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="Runs per minute"><line class="axis" x1="0" x2="${W}" y1="${H - 14}" y2="${H - 14}"></line>${bars}<text x="0" y="${H - 2}">${first}</text><text x="${W - 30}" y="${H - 2}">${last}</text></svg>
-<div class="legend" data-chart-total="${total.ok}:${total.bad}"><i class="ok"></i>finished ${total.ok}<i class="bad"></i>failed or retried ${total.bad} · busiest minute ${max === 1 && !total.ok && !total.bad ? 0 : max}</div>`;
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="Runs per minute"><line class="axis" x1="0" x2="${W}" y1="${H - 14}" y2="${H - 14}"></line>${bars}</svg>
+<div class="legend" data-chart-total="${total.ok}:${total.bad}"><span class="from">${first} UTC</span><i class="ok"></i>finished ${total.ok}<i class="bad"></i>failed or retried ${total.bad} · busiest minute ${max === 1 && !total.ok && !total.bad ? 0 : max}<span class="to">${last} UTC</span></div>`;
 }
 
 const ago = (d: Date | null, now: number): string => {
@@ -138,7 +138,9 @@ ${
 
 function ran(j: JobInfo, now: number): string {
   if (!j.startedAt) return '-';
-  return j.endedAt ? span(Math.round((j.endedAt.getTime() - j.startedAt.getTime()) / 1000)) : `${span(Math.round((now - j.startedAt.getTime()) / 1000))}, running`;
+  const ms = (j.endedAt?.getTime() ?? now) - j.startedAt.getTime();
+  const took = ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : span(Math.round(ms / 1000));
+  return j.endedAt ? took : `${took}, running`;
 }
 
 function cut(s: string, n: number): string {
