@@ -2,7 +2,7 @@ import type { Engine } from '../engine.js';
 import { engineOf } from '../engine-of.js';
 import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
-import { JOB_FIELD, STATS_FIELD, STATS_TTL_S } from '../redis/stored-names.js';
+import { JOB_FIELD, STATS_FIELD, STATS_TTL_MS } from '../redis/stored-names.js';
 
 /** The runs of a queue that ended in one minute (work.lua's counters, lib/stats.lua). */
 export interface MinuteCounts {
@@ -29,8 +29,8 @@ export interface JobRelations {
   callbacks: { kind: string; name: string; timeoutMs: number }[];
 }
 
-/** Most minutes one read covers: the counters expire after STATS_TTL_S. */
-export const MAX_MINUTES = Math.floor(STATS_TTL_S / 60);
+/** Most minutes one read covers: the counters expire after STATS_TTL_MS. */
+export const MAX_MINUTES = Math.floor(STATS_TTL_MS / 60_000);
 
 /**
  * Reads for the dashboard beyond QueueClient's overview: a queue's recent outcomes per minute, and a job's links.

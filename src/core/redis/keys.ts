@@ -106,7 +106,7 @@ export class QueueKeys {
 
   /**
    * hash of the outcome counters of one minute (`minute` = ms since the epoch / 60000; fields: stored-names.ts
-   * STATS_FIELD), expiring after STATS_TTL_S (lib/stats.lua)
+   * STATS_FIELD), expiring after STATS_TTL_MS (lib/stats.lua)
    */
   stats(minute: number): string {
     return `${this.base}stats:${minute}`;

@@ -117,8 +117,8 @@ export const STATS_FIELD = {
   retried: 'r',
 } as const;
 
-/** How long a minute's counters are kept, in seconds: the dashboard charts the last hour. */
-export const STATS_TTL_S = 3900;
+/** How long a minute's counters are kept, in ms: the dashboard charts the last hour. */
+export const STATS_TTL_MS = 3_900_000;
 
 /** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
 export const DATA_FIELDS = [JOB_FIELD.data, JOB_FIELD.data2, JOB_FIELD.data3, JOB_FIELD.data4] as const;
@@ -218,7 +218,7 @@ export function luaConstants(): Record<string, string> {
   consts('M', META_FIELD);
   consts('S', SCHEDULE_FIELD);
   consts('STAT', STATS_FIELD);
-  out.STATS_TTL_S = String(STATS_TTL_S);
+  out.STATS_TTL_MS = String(STATS_TTL_MS);
   list('DATA_FIELDS', DATA_FIELDS);
   list('WORKER_OPTION_FIELDS', WORKER_OPTION_FIELDS);
   list('STORED_OPTION_FIELDS', STORED_OPTION_FIELDS);

@@ -1,5 +1,5 @@
 -- The queue's per-minute outcome counters (QueueKeys.stats, read by the dashboard's chart): one hash per minute,
--- written once per batch of outcomes (never per job), expiring STATS_TTL_S after its first write.
+-- written once per batch of outcomes (never per job), expiring STATS_TTL_MS after its first write.
 -- KEYS: meta
 -- @include keys
 local function count_outcomes(now, finished, failed, retried)
@@ -15,5 +15,5 @@ local function count_outcomes(now, finished, failed, retried)
     if first == nil then first = v end
   end
   -- the first field written is new whenever the key is: the expiry is set once a minute, not once a batch
-  if first then redis.call('EXPIRE', key, STATS_TTL_S) end
+  if first then redis.call('PEXPIRE', key, STATS_TTL_MS) end
 end
