@@ -103,6 +103,28 @@ it('acts on Fastify with the token: pause asks nothing, empty asks first; no tok
   expect(guardSaw.length).toBeGreaterThan(0);
 });
 
+it("schedules: run now enqueues the schedule's job with its stored options and leaves its next tick; remove asks first", async () => {
+  const { nextRunAt } = await e.client.upsertSchedule('yearly-report', { cron: '0 0 1 1 *' }, 'dash.ok', { n: 7 }, { queue: 'sched', description: 'the yearly report', timeout: '42s' });
+  const { cookie } = await get('/schedules');
+  const post = (action: string, fields: Record<string, string>) =>
+    fetch(`${url}/actions/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `jobline_csrf=${cookie}` },
+      body: new URLSearchParams({ _csrf: cookie!, ...fields }),
+      redirect: 'manual',
+    });
+  expect((await post('run-schedule', { schedule: 'yearly-report' })).status).toBe(303);
+  const [id] = await e.client.getJobIds('sched', 'queued');
+  const info = await e.client.getInfo('sched', id!);
+  expect([info.name, info.data, info.description, info.timeoutMs]).toEqual(['dash.ok', { n: 7 }, 'the yearly report', 42_000]);
+  const [schedule] = await e.client.getSchedules('sched');
+  expect([schedule!.nextRunAt, schedule!.runs, schedule!.lastJobId]).toEqual([nextRunAt, 0, null]);
+  expect(await e.client.runSchedule('no-such-schedule')).toBeNull();
+  expect(await (await post('remove-schedule', { schedule: 'yearly-report' })).text()).toContain('Remove schedule yearly-report?');
+  expect((await post('remove-schedule', { schedule: 'yearly-report', confirmed: '1' })).status).toBe(303);
+  expect(await e.client.getSchedules('sched')).toEqual([]);
+});
+
 it('refuses bad options', () => {
   expect(() => QueueDashboardModule.forRoot({ path: 'a b' })).toThrow(InvalidOptionError);
   expect(() => QueueDashboardModule.forRoot({ readOnly: 'yes' as unknown as boolean })).toThrow(InvalidOptionError);

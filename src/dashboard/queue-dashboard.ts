@@ -263,9 +263,8 @@ export class QueueDashboard {
       'run-schedule': {
         confirm: () => null,
         run: async (f) => {
-          const schedule = (await c.getSchedules()).find((s) => s.id === f.schedule);
-          if (!schedule) throw new JoblineError(`No schedule "${f.schedule}".`);
-          const job = await c.enqueue(schedule.name, schedule.data, { queue: schedule.queue });
+          const job = await c.runSchedule(f.schedule ?? '');
+          if (!job) throw new JoblineError(`No schedule "${f.schedule}".`);
           return `Schedule ${f.schedule} ran now: job ${job.id}.`;
         },
         then: () => 'schedules',

@@ -27,6 +27,7 @@ export const SCRIPT_NAMES = [
   'schedule-upsert',
   'schedule-remove',
   'schedule-fire',
+  'schedule-run',
   'stream-add',
   'pause',
   'bulk',
