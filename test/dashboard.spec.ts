@@ -5,7 +5,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
-import { InvalidOptionError, QueueActivity, QueueDashboardModule, QueueModule } from '../src/index.js';
+import { InvalidOptionError, QueueActivity, QueueDashboard, QueueDashboardModule, QueueModule } from '../src/index.js';
 import { engine } from './engine.js';
 import { testConnection } from './helpers.js';
 
@@ -123,6 +123,17 @@ it("schedules: run now enqueues the schedule's job with its stored options and l
   expect(await (await post('remove-schedule', { schedule: 'yearly-report' })).text()).toContain('Remove schedule yearly-report?');
   expect((await post('remove-schedule', { schedule: 'yearly-report', confirmed: '1' })).status).toBe(303);
   expect(await e.client.getSchedules('sched')).toEqual([]);
+});
+
+it('forRootAsync: the factory gives readOnly and a function guard', async () => {
+  @Module({ imports: [QueueModule.forRoot({ connection: testConnection(), prefix: e.prefix }), QueueDashboardModule.forRootAsync({ path: 'ops', useFactory: () => ({ readOnly: true, guard: () => true }) })] })
+  class AsyncModule {}
+  const ctx = await NestFactory.createApplicationContext(AsyncModule, { logger: false });
+  try {
+    expect(ctx.get(QueueDashboard).settings).toMatchObject({ path: 'ops', readOnly: true, guard: expect.any(Function) });
+  } finally {
+    await ctx.close();
+  }
 });
 
 it('refuses bad options', () => {
