@@ -47,8 +47,10 @@ export default {
       // - cli.spec: each command is a process start; the commands call the client methods queue-ops.spec runs here,
       //   and cluster-connect.spec runs the command line against the cluster; isolate.spec: the thread pool is on the
       //   Node side, its Redis calls are the worker's own (worker.spec, lease.spec run here). Both keep npm test in budget.
+      // - dashboard-browser.spec: a Chromium start drives the pages; the reads behind them (summaries, pages, the
+      //   per-minute counters) run here through dashboard.spec over plain HTTP.
       testPathIgnorePatterns: [
-        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale|chaos|stranded|redis-loading|reclaim-resend|cli|isolate)\\.spec\\.ts$',
+        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale|chaos|stranded|redis-loading|reclaim-resend|cli|isolate|dashboard-browser)\\.spec\\.ts$',
       ],
       globalSetup: '<rootDir>/test/setup/cluster-setup.js',
       globalTeardown: '<rootDir>/test/setup/cluster-teardown.js',

@@ -36,3 +36,4 @@ export function freePort(): Promise<number>;
 export function freePorts(count: number): Promise<number[]>;
 export function waitForPort(port: number, deadline: number): Promise<void>;
 export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer>;
+export function aptInstall(pkg: string, has: () => boolean): void;

@@ -32,7 +32,7 @@ export function ensurePythonRedis() {
 }
 
 /** Installs a Debian package as root (apt-get update first if the plain install fails); throws unless `has()` after. */
-function aptInstall(pkg, has) {
+export function aptInstall(pkg, has) {
   console.log(`[jobline] ${pkg} not found; installing Debian package ${pkg} ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   let res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env });

@@ -25,15 +25,21 @@ async function main() {
     console.error(`[jobline] ${err.message}`);
     return 1;
   }
-  if (process.env.REDIS_URL) return runNode(ENTRY, process.env);
+  if (process.env.REDIS_URL) return runNode(ENTRY, process.argv.includes('--dashboard') ? { ...process.env, JOBLINE_DEMO_DASHBOARD: 'keep' } : process.env);
+  // --dashboard: one run (on the private redis-server) that stays up with the dashboard open until Ctrl-C
+  const keep = process.argv.includes('--dashboard');
+  const env = keep ? { ...process.env, JOBLINE_DEMO_DASHBOARD: 'keep' } : process.env;
   const server = await startRedisServer();
   console.log(`[jobline] started a private redis-server at ${server.url}`);
   let code;
   try {
-    code = await runNode(ENTRY, { ...process.env, REDIS_URL: server.url });
+    // Ctrl-C reaches the demo too (same process group): this process waits for it to close
+    if (keep) process.on('SIGINT', () => {});
+    code = await runNode(ENTRY, { ...env, REDIS_URL: server.url });
   } finally {
     await server.stop();
   }
+  if (keep) return code;
   const cluster = await startRedisCluster({ masters: 3 });
   console.log(`\n[jobline] the same demo on a private 3-master Redis Cluster (${cluster.nodes.map((n) => n.port).join(', ')})`);
   try {

@@ -173,7 +173,7 @@ describe('jobline command line', () => {
     ]);
   }, SLOW);
 
-  it('serve answers the metrics and a health check over HTTP, and stops on SIGTERM', async () => {
+  it('serve answers the metrics, a health check and the dashboard over HTTP, and stops on SIGTERM', async () => {
     const e = engine('cli-serve', { quick: () => 1 });
     e.worker();
     await (await e.client.enqueue('quick')).result({ timeout: '5s' });
@@ -186,7 +186,7 @@ describe('jobline command line', () => {
       const started = await new Promise<{ url: string; routes: { path: string }[] }>((resolve) =>
         createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { url: string; routes: { path: string }[] })),
       );
-      expect(started.routes.map((r) => r.path)).toEqual(['/metrics', '/health']);
+      expect(started.routes.map((r) => r.path)).toEqual(['/metrics', '/jobline', '/jobline/', '/jobline/', '/health']);
       const metrics = await fetch(`${started.url}/metrics`);
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
@@ -196,6 +196,11 @@ describe('jobline command line', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ up: true });
       expect((await fetch(`${started.url}/nope`)).status).toBe(404);
+      // the dashboard: its overview lists the queue, and an action without the CSRF token is refused
+      const dashboard = await fetch(`${started.url}/jobline/`);
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toContain('data-count="default:finished">1<');
+      expect((await fetch(`${started.url}/jobline/actions/pause`, { method: 'POST', body: new URLSearchParams({ queue: 'default' }) })).status).toBe(403);
     } finally {
       child.kill('SIGTERM');
     }

@@ -40,11 +40,24 @@ describe('engine layout', () => {
     expect(offending).toEqual([]);
   });
 
+  it("a face imports no other face but the Nest one (serve mounts the faces through src/mounts.ts's list)", () => {
+    const faces = readdirSync('src', { withFileTypes: true }).filter((d) => d.isDirectory() && !['core', 'nest', 'types'].includes(d.name)).map((d) => d.name);
+    const offending: string[] = [];
+    for (const face of faces) {
+      for (const file of readdirSync(join('src', face), { recursive: true }) as string[]) {
+        if (!file.endsWith('.ts')) continue;
+        const text = readFileSync(join('src', face, file), 'utf8');
+        for (const m of text.matchAll(/from '((?:\.\.\/)+)([a-z]+)\//g)) if (faces.includes(m[2]!) && m[2] !== face) offending.push(`${face}/${file}: ${m[1]}${m[2]}`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
   it('every script is assembled with its queue keys in KEYS (meta first) and no name left unresolved', () => {
     for (const name of SCRIPT_NAMES) {
       const lua = scriptSource(name);
       // K.<key> and the stored-names constants are written in by the loader; anything left would be nil at run time
-      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
+      expect({ name, left: lua.match(/\bK\.\w+|\b(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX|STAT|STATS)_[A-Z0-9_]+\b/g) }).toEqual({ name, left: null });
       expect({ name, first: /^-- KEYS: (\S+)/m.exec(readFileSync(`src/core/redis/scripts/${name}.lua`, 'utf8'))?.[1] }).toEqual({ name, first: 'meta' });
       // the fence last (so Redis Cluster refuses the script while the queue's slot migrates), and sharded pub/sub in
       // the text run on a cluster

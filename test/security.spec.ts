@@ -15,7 +15,7 @@ const JOBLINE_COMMANDS = [
   // connection, version check, scripts
   'ping', 'info', 'time', 'evalsha', 'eval', 'script|load', 'hello', 'client|setname',
   // reads and the worker's blocking wait and pub/sub
-  'hget', 'hgetall', 'hmget', 'hscan', 'lrange', 'llen', 'zrange', 'zrangebyscore', 'zcount', 'zcard', 'smembers', 'scard',
+  'hget', 'hgetall', 'hmget', 'hscan', 'lrange', 'llen', 'zrange', 'zrangebyscore', 'zcount', 'zcard', 'smembers', 'scard', 'sscan',
   'blpop', 'blmove', 'subscribe', 'unsubscribe',
   // writes made outside scripts
   'sadd', 'hdel', 'zrem',

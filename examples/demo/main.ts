@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { QueueConsumer, QueueService } from '../../src/index.js';
 import { runAnywhere } from './anywhere.js';
+import { checkDashboard, KEEP_DASHBOARD, startDashboard, untilStopped } from './dashboard-part.js';
 import { AppModule } from './app.module.js';
 import { DEMO_PREFIX } from './connection.js';
 import { AuditLog } from './audit-log.js';
@@ -20,7 +21,7 @@ import { enqueueWorkflow } from './workflow-scenario.js';
 import { PingJobs, showRetention } from './retention-jobs.js';
 import { FlowJobs, showFlow } from './flow-jobs.js';
 
-async function run(app: INestApplicationContext): Promise<string[]> {
+async function run(app: INestApplicationContext, dashboardUrl: string): Promise<string[]> {
   const queue = app.get(QueueService);
   const { jobs, expiring, charge, declined, notes, problems } = await enqueueScenario(queue);
   for (const n of notes) console.log(`- ${n}`);
@@ -86,6 +87,7 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   // Unique jobs, progress, deleteQueue
   problems.push(...(await showFlow(queue, app.get(FlowJobs))));
   console.log();
+  problems.push(...(await checkDashboard(dashboardUrl, await queue.getQueues())));
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);
     console.log(`- queue '${q}': ${counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'empty'}`);
@@ -96,10 +98,17 @@ async function run(app: INestApplicationContext): Promise<string[]> {
 async function main(): Promise<void> {
   // Nest's own start-up logs would drown the table; warnings and errors still show.
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['warn', 'error'] });
+  const dashboard = await startDashboard(DEMO_PREFIX);
+  console.log(`- dashboard: ${dashboard.url} (watch the queues while the demo runs${KEEP_DASHBOARD ? '' : '; `npm run demo -- --dashboard` keeps it open'})`);
   let problems: string[];
   try {
-    problems = await run(app);
+    problems = await run(app, dashboard.url);
+    if (KEEP_DASHBOARD) {
+      console.log(`\nThe dashboard stays open at ${dashboard.url} with the consumer running; Ctrl-C to stop.`);
+      await untilStopped();
+    }
   } finally {
+    await dashboard.app.close();
     await app.close();
   }
   for (const p of problems) console.error(`UNEXPECTED: ${p}`);

@@ -129,11 +129,12 @@ export async function main(argv: string[]): Promise<number> {
     .action(run((c) => read.workers(c)));
   program
     .command('serve')
-    .description('serve the metrics (and the HTTP API and dashboard where built) without writing an application')
+    .description('serve the dashboard (/jobline/), the metrics, and the HTTP API (with --api-key) without writing an application')
     .option('-p, --port <port>', 'port (default: PORT, else 3000)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--api-key <key...>', 'API keys for the HTTP API (also JOBLINE_API_KEYS, comma-separated)')
-    .action(run(async (c, opts: { port?: string; host?: string; apiKey?: string[] }) => (await import('./commands/serve.js')).serve(c, opts)));
+    .option('--read-only', 'the dashboard shows, and refuses every action')
+    .action(run(async (c, opts: { port?: string; host?: string; apiKey?: string[]; readOnly?: boolean }) => (await import('./commands/serve.js')).serve(c, opts)));
 
   try {
     await program.parseAsync(argv);

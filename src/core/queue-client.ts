@@ -248,6 +248,12 @@ export class QueueClient implements JobOperations {
     return this.schedules.remove(id);
   }
 
+  /** Enqueues schedule `id`'s job now, as a tick would (its next tick is unchanged); null when there is no such schedule. */
+  async runSchedule(id: string): Promise<JobHandle | null> {
+    const ran = await this.schedules.runNow(id);
+    return ran && this.getJob(ran.id, ran.queue);
+  }
+
   /** The recurring schedules of `queue`, or of every queue. */
   getSchedules(queue?: string): Promise<ScheduleInfo[]> {
     if (queue !== undefined) assertQueueName(queue);

@@ -112,6 +112,14 @@ export class QueueKeys {
     return `${this.base}unique:${key}`;
   }
 
+  /**
+   * hash of the outcome counters of one minute (`minute` = ms since the epoch / 60000; fields: stored-names.ts
+   * STATS_FIELD), expiring after STATS_TTL_MS (lib/stats.lua)
+   */
+  stats(minute: number): string {
+    return `${this.base}stats:${minute}`;
+  }
+
   /** hash of recurring schedule <id> (fields: stored-names.ts SCHEDULE_FIELD) */
   schedule(id: string): string {
     return `${this.base}schedule:${id}`;

@@ -28,6 +28,7 @@ export const SCRIPT_NAMES = [
   'schedule-upsert',
   'schedule-remove',
   'schedule-fire',
+  'schedule-run',
   'stream-add',
   'pause',
   'bulk',
@@ -73,7 +74,7 @@ const CONSTANTS: Record<string, string> = {
   DEFAULT_ID_FENCE_TTL_MS: String(DEFAULTS.ID_FENCE_TTL_MS),
   DEFAULT_ID_RESERVATION_STALE_MS: String(DEFAULTS.ID_RESERVATION_STALE_MS),
 };
-const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
+const CONSTANT = /\b(?:(?:F|OPT|DEP|REPLY|OUTCOME|DEFAULT|M|S|EXPECTED|DURATION|INBOX|STAT|STATS)_[A-Z0-9_]+|DATA_FIELDS|WORKER_OPTION_FIELDS|STORED_OPTION_FIELDS)\b/g;
 
 const dir = new URL('./scripts/', import.meta.url);
 

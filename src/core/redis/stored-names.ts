@@ -113,6 +113,20 @@ export const SCHEDULE_FIELD = {
   created: 'ca',
 } as const;
 
+/**
+ * Fields of a queue's per-minute outcome counters (`stats:<minute>`, QueueKeys.stats): how many runs ended in that
+ * minute, written by work.lua once per batch of outcomes (lib/stats.lua) and read by the dashboard's chart.
+ */
+export const STATS_FIELD = {
+  finished: 'f',
+  failed: 'x',
+  /** failed runs that will run again (retry) */
+  retried: 'r',
+} as const;
+
+/** How long a minute's counters are kept, in ms: the dashboard charts the last hour. */
+export const STATS_TTL_MS = 3_900_000;
+
 /** The hash fields that hold a job's data, in order (the Lua side cuts and joins them). */
 export const DATA_FIELDS = [JOB_FIELD.data, JOB_FIELD.data2, JOB_FIELD.data3, JOB_FIELD.data4] as const;
 
@@ -219,6 +233,8 @@ export function luaConstants(): Record<string, string> {
   consts('OUTCOME', OUTCOME);
   consts('M', META_FIELD);
   consts('S', SCHEDULE_FIELD);
+  consts('STAT', STATS_FIELD);
+  out.STATS_TTL_MS = String(STATS_TTL_MS);
   list('DATA_FIELDS', DATA_FIELDS);
   list('WORKER_OPTION_FIELDS', WORKER_OPTION_FIELDS);
   list('STORED_OPTION_FIELDS', STORED_OPTION_FIELDS);

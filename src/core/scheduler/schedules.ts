@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js';
 import { sendAll } from '../redis/connection.js';
 import type { JobLocator } from '../inspect/job-locator.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
+import { newJobId } from '../model/job-id.js';
 import type { ScheduleRule } from '../model/types.js';
 import { specOptions } from '../redis/enqueue-codec.js';
 import { assertScheduleId, encodeRule, nextTick, parseScheduleRule } from './schedule-rule.js';
@@ -45,6 +46,25 @@ export class Schedules {
       removed = Number((await this.engine.run('schedule-remove', queue, [id]))[1]) === 1 || removed;
     }
     return removed;
+  }
+
+  /**
+   * Enqueues schedule `id`'s job now (its name, data and options as stored, under a new id), outside its rule: its
+   * next tick, last run and runs stay. Resolves with the job's queue and id, or null when there is no such schedule.
+   */
+  async runNow(id: string): Promise<{ queue: string; id: string } | null> {
+    assertScheduleId(id);
+    const queues = await this.locator.queues();
+    // one pipeline on one Redis; on a cluster each read goes to its queue's node (sendAll)
+    const scores = await sendAll(
+      this.engine.redis,
+      queues.map((q) => ['zscore', this.engine.queue(q).schedules, id]),
+    );
+    const queue = queues.find((_, i) => scores[i] !== null && scores[i] !== undefined);
+    if (queue === undefined) return null;
+    const jobId = newJobId();
+    const reply = await this.engine.run('schedule-run', queue, [id, jobId]);
+    return String(reply[1]) === 'ran' ? { queue, id: jobId } : null;
   }
 
   private async removeElsewhere(id: string, queue: string): Promise<void> {

@@ -8,34 +8,15 @@
 --   under, ARGV[4]: the next tick (ms; '' none: the schedule ends), ARGV[5]: the tick's job id, ARGV[6]: the most
 --   runs of the rule ('' no limit)
 -- returns: { 0, 'fired' | 'stale' }
--- @include keys clock data queue job-fields ticks unique-claim
+-- @include keys clock queue tick-job ticks unique-claim
 local sid, tick, nxt, id = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local key = schedule_key(sid)
 local h = redis.call('HMGET', key, S_NEXT, S_VERSION, S_NAME, S_DATA, S_OPTIONS, S_RUNS)
 if h[1] ~= tick or h[2] ~= ARGV[3] then return { 0, 'stale' } end
 local now = now_ms()
-local job = job_key(id)
 -- a `unique` tick whose key a live job holds (an earlier tick's job still waits or runs) makes no job
-if redis.call('EXISTS', job) == 0 and not (h[5] and string.find(h[5], UNIQUE_OPTION, 1, true) and claim_unique(h[5], id)) then
-  local now_s = string.format('%d', now)
-  local fields = { F_STATUS, 'queued', F_NAME, h[3], F_ENQUEUED_AT, now_s }
-  local parts = put_data(fields, h[4] or '')
-  local front = false
-  if h[5] and h[5] ~= '' then
-    local opt = cjson.decode(h[5])
-    local ttl = opt[OPT_TTL]
-    option_fields(fields, opt, parts, ttl)
-    front = opt[F_AT_FRONT] == '1'
-    if ttl then
-      local x = string.format('%d', now + tonumber(ttl))
-      put(fields, F_EXPIRES_AT, x)
-      redis.call('ZADD', K.ttl, x, id)
-    end
-  elseif parts > 2 then
-    put(fields, F_HAS_OPTIONS, '1')
-  end
-  redis.call('HSET', job, unpack(fields))
-  if front then redis.call('LPUSH', K.queued, id) else redis.call('RPUSH', K.queued, id) end
+if redis.call('EXISTS', job_key(id)) == 0 and not (h[5] and string.find(h[5], UNIQUE_OPTION, 1, true) and claim_unique(h[5], id)) then
+  create_tick_job(id, h[3], h[4], h[5], now)
 end
 local runs = tonumber(h[6] or '0') + 1
 redis.call('HSET', key, S_LAST, tick, S_LAST_JOB, id, S_RUNS, runs)

@@ -24,7 +24,7 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys clock queue dependencies errors batch notify schedule retry retention unique
+-- @include keys clock queue dependencies errors batch notify schedule retry retention unique stats
 local worker, lease, want, instrumented = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5] == '1'
 local now = now_ms()
 local now_s = tostring(now)
@@ -99,6 +99,7 @@ end
 -- (this SREM), so a worker still records what it ran (test/pressure.spec.ts)
 call_all('SREM', held, unheld)
 local waiters = nr > 0 and anyone_waits()
+local n_failed, n_retried = 0, 0
 for r = 1, nr do
   if owned[r] == 1 then
     local id, kind, ttl, payload = r_id[r], r_kind[r], r_ttl[r], r_payload[r]
@@ -118,8 +119,10 @@ for r = 1, nr do
       if waiters then publish_end(id, 'failed', payload) end
       ne = ne + 1
       ended[ne], ended_status[ne], ended_payload[ne] = id, 'failed', ''
+      n_failed = n_failed + 1
       retire_job(job, id, ttl, FAILURE_TTL, failed, failed_ttls)
     elseif kind == RETRY then
+      n_retried = n_retried + 1
       retry_job(job, id, ttl, payload, now, retried)
     else
       -- released at shutdown: this run does not count as an attempt
@@ -129,6 +132,7 @@ for r = 1, nr do
     end
   end
 end
+if ne + n_retried > 0 then count_outcomes(now, ne - n_failed, n_failed, n_retried) end
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 call_all('RPUSH', queued, retried)

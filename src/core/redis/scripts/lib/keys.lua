@@ -28,3 +28,7 @@ end
 local function schedule_key(id)
   return BASE .. 'schedule:' .. id
 end
+
+local function stats_key(minute)
+  return BASE .. 'stats:' .. minute
+end

@@ -1,0 +1,25 @@
+-- A job made from a recurring schedule's stored name, data and options (schedule-fire.lua for a tick, schedule-run.lua
+-- for a run now): stored queued, at the back of the queue (the front with atFront), its ttl registered.
+-- KEYS: queued ttl
+-- @include keys data job-fields
+local function create_tick_job(id, name, data, options, now)
+  local now_s = string.format('%d', now)
+  local fields = { F_STATUS, 'queued', F_NAME, name, F_ENQUEUED_AT, now_s }
+  local parts = put_data(fields, data or '')
+  local front = false
+  if options and options ~= '' then
+    local opt = cjson.decode(options)
+    local ttl = opt[OPT_TTL]
+    option_fields(fields, opt, parts, ttl)
+    front = opt[F_AT_FRONT] == '1'
+    if ttl then
+      local x = string.format('%d', now + tonumber(ttl))
+      put(fields, F_EXPIRES_AT, x)
+      redis.call('ZADD', K.ttl, x, id)
+    end
+  elseif parts > 2 then
+    put(fields, F_HAS_OPTIONS, '1')
+  end
+  redis.call('HSET', job_key(id), unpack(fields))
+  if front then redis.call('LPUSH', K.queued, id) else redis.call('RPUSH', K.queued, id) end
+end
