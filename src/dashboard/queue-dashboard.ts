@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   DELETE_STATUSES,
@@ -9,17 +9,17 @@ import {
   RedisOutOfMemoryError,
   RedisUnavailableError,
   assertQueueName,
-  type DeleteStatus,
   type JobStatus,
   type Logger,
   type MinuteCounts,
   type QueueClient,
   type QueueSummary,
-  type RequeueStatus,
 } from '../core/index.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
+import { dashboardActions, type ActionSpec } from './dashboard-actions.js';
+import { crossSiteReason, formFields, parseCookies, sameText } from './request-checks.js';
 import type { DashboardSettings } from './dashboard-options.js';
-import { escapeHtml, type Html } from './html.js';
+import type { Html } from './html.js';
 import {
   confirmPage,
   jobPage,
@@ -66,16 +66,6 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 };
 
-/** An action: what it does, whether to ask first, and where to go after. */
-interface ActionSpec {
-  /** the question asked before it runs, or null: it runs at once */
-  confirm: (f: Fields) => string | null;
-  run: (f: Fields) => Promise<string>;
-  /** the page to show after it (a path under the dashboard) */
-  then: (f: Fields) => string;
-}
-type Fields = Record<string, string>;
-
 /**
  * The dashboard without an HTTP server: `handle` answers a request with HTML (server-rendered pages, escaped values,
  * a strict Content-Security-Policy), so the Nest controller (QueueDashboardModule, on Express or Fastify) and
@@ -93,7 +83,7 @@ export class QueueDashboard {
     private readonly logger: Logger,
   ) {
     this.activity = new QueueActivity(client);
-    this.actions = this.actionSpecs();
+    this.actions = dashboardActions(client);
   }
 
   /** Answers one request (guard, CSRF and read-only checks included); null when no route of the dashboard matches. */
@@ -215,63 +205,6 @@ export class QueueDashboard {
     };
   }
 
-  private actionSpecs(): Record<string, ActionSpec> {
-    const c = this.client;
-    const queue = (f: Fields) => checkedQueue(f.queue);
-    const id = (f: Fields) => {
-      if (!f.id) throw new JoblineError('The form names no job (field id).');
-      return f.id;
-    };
-    const jobPath = (f: Fields) => `jobs/${encodeURIComponent(f.id ?? '')}?queue=${encodeURIComponent(f.queue ?? '')}`;
-    const queuePath = (f: Fields, status?: string) => `queues/${encodeURIComponent(f.queue ?? '')}${status ? `?status=${status}` : ''}`;
-    const status = <S extends string>(f: Fields, allowed: readonly S[]): S => {
-      if (!(allowed as readonly string[]).includes(f.status ?? '')) throw new JoblineError(`Status "${f.status}" is not one of ${allowed.join(', ')}.`);
-      return f.status as S;
-    };
-    return {
-      requeue: { confirm: () => null, run: async (f) => (await c.requeueJob(queue(f), id(f)), `Job ${f.id} requeued.`), then: jobPath },
-      promote: { confirm: () => null, run: async (f) => (await c.promoteJob(queue(f), id(f)), `Job ${f.id} runs now.`), then: jobPath },
-      cancel: { confirm: (f) => `Cancel job ${f.id} of queue ${f.queue}?`, run: async (f) => (await c.cancelJob(queue(f), id(f)), `Job ${f.id} canceled.`), then: jobPath },
-      stop: { confirm: (f) => `Stop running job ${f.id} of queue ${f.queue}?`, run: async (f) => (await c.stopJob(id(f), queue(f)), `Job ${f.id} asked to stop.`), then: jobPath },
-      delete: {
-        confirm: (f) => `Delete job ${f.id} of queue ${f.queue}? This cannot be undone.`,
-        run: async (f) => ((await c.deleteJob(queue(f), id(f))) ? `Job ${f.id} deleted.` : `Job ${f.id} was already gone.`),
-        then: (f) => queuePath(f),
-      },
-      'requeue-all': {
-        confirm: (f) => `Requeue every ${f.status} job of queue ${f.queue}?`,
-        run: async (f) => `${await c.requeueAll(queue(f), status<RequeueStatus>(f, REQUEUE_STATUSES))} ${f.status} jobs requeued.`,
-        then: (f) => queuePath(f, f.status),
-      },
-      'delete-all': {
-        confirm: (f) => `Delete every ${f.status} job of queue ${f.queue}? This cannot be undone.`,
-        run: async (f) => `${await c.deleteAll(queue(f), status<DeleteStatus>(f, DELETE_STATUSES))} ${f.status} jobs deleted.`,
-        then: (f) => queuePath(f, f.status),
-      },
-      empty: {
-        confirm: (f) => `Empty queue ${f.queue}: delete all its queued jobs? This cannot be undone.`,
-        run: async (f) => `${await c.emptyQueue(queue(f))} queued jobs deleted.`,
-        then: (f) => queuePath(f),
-      },
-      pause: { confirm: () => null, run: async (f) => ((await c.pauseQueue(queue(f))) ? `Queue ${f.queue} paused.` : `Queue ${f.queue} was paused already.`), then: () => '' },
-      resume: { confirm: () => null, run: async (f) => ((await c.resumeQueue(queue(f))) ? `Queue ${f.queue} resumed.` : `Queue ${f.queue} was not paused.`), then: () => '' },
-      'remove-schedule': {
-        confirm: (f) => `Remove schedule ${f.schedule}? Its jobs already enqueued stay.`,
-        run: async (f) => ((await c.removeSchedule(f.schedule ?? '')) ? `Schedule ${f.schedule} removed.` : `Schedule ${f.schedule} was already gone.`),
-        then: () => 'schedules',
-      },
-      'run-schedule': {
-        confirm: () => null,
-        run: async (f) => {
-          const job = await c.runSchedule(f.schedule ?? '');
-          if (!job) throw new JoblineError(`No schedule "${f.schedule}".`);
-          return `Schedule ${f.schedule} ran now: job ${job.id}.`;
-        },
-        then: () => 'schedules',
-      },
-    };
-  }
-
   /**
    * Serves a node:http request under `/<path>/` (reads a form body of at most 64 kB); resolves false, having written
    * nothing, for any other path. For `jobline serve` and plain node:http servers.
@@ -316,47 +249,6 @@ function notFound(ctx: PageContext, message: string): DashboardAnswer {
   return { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: notFoundPage(ctx, message).text };
 }
 
-/** A cross-site POST, by the headers browsers send (Sec-Fetch-Site, Origin): the reason, or null. */
-function crossSiteReason(headers: IncomingHttpHeaders): string | null {
-  const site = headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return `a ${site} request may not act on the dashboard.`;
-  const origin = headers.origin;
-  if (typeof origin === 'string' && origin !== 'null') {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      return `the Origin "${escapeHtml(origin)}" is not a URL.`;
-    }
-    const own = String(headers['x-forwarded-host'] ?? headers.host ?? '');
-    if (host !== own) return `the request comes from ${host}, not ${own}.`;
-  } else if (origin === 'null') {
-    return 'a request from an opaque origin may not act on the dashboard.';
-  }
-  return null;
-}
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
-
-function formFields(body: unknown): Fields {
-  const out: Fields = {};
-  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function str(v: unknown): string {
   return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 }
@@ -381,11 +273,6 @@ function isQueueName(q: string): boolean {
   } catch {
     return false;
   }
-}
-
-function checkedQueue(q: string | undefined): string {
-  assertQueueName(q);
-  return q!;
 }
 
 /** The per-lane counts of each queue, when the engine's summaries carry them (`lanes`: lane -> counts per status). */
