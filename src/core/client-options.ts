@@ -5,7 +5,8 @@ import type { EventStreamOption } from './events/event-stream.js';
 import type { HandlerRegistry } from './model/handler-registry.js';
 import type { Logger } from './model/logger.js';
 import type { ConnectionOption } from './redis/connection.js';
-import { parseKeep, parseQueueOptions, QueueRetention, type QueueOptions } from './model/retention.js';
+import { parseKeep, QueueRetention } from './model/retention.js';
+import { parseQueueOptions, type DeclaredFlow, type QueueOptions } from './model/queue-options.js';
 import { DEFAULTS } from './model/defaults.js';
 import { assertKnownKeys } from './model/known-keys.js';
 import { validateJobDefaults } from './model/job-spec.js';
@@ -56,7 +57,8 @@ export interface QueueClientOptions {
   waitForReplicas?: number | { replicas: number; timeout?: Duration };
   /**
    * Options of each queue, by name: `keep`, the retention caps of its ended jobs (count and age of finished, and of
-   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`.
+   * failed, canceled, expired and stopped jobs), over `defaultJobOptions.keep`, under a `@Job`'s and a call's `keep`;
+   * `lanes` (and `weights`) and `rateLimit`, stored in Redis for every process (model/queue-options.ts).
    */
   queues?: Record<string, QueueOptions>;
 }
@@ -100,6 +102,7 @@ export function resolveClientOptions(options: QueueClientOptions): {
   defaults: JobDefaults;
   noWorkerWarningMs: number;
   retention: QueueRetention;
+  flow: Map<string, DeclaredFlow>;
 } {
   assertKnownKeys(options, 'QueueClient', CLIENT_OPTION_NAMES);
   const defaultQueue = options.defaultQueue ?? DEFAULTS.QUEUE;
@@ -111,6 +114,7 @@ export function resolveClientOptions(options: QueueClientOptions): {
   validateJobDefaults(defaults, 'defaultJobOptions', defaultQueue);
   const noWorkerWarningMs =
     options.noWorkerWarning === false ? 0 : options.noWorkerWarning === undefined ? DEFAULT_NO_WORKER_WARNING_MS : toMs('noWorkerWarning', options.noWorkerWarning);
-  const retention = new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues')));
-  return { defaultQueue, isAsync: options.isAsync ?? true, defaults, noWorkerWarningMs, retention };
+  const queues = parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues'));
+  const retention = new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), queues.retention);
+  return { defaultQueue, isAsync: options.isAsync ?? true, defaults, noWorkerWarningMs, retention, flow: queues.flow };
 }

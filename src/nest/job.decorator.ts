@@ -38,6 +38,7 @@ export const JOB_OPTION_NAMES = Object.keys({
   onStopped: 1,
   retry: 1,
   keep: 1,
+  priority: 1,
   schedule: 1,
   dto: 1,
   isolate: 1,

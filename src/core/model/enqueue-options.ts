@@ -23,6 +23,7 @@ export const KNOWN_OPTIONS = new Set([
   'delay',
   'runAt',
   'keep',
+  'priority',
 ]);
 
 /** Options that belong to one enqueue call, never to defaults (a @Job's, the module's, a schedule's). */

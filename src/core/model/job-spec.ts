@@ -8,6 +8,7 @@ import { checkJson, encodeJson } from './payload.js';
 import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
 import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
+import { isLaneName, LANE_EXPECTED } from './queue-options.js';
 import { cappedTtl, encodeOwnCounts, mergeRetention, parseKeep, type Retention } from './retention.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
@@ -49,6 +50,8 @@ export interface JobSpec {
   runAtMs: number | null;
   /** The job's own count caps as stored (model/retention.ts encodeOwnCounts), '' when it has none of its own. */
   keep: string;
+  /** The lane it named ('' none, or the queue's fallback lane); checked against the queue's lanes by lanes/lanes.ts. */
+  lane: string;
 }
 
 export interface DepRef {
@@ -73,6 +76,7 @@ export const OPTION_EXPECTED = {
   description: 'a string without lone UTF-16 surrogates',
   meta: 'a plain JSON object',
   onDependencyFailure: "'wait' or 'cancel'",
+  priority: LANE_EXPECTED,
 } as const;
 
 /** The rules of each duration option (the inbox script applies the same). */
@@ -128,6 +132,7 @@ export function buildJobSpec(
   if (options.onDependencyFailure !== undefined && options.onDependencyFailure !== 'wait' && options.onDependencyFailure !== 'cancel') {
     throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, OPTION_EXPECTED.onDependencyFailure);
   }
+  if (options.priority !== undefined && !isLaneName(options.priority)) throw new InvalidOptionError('priority', options.priority, OPTION_EXPECTED.priority);
   const deps = parseDependsOn(options);
   for (const r of deps.refs) {
     if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
@@ -167,6 +172,7 @@ export function buildJobSpec(
     delayMs: options.delay === undefined ? null : toMs('delay', options.delay, { allowZero: true }),
     runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
     keep: '',
+    lane: options.priority ?? '',
   };
 }
 

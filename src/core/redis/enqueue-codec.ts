@@ -71,7 +71,8 @@ export function specOptions(s: JobSpec): string {
     s.retry === NO_RETRY &&
     s.delayMs === null &&
     s.runAtMs === null &&
-    s.keep === ''
+    s.keep === '' &&
+    s.lane === ''
   ) {
     return '';
   }
@@ -92,6 +93,7 @@ export function specOptions(s: JobSpec): string {
   put(F.traceparent, s.traceparent);
   put(F.retry, encodeRetryPolicy(s.retry));
   put(F.keep, s.keep);
+  put(F.lane, s.lane);
   if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
   if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');

@@ -8,7 +8,7 @@
 --   under, ARGV[4]: the next tick (ms; '' none: the schedule ends), ARGV[5]: the tick's job id, ARGV[6]: the most
 --   runs of the rule ('' no limit)
 -- returns: { 0, 'fired' | 'stale' }
--- @include keys clock data queue job-fields ticks
+-- @include keys clock data queue job-fields ticks lanes
 local sid, tick, nxt, id = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local key = schedule_key(sid)
 local h = redis.call('HMGET', key, S_NEXT, S_VERSION, S_NAME, S_DATA, S_OPTIONS, S_RUNS)
@@ -19,12 +19,12 @@ if redis.call('EXISTS', job) == 0 then
   local now_s = string.format('%d', now)
   local fields = { F_STATUS, 'queued', F_NAME, h[3], F_ENQUEUED_AT, now_s }
   local parts = put_data(fields, h[4] or '')
-  local front = false
+  local front, lane = false, nil
   if h[5] and h[5] ~= '' then
     local opt = cjson.decode(h[5])
     local ttl = opt[OPT_TTL]
     option_fields(fields, opt, parts, ttl)
-    front = opt[F_AT_FRONT] == '1'
+    front, lane = opt[F_AT_FRONT] == '1', opt[F_LANE]
     if ttl then
       local x = string.format('%d', now + tonumber(ttl))
       put(fields, F_EXPIRES_AT, x)
@@ -34,7 +34,13 @@ if redis.call('EXISTS', job) == 0 then
     put(fields, F_HAS_OPTIONS, '1')
   end
   redis.call('HSET', job, unpack(fields))
-  if front then redis.call('LPUSH', K.queued, id) else redis.call('RPUSH', K.queued, id) end
+  if lane and lane_push(id, lane, front) then
+    flush_lanes()
+  elseif front then
+    redis.call('LPUSH', K.queued, id)
+  else
+    redis.call('RPUSH', K.queued, id)
+  end
 end
 local runs = tonumber(h[6] or '0') + 1
 redis.call('HSET', key, S_LAST, tick, S_LAST_JOB, id, S_RUNS, runs)
