@@ -1,9 +1,10 @@
 // Lanes (priorities inside one queue: strict and weighted), the `.default` fallback, lanes seen by processes that did
 // not declare them, jobs going back to their own lane, counts per lane, and a queue's rate limit shared by processes.
+import { execFile } from 'node:child_process';
 import { InvalidOptionError, QueueClient, type JobContext } from '../src/index.js';
 import { ChildWorker } from './child.js';
 import { engine } from './engine.js';
-import { deferred, onCluster, poll, servers, testConnection, until } from './helpers.js';
+import { clusterNodes, deferred, onCluster, poll, servers, testConnection, until } from './helpers.js';
 
 const LANES = { inf: { lanes: ['premium', 'standard', 'default'] } };
 
@@ -105,6 +106,23 @@ describe('lanes', () => {
     expect((await e.client.countJobs('inf.standard')).queued).toBe(2);
     expect(await e.client.emptyQueue('inf')).toBe(5);
     expect((await e.client.countJobs('inf')).queued).toBe(0);
+  });
+
+  it('shows the queued jobs of each lane in `jobline queues`', async () => {
+    const e = engine('lanes-cli', { tick: () => undefined }, { queues: LANES });
+    await e.client.enqueueMany([
+      { name: 'tick', options: { queue: 'inf.premium' } },
+      { name: 'tick', options: { queue: 'inf.standard' } },
+      { name: 'tick', options: { queue: 'inf.standard' } },
+    ]);
+    const target = onCluster() ? ['--cluster', clusterNodes().map((n) => `${n.host}:${n.port}`).join(',')] : [];
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['dist/cli/main.js', ...target, '--prefix', e.prefix, 'queues'], { env: { ...process.env, NO_COLOR: '1', JOBLINE_CLUSTER_NODES: '' }, timeout: 60_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(out).toMatch(/\ninf\s+3\s+0\s/);
+    expect(out).toMatch(/\n\s+\.premium\s+1\n\s+\.standard\s+2\n\s+\.default\s+0\n/);
   });
 
   it('sends retried and delayed jobs back to their own lane, and atFront to the front of it', async () => {

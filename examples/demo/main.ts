@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { QueueConsumer, QueueService } from '../../src/index.js';
+import { JOBLINE_CLIENT, QueueConsumer, QueueService, type QueueClient } from '../../src/index.js';
 import { runAnywhere } from './anywhere.js';
 import { AppModule } from './app.module.js';
 import { DEMO_PREFIX } from './connection.js';
@@ -18,6 +18,7 @@ import { TimeJobs } from './time-jobs.js';
 import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
 import { PingJobs, showRetention } from './retention-jobs.js';
+import { LaneJobs, showLanes } from './lane-jobs.js';
 
 async function run(app: INestApplicationContext): Promise<string[]> {
   const queue = app.get(QueueService);
@@ -81,6 +82,9 @@ async function run(app: INestApplicationContext): Promise<string[]> {
   console.log();
   // Retention caps: a queue that keeps only its last few finished jobs.
   problems.push(...(await showRetention(queue, app.get(PingJobs))));
+  console.log();
+  // Lanes (priorities inside one queue) and a queue's rate limit.
+  problems.push(...(await showLanes(queue, app.get<QueueClient>(JOBLINE_CLIENT), app.get(LaneJobs))));
   console.log();
   for (const q of await queue.getQueues()) {
     const counts = Object.entries(await queue.countJobs(q)).filter(([, n]) => n > 0);

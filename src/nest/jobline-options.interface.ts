@@ -51,7 +51,8 @@ export interface QueueModuleOptions {
    * Options of each queue, by name. `keep`: retention caps of its ended jobs, e.g.
    * `{ emails: { keep: { finished: { count: 10_000, age: '1h' }, failed: { count: 100_000 } } } }`; a `@Job`'s and an
    * enqueue's `keep` override them field by field. Without a count cap, kept jobs grow with the queue's rate until
-   * their ttl (a warning at start says so when Redis has no maxmemory).
+   * their ttl (a warning at start says so when Redis has no maxmemory). `lanes` (highest first) with optional
+   * `weights`, and `rateLimit: { max, per }`: stored in Redis for every process (README "Lanes and rate limits").
    */
   queues?: Record<string, QueueOptions>;
 }

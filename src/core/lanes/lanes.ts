@@ -31,6 +31,25 @@ export class Lanes {
     private readonly flow: ReadonlyMap<string, DeclaredFlow>,
   ) {}
 
+  private allDeclared: Promise<void> | null = null;
+  private allDone = false;
+
+  /**
+   * Undefined once every queue this client was given options of is declared (always so for a client given none),
+   * else the promise of that: a producer's first enqueue waits for it, so a client that only enqueues stores them too.
+   */
+  pending(): Promise<void> | undefined {
+    if (this.allDone || this.flow.size === 0) return undefined;
+    this.allDeclared ??= this.declare([...this.flow.keys()]).then(
+      () => void (this.allDone = true),
+      (err: unknown) => {
+        this.allDeclared = null;
+        throw err;
+      },
+    );
+    return this.allDeclared;
+  }
+
   /** Stores this client's lanes and rate limit of each of `queues` that it was given (at most once per queue). */
   declare(queues: readonly string[]): Promise<void> {
     return Promise.all(queues.map((q) => this.declareOne(q))).then(() => undefined);

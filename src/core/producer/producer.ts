@@ -105,6 +105,8 @@ export class Producer {
     if (spec.lane !== '' || spec.queue.includes('.')) await this.engine.lanes.resolve([spec]);
     const waiting = this.ready();
     if (waiting) await waiting;
+    const declaring = this.engine.lanes.pending();
+    if (declaring) await declaring;
     const span = this.engine.tracing?.send(spec.queue, 1, spec.id);
     if (!span) return this.batcher.add(spec);
     spec.traceparent = span.traceparent;
@@ -152,6 +154,11 @@ export class Producer {
     if (waiting) {
       for (const s of specs) specData(s); // about to yield (see above)
       await waiting;
+    }
+    const declaring = this.engine.lanes.pending();
+    if (declaring) {
+      for (const s of specs) specData(s);
+      await declaring;
     }
     // the jobs carry the producer span's traceparent, so it is set before anything is encoded
     const span = specs.length ? this.engine.tracing?.send(specs[0]!.queue, specs.length, specs[0]!.id) : null;
