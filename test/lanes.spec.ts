@@ -161,7 +161,7 @@ describe('lanes', () => {
     e.worker({ queues: ['inf'] });
     await until('the lanes declared', async () => (await e.redis.hget(`${e.base('inf')}meta`, 'lanes')) !== null);
     await e.client.pauseQueue('inf');
-    const child = new ChildWorker({ PREFIX: e.prefix, QUEUE: 'inf', ROLE: 'producer', PRIORITY: 'premium,inf.standard,gold' }, 'test/fixtures/lanes-app.mjs');
+    const child = new ChildWorker({ PREFIX: e.prefix, QUEUE: 'inf', PRIORITY: 'premium,inf.standard,gold' }, 'test/fixtures/lanes-app.mjs');
     expect((await child.exited).code).toBe(0);
     const [premium] = child.printed(/^queued (\S+) inf$/);
     const [standard] = child.printed(/^queued (\S+) inf$/).slice(1);
@@ -174,9 +174,9 @@ describe('lanes', () => {
 describe('rate limit', () => {
   it('holds across two consumer processes: no window of `per` starts more than `max` jobs', async () => {
     const e = engine('rate-procs', {});
-    const env = { PREFIX: e.prefix, QUEUE: 'mail', ROLE: 'worker', RATE_MAX: '10', RATE_PER: '500ms' };
-    const a = new ChildWorker(env, 'test/fixtures/lanes-app.mjs');
-    const b = new ChildWorker(env, 'test/fixtures/lanes-app.mjs');
+    const env = { PREFIX: e.prefix, QUEUE: 'mail', RATE_MAX: '10', RATE_PER: '500ms' };
+    const a = new ChildWorker(env);
+    const b = new ChildWorker(env);
     try {
       await Promise.all([a.waitFor(/^ready/), b.waitFor(/^ready/)]);
       await until('the limit declared', async () => (await e.redis.hget(`${e.base('mail')}meta`, 'rate')) === '10 500');
