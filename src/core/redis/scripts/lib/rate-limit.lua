@@ -35,14 +35,32 @@ local function rate_allow(spec, used, want, now)
     redis.call('DEL', K.rate)
   end
   r.used = used
+  r.asked = want
   local k = math.max(0, max - used)
   r.limited = k < want
   if k < want then want = k end
   return want, r
 end
 
+-- How long (ms) until `need` more jobs may start: until enough of the oldest slots age out, but no later than a
+-- little after the first of them (a hundredth of `per`, at most 20 ms), so that a worker held back fetches a batch
+-- instead of a job or two a call (a call per job would cost more than the jobs) without starting any job much later.
+local function rate_wait(r, need, now)
+  local first = (r.oldest + 1) * r.g + r.per - now
+  local latest = first + math.min(20, math.floor(r.per / 100))
+  local freed = 0
+  for _, e in ipairs(redis.call('LRANGE', K.rate, 0, need - 1)) do
+    local s = string.find(e, ' ', 1, true)
+    local at = (tonumber(string.sub(e, 1, s - 1)) + 1) * r.g + r.per - now
+    if at >= latest then return latest end
+    freed = freed + tonumber(string.sub(e, s + 1))
+    if freed >= need then return math.max(first, at) end
+  end
+  return latest
+end
+
 -- Settles the limit after a fetch that took `got` jobs: counts them in this slot, and when the limit held the fetch
--- back, holds the queue's wake-ups until the oldest counted slot ages out, and returns the fetch's timing with that
+-- back, holds the queue's wake-ups until it may fetch again (rate_wait), and returns the fetch's timing with that
 -- wait (ms) if it is sooner than the next due moment (lib/schedule.lua's time_due), so the worker blocks until then.
 local function rate_done(r, got, now, timing)
   if got > 0 then
@@ -58,7 +76,7 @@ local function rate_done(r, got, now, timing)
   end
   if not r.limited then return timing end
   local wait = 1
-  if r.oldest then wait = math.max(1, (r.oldest + 1) * r.g + r.per - now) end
+  if r.oldest then wait = math.max(1, rate_wait(r, math.max(1, r.asked - got), now)) end
   redis.call('HSET', K.meta, M_HOLD, string.format('%d', now + wait))
   local lf = string.find(timing, '\n', 1, true)
   local first = tonumber(lf and string.sub(timing, 1, lf - 1) or timing)
