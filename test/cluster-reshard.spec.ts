@@ -98,6 +98,8 @@ describe('Redis Cluster: a queue resharded while jobs flow', () => {
       await source.sadd(q.held(worker), 'none|1');
       await source.rpush(q.outbox, '0|register|elsewhere|none|1||halfway|none');
       await source.set(q.waiting, '1');
+      // the rate limit's window (read only when the meta has a limit)
+      await source.rpush(q.rate, '0 0');
       for (const r of [q.finished, q.failed, q.canceled, q.expired, q.stopped]) await source.zadd(r, '+inf', 'none');
       const present = await Promise.all(scriptKeys('work').map((k) => (k === 'held' ? source.exists(q.held(worker)) : source.exists((q as unknown as Record<string, string>)[k]!))));
       expect(present).toEqual(scriptKeys('work').map((k) => (k === 'fence' ? 0 : 1)));

@@ -9,7 +9,7 @@ import { InvalidOptionError, QueueActivity, QueueDashboard, QueueDashboardModule
 import { engine } from './engine.js';
 import { testConnection } from './helpers.js';
 
-const e = engine('dash-http', { 'dash.ok': (d: { n: number }) => d.n, 'dash.bad': () => Promise.reject(new Error('<i>nope</i>')) }, { logFailedJobs: false });
+const e = engine('dash-http', { 'dash.ok': (d: { n: number }) => d.n, 'dash.bad': () => Promise.reject(new Error('<i>nope</i>')) }, { logFailedJobs: false, queues: { 'dash-lanes': { lanes: ['high', 'default'] } } });
 let app: NestFastifyApplication;
 let url: string;
 const guardSaw: string[] = [];
@@ -73,6 +73,16 @@ it('serves the pages on Fastify: overview, a status page, a job, schedules, work
   const css = await get('/assets/dashboard.css');
   expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);
   expect((await get(`/jobs?id=${h.id}`)).headers.get('location')).toBe(`/jobline/jobs/${h.id}`);
+});
+
+it('shows a row per lane under a queue with lanes, counting each lane\'s queued jobs', async () => {
+  await e.client.enqueue('dash.ok', { n: 1 }, { queue: 'dash-lanes', priority: 'high' });
+  await e.client.enqueue('dash.ok', { n: 2 }, { queue: 'dash-lanes.high' });
+  await e.client.enqueue('dash.ok', { n: 3 }, { queue: 'dash-lanes' });
+  const { text } = await get('');
+  expect(text).toContain('data-count="dash-lanes:queued">3<');
+  const row = (lane: string) => new RegExp(`<tr class="lane"><td>&nbsp;&nbsp;lane ${lane}</td><td class="n">(\\d+)</td>`).exec(text)?.[1];
+  expect([row('high'), row('default')]).toEqual(['2', '1']);
 });
 
 it('acts on Fastify with the token: pause asks nothing, empty asks first; no token, another origin or the guard: 403', async () => {

@@ -31,10 +31,12 @@ export class BullRig {
     return this.flow;
   }
 
-  startWorker(handle: BullHandler, concurrency: number): void {
+  /** `limiter`: BullMQ's rate limiter of the worker (at most `max` jobs per `duration` ms). */
+  startWorker(handle: BullHandler, concurrency: number, limiter?: { max: number; duration: number }): void {
     this.worker = new Worker<BenchPayload>(QUEUE, async (job) => handle(job), {
       connection: { host: this.ctx.host, port: this.ctx.port, maxRetriesPerRequest: null },
       concurrency,
+      ...(limiter ? { limiter } : {}),
     });
     this.worker.on('error', (err) => this.ctx.check(false, `bullmq worker error: ${err.message}`));
   }

@@ -1,4 +1,4 @@
-import { HandlerRegistry, QueueClient, Worker, type ConnectionOption, type EnqueueOptions, type JobContext, type JobHandle } from '../../src/core/index.js';
+import { HandlerRegistry, QueueClient, Worker, type ConnectionOption, type EnqueueOptions, type JobContext, type JobHandle, type QueueOptions } from '../../src/core/index.js';
 
 export const PREFIX = 'bench';
 export const QUEUE = 'bench';
@@ -16,10 +16,14 @@ export class JoblineRig {
   private consumer: QueueClient | null = null;
   private worker: Worker | null = null;
 
-  /** `queues`: the queues the worker runs and the counts add up (the cluster scenario spreads jobs over three). */
+  /**
+   * `queues`: the queues the worker runs and the counts add up (the cluster scenario spreads jobs over three);
+   * `options`: their lanes and rate limits, given to the worker's client only (producers read them from Redis).
+   */
   constructor(
     private readonly connection: ConnectionOption,
     private readonly queues: readonly string[] = [QUEUE],
+    private readonly options?: Record<string, QueueOptions>,
   ) {
     this.producer = new QueueClient({ connection, prefix: PREFIX, defaultQueue: queues[0] });
   }
@@ -29,10 +33,18 @@ export class JoblineRig {
     await this.producer.ping();
   }
 
+  /** Stores the lanes and rate limits of `options` before any job is enqueued (as a worker's start does). */
+  async declare(): Promise<void> {
+    const client = new QueueClient({ connection: this.connection, prefix: PREFIX, queues: this.options });
+    // a client's first enqueue declares its queues' options first; the job itself is removed at once
+    await (await client.enqueue('bench.declare', null)).delete();
+    await client.close();
+  }
+
   startWorker(handlers: Record<string, JoblineHandler>, concurrency: number): void {
     const registry = new HandlerRegistry();
     for (const [name, handle] of Object.entries(handlers)) registry.register({ name, handle, defaults: {}, source: 'bench' });
-    this.consumer = new QueueClient({ connection: this.connection, prefix: PREFIX, defaultQueue: this.queues[0], registry });
+    this.consumer = new QueueClient({ connection: this.connection, prefix: PREFIX, defaultQueue: this.queues[0], registry, queues: this.options });
     this.worker = new Worker(this.consumer, registry, { queues: [...this.queues], concurrency });
     this.worker.start();
   }

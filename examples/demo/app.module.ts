@@ -7,6 +7,7 @@ import { AnywhereJobsModule } from './anywhere.js';
 import { DEMO_CONNECTION, DEMO_PREFIX } from './connection.js';
 import { TimeJobsModule } from './time-jobs.js';
 import { RetentionJobsModule } from './retention-jobs.js';
+import { LaneJobsModule } from './lane-jobs.js';
 import { WorkflowJobsModule } from './workflow-jobs.js';
 import { FlowJobsModule } from './flow-jobs.js';
 
@@ -23,12 +24,17 @@ export class JobsModule {}
       // every queue keeps at most 1,000 finished and 1,000 failed jobs (so no start-up warning about unbounded
       // retention); 'pings' keeps its last 5 finished ones
       defaultJobOptions: { resultTtl: '10m', failureTtl: '10m', keep: { finished: { count: 1000 }, failed: { count: 1000 } } },
-      queues: { pings: { keep: { finished: { count: 5 } } } },
+      // 'inference' has three lanes, strictly highest first; 'notify' starts at most 5 jobs per 500 ms
+      queues: {
+        pings: { keep: { finished: { count: 5 } } },
+        inference: { lanes: ['premium', 'standard', 'default'] },
+        notify: { rateLimit: { max: 5, per: '500ms' } },
+      },
     }),
     // autoStart: false so main.ts can enqueue everything first and show queue order and ttl expiry before any
     // job runs; a normal app leaves it on and workers start at bootstrap.
     QueueConsumerModule.forRoot({
-      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere', 'pings', 'flow'],
+      queues: ['emails', 'reports', 'default', 'shipping', 'pricing', 'exports', 'time', 'anywhere', 'pings', 'flow', 'inference', 'notify'],
       concurrency: 4,
       autoStart: false,
       // @Job(..., { isolate: 'thread' }) handlers run in a thread that builds JobsModule from this very file
@@ -42,6 +48,7 @@ export class JobsModule {}
     AnywhereJobsModule,
     RetentionJobsModule,
     FlowJobsModule,
+    LaneJobsModule,
   ],
 })
 export class AppModule {}

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { QueueConsumer, QueueService } from '../../src/index.js';
+import { JOBLINE_CLIENT, QueueConsumer, QueueService, type QueueClient } from '../../src/index.js';
 import { runAnywhere } from './anywhere.js';
 import { checkDashboard, KEEP_DASHBOARD, startDashboard, untilStopped } from './dashboard-part.js';
 import { AppModule } from './app.module.js';
@@ -20,6 +20,7 @@ import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
 import { PingJobs, showRetention } from './retention-jobs.js';
 import { FlowJobs, showFlow } from './flow-jobs.js';
+import { LaneJobs, showLanes } from './lane-jobs.js';
 
 async function run(app: INestApplicationContext, dashboardUrl: string): Promise<string[]> {
   const queue = app.get(QueueService);
@@ -86,6 +87,9 @@ async function run(app: INestApplicationContext, dashboardUrl: string): Promise<
   console.log();
   // Unique jobs, progress, deleteQueue
   problems.push(...(await showFlow(queue, app.get(FlowJobs))));
+  console.log();
+  // Lanes (priorities inside one queue) and a queue's rate limit.
+  problems.push(...(await showLanes(queue, app.get<QueueClient>(JOBLINE_CLIENT), app.get(LaneJobs))));
   console.log();
   problems.push(...(await checkDashboard(dashboardUrl, await queue.getQueues())));
   for (const q of await queue.getQueues()) {

@@ -5,7 +5,8 @@ import type { EventStreamOption } from './events/event-stream.js';
 import type { HandlerRegistry } from './model/handler-registry.js';
 import type { Logger } from './model/logger.js';
 import type { ConnectionOption } from './redis/connection.js';
-import { parseKeep, parseQueueOptions, QueueRetention, type QueueOptions } from './model/retention.js';
+import { parseKeep, QueueRetention } from './model/retention.js';
+import { parseQueueOptions, type DeclaredFlow, type QueueOptions } from './model/queue-options.js';
 import { DEFAULTS } from './model/defaults.js';
 import { assertKnownKeys } from './model/known-keys.js';
 import { validateJobDefaults } from './model/job-spec.js';
@@ -63,7 +64,9 @@ export interface QueueClientOptions {
    * Options of each queue, by name. `keep`: retention caps of its ended jobs, e.g.
    * `{ emails: { keep: { finished: { count: 10_000, age: '1h' }, failed: { count: 100_000 } } } }`; a `@Job`'s and an
    * enqueue's `keep` override them field by field. Without a count cap, kept jobs grow with the queue's rate until
-   * their ttl (a warning at start says so when Redis has no maxmemory).
+   * their ttl (a warning at start says so when Redis has no maxmemory). `lanes` (highest first) with optional
+   * `weights`, and `rateLimit: { max, per }`: stored in Redis for every process (model/queue-options.ts; README "Lanes
+   * and rate limits").
    */
   queues?: Record<string, QueueOptions>;
 }
@@ -107,6 +110,7 @@ export function resolveClientOptions(options: QueueClientOptions): {
   defaults: JobDefaults;
   noWorkerWarningMs: number;
   retention: QueueRetention;
+  flow: Map<string, DeclaredFlow>;
 } {
   assertKnownKeys(options, 'QueueClient', CLIENT_OPTION_NAMES);
   const defaultQueue = options.defaultQueue ?? DEFAULTS.QUEUE;
@@ -118,6 +122,7 @@ export function resolveClientOptions(options: QueueClientOptions): {
   validateJobDefaults(defaults, 'defaultJobOptions', defaultQueue);
   const noWorkerWarningMs =
     options.noWorkerWarning === false ? 0 : options.noWorkerWarning === undefined ? DEFAULT_NO_WORKER_WARNING_MS : toMs('noWorkerWarning', options.noWorkerWarning);
-  const retention = new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues')));
-  return { defaultQueue, isAsync: options.isAsync ?? true, defaults, noWorkerWarningMs, retention };
+  const queues = parseQueueOptions(options.queues, (q) => assertQueueName(q, 'queues'));
+  const retention = new QueueRetention(defaults.keep === undefined ? {} : parseKeep(defaults.keep, 'defaultJobOptions.keep'), queues.retention);
+  return { defaultQueue, isAsync: options.isAsync ?? true, defaults, noWorkerWarningMs, retention, flow: queues.flow };
 }

@@ -15,6 +15,8 @@ import { ensureServer, serverChecked, setServerLogger } from './redis/server-che
 import { WorkerRegistry } from './redis/worker-registry.js';
 import { JobTracing } from './tracing/job-tracing.js';
 import { QueueRetention } from './model/retention.js';
+import type { DeclaredFlow } from './model/queue-options.js';
+import { Lanes } from './lanes/lanes.js';
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or instance (Redis or Cluster), or a cluster's nodes. Default: REDIS_URL, else redis://127.0.0.1:6379. */
@@ -32,6 +34,8 @@ export interface EngineOptions {
   tracing?: boolean;
   /** Queue-level retention caps of ended jobs (QueueClientOptions.queues, defaultJobOptions.keep). Default: none. */
   retention?: QueueRetention;
+  /** The lanes and rate limits this client declares (QueueClientOptions.queues). Default: none. */
+  flow?: ReadonlyMap<string, DeclaredFlow>;
 }
 
 /** How long an enqueue waits for Redis by default. */
@@ -60,6 +64,8 @@ export class Engine {
   readonly tracing: JobTracing | null;
   /** The queue-level caps of ended jobs (model/retention.ts). */
   readonly retention: QueueRetention;
+  /** Queue lanes and rate limits: those declared here, and those stored by other processes (lanes/lanes.ts). */
+  readonly lanes: Lanes;
   private readonly stream: EventStreamWriter | null;
   private readonly owned: boolean;
 
@@ -94,6 +100,7 @@ export class Engine {
     this.workers = new WorkerRegistry(this.redis, this.keys, () => redisTimeMs(this.redis, this.keys.workers));
     this.tracing = options.tracing === false ? null : JobTracing.load();
     this.retention = options.retention ?? new QueueRetention({}, new Map());
+    this.lanes = new Lanes(this, options.flow ?? new Map());
   }
 
   /**

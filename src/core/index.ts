@@ -31,4 +31,5 @@ export type { InboxIngested } from './worker/inbox-watcher.js';
 export { INBOX_BATCH, INBOX_ENTRY_ERROR, INBOX_MEMBERS, INBOX_OPTIONS } from './redis/inbox-format.js';
 export { workerLimits, type ThreadOptions, type WorkerOptions } from './worker/worker-options.js';
 export * from './model/types.js';
-export type { KeepOptions, KeepRule, QueueOptions } from './model/retention.js';
+export type { KeepOptions, KeepRule } from './model/retention.js';
+export type { QueueOptions, RateLimit } from './model/queue-options.js';

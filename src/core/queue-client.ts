@@ -48,11 +48,11 @@ export class QueueClient implements JobOperations {
   private closed = false;
 
   constructor(options: QueueClientOptions = {}) {
-    const { defaultQueue, isAsync, defaults, noWorkerWarningMs, retention } = resolveClientOptions(options);
+    const { defaultQueue, isAsync, defaults, noWorkerWarningMs, retention, flow } = resolveClientOptions(options);
     this.defaultQueue = defaultQueue;
     this.isAsync = isAsync;
     const { connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing } = options;
-    this.engine = new Engine({ connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing, retention });
+    this.engine = new Engine({ connection, prefix, logger, enqueueTimeout, logFailedJobs, eventStream, tracing, retention, flow });
     attachEngine(this, this.engine);
     const handle = (id: string, name: string, queue: string, status?: JobStatus, duplicate?: boolean) => new JobHandle(this, id, name, queue, status, duplicate);
     const store = new JobStore(this.engine, handle, replicaWait(options.waitForReplicas));

@@ -15,7 +15,7 @@ export interface PageContext {
 /** The statuses in a job's order of life (columns and tabs). */
 export const STATUS_ORDER: JobStatus[] = ['queued', 'deferred', 'scheduled', 'started', 'finished', 'failed', 'canceled', 'stopped', 'expired'];
 
-/** A lane's counts, when the engine offers them (a row under its queue in the overview). */
+/** A lane's counts (a row under its queue in the overview): the engine counts the queued jobs of each lane. */
 export interface LaneRow {
   lane: string;
   counts: Partial<Record<JobStatus, number>>;

@@ -275,17 +275,10 @@ function isQueueName(q: string): boolean {
   }
 }
 
-/** The per-lane counts of each queue, when the engine's summaries carry them (`lanes`: lane -> counts per status). */
+/** The per-lane counts of each queue with lanes (`lanes` of its summary: the queued jobs of each lane). */
 function laneRows(queues: QueueSummary[]): Map<string, LaneRow[]> {
   const out = new Map<string, LaneRow[]>();
-  for (const q of queues) {
-    const lanes = (q as { lanes?: unknown }).lanes;
-    if (!lanes || typeof lanes !== 'object') continue;
-    const rows = Object.entries(lanes as Record<string, unknown>)
-      .filter((e): e is [string, Partial<Record<JobStatus, number>>] => typeof e[1] === 'object' && e[1] !== null)
-      .map(([lane, counts]) => ({ lane, counts }));
-    if (rows.length > 1) out.set(q.name, rows);
-  }
+  for (const q of queues) if (q.lanes?.length) out.set(q.name, q.lanes.map((l) => ({ lane: l.lane, counts: { queued: l.queued } })));
   return out;
 }
 

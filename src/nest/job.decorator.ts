@@ -39,6 +39,7 @@ export const JOB_OPTION_NAMES = Object.keys({
   retry: 1,
   keep: 1,
   unique: 1,
+  priority: 1,
   schedule: 1,
   dto: 1,
   isolate: 1,

@@ -43,7 +43,7 @@ export async function queues(ctx: CliContext, opts: { watch?: boolean; interval?
 }
 
 function summaryJson(s: QueueSummary) {
-  return { name: s.name, paused: s.paused, workers: s.workers, counts: s.counts };
+  return { name: s.name, paused: s.paused, workers: s.workers, counts: s.counts, ...(s.lanes ? { lanes: s.lanes } : {}) };
 }
 
 function printQueues(ctx: CliContext, summaries: QueueSummary[]): void {
@@ -53,12 +53,16 @@ function printQueues(ctx: CliContext, summaries: QueueSummary[]): void {
   const max = Math.max(...summaries.map(waiting));
   out.table(
     ['QUEUE', ...COLUMNS.map((c) => c.toUpperCase()), 'WORKERS', '', ''],
-    summaries.map((s) => [
-      s.name,
-      ...COLUMNS.map((c) => (c === 'failed' && s.counts.failed > 0 ? out.colors.red(String(s.counts.failed)) : s.counts[c])),
-      s.workers === 0 && s.counts.queued > 0 ? out.colors.yellow('0') : s.workers,
-      s.paused ? out.colors.yellow('paused') : '',
-      out.colors.cyan(bar(waiting(s), max)),
+    summaries.flatMap((s) => [
+      [
+        s.name,
+        ...COLUMNS.map((c) => (c === 'failed' && s.counts.failed > 0 ? out.colors.red(String(s.counts.failed)) : s.counts[c])),
+        s.workers === 0 && s.counts.queued > 0 ? out.colors.yellow('0') : s.workers,
+        s.paused ? out.colors.yellow('paused') : '',
+        out.colors.cyan(bar(waiting(s), max)),
+      ],
+      // a row per lane, highest first, under its queue: its queued jobs (the other statuses are the queue's)
+      ...(s.lanes ?? []).map((l) => [out.colors.dim(`  .${l.lane}`), l.queued, ...COLUMNS.slice(1).map(() => ''), '', '', '']),
     ]),
     COLUMNS.map((_, i) => i + 1).concat(COLUMNS.length + 1),
   );

@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js';
 import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
 import type { JobStatus } from '../model/types.js';
+import { laneLists } from '../inspect/inspector.js';
 
 /** The statuses whose jobs `requeueAll` puts back, and those `deleteAll` can delete (started jobs are stopped instead). */
 export const REQUEUE_STATUSES = ['failed', 'canceled', 'stopped', 'expired'] as const satisfies readonly JobStatus[];
@@ -95,7 +96,12 @@ export class QueueControl {
   /** Entries in one status's list or registry (what bulk.lua walks), expired entries included. */
   private async size(queue: string, status: JobStatus): Promise<number> {
     const q = this.engine.queue(queue);
-    if (status === 'queued') return this.engine.redis.llen(q.queued);
+    if (status === 'queued') {
+      // every lane's (emptyQueue covers them all)
+      const lists = laneLists(q, await this.engine.lanes.locate(queue));
+      const lens = await Promise.all(lists.map((l) => this.engine.redis.llen(l)));
+      return lens.reduce((a, b) => a + b, 0);
+    }
     return this.engine.redis.zcard(q[status as Exclude<JobStatus, 'queued' | 'started'>]);
   }
 

@@ -6,6 +6,8 @@ import { sendAll } from '../redis/connection.js';
 import { parseJobInfo } from '../redis/job-hash.js';
 import type { QueueKeys } from '../redis/keys.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
+import type { LaneTarget } from '../lanes/lanes.js';
+import { fallbackLane } from '../model/queue-options.js';
 
 /** The registries scored by when each entry expires: an entry past its score is not counted or listed. */
 const EXPIRING_REGISTRIES = new Set<JobStatus>(['finished', 'failed', 'canceled', 'expired', 'stopped']);
@@ -15,18 +17,22 @@ export class Inspector {
   constructor(private readonly engine: Engine) {}
 
   /**
-   * Job ids in one status of one queue (like RQ's registries): in queue order for `queued`, by id for `started` (read
-   * from the workers' held sets), by expiry for the terminal registries, by when they were deferred for `deferred`.
+   * Job ids in one status of one queue (like RQ's registries): in queue order for `queued` (of a queue with lanes:
+   * lane by lane, highest first; `queue.lane` for one lane's), by id for `started` (read from the workers' held sets),
+   * by expiry for the terminal registries, by when they were deferred for `deferred`. A lane has only queued jobs of
+   * its own: its other statuses are the queue's.
    */
-  async getJobIds(queue: string, status: JobStatus, start = 0, end = -1): Promise<string[]> {
-    assertQueueName(queue);
+  async getJobIds(name: string, status: JobStatus, start = 0, end = -1): Promise<string[]> {
+    assertQueueName(name);
     if (!JOB_STATUSES.includes(status)) throw new InvalidOptionError('status', status, `one of ${JOB_STATUSES.join(', ')}`);
     // checked here: Redis would refuse a fraction or NaN with a raw "value is not an integer" (and `started` ignore it)
     if (!Number.isSafeInteger(start)) throw new InvalidOptionError('start', start, 'a whole number');
     if (!Number.isSafeInteger(end)) throw new InvalidOptionError('end', end, 'a whole number (-1: the last)');
+    const target = await this.engine.lanes.locate(name);
+    const queue = target.queue;
     const q = this.engine.queue(queue);
     const redis = this.engine.redis;
-    if (status === 'queued') return redis.lrange(q.queued, start, end);
+    if (status === 'queued') return queuedIds(redis, laneLists(q, target), start, end);
     if (status === 'started') {
       // held-set members are "<id>|<attempt>" (lib/lease.lua)
       const ids = (await this.heldSets(q, 'smembers'))
@@ -43,23 +49,36 @@ export class Inspector {
     return redis.zrange(registryKey(q, status), String(start), String(end));
   }
 
-  /** How many jobs of one queue are in each status. Entries whose job has expired are not counted. */
-  async countJobs(queue: string): Promise<Record<JobStatus, number>> {
-    assertQueueName(queue);
+  /**
+   * How many jobs of one queue are in each status. Entries whose job has expired are not counted. `queue.lane`: the
+   * queued jobs of that lane (its other statuses are the queue's).
+   */
+  async countJobs(name: string): Promise<Record<JobStatus, number>> {
+    assertQueueName(name);
+    const target = await this.engine.lanes.locate(name);
+    const queue = target.queue;
     const q = this.engine.queue(queue);
+    const lists = laneLists(q, target);
     const now = await this.engine.timeMs(queue);
     const held = this.heldSets(q, 'scard');
-    const statuses = JOB_STATUSES.filter((s) => s !== 'started');
-    const res = await sendAll(
-      this.engine.redis,
-      statuses.map((s): [string, ...(string | number)[]] =>
-        s === 'queued' ? ['llen', q.queued] : EXPIRING_REGISTRIES.has(s) ? ['zcount', registryKey(q, s), `(${now}`, '+inf'] : ['zcard', registryKey(q, s)],
-      ),
-    );
+    const statuses = JOB_STATUSES.filter((s) => s !== 'started' && s !== 'queued');
+    const res = await sendAll(this.engine.redis, [
+      ...statuses.map((s): [string, ...(string | number)[]] => (EXPIRING_REGISTRIES.has(s) ? ['zcount', registryKey(q, s), `(${now}`, '+inf'] : ['zcard', registryKey(q, s)])),
+      ...lists.map((l): [string, string] => ['llen', l]),
+    ]);
     const counts = {} as Record<JobStatus, number>;
     statuses.forEach((s, i) => (counts[s] = Number(res[i])));
+    counts.queued = res.slice(statuses.length).reduce((sum: number, n) => sum + Number(n), 0);
     counts.started = (await held).reduce((sum, n) => sum + n, 0);
     return counts;
+  }
+
+  /** The queued jobs of each lane of `queue`, highest lane first; null when it has no lanes. */
+  async laneCounts(queue: string): Promise<{ lane: string; queued: number }[] | null> {
+    const target = await this.engine.lanes.locate(queue);
+    if (!target.lanes || target.lane !== undefined) return null;
+    const lens = await sendAll(this.engine.redis, laneLists(this.engine.queue(target.queue), target).map((l): [string, string] => ['llen', l]));
+    return target.lanes.names.map((lane, i) => ({ lane, queued: Number(lens[i]) }));
   }
 
   async getStatus(queue: string, id: string): Promise<JobStatus> {
@@ -102,4 +121,30 @@ export class Inspector {
 /** The zset of a status other than queued and started. */
 function registryKey(q: QueueKeys, status: Exclude<JobStatus, 'queued' | 'started'>): string {
   return q[status];
+}
+
+/** The lists of a queue's queued jobs that `target` covers: one lane's, or every lane's, highest first. */
+export function laneLists(q: QueueKeys, target: LaneTarget): string[] {
+  const lanes = target.lanes;
+  if (!lanes) return [q.queued];
+  const fallback = fallbackLane(lanes);
+  const list = (lane: string) => (lane === fallback ? q.queued : q.lane(lane));
+  return target.lane !== undefined ? [list(target.lane)] : lanes.names.map(list);
+}
+
+/** Ids `start`..`end` (LRANGE's rules) of the lists one after the other. */
+async function queuedIds(redis: Engine['redis'], lists: string[], start: number, end: number): Promise<string[]> {
+  if (lists.length === 1) return redis.lrange(lists[0]!, start, end);
+  const lens = (await sendAll(redis, lists.map((l): [string, string] => ['llen', l]))).map(Number);
+  const total = lens.reduce((a, b) => a + b, 0);
+  const from = start < 0 ? Math.max(0, total + start) : start;
+  const to = end < 0 ? total + end : Math.min(end, total - 1);
+  const out: string[] = [];
+  let offset = 0;
+  for (let i = 0; i < lists.length && offset <= to; i++) {
+    const len = lens[i]!;
+    if (from < offset + len && len > 0) out.push(...(await redis.lrange(lists[i]!, Math.max(0, from - offset), Math.min(len - 1, to - offset))));
+    offset += len;
+  }
+  return out;
 }

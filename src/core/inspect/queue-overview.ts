@@ -15,6 +15,8 @@ export interface QueueSummary {
   paused: boolean;
   /** live workers that consume it (the registry of live workers) */
   workers: number;
+  /** its lanes, highest first, with their queued jobs (absent: it has none) */
+  lanes?: { lane: string; queued: number }[];
 }
 
 /** A page of one status's jobs (`jobline jobs`, the dashboard's job lists). */
@@ -50,8 +52,14 @@ export class QueueOverview {
     // one queue's reads at a time share its slot; queues are read side by side
     return Promise.all(
       names.sort().map(async (name) => {
-        const [counts, paused] = await Promise.all([this.inspector.countJobs(name), this.engine.redis.hexists(this.engine.queue(name).meta, META_FIELD.paused)]);
-        return { name, counts, paused: paused === 1, workers: consumers.get(name) ?? 0 };
+        const [counts, paused, lanes] = await Promise.all([
+          this.inspector.countJobs(name),
+          this.engine.redis.hexists(this.engine.queue(name).meta, META_FIELD.paused),
+          this.inspector.laneCounts(name),
+        ]);
+        const summary: QueueSummary = { name, counts, paused: paused === 1, workers: consumers.get(name) ?? 0 };
+        if (lanes) summary.lanes = lanes;
+        return summary;
       }),
     );
   }

@@ -24,6 +24,7 @@ export const KNOWN_OPTIONS = new Set([
   'runAt',
   'keep',
   'unique',
+  'priority',
 ]);
 
 /** Options that belong to one enqueue call, never to defaults (a @Job's, the module's, a schedule's). */

@@ -9,6 +9,7 @@ import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
 import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
 import { parseUnique, type UniqueSpec } from '../limits/unique.js';
+import { isLaneName, LANE_EXPECTED } from './queue-options.js';
 import { cappedTtl, encodeOwnCounts, mergeRetention, parseKeep, type Retention } from './retention.js';
 
 /** A job ready to be stored: options validated and in milliseconds, payload checked (and usually encoded). */
@@ -52,6 +53,8 @@ export interface JobSpec {
   keep: string;
   /** `unique`, checked (null: not unique); its key is made when the job is sent (enqueue-codec.ts specOptions). */
   unique: UniqueSpec | null;
+  /** The lane it named ('' none, or the queue's fallback lane); checked against the queue's lanes by lanes/lanes.ts. */
+  lane: string;
 }
 
 export interface DepRef {
@@ -76,6 +79,7 @@ export const OPTION_EXPECTED = {
   description: 'a string without lone UTF-16 surrogates',
   meta: 'a plain JSON object',
   onDependencyFailure: "'wait' or 'cancel'",
+  priority: LANE_EXPECTED,
 } as const;
 
 /** The rules of each duration option (the inbox script applies the same). */
@@ -131,6 +135,7 @@ export function buildJobSpec(
   if (options.onDependencyFailure !== undefined && options.onDependencyFailure !== 'wait' && options.onDependencyFailure !== 'cancel') {
     throw new InvalidOptionError('onDependencyFailure', options.onDependencyFailure, OPTION_EXPECTED.onDependencyFailure);
   }
+  if (options.priority !== undefined && !isLaneName(options.priority)) throw new InvalidOptionError('priority', options.priority, OPTION_EXPECTED.priority);
   const deps = parseDependsOn(options);
   for (const r of deps.refs) {
     if (r.id === id && (r.queue === undefined || r.queue === queue)) throw new InvalidOptionError('dependsOn', id, 'other jobs: a job cannot depend on itself');
@@ -171,6 +176,7 @@ export function buildJobSpec(
     runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
     keep: '',
     unique: parseUnique(options.unique),
+    lane: options.priority ?? '',
   };
 }
 

@@ -23,15 +23,8 @@ export interface KeepOptions {
   failed?: KeepRule;
 }
 
-/** Options of one queue (QueueClientOptions.queues, QueueModuleOptions.queues). */
-export interface QueueOptions {
-  /** Retention caps of the queue's ended jobs; a `@Job`'s `keep` and an enqueue's `keep` override them, field by field. */
-  keep?: KeepOptions;
-}
-
 export const KEEP_OPTION_NAMES = Object.keys({ finished: 1, failed: 1 } satisfies Record<keyof KeepOptions, 1>);
 export const KEEP_RULE_NAMES = Object.keys({ count: 1, age: 1 } satisfies Record<keyof KeepRule, 1>);
-export const QUEUE_OPTION_NAMES = Object.keys({ keep: 1 } satisfies Record<keyof QueueOptions, 1>);
 
 /** Caps as numbers: a count or an age in ms, -1 (FOREVER) for no cap; undefined (in a partial) for "not set here". */
 export interface Retention {
@@ -77,21 +70,6 @@ function parseRule(value: unknown, where: string): { count?: number; ageMs?: num
     out.count = r.count;
   }
   if (r.age !== undefined) out.ageMs = toMs(`${where}.age`, r.age, { allowForever: true, max: MAX_TTL_MS });
-  return out;
-}
-
-/** Checks the `queues` option of a client or module: queue name -> QueueOptions. */
-export function parseQueueOptions(value: unknown, assertQueue: (q: string) => void): Map<string, Partial<Retention>> {
-  const out = new Map<string, Partial<Retention>>();
-  if (value === undefined) return out;
-  if (!isPlainObject(value)) throw new InvalidOptionError('queues', value, 'an object of queue name -> { keep? }');
-  for (const [queue, options] of Object.entries(value)) {
-    assertQueue(queue);
-    const where = `queues.${queue}`;
-    assertKnownKeys(options, where, QUEUE_OPTION_NAMES);
-    const keep = (options as QueueOptions).keep;
-    out.set(queue, keep === undefined ? {} : parseKeep(keep, `${where}.keep`));
-  }
   return out;
 }
 

@@ -37,8 +37,13 @@ export type CallbackRef = string | { name: string; timeout?: Duration };
 
 /** Options a `@Job` decorator (or the module's `defaultJobOptions`) can preset for every enqueue of that job. */
 export interface JobDefaults {
-  /** Queue the job goes to. Default: the module's `defaultQueue`. */
+  /** Queue the job goes to. Default: the module's `defaultQueue`. `'<queue>.<lane>'` names a lane of a queue with lanes. */
   queue?: string;
+  /**
+   * The lane of its queue the job goes to (a queue's `lanes`, highest first). Default: the lane the queue name gives,
+   * else `default`, else the queue's first lane. An unknown lane is an InvalidOptionError naming the queue's lanes.
+   */
+  priority?: string;
   /** Put the job at the head of its queue. */
   atFront?: boolean;
   /** Longest wait before the job starts; past it, it never runs and its status becomes `expired`. Default: no limit; at most 10 years. */

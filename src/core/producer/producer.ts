@@ -101,8 +101,12 @@ export class Producer {
     const def = this.resolveHandler(name);
     const spec = this.prepare({ name, data, options }, def, 0, '', true);
     if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    // a lane (`priority`, `queue.lane`) is checked against the queue's lanes, read from Redis unless known
+    if (spec.lane !== '' || spec.queue.includes('.')) await this.engine.lanes.resolve([spec]);
     const waiting = this.ready();
     if (waiting) await waiting;
+    const declaring = this.engine.lanes.pending();
+    if (declaring) await declaring;
     const span = this.engine.tracing?.send(spec.queue, 1, spec.id);
     if (!span) return this.batcher.add(spec);
     spec.traceparent = span.traceparent;
@@ -133,7 +137,9 @@ export class Producer {
     // (JobStore), so that Redis stores one chunk while the next is encoded. That holds only while nothing is awaited
     // before the last chunk is sent: once this call yields, the caller may change its objects, and each job must
     // keep the data it was given. So wherever something is awaited first, everything is encoded now.
-    if (anyChosen || anyPayloadClass || anyDeps || !this.config.isAsync) for (const s of specs) specData(s);
+    const lanes = this.engine.lanes.resolve(specs, true);
+    if (anyChosen || anyPayloadClass || anyDeps || !this.config.isAsync || lanes) for (const s of specs) specData(s);
+    if (lanes) await lanes;
     // validated once every item is built (a bad item throws first, leaving no validation running); only real
     // validations are awaited: most jobs have no payload class, and a promise each would be garbage
     if (anyPayloadClass && !pipeFrom) {
@@ -148,6 +154,11 @@ export class Producer {
     if (waiting) {
       for (const s of specs) specData(s); // about to yield (see above)
       await waiting;
+    }
+    const declaring = this.engine.lanes.pending();
+    if (declaring) {
+      for (const s of specs) specData(s);
+      await declaring;
     }
     // the jobs carry the producer span's traceparent, so it is set before anything is encoded
     const span = specs.length ? this.engine.tracing?.send(specs[0]!.queue, specs.length, specs[0]!.id) : null;
@@ -206,6 +217,7 @@ export class Producer {
     const def = this.resolveHandler(name);
     const spec = this.prepare({ name, data, options }, def, 0, '', true);
     if (def?.payloadClass) await validatePayload(def, decodeJson(spec.data));
+    await this.engine.lanes.resolve([spec]);
     return spec;
   }
 

@@ -73,7 +73,8 @@ export function specOptions(s: JobSpec): string {
     s.delayMs === null &&
     s.runAtMs === null &&
     s.keep === '' &&
-    s.unique === null
+    s.unique === null &&
+    s.lane === ''
   ) {
     return '';
   }
@@ -98,6 +99,7 @@ export function specOptions(s: JobSpec): string {
     o[F.unique] = uniqueKey(s.unique, s.name, specData(s));
     if (s.unique.ttlMs !== null) o[ENQUEUE_OPTION.uniqueTtl] = String(s.unique.ttlMs);
   }
+  put(F.lane, s.lane);
   if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
   if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');

@@ -28,6 +28,8 @@ export class QueueKeys {
   readonly canceled: string;
   readonly expired: string;
   readonly stopped: string;
+  /** list of "slot count" entries: the jobs started per time slot that the queue's rate limit counts (lib/rate-limit.lua) */
+  readonly rate: string;
   /** list of messages to other queues (outbox.ts), and the zset of those claimed for delivery */
   readonly outbox: string;
   readonly outboxClaimed: string;
@@ -69,6 +71,7 @@ export class QueueKeys {
     this.canceled = `${base}canceled`;
     this.expired = `${base}expired`;
     this.stopped = `${base}stopped`;
+    this.rate = `${base}rate`;
     this.outbox = `${base}outbox`;
     this.outboxClaimed = `${base}outbox:claimed`;
     this.waiting = `${base}waiting`;
@@ -118,6 +121,11 @@ export class QueueKeys {
    */
   stats(minute: number): string {
     return `${this.base}stats:${minute}`;
+  }
+
+  /** list of the queued jobs of lane <name>, head runs first (the fallback lane's are in `queued`: lib/lane-keys.lua) */
+  lane(name: string): string {
+    return `${this.base}lane:${name}`;
   }
 
   /** hash of recurring schedule <id> (fields: stored-names.ts SCHEDULE_FIELD) */

@@ -32,6 +32,7 @@ export const SCRIPT_NAMES = [
   'stream-add',
   'pause',
   'bulk',
+  'queue-flow',
   'ingest',
   'id-fence',
   'id-unfence',

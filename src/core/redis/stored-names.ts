@@ -69,6 +69,11 @@ export const JOB_FIELD = {
   unique: 'uq',
   /** the progress a running job reported (ctx.progress), JSON */
   progress: 'pg',
+  /**
+   * the lane the job named (`priority` or `queue.lane`), only when it named one: it goes back to that lane's list
+   * when it is retried, delayed, released or requeued (lib/lane-keys.lua)
+   */
+  lane: 'ln',
 } as const;
 
 /** Fields of a queue's meta hash besides `created`. */
@@ -86,6 +91,19 @@ export const META_FIELD = {
    * expiry, reclaim) apply them (lib/retention.lua); a worker sends its caps with each outcome instead
    */
   keep: 'keep',
+  /**
+   * the queue's lanes, highest first, space-separated, then "|" and their weights when it has them (lanes/lane-config.ts);
+   * absent: no lanes. Written when a process that declares them starts (the last one wins), read by every fetch
+   */
+  lanes: 'lanes',
+  /** the smooth weighted round robin's current weights, one per lane ("c1 c2 ..."; lib/lanes.lua) */
+  laneTurns: 'lturn',
+  /** the queue's rate limit "max perMs" (lib/rate-limit.lua); absent: none */
+  rate: 'rate',
+  /** the jobs the rate limit counts now (the sum of its `rate` list: lib/rate-limit.lua) */
+  rateUsed: 'rused',
+  /** ms: the rate limit lets no job out before this, so no worker is woken for new work until then */
+  hold: 'hold',
 } as const;
 
 /** Fields of a recurring schedule's hash (`schedule:<id>`, scheduler/schedules.ts). */
@@ -161,6 +179,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.retry,
   JOB_FIELD.keep,
   JOB_FIELD.unique,
+  JOB_FIELD.lane,
 ] as const;
 
 /** Enqueue options the script turns into something else (not stored under these names). */

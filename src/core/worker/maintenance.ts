@@ -44,6 +44,8 @@ export class Maintenance {
   async run(): Promise<void> {
     if (!this.registered) {
       await storeQueueRetention(this.engine, this.queues);
+      // the lanes and rate limits this client was given, for every process of the queues (lanes/lanes.ts)
+      await this.engine.lanes.declare(this.queues);
       await warnUnboundedRetention(this.engine, this.queues);
       // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, `jobline queues`);
       // listed last, so a listed queue's worker has done the checks above

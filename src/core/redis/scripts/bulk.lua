@@ -5,14 +5,13 @@
 -- ARGV[1]: 'requeue' | 'delete', ARGV[2]: the status (queued, deferred, scheduled, or one of the ended ones; requeue:
 --   failed, canceled, stopped or expired), ARGV[3]: most entries to look at
 -- returns: { outbox length, jobs requeued or deleted, entries looked at, entries left in that status }
--- @include keys clock queue requeue delete
+-- @include keys clock queue requeue delete lanes
 local op, status, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now = now_ms()
 local ids
 if status == 'queued' then
-  ids = redis.call('LRANGE', K.queued, 0, limit - 1)
-  -- off the list at once: one LTRIM instead of an LREM (a scan of the list) per job
-  if #ids > 0 then redis.call('LTRIM', K.queued, #ids, -1) end
+  -- every lane's, off their lists at once
+  ids = take_queued(limit)
 else
   ids = redis.call('ZRANGE', key(status), 0, limit - 1)
 end
@@ -31,5 +30,5 @@ for _, id in ipairs(ids) do
 end
 wake()
 local left
-if status == 'queued' then left = redis.call('LLEN', K.queued) else left = redis.call('ZCARD', key(status)) end
+if status == 'queued' then left = queued_count() else left = redis.call('ZCARD', key(status)) end
 return { redis.call('LLEN', K.outbox), done, #ids, left }

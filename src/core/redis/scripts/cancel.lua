@@ -8,7 +8,7 @@ local job = job_key(id)
 local s = redis.call('HGET', job, F_STATUS)
 if not s then return { 0, 'missing', '' } end
 if s ~= 'queued' and s ~= 'deferred' and s ~= 'scheduled' then return { 0, 'state', s } end
-if s == 'queued' then redis.call('LREM', K.queued, 1, id) end
+if s == 'queued' then unlist(job, id) end
 redis.call('ZREM', K.scheduled, id)
 end_with_error(job, id, 'canceled', error_json('JobCanceledError', 'The job was canceled before it ran.'), now_ms())
 wake()

@@ -18,7 +18,8 @@
 --   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
--- @include keys clock data queue lease dependencies batch job-fields delay unique-claim
+-- A job that names a lane with a list of its own goes there (lib/lanes.lua); the others take the `queued` list.
+-- @include keys clock data queue lease dependencies batch job-fields delay unique-claim lanes
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -198,7 +199,9 @@ for i = 1, n do
     else
       waiting(fields, id, ttl)
       redis.call('HSET', job, unpack(fields))
-      if front then
+      local lane = opt[F_LANE]
+      if lane and lane_push(id, lane, front) then
+      elseif front then
         -- keep order with the jobs before it in this batch
         flush_tail()
         redis.call('LPUSH', K.queued, id)
@@ -210,6 +213,7 @@ for i = 1, n do
   end
 end
 flush_tail()
+flush_lanes()
 if first_due then
   call_all('ZADD', K.scheduled, delayed)
   note_due(first_due)

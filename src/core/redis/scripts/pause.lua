@@ -3,8 +3,8 @@
 -- KEYS: meta queued wake ttl
 -- ARGV[1]: '1' pause, '0' resume
 -- returns: { 0, 1 if that changed the queue's state, else 0 }
--- @include queue
+-- @include queue lanes
 if ARGV[1] == '1' then return { 0, redis.call('HSETNX', K.meta, M_PAUSED, '1') } end
 local changed = redis.call('HDEL', K.meta, M_PAUSED)
-wake()
+wake_lanes()
 return { 0, changed }

@@ -54,7 +54,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.ttl, '-inf', now, 'LIMIT', 0, 
   local job = job_key(id)
   local s = redis.call('HGET', job, F_STATUS)
   if s == 'queued' or s == 'deferred' then
-    if s == 'queued' then redis.call('LREM', K.queued, 1, id) end
+    if s == 'queued' then unlist(job, id) end
     end_with_error(job, id, 'expired', error_json('JobExpiredError', 'The job waited longer than its ttl and never ran.'), now)
     expired = expired + 1
   end

@@ -1,5 +1,5 @@
 -- A worker's round trip: records the outcomes of jobs it ran, then fetches up to its free slots.
--- KEYS: meta queued wake ttl deferred scheduled schedules workers held outbox waiting finished failed canceled expired stopped
+-- KEYS: meta queued wake ttl deferred scheduled schedules workers held outbox waiting finished failed canceled expired stopped rate
 --   held: the calling worker's held set
 -- ARGV[1]: worker id, ARGV[2]: lease ms, ARGV[3]: how many jobs to fetch (0: only record outcomes)
 -- ARGV[4]: the outcomes, one record per line (one value for them all: a client pays per value), each
@@ -24,7 +24,9 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- @include keys clock queue dependencies errors batch notify schedule retry retention unique stats
+-- Lanes (lib/lanes.lua) and a rate limit (lib/rate-limit.lua) cost a queue without them nothing but the meta fields
+-- read where the paused flag was.
+-- @include keys clock queue dependencies errors batch notify schedule retry retention unique stats lanes rate-limit
 local worker, lease, want, instrumented = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5] == '1'
 local now = now_ms()
 local now_s = tostring(now)
@@ -135,7 +137,7 @@ end
 if ne + n_retried > 0 then count_outcomes(now, ne - n_failed, n_failed, n_retried) end
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
-call_all('RPUSH', queued, retried)
+push_ids(retried)
 if ne > 0 then
   local dkeys = {}
   for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end
@@ -168,17 +170,23 @@ local names, name_refs, nn = {}, {}, 0
 local NO_OPTIONS = ''
 -- one HGET when nothing is due; due jobs join the queue before it is read
 local timing = ''
+local lanes, rate = nil, nil
 if want > 0 then
+  local m = redis.call('HMGET', K.meta, M_PAUSED, M_LANES, M_RATE, M_RATE_USED)
   -- a paused queue (pause.lua) gives no job, while its due delayed jobs still join it and its schedules still fire
-  if redis.call('HEXISTS', K.meta, M_PAUSED) == 1 then
+  if m[1] then
     timing = time_due(now, 1000, 0)
     want = 0
   else
-    timing = time_due(now, 1000, want)
+    if m[2] then lanes = fetch_lanes(m[2]) end
+    if m[3] then want, rate = rate_allow(m[3], m[4], want, now) end
+    -- due jobs go to their lanes' lists, and none past the rate limit: no hand-over to this fetch
+    timing = time_due(now, 1000, (lanes or rate) and 0 or want)
   end
 end
 while got < want do
-  local ids = redis.call('LPOP', queued, want - got)
+  local ids
+  if lanes then ids = pop_lanes(lanes, want - got) else ids = redis.call('LPOP', queued, want - got) end
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = JOB_PREFIX .. id
@@ -231,6 +239,7 @@ while got < want do
     end
   end
 end
+if rate then timing = rate_done(rate, got, now, timing) end
 if got > 0 then
   call_all('SADD', held, taken)
   redis.call('ZADD', K.workers, tostring(now + lease), worker)

@@ -11,7 +11,7 @@ local function delete_job(id, listed, now)
   local job = job_key(id)
   local s = redis.call('HGET', job, F_STATUS)
   if not s then return 0 end
-  if s == 'queued' and listed then redis.call('LREM', K.queued, 1, id) end
+  if s == 'queued' and listed then unlist(job, id) end
   if s == 'started' then unhold(job, id) end
   release_unique(job, id)
   for _, r in ipairs(DELETE_FROM) do

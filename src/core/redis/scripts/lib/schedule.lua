@@ -3,7 +3,7 @@
 -- long it may block before the next due moment. Recurring schedules: the `schedules` zset scores each schedule by
 -- its next tick (ms), by the end of a worker's claim on a due tick, or +inf once it has ended (kept for listing).
 -- KEYS: meta queued wake ttl scheduled schedules
--- @include keys batch delay
+-- @include keys batch delay lanes
 
 -- How long a worker has to fire a schedule it was handed before another worker is handed it (it may have died).
 local SCHEDULE_CLAIM_MS = 5000
@@ -24,12 +24,14 @@ local function promote_due(now, limit, direct)
   for k = from, #ids do
     local id = ids[k]
     local job = JOB_PREFIX .. id
-    local c = redis.call('HMGET', job, F_STATUS, F_AT_FRONT, F_EXPIRES_AT)
+    local c = redis.call('HMGET', job, F_STATUS, F_AT_FRONT, F_EXPIRES_AT, F_LANE)
     if c[1] == 'scheduled' then
       redis.call('HSET', job, F_STATUS, 'queued')
       if c[3] then redis.call('ZADD', K.ttl, c[3], id) end
+      -- back to its own lane, if it named one with a list of its own (a queue with lanes hands none to the fetch);
       -- atFront: ahead of the queued jobs; when the queue was empty none are, and the head is the fetch's (direct)
-      if c[2] == '1' and from == 1 then
+      if c[4] and lane_push(id, c[4], c[2] == '1') then
+      elseif c[2] == '1' and from == 1 then
         redis.call('LPUSH', K.queued, id)
       else
         tail[#tail + 1] = id
@@ -38,6 +40,7 @@ local function promote_due(now, limit, direct)
   end
   call_all('ZREM', K.scheduled, ids)
   call_all('RPUSH', K.queued, tail)
+  flush_lanes()
 end
 
 -- Claims the due schedules (at most 20 a call) for the calling worker: each as "id TAB tick TAB version TAB anchor

@@ -1,17 +1,17 @@
 -- A job made from a recurring schedule's stored name, data and options (schedule-fire.lua for a tick, schedule-run.lua
--- for a run now): stored queued, at the back of the queue (the front with atFront), its ttl registered.
--- KEYS: queued ttl
--- @include keys data job-fields
+-- for a run now): stored queued, at the back of its lane (the front with atFront), its ttl registered.
+-- KEYS: meta queued wake ttl
+-- @include keys data job-fields lanes
 local function create_tick_job(id, name, data, options, now)
   local now_s = string.format('%d', now)
   local fields = { F_STATUS, 'queued', F_NAME, name, F_ENQUEUED_AT, now_s }
   local parts = put_data(fields, data or '')
-  local front = false
+  local front, lane = false, nil
   if options and options ~= '' then
     local opt = cjson.decode(options)
     local ttl = opt[OPT_TTL]
     option_fields(fields, opt, parts, ttl)
-    front = opt[F_AT_FRONT] == '1'
+    front, lane = opt[F_AT_FRONT] == '1', opt[F_LANE]
     if ttl then
       local x = string.format('%d', now + tonumber(ttl))
       put(fields, F_EXPIRES_AT, x)
@@ -21,5 +21,11 @@ local function create_tick_job(id, name, data, options, now)
     put(fields, F_HAS_OPTIONS, '1')
   end
   redis.call('HSET', job_key(id), unpack(fields))
-  if front then redis.call('LPUSH', K.queued, id) else redis.call('RPUSH', K.queued, id) end
+  if lane and lane_push(id, lane, front) then
+    flush_lanes()
+  elseif front then
+    redis.call('LPUSH', K.queued, id)
+  else
+    redis.call('RPUSH', K.queued, id)
+  end
 end

@@ -1,0 +1,167 @@
+import type { Engine } from '../engine.js';
+import { InvalidOptionError, JoblineError } from '../model/errors.js';
+import type { JobSpec } from '../model/job-spec.js';
+import { decodeLanes, encodeLanes, encodeRate, fallbackLane, type DeclaredFlow, type LaneSet } from '../model/queue-options.js';
+import { META_FIELD } from '../redis/stored-names.js';
+
+/** How long a producer trusts the lanes it read of a queue before it reads them again (another process may change them). */
+const LANES_FRESH_MS = 2000;
+
+/** A queue name resolved: the queue, and the lane it names (undefined: the whole queue). */
+export interface LaneTarget {
+  queue: string;
+  lane: string | undefined;
+  /** the queue's lanes (null: it has none) */
+  lanes: LaneSet | null;
+}
+
+/**
+ * A client's view of queue lanes and rate limits (model/queue-options.ts): declares the ones this client was given
+ * (once per queue, when first needed: a worker's start, an enqueue to a lane), reads the others' from Redis (each
+ * queue's meta), and resolves lane names (`priority`, `queue.lane`) to the queue and lane the scripts take.
+ * Two processes that declare different lanes for one queue: the last to start wins, with a warning naming both, and
+ * the queued jobs of the lanes follow (queue-flow.lua); a process given no lanes for a queue changes nothing.
+ */
+export class Lanes {
+  private readonly declared = new Map<string, Promise<void>>();
+  private readonly read = new Map<string, { at: number; lanes: LaneSet | null }>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly flow: ReadonlyMap<string, DeclaredFlow>,
+  ) {}
+
+  private allDeclared: Promise<void> | null = null;
+  private allDone = false;
+
+  /**
+   * Undefined once every queue this client was given options of is declared (always so for a client given none),
+   * else the promise of that: a producer's first enqueue waits for it, so a client that only enqueues stores them too.
+   */
+  pending(): Promise<void> | undefined {
+    if (this.allDone || this.flow.size === 0) return undefined;
+    this.allDeclared ??= this.declare([...this.flow.keys()]).then(
+      () => void (this.allDone = true),
+      (err: unknown) => {
+        this.allDeclared = null;
+        throw err;
+      },
+    );
+    return this.allDeclared;
+  }
+
+  /** Stores this client's lanes and rate limit of each of `queues` that it was given (at most once per queue). */
+  declare(queues: readonly string[]): Promise<void> {
+    return Promise.all(queues.map((q) => this.declareOne(q))).then(() => undefined);
+  }
+
+  private declareOne(queue: string): Promise<void> {
+    const flow = this.flow.get(queue);
+    if (!flow) return Promise.resolve();
+    let done = this.declared.get(queue);
+    if (!done) {
+      done = this.store(queue, flow);
+      this.declared.set(queue, done);
+      // a failed declaration is tried again by the next caller
+      done.catch(() => this.declared.delete(queue));
+    }
+    return done;
+  }
+
+  private async store(queue: string, flow: DeclaredFlow): Promise<void> {
+    const lanes = flow.lanes === undefined ? null : flow.lanes === null ? '' : encodeLanes(flow.lanes);
+    const rate = flow.rate === undefined ? null : flow.rate === null ? '' : encodeRate(flow.rate);
+    const reply = await this.engine.run('queue-flow', queue, [lanes === null ? '0' : '1', lanes ?? '', rate === null ? '0' : '1', rate ?? '']);
+    const [, oldLanes, oldRate] = reply.map(String);
+    if (lanes !== null && oldLanes !== '' && oldLanes !== lanes) {
+      this.engine.logger.warn(`Queue "${queue}": its lanes were "${oldLanes}" (declared by another process) and are now "${lanes || '(none)'}" as this process declares them; the last process to start wins. Give every process the same lanes.`);
+    }
+    if (rate !== null && oldRate !== '' && oldRate !== rate) {
+      this.engine.logger.warn(`Queue "${queue}": its rate limit was "${oldRate}" (max perMs, declared by another process) and is now "${rate || '(none)'}" as this process declares it.`);
+    }
+    if (flow.lanes !== undefined) this.read.set(queue, { at: performance.now(), lanes: flow.lanes });
+  }
+
+  /** The lanes of `queue` as stored (null: none), read afresh. */
+  async of(queue: string): Promise<LaneSet | null> {
+    await this.declareOne(queue);
+    const lanes = decodeLanes(await this.engine.redis.hget(this.engine.queue(queue).meta, META_FIELD.lanes));
+    this.read.set(queue, { at: performance.now(), lanes });
+    return lanes;
+  }
+
+  /** The lanes of `queue`, as read at most LANES_FRESH_MS ago: synchronously when so, else a promise. */
+  private cached(queue: string): LaneSet | null | Promise<LaneSet | null> {
+    const r = this.read.get(queue);
+    if (r && performance.now() - r.at < LANES_FRESH_MS && (this.declared.has(queue) || !this.flow.has(queue))) return r.lanes;
+    return this.of(queue);
+  }
+
+  /**
+   * Where a queue name points: `queue.lane` when `queue` has that lane (an unknown lane of a queue with lanes is an
+   * InvalidOptionError listing them), else the queue of that very name. Reads the lanes afresh (inspection).
+   */
+  async locate(name: string, option = 'queue'): Promise<LaneTarget> {
+    const dot = name.lastIndexOf('.');
+    if (dot > 0) {
+      const parent = name.slice(0, dot);
+      const lanes = await this.of(parent);
+      if (lanes) return { queue: parent, lane: checkLane(parent, lanes, name.slice(dot + 1), option, name), lanes };
+    }
+    return { queue: name, lane: undefined, lanes: await this.of(name) };
+  }
+
+  /**
+   * Resolves the lane of each spec (`priority`, or a queue named `queue.lane`): sets its queue and its lane ('' for
+   * the fallback lane, which the scripts keep in the queue's own list). Undefined when nothing had to be read from
+   * Redis (always so for jobs that name no lane in a queue without a dot), else a promise. A spec's error carries its
+   * position (JoblineError.item).
+   */
+  resolve(specs: readonly JobSpec[], marked = false): Promise<void> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i]!;
+      if (s.lane === '' && !s.queue.includes('.')) continue;
+      try {
+        const done = this.resolveOne(s);
+        if (done) (waits ??= []).push(done.catch((err: unknown) => atItem(err, i, marked)));
+      } catch (err) {
+        atItem(err, i, marked);
+      }
+    }
+    return waits && Promise.all(waits).then(() => undefined);
+  }
+
+  private resolveOne(s: JobSpec): Promise<void> | undefined {
+    const dot = s.queue.lastIndexOf('.');
+    if (dot > 0) {
+      const parent = s.queue.slice(0, dot);
+      const lanes = this.cached(parent);
+      if (lanes instanceof Promise) return lanes.then((l) => this.resolveOne(s));
+      if (lanes) {
+        const lane = checkLane(parent, lanes, s.queue.slice(dot + 1), 'queue', s.queue);
+        if (s.lane !== '' && s.lane !== lane) throw new InvalidOptionError('priority', s.lane, `nothing, or "${lane}": queue "${s.queue}" names its lane`);
+        s.queue = parent;
+        s.lane = lane === fallbackLane(lanes) ? '' : lane;
+        return undefined;
+      }
+    }
+    if (s.lane === '') return undefined;
+    const lanes = this.cached(s.queue);
+    if (lanes instanceof Promise) return lanes.then(() => this.resolveOne(s));
+    if (!lanes) throw new InvalidOptionError('priority', s.lane, `nothing: queue "${s.queue}" has no lanes (declare them with the queues option: { ${s.queue}: { lanes: [...] } })`);
+    const lane = checkLane(s.queue, lanes, s.lane, 'priority', s.lane);
+    s.lane = lane === fallbackLane(lanes) ? '' : lane;
+    return undefined;
+  }
+}
+
+function checkLane(queue: string, lanes: LaneSet, lane: string, option: string, shown: string): string {
+  if (!lanes.names.includes(lane)) throw new InvalidOptionError(option, shown, `a lane of queue "${queue}": one of ${lanes.names.join(', ')}`);
+  return lane;
+}
+
+function atItem(err: unknown, i: number, marked: boolean): never {
+  if (err instanceof JoblineError && marked) err.item = i;
+  throw err;
+}
