@@ -2,6 +2,7 @@ import { JobControl } from './control/job-control.js';
 import { QueueControl, type BulkProgress, type DeleteStatus, type ManyJobsOutcome, type RequeueStatus } from './control/queue-control.js';
 import { QueueDeleter, type DeleteQueueOptions, type DeletedQueue } from './control/queue-delete.js';
 import { ResultWaits } from './control/result-waits.js';
+import { jobsByQueue } from './control/jobs-by-queue.js';
 import { attachEngine } from './engine-of.js';
 import { Engine } from './engine.js';
 import { Inspector } from './inspect/inspector.js';
@@ -197,38 +198,12 @@ export class QueueClient implements JobOperations {
 
   /** Requeues many jobs by id (those of `queue`, else found wherever they are), a batch per script call. */
   requeueJobs(ids: string[], options: { queue?: string; onProgress?: BulkProgress } = {}): Promise<ManyJobsOutcome> {
-    return this.manyJobs(ids, options, (q, batch, progress) => this.queueControl.requeueMany(q, batch, progress));
+    return jobsByQueue(this.locator, ids, options, (q, batch, progress) => this.queueControl.requeueMany(q, batch, progress));
   }
 
   /** Deletes many jobs by id (those of `queue`, else found wherever they are), a batch per script call. */
   deleteJobs(ids: string[], options: { queue?: string; onProgress?: BulkProgress } = {}): Promise<ManyJobsOutcome> {
-    return this.manyJobs(ids, options, (q, batch, progress) => this.queueControl.deleteMany(q, batch, progress));
-  }
-
-  private async manyJobs(
-    ids: string[],
-    options: { queue?: string; onProgress?: BulkProgress },
-    run: (queue: string, ids: string[], progress?: BulkProgress) => Promise<ManyJobsOutcome>,
-  ): Promise<ManyJobsOutcome> {
-    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id === '')) throw new InvalidOptionError('ids', ids, 'an array of job ids');
-    if (options.queue !== undefined) return run(options.queue, ids, options.onProgress);
-    const where = await this.locator.locate(ids);
-    const byQueue = new Map<string, string[]>();
-    const out: ManyJobsOutcome = { done: [], missing: ids.filter((id) => !where.has(id)), refused: [] };
-    for (const [id, loc] of where) {
-      const list = byQueue.get(loc.queue);
-      if (list) list.push(id);
-      else byQueue.set(loc.queue, [id]);
-    }
-    let before = 0;
-    for (const [queue, list] of byQueue) {
-      const part = await run(queue, list, options.onProgress && ((done) => options.onProgress!(before + done, where.size)));
-      before += list.length;
-      out.done.push(...part.done);
-      out.missing.push(...part.missing);
-      out.refused.push(...part.refused);
-    }
-    return out;
+    return jobsByQueue(this.locator, ids, options, (q, batch, progress) => this.queueControl.deleteMany(q, batch, progress));
   }
 
   /**
