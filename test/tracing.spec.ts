@@ -1,12 +1,22 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { engine } from './engine.js';
 import { sleep } from './helpers.js';
 
 // One provider for the file (the API's global can be set once), recording every span in memory.
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+// the SDK's default sampler, noting the name of every span started (sampled or not)
+const started: string[] = [];
+const defaultSampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+const sampler: Sampler = {
+  shouldSample: (...args: Parameters<Sampler['shouldSample']>) => {
+    started.push(args[2]);
+    return defaultSampler.shouldSample(...args);
+  },
+  toString: () => 'noting',
+};
+const provider = new BasicTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
 const contextManager = new AsyncLocalStorageContextManager().enable();
 
 beforeAll(() => {
@@ -112,6 +122,36 @@ describe('tracing', () => {
     expect(consumers.map(parentOf)).toEqual([1, 2, 3].map(() => producers[0]!.spanContext().spanId));
     expect(await e.redis.hget(`${e.base('default')}job:${plain.id}`, 'tp')).toBeNull();
     expect(exporter.getFinishedSpans().filter((s) => s.attributes['messaging.message.id'] === plain.id)).toEqual([]);
+  });
+
+  it('a job enqueued in a trace that is not sampled records no span, and its handler runs in that trace unsampled', async () => {
+    const tracer = trace.getTracer('test');
+    const seen: { traceId?: string; recording?: boolean }[] = [];
+    const e = engine('trace-unsampled', {
+      work: () =>
+        tracer.startActiveSpan('inside-unsampled', (span) => {
+          seen.push({ traceId: span.spanContext().traceId, recording: span.isRecording() });
+          span.end();
+          return 1;
+        }),
+    });
+    e.worker();
+    started.length = 0;
+    const unsampled = trace.wrapSpanContext({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.NONE, isRemote: true });
+    const h = await context.with(trace.setSpan(context.active(), unsampled), () => e.client.enqueue('work'));
+    expect(await e.redis.hget(`${e.base('default')}job:${h.id}`, 'tp')).toMatch(new RegExp(`^00-${'a'.repeat(32)}-[0-9a-f]{16}-00$`));
+    expect(await h.result({ timeout: '10s' })).toBe(1);
+    expect(seen).toEqual([{ traceId: 'a'.repeat(32), recording: false }]);
+    // no consumer span was even started for it (the SDK asks its sampler about every span it starts)
+    expect(started).toContain('inside-unsampled');
+    expect(started.filter((name) => name.startsWith('process '))).toEqual([]);
+    // a sampled job enqueued after it is traced, so the exporter has caught up when the unsampled one is checked
+    const request = tracer.startSpan('sampled-after');
+    const after = await context.with(trace.setSpan(context.active(), request), () => e.client.enqueue('work'));
+    request.end();
+    await after.result({ timeout: '10s' });
+    await spans((s) => s.kind === SpanKind.CONSUMER && s.attributes['messaging.message.id'] === after.id, 1);
+    expect(exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === 'a'.repeat(32))).toEqual([]);
   });
 
   it('each run of a retried job is a consumer span of the same trace: the failed one an error, the retry after its backoff ok', async () => {

@@ -78,13 +78,19 @@ export class JobTracing {
     };
   }
 
-  /** Runs `run` (the job's run) inside a consumer span, child of the job's traceparent. */
+  /**
+   * Runs `run` (the job's run) inside a consumer span, child of the job's traceparent; a job whose trace is not
+   * sampled runs in that trace's context without a span of its own.
+   */
   process(job: FetchedJob, run: () => Outcome | Promise<Outcome>): Outcome | Promise<Outcome> {
     // no provider registered in this process: no span could be recorded, nor a context carried (no context manager)
     if (!this.active) return run();
     const api = this.api;
     const parent = parseTraceparent(job.traceparent);
     const base = parent ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT;
+    // a trace its producer did not sample (W3C sampled flag off) records no consumer span: the run only carries its
+    // context, so the handler's own spans follow the same decision, and a sampled-ratio setup pays for its samples only
+    if (parent && (parent.traceFlags & api.TraceFlags.SAMPLED) === 0) return api.context.with(base, run);
     const span = this.tracer.startSpan(
       `process ${job.queue}`,
       {
