@@ -36,6 +36,15 @@ describe('jobs in a queue that no live worker consumes', () => {
     await worker.close();
   });
 
+  it('counts the jobs of every lane: jobs waiting only in a lane of their own are reported too', async () => {
+    const w = warnings();
+    const e = engine('nowork-lanes', { job: () => 1 }, { logger: w.logger, noWorkerWarning: '300ms', queues: { tiers: { lanes: ['high', 'default'] } } });
+    await e.client.enqueue('job', null, { queue: 'tiers', priority: 'high' });
+    await e.client.enqueue('job', null, { queue: 'tiers.high' });
+    await until(() => w.lines.length > 0, 'the warning');
+    expect(w.lines[0]).toMatch(/^Queue "tiers" has 2 job\(s\) waiting \(e.g. "job"\) and no live worker consumes it/);
+  });
+
   it('says nothing when a worker consumes the queue, or once its jobs have been taken', async () => {
     const w = warnings();
     const e = engine('nowork-ok', { job: () => 1 }, { logger: w.logger, noWorkerWarning: '300ms' });

@@ -2,7 +2,7 @@ import type { Engine } from '../engine.js';
 import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
 import type { JobStatus } from '../model/types.js';
-import { laneLists } from '../inspect/inspector.js';
+import { laneLists } from '../lanes/lanes.js';
 
 /** The statuses whose jobs `requeueAll` puts back, and those `deleteAll` can delete (started jobs are stopped instead). */
 export const REQUEUE_STATUSES = ['failed', 'canceled', 'stopped', 'expired'] as const satisfies readonly JobStatus[];

@@ -6,8 +6,7 @@ import { sendAll } from '../redis/connection.js';
 import { parseJobInfo } from '../redis/job-hash.js';
 import type { QueueKeys } from '../redis/keys.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
-import type { LaneTarget } from '../lanes/lanes.js';
-import { fallbackLane } from '../model/queue-options.js';
+import { laneLists } from '../lanes/lanes.js';
 
 /** The registries scored by when each entry expires: an entry past its score is not counted or listed. */
 const EXPIRING_REGISTRIES = new Set<JobStatus>(['finished', 'failed', 'canceled', 'expired', 'stopped']);
@@ -121,15 +120,6 @@ export class Inspector {
 /** The zset of a status other than queued and started. */
 function registryKey(q: QueueKeys, status: Exclude<JobStatus, 'queued' | 'started'>): string {
   return q[status];
-}
-
-/** The lists of a queue's queued jobs that `target` covers: one lane's, or every lane's, highest first. */
-export function laneLists(q: QueueKeys, target: LaneTarget): string[] {
-  const lanes = target.lanes;
-  if (!lanes) return [q.queued];
-  const fallback = fallbackLane(lanes);
-  const list = (lane: string) => (lane === fallback ? q.queued : q.lane(lane));
-  return target.lane !== undefined ? [list(target.lane)] : lanes.names.map(list);
 }
 
 /** Ids `start`..`end` (LRANGE's rules) of the lists one after the other. */

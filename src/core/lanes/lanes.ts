@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js';
 import { InvalidOptionError, JoblineError } from '../model/errors.js';
 import type { JobSpec } from '../model/job-spec.js';
 import { decodeLanes, encodeLanes, encodeRate, fallbackLane, type DeclaredFlow, type LaneSet } from '../model/queue-options.js';
+import type { QueueKeys } from '../redis/keys.js';
 import { META_FIELD } from '../redis/stored-names.js';
 
 /** How long a producer trusts the lanes it read of a queue before it reads them again (another process may change them). */
@@ -164,4 +165,13 @@ function checkLane(queue: string, lanes: LaneSet, lane: string, option: string, 
 function atItem(err: unknown, i: number, marked: boolean): never {
   if (err instanceof JoblineError && marked) err.item = i;
   throw err;
+}
+
+/** The lists of a queue's queued jobs that `target` covers: one lane's, or every lane's, highest first. */
+export function laneLists(q: QueueKeys, target: LaneTarget): string[] {
+  const lanes = target.lanes;
+  if (!lanes) return [q.queued];
+  const fallback = fallbackLane(lanes);
+  const list = (lane: string) => (lane === fallback ? q.queued : q.lane(lane));
+  return target.lane !== undefined ? [list(target.lane)] : lanes.names.map(list);
 }

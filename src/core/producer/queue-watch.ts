@@ -1,4 +1,6 @@
 import type { Engine } from '../engine.js';
+import { laneLists } from '../lanes/lanes.js';
+import { sendAll } from '../redis/connection.js';
 
 /** How often one queue is checked at most. */
 const CHECK_EVERY_MS = 60_000;
@@ -10,7 +12,7 @@ const MAX_QUEUES_LISTED = 100;
  * a handler declared for another queue) and warns, naming the queue and the fix, instead of letting them wait in
  * silence. Cheap: at most one check per queue a minute, made `graceMs` after an enqueue (so a consumer that starts
  * with the application is not reported), reading the registry of live workers (redis/worker-registry.ts) and the
- * queue's queued count.
+ * queue's queued count (all its lanes).
  */
 export class QueueWatch {
   private readonly nextCheck = new Map<string, number>();
@@ -38,7 +40,10 @@ export class QueueWatch {
   }
 
   private async check(queue: string, name: string): Promise<void> {
-    const [workers, queued] = await Promise.all([this.engine.workers.list(), this.engine.redis.llen(this.engine.queue(queue).queued)]);
+    // every lane's jobs wait unseen alike
+    const lists = laneLists(this.engine.queue(queue), { queue, lane: undefined, lanes: await this.engine.lanes.of(queue) });
+    const [workers, lens] = await Promise.all([this.engine.workers.list(), sendAll(this.engine.redis, lists.map((l): [string, string] => ['llen', l]))]);
+    const queued = lens.reduce((sum: number, n) => sum + Number(n), 0);
     const live = new Set(workers.flatMap((w) => w.queues));
     if (live.has(queue) || queued === 0) return;
     const consumed = [...live].sort().slice(0, MAX_QUEUES_LISTED);
