@@ -4,7 +4,8 @@ import { engine } from './engine.js';
 /** A logger that keeps its warnings. */
 function warnings() {
   const lines: string[] = [];
-  return { lines, logger: { log: () => undefined, warn: (m: string) => void lines.push(m), error: () => undefined } };
+  const errors: string[] = [];
+  return { lines, errors, logger: { log: () => undefined, warn: (m: string) => void lines.push(m), error: (m: string) => void errors.push(m) } };
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
@@ -43,6 +44,17 @@ describe('jobs in a queue that no live worker consumes', () => {
     await e.client.enqueue('job', null, { queue: 'tiers.high' });
     await until(() => w.lines.length > 0, 'the warning');
     expect(w.lines[0]).toMatch(/^Queue "tiers" has 2 job\(s\) waiting \(e.g. "job"\) and no live worker consumes it/);
+  });
+
+  it('a worker given a lane (queue.lane) instead of a queue is told so, with the queue to give', async () => {
+    const w = warnings();
+    const e = engine('lane-worker', { job: () => 1 }, { logger: w.logger, queues: { tiers: { lanes: ['high', 'default'] } } });
+    const worker = e.worker({ queues: ['tiers.high', 'plain.dotted'] });
+    await until(() => w.errors.length > 0, 'the error');
+    expect(w.errors).toHaveLength(1);
+    expect(w.errors[0]).toMatch(/^A worker was given queue "tiers.high", which names lane "high" of queue "tiers", not a queue/);
+    expect(w.errors[0]).toMatch(/give it "tiers"\.$/);
+    await worker.close();
   });
 
   it('says nothing when a worker consumes the queue, or once its jobs have been taken', async () => {

@@ -175,3 +175,26 @@ export function laneLists(q: QueueKeys, target: LaneTarget): string[] {
   const list = (lane: string) => (lane === fallback ? q.queued : q.lane(lane));
   return target.lane !== undefined ? [list(target.lane)] : lanes.names.map(list);
 }
+
+/**
+ * Says, as an error, which of a worker's `queues` name a lane (`queue.lane`) rather than a queue: a worker consumes a
+ * whole queue, all its lanes, so such a worker would wait on a queue of that dotted name that no job goes to.
+ */
+export async function reportLaneQueues(engine: Engine, queues: readonly string[]): Promise<void> {
+  for (const name of queues) {
+    if (!name.includes('.')) continue;
+    let lane: string | undefined;
+    try {
+      lane = (await engine.lanes.locate(name)).lane;
+    } catch (err) {
+      if (!(err instanceof JoblineError)) throw err;
+      lane = name.slice(name.lastIndexOf('.') + 1);
+    }
+    if (lane === undefined) continue;
+    const queue = name.slice(0, name.lastIndexOf('.'));
+    engine.logger.error(
+      `A worker was given queue "${name}", which names lane "${lane}" of queue "${queue}", not a queue: no job goes to "${name}", so it would ` +
+        `wait for nothing. A worker runs every lane of the queues it consumes (highest first, or by the queue's weights): give it "${queue}".`,
+    );
+  }
+}

@@ -9,6 +9,7 @@ import { DATA_FIELDS, JOB_FIELD as F } from '../redis/stored-names.js';
 import { runCallback, snapshotOf } from '../run/callbacks.js';
 import { errorInfo } from '../run/outcome.js';
 import { storeQueueRetention, warnUnboundedRetention } from './retention-setup.js';
+import { reportLaneQueues } from '../lanes/lanes.js';
 
 /** Lapsed workers and ttl entries handled per reclaim call (keeps one call short). */
 const RECLAIM_LIMIT = 1000;
@@ -46,6 +47,7 @@ export class Maintenance {
       await storeQueueRetention(this.engine, this.queues);
       // the lanes and rate limits this client was given, for every process of the queues (lanes/lanes.ts)
       await this.engine.lanes.declare(this.queues);
+      await reportLaneQueues(this.engine, this.queues);
       await warnUnboundedRetention(this.engine, this.queues);
       // a consumed queue is a queue in use, listed with those jobs were enqueued to (getQueues, `jobline queues`);
       // listed last, so a listed queue's worker has done the checks above
