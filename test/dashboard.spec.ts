@@ -76,13 +76,16 @@ it('serves the pages on Fastify: overview, a status page, a job, schedules, work
 });
 
 it('shows a row per lane under a queue with lanes, counting each lane\'s queued jobs', async () => {
-  await e.client.enqueue('dash.ok', { n: 1 }, { queue: 'dash-lanes', priority: 'high' });
+  const high = await e.client.enqueue('dash.ok', { n: 1 }, { queue: 'dash-lanes', priority: 'high' });
   await e.client.enqueue('dash.ok', { n: 2 }, { queue: 'dash-lanes.high' });
-  await e.client.enqueue('dash.ok', { n: 3 }, { queue: 'dash-lanes' });
+  const plain = await e.client.enqueue('dash.ok', { n: 3 }, { queue: 'dash-lanes' });
   const { text } = await get('');
   expect(text).toContain('data-count="dash-lanes:queued">3<');
   const row = (lane: string) => new RegExp(`<tr class="lane"><td>&nbsp;&nbsp;lane ${lane}</td><td class="n">(\\d+)</td>`).exec(text)?.[1];
   expect([row('high'), row('default')]).toEqual(['2', '1']);
+  // a job's page names the lane it went to (none for the fallback lane)
+  expect((await get(`/jobs/${high.id}`)).text).toContain('<dt>lane</dt><dd>high</dd>');
+  expect((await get(`/jobs/${plain.id}`)).text).toContain('<dt>lane</dt><dd>-</dd>');
 });
 
 it('acts on Fastify with the token: pause asks nothing, empty asks first; no token, another origin or the guard: 403', async () => {

@@ -67,6 +67,7 @@ describe('lanes', () => {
     expect(await e.client.getJobIds('inf.default', 'queued')).toEqual([a.id]);
     expect(await e.client.getJobIds('two.high', 'queued')).toEqual([b.id]);
     expect(await e.client.getJobIds('inf.premium', 'queued')).toEqual([c.id]);
+    expect([(await c.info()).lane, (await a.info()).lane, (await b.info()).lane]).toEqual(['premium', null, null]);
     const unknown = e.client.enqueue('tick', {}, { queue: 'inf', priority: 'gold' });
     await expect(unknown).rejects.toThrow(InvalidOptionError);
     await expect(unknown).rejects.toThrow('Invalid option `priority`: got "gold"; expected a lane of queue "inf": one of premium, standard, default.');

@@ -160,11 +160,11 @@ export function jobPage(ctx: PageContext, info: JobInfo, rel: JobRelations): Htm
   const now = Date.now();
   const q = info.queue;
   const refs = (list: { queue: string; id: string }[]) => (list.length ? list.map((r, i) => html`${i ? ', ' : ''}${jobLink(ctx, r.queue, r.id)}${r.queue !== q ? html` <span class="dim">(${r.queue})</span>` : ''}`) : '-');
-  const progress = (info.meta as Record<string, unknown>).progress;
   const fields: [string, unknown][] = [
     ['id', html`<span class="mono" data-field="id">${info.id}</span>`],
     ['name', info.name],
     ['queue', html`<a href="${ctx.base}/queues/${encodeURIComponent(q)}?status=${info.status}">${q}</a>`],
+    ['lane', info.lane ?? '-'],
     ['status', html`<span class="status status-${info.status}" data-field="status">${info.status}</span>`],
     ['description', info.description ?? '-'],
     ['enqueued', `${iso(info.enqueuedAt)} (${ago(info.enqueuedAt, now)})`],
@@ -180,7 +180,7 @@ export function jobPage(ctx: PageContext, info: JobInfo, rel: JobRelations): Htm
     ['depends on', refs(rel.dependencies)],
     ['dependents', html`${refs(rel.dependents)}${rel.dependentCount > rel.dependents.length ? html` <span class="dim">(${rel.dependents.length} of ${rel.dependentCount} shown)</span>` : ''}`],
     ['callbacks', rel.callbacks.length ? rel.callbacks.map((c, i) => html`${i ? ', ' : ''}${c.kind}: <span class="mono">${c.name}</span>`) : '-'],
-    ['progress', progress === undefined ? '-' : pretty(progress)],
+    ['progress', info.progress === null ? '-' : html`<span data-field="progress">${pretty(info.progress)}</span>`],
   ];
   const actions = JOB_ACTIONS.filter((a) => a.when.includes(info.status)).map((a) => action(ctx, a.name, a.label, { queue: q, id: info.id }, { danger: a.danger }));
   const body = html`<h1>Job <span class="mono">${info.id}</span></h1>

@@ -249,4 +249,9 @@ export interface JobInfo {
   scheduledFor: Date | null;
   /** The last progress the job reported (`ctx.progress`), or null. */
   progress: number | JsonObject | null;
+  /**
+   * The lane the job went to (`priority` or `queue.lane`), when that is not its queue's fallback lane (`default`, else
+   * the first); null in the fallback lane and in a queue without lanes, whose jobs carry no lane.
+   */
+  lane: string | null;
 }

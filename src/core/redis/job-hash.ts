@@ -46,5 +46,6 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     maxRetries: decodeRetryPolicy(h[F.retry] ?? '').m,
     scheduledFor: date(h[F.scheduledFor]),
     progress: (decodeJson(h[F.progress]) as number | JsonObject | undefined) ?? null,
+    lane: h[F.lane] || null,
   };
 }
