@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { Job, JOBLINE_CLIENT, JobMetrics, QueueClient, QueueConsumerModule, QueueMetricsModule, QueueModule, QueueService, type JobHandle } from '../src/index.js';
 import { engine } from './engine.js';
-import { sleep, testConnection, uniquePrefix } from './helpers.js';
+import { sleep, testConnection, uniquePrefix, until } from './helpers.js';
 
 /** Every sample of a Prometheus text exposition: `name{labels} value`, labels as an object. */
 function samples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
@@ -116,6 +116,9 @@ describe('metrics', () => {
     const e = engine('metrics-time', { flaky: () => (++runs <= 2 ? Promise.reject(new Error('not yet')) : 'ok'), later: () => 1 }, { logFailedJobs: false });
     const registry = new Registry();
     const metrics = new JobMetrics(e.client, { registry, refreshInterval: '1h', queues: ['default'] });
+    // heard after the metrics' own listener (registered first): a result() can resolve before the worker's event
+    const completed = new Set<string>();
+    const off = e.client.on('completed', (ev) => void completed.add(ev.id));
     try {
       const later = await e.client.enqueue('later', null, { delay: '2s' });
       await metrics.refresh();
@@ -124,6 +127,7 @@ describe('metrics', () => {
       const flaky = await e.client.enqueue('flaky', null, { retry: { max: 3, backoff: '100ms' } });
       expect(await flaky.result({ timeout: '10s' })).toBe('ok');
       await later.result({ timeout: '10s' });
+      await until('the completed events of both jobs', () => completed.has(later.id) && completed.has(flaky.id), 10_000);
       const text = await registry.metrics();
       const f = { queue: 'default', name: 'flaky' };
       expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'retried' })).toBe(2);
@@ -136,6 +140,7 @@ describe('metrics', () => {
       expect(value(text, 'jobline_job_wait_seconds_count', l)).toBe(1);
       expect(value(text, 'jobline_job_wait_seconds_sum', l)).toBeLessThan(2);
     } finally {
+      off();
       metrics.close();
     }
   });
@@ -145,8 +150,14 @@ describe('metrics', () => {
     const registry = new Registry();
     const metrics = new JobMetrics(e.client, { registry, refreshInterval: '50ms', queues: ['default'] });
     try {
+      const completed = new Set<string>();
+      const off = e.client.on('completed', (ev) => void completed.add(ev.id));
       e.worker();
-      await (await e.client.enqueue('quick')).result({ timeout: '5s' });
+      const quick = await e.client.enqueue('quick');
+      await quick.result({ timeout: '5s' });
+      // a result() can resolve before the worker's event, which the metrics count (their listener was registered first)
+      await until('the completed event', () => completed.has(quick.id), 10_000);
+      off();
       await metrics.refresh();
       const text = await registry.metrics();
       expect(value(text, 'jobline_jobs_processed_total', { queue: 'default', name: 'quick', outcome: 'completed' })).toBe(1);
