@@ -19,27 +19,19 @@
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
 -- A job that names a lane with a list of its own goes there (lib/lanes.lua); the others take the `queued` list.
--- @include keys clock data queue lease dependencies batch job-fields delay unique-claim lanes
+-- @include keys clock data queue lease dependencies batch job-fields delay unique-claim lanes queued-tail
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
 -- as text once: Redis would format the number (printf %.17g) again for every job's HSET
 local now_s = tostring(now)
 local out = {}
-local tail = {}
 -- shared by jobs without dependencies (never written to): no tables built per job on the common path
 local NONE = {}
 local ALL_DEFAULTS = {}
 
 -- the queue exists where its jobs are: its meta key is the first key of every script (see keys.ts)
 redis.call('HSETNX', K.meta, 'created', now_s)
-
-local function flush_tail()
-  if #tail > 0 then
-    redis.call('RPUSH', K.queued, unpack(tail))
-    tail = {}
-  end
-end
 
 -- delayed jobs of the batch, as ZADD pairs, and the earliest of their run times
 local delayed, first_due = {}, nil

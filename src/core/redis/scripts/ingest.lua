@@ -6,7 +6,7 @@
 -- ARGV[1]: most entries to take
 -- returns: { 0, jobs made, entries refused (each now a failed job), entries whose id existed, entries left, and for
 --   the first refused entry its job id and error message }
--- @include keys clock data queue notify errors registry inbox
+-- @include keys clock data queue notify errors registry inbox queued-tail
 local max = tonumber(ARGV[1])
 local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
 local n = #entries
@@ -27,13 +27,6 @@ local function new_id(k)
   return id_base .. string.format('%04x', k)
 end
 
-local tail = {}
-local function flush_tail()
-  if #tail > 0 then
-    redis.call('RPUSH', K.queued, unpack(tail))
-    tail = {}
-  end
-end
 
 local made, refused, existed = 0, 0, 0
 local first_refused, first_message
