@@ -75,9 +75,9 @@ export interface QueueClientOptions {
 export const CLIENT_OPTION_NAMES = Object.keys({
   connection: 1,
   prefix: 1,
+  isAsync: 1,
   defaultQueue: 1,
   defaultJobOptions: 1,
-  isAsync: 1,
   registry: 1,
   strictNames: 1,
   logger: 1,

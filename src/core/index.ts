@@ -12,6 +12,7 @@ export { assertQueueName } from './model/names.js';
 export { hasValidationRules, validationProblems } from './model/payload-validation.js';
 export { QueueClient } from './queue-client.js';
 export type { QueueClientOptions } from './client-options.js';
+export { CLIENT_OPTION_NAMES } from './client-options.js';
 export type { RedisHealth } from './redis/health.js';
 export type { DeleteQueueOptions, DeletedQueue } from './control/queue-delete.js';
 export { REQUEUE_STATUSES, DELETE_STATUSES, type RequeueStatus, type DeleteStatus, type ManyJobsOutcome, type BulkProgress } from './control/queue-control.js';

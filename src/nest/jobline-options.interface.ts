@@ -1,5 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { Duration, Logger, QueueClientOptions } from '../core/index.js';
+import { CLIENT_OPTION_NAMES, type Duration, type Logger, type QueueClientOptions } from '../core/index.js';
 
 /**
  * The options of QueueModule.forRoot: the engine's client options (src/core/client-options.ts, documented there), with
@@ -42,23 +42,14 @@ export interface ConsumerOptions {
   inbox?: boolean;
 }
 
-/** Every option name, checked by the compiler against the interfaces (a typo in a user's options is then refused). */
-export const QUEUE_MODULE_OPTION_NAMES = Object.keys({
-  connection: 1,
-  prefix: 1,
-  isAsync: 1,
-  defaultQueue: 1,
-  defaultJobOptions: 1,
-  strictJobNames: 1,
-  logger: 1,
-  enqueueTimeout: 1,
-  logFailedJobs: 1,
-  eventStream: 1,
-  noWorkerWarning: 1,
-  tracing: 1,
-  waitForReplicas: 1,
-  queues: 1,
-} satisfies Record<keyof QueueModuleOptions, 1>);
+/** The options only the engine's client takes (the module provides the registry and names `strictNames` its own way). */
+const CLIENT_ONLY_OPTIONS: readonly string[] = ['registry', 'strictNames'] satisfies Exclude<keyof QueueClientOptions, keyof QueueModuleOptions>[];
+
+/** Every option name: the client's (the interface extends them), less its own, plus the module's own. */
+export const QUEUE_MODULE_OPTION_NAMES = [
+  ...CLIENT_OPTION_NAMES.filter((name) => !CLIENT_ONLY_OPTIONS.includes(name)),
+  ...Object.keys({ strictJobNames: 1 } satisfies Record<Exclude<keyof QueueModuleOptions, keyof QueueClientOptions>, 1>),
+];
 
 export const CONSUMER_OPTION_NAMES = Object.keys({
   queues: 1,
