@@ -224,6 +224,9 @@ function makeHandle(state, owner) {
         const bad = entry.flags.filter((f) => ['fail', 'fail?', 'handshake', 'noaddr'].includes(f));
         if (bad.length) return `node ${node.port} flags node ${port} ${bad.join(',')}`;
         if (!entry.flags.includes('myself') && entry.link !== 'connected') return `node ${node.port} has no link to ${port}`;
+        // every master of these clusters serves slots: one without is a replica whose CLUSTER REPLICATE has not
+        // reached this node's view yet (so topology() would list it as a master)
+        if (entry.role === 'master' && entry.slots.length === 0) return `node ${node.port} sees node ${port} as a master without slots`;
       }
       const owners = view.filter((e) => e.slots.length);
       const deadOwner = owners.find((e) => !livePorts.has(e.port));
