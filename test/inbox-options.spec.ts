@@ -4,9 +4,9 @@ import { engine } from './engine.js';
 import { deferred, poll, until } from './helpers.js';
 import { python, pythonRedis } from './python.js';
 
-// The inbox (direct Redis) takes `unique` and the lane (`priority`, `queue: '<queue>.<lane>'`) as enqueue() does:
-// ingest.lua makes the same unique key in Lua (canonical JSON and SHA-256), claims it atomically, and pushes onto
-// the lane's list.
+// The inbox (direct Redis) takes `unique`, the lane (`priority`, `queue: '<queue>.<lane>'`), `delay` and `runAt` as
+// enqueue() does: ingest.lua makes the same unique key in Lua (canonical JSON and SHA-256), claims it atomically,
+// pushes onto the lane's list, and schedules a job whose time is ahead.
 
 const LANES = { inf: { lanes: ['premium', 'standard', 'default'] } };
 
@@ -53,7 +53,7 @@ function values(seed: number, count: number): unknown[] {
   return Array.from({ length: count }, (_, i) => [i, value(0)]);
 }
 
-describe('inbox entries with unique and lanes', () => {
+describe('inbox entries with unique, lanes, delay and runAt', () => {
   it('an entry makes the unique key enqueue() makes, for data of every shape, written any way', async () => {
     const e = engine('inbox-ukey', {});
     // texts as senders write them: JSON.stringify's, indented, escaped, with repeated members and numbers as typed
@@ -181,7 +181,7 @@ describe('inbox entries with unique and lanes', () => {
     const e = engine('inbox-uerr', {});
     const cases: Record<string, unknown>[] = [{ unique: 'yes' }, { unique: { key: '' } }, { unique: { ttl: 0 } }, { unique: { kee: 'x' } }, { unique: [1] }];
     const entries = cases.map((options, i) => JSON.stringify({ name: 'job', data: 1, options, id: `bad-${i}` }));
-    const cannot = ['dependsOn', 'delay', 'onSuccess', 'retry'];
+    const cannot = ['dependsOn', 'onSuccess', 'retry', 'keep'];
     entries.push(...cannot.map((k) => JSON.stringify({ name: 'job', options: { [k]: 'x' }, id: `cannot-${k}` })));
     entries.push('{"name": "job", "data": [1e400], "options": {"unique": true}, "id": "infinite"}');
     await e.redis.rpush(`${e.prefix}:{default}:inbox`, ...entries);
@@ -200,6 +200,52 @@ describe('inbox entries with unique and lanes', () => {
     }
     expect((await e.client.getInfo('default', 'infinite')).error?.message).toMatch(/the number 1e400, which JSON.parse reads as Infinity/);
   });
+
+  it('delay and runAt make a scheduled job as enqueue() does (ttl from its run time); bad ones are refused with its messages', async () => {
+    const ran: string[] = [];
+    const e = engine('inbox-delay', { job: (_d: unknown, ctx: JobContext) => void ran.push(ctx.id) });
+    const inbox = `${e.prefix}:{default}:inbox`;
+    const entry = (id: string, options: Record<string, unknown>) => JSON.stringify({ name: 'job', data: { id }, options, id });
+    const soon = Date.now() + 3_600_000;
+    const before = Date.now();
+    await e.redis.rpush(
+      inbox,
+      entry('in-an-hour', { delay: '1h', ttl: '5m' }),
+      entry('at-instant', { runAt: soon }),
+      entry('past', { runAt: 1000 }),
+      entry('no-delay', { delay: 0 }),
+      entry('shortly', { delay: '300ms' }),
+    );
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 5, refused: 0, existed: 0, duplicates: 0 });
+    const via = await e.client.enqueue('job', { id: 'in-an-hour' }, { delay: '1h', ttl: '5m', jobId: 'client-hour' });
+    const fields = async (id: string) => {
+      const { c: _c, sf, x, ...rest } = await e.redis.hgetall(`${e.prefix}:{default}:job:${id}`);
+      return { rest, wait: Number(x) - Number(sf), sf: Number(sf) };
+    };
+    const [a, b] = [await fields('in-an-hour'), await fields(via.id)];
+    expect([a.rest, a.wait]).toEqual([b.rest, b.wait]);
+    expect(a.sf).toBeGreaterThanOrEqual(before + 3_600_000 - 5_000);
+    expect((await e.client.getInfo('default', 'at-instant')).scheduledFor?.getTime()).toBe(soon);
+    expect(await e.client.getJobIds('default', 'scheduled')).toEqual(expect.arrayContaining(['in-an-hour', 'at-instant', 'shortly']));
+    expect((await e.client.getJobIds('default', 'queued')).sort()).toEqual(['no-delay', 'past']);
+    // the worker runs the due one when it is due
+    const w = e.worker();
+    await (await e.client.getJob('shortly'))!.result({ timeout: 20 });
+    expect(ran).toEqual(expect.arrayContaining(['past', 'no-delay', 'shortly']));
+    expect(ran).not.toContain('in-an-hour');
+    await w.close();
+    const bad: Record<string, unknown>[] = [{ delay: 'abc' }, { delay: -1 }, { delay: '1s', runAt: soon }, { runAt: 'tomorrow' }, { runAt: -5 }];
+    await e.redis.rpush(inbox, ...bad.map((o, i) => entry(`bad-${i}`, o)));
+    expect(await e.client.ingestInbox('default')).toMatchObject({ jobs: 0, refused: bad.length });
+    for (const [i, options] of bad.entries()) {
+      const thrown = await e.client.enqueue('job', null, options as EnqueueOptions).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(thrown).toBeInstanceOf(InvalidOptionError);
+      expect({ i, message: (await e.client.getInfo('default', `bad-${i}`)).error?.message }).toEqual({ i, message: (thrown as Error).message });
+    }
+  }, 60_000);
 
   it('from Python: a unique job runs and is waited for; a second entry of a live one stores nothing', async () => {
     const e = engine('inbox-py-unique', { job: (d: { n: number }) => d.n * 2 });

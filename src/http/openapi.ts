@@ -10,7 +10,7 @@ const jsonBody = (required: string[], properties: object) => ({
 });
 
 /** Plain JSON options the HTTP API takes beyond an inbox entry's. */
-const HTTP_ONLY_OPTIONS = ['delay', 'runAt (epoch ms)', 'dependsOn', 'retry', 'onDependencyFailure'];
+const HTTP_ONLY_OPTIONS = ['dependsOn', 'retry', 'onDependencyFailure'];
 
 /** The OpenAPI 3.1 description of the routes under `settings.path` (served at `GET /<path>/openapi.json`). */
 export function openApiDocument(settings: HttpSettings): object {

@@ -3,11 +3,11 @@
 -- never lost and never holds up the entries after it; one whose id exists is a resubmit and creates nothing (as
 -- enqueue with that jobId), and so does one whose unique key a live job holds (lib/unique-claim.lua). The entries are
 -- removed last: at maxmemory the first write is refused and nothing changes.
--- KEYS: meta inbox queued wake ttl waiting finished failed canceled expired stopped
+-- KEYS: meta inbox queued wake ttl scheduled waiting finished failed canceled expired stopped
 -- ARGV[1]: most entries to take
--- returns: { 0, jobs made, entries refused (each now a failed job), entries whose id existed, entries left, entries
+-- returns: { 0, jobs made (queued, or scheduled for a delay or runAt ahead), entries refused (each now a failed job), entries whose id existed, entries left, entries
 --   whose unique key a live job held, and for the first refused entry its job id and error message }
--- @include keys clock data queue notify errors registry inbox queued-tail lanes unique-claim
+-- @include keys clock data queue notify errors registry inbox queued-tail lanes unique-claim delay
 local max = tonumber(ARGV[1])
 local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
 local n = #entries
@@ -42,23 +42,35 @@ for k = 1, n do
     elseif job.unique and claim_key(job.unique, job.unique_ttl, id) then
       duplicates = duplicates + 1
     else
-      local fields = { F_STATUS, 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
+      -- a delay or runAt still ahead: scheduled (lib/delay.lua), its ttl counting from then, as enqueue.lua does
+      local due = job.delay and now + job.delay or job.run_at
+      if due and due <= now then due = nil end
+      local fields = { F_STATUS, due and 'scheduled' or 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
       local parts = put_data(fields, job.data or '')
       if job.more or parts > 2 then fields[#fields + 1], fields[#fields + 2] = F_HAS_OPTIONS, '1' end
       for _, v in ipairs(job.fields) do fields[#fields + 1] = v end
-      if job.ttl then
-        local x = now + job.ttl
-        fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, tostring(x)
-        redis.call('ZADD', K.ttl, x, id)
-      end
-      redis.call('HSET', key, unpack(fields))
-      if job.lane and lane_push(id, job.lane, job.front) then
-        -- on its lane's list (lib/lanes.lua)
-      elseif job.front then
-        flush_tail()
-        redis.call('LPUSH', K.queued, id)
+      if due then
+        local at = string.format('%d', due)
+        fields[#fields + 1], fields[#fields + 2] = F_SCHEDULED_FOR, at
+        if job.ttl then fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, string.format('%d', due + job.ttl) end
+        redis.call('HSET', key, unpack(fields))
+        redis.call('ZADD', K.scheduled, at, id)
+        note_due(due)
       else
-        tail[#tail + 1] = id
+        if job.ttl then
+          local x = now + job.ttl
+          fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, tostring(x)
+          redis.call('ZADD', K.ttl, x, id)
+        end
+        redis.call('HSET', key, unpack(fields))
+        if job.lane and lane_push(id, job.lane, job.front) then
+          -- on its lane's list (lib/lanes.lua)
+        elseif job.front then
+          flush_tail()
+          redis.call('LPUSH', K.queued, id)
+        else
+          tail[#tail + 1] = id
+        end
       end
       made = made + 1
     end

@@ -95,7 +95,7 @@ local ENTRY_SHAPE = '{"name": "<job name>", "data": <any JSON>, "options": {<enq
 
 -- Reads one entry. Returns the job to store: { id (nil: make one), name, data, front, ttl (ms or nil), more (the
 -- worker must read the whole hash), fields (the stored options, as enqueue.lua stores them), lane (nil: the queue's
--- own list), unique (its stored key, or nil) and unique_ttl (ms or nil) }; or nil, the error's
+-- own list), unique (its stored key, or nil), unique_ttl (ms or nil), delay (ms or nil), run_at (epoch ms or nil) }; or nil, the error's
 -- name and message, and the name and id to give the failed job that records the entry (when they are usable).
 local function read_entry(s)
   local ok, t = pcall(cjson.decode, s)
@@ -240,6 +240,18 @@ local function read_entry(s)
           job.more = true
         end
       end
+    end
+    if o.delay ~= nil and o.runAt ~= nil then return refuse('InvalidOptionError', invalid('runAt', oshown('runAt'), EXPECTED_RUN_AT_WITH_DELAY)) end
+    if o.delay ~= nil then
+      job.delay = duration_ms(o.delay, DURATION_DELAY)
+      if not job.delay then return refuse('InvalidOptionError', invalid('delay', oshown('delay'), EXPECTED_DELAY)) end
+    end
+    if o.runAt ~= nil then
+      local at = o.runAt
+      if type(at) ~= 'number' or at ~= at or at < 0 or at > INBOX_MAX_RUN_AT then
+        return refuse('InvalidOptionError', invalid('runAt', oshown('runAt'), EXPECTED_RUN_AT))
+      end
+      job.run_at = math.floor(at + 0.5)
     end
     if o.ttl ~= nil and o.ttl ~= -1 then
       job.ttl = duration_ms(o.ttl, DURATION_TTL)
