@@ -22,6 +22,7 @@ describe('engine layout', () => {
       'pauseQueue',
       'removeSchedule',
       'resumeQueue',
+      'runSchedule',
       'stopJob',
       'upsertSchedule',
     ]);
