@@ -1,9 +1,20 @@
 import { createRequire } from 'node:module';
-import type { Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
 import type { FetchedJob } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 
 type Api = typeof import('@opentelemetry/api');
+
+/**
+ * The W3C fields of an OpenTelemetry `SpanContext`, declared here so that the published declarations name no type of
+ * `@opentelemetry/api` (an optional peer: an application without it would fail to type-check them).
+ */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote?: boolean;
+}
 
 /** A producer span around storing jobs, and the traceparent the jobs carry. */
 export interface ProducerSpan {
@@ -140,14 +151,14 @@ function failSpan(api: Api, span: Span, error: { name: string; message: string; 
 }
 
 /** W3C trace context: `version-traceid-spanid-flags`, lower-case hex. */
-export function traceparent(sc: SpanContext): string {
+export function traceparent(sc: TraceContext): string {
   return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The span context a traceparent names, or null when it is not a valid version-00 one. */
-export function parseTraceparent(value: string): SpanContext | null {
+export function parseTraceparent(value: string): TraceContext | null {
   const m = TRACEPARENT.exec(value);
   if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null;
   return { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true };
