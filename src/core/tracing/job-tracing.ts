@@ -1,9 +1,20 @@
 import { createRequire } from 'node:module';
-import type { Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { FetchedJob } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 
 type Api = typeof import('@opentelemetry/api');
+
+/**
+ * The W3C fields of an OpenTelemetry `SpanContext`, declared here so that the published declarations name no type of
+ * `@opentelemetry/api` (an optional peer: an application without it would fail to type-check them).
+ */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote?: boolean;
+}
 
 /** A producer span around storing jobs, and the traceparent the jobs carry. */
 export interface ProducerSpan {
@@ -154,7 +165,7 @@ function failSpan(api: Api, span: Span, error: { name: string; message: string; 
 }
 
 /** W3C trace context: `version-traceid-spanid-flags`, lower-case hex. */
-export function traceparent(sc: SpanContext): string {
+export function traceparent(sc: TraceContext): string {
   return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
@@ -163,7 +174,7 @@ const INVALID_TRACE_ID = '0'.repeat(32);
 const INVALID_SPAN_ID = '0'.repeat(16);
 
 /** The span context a traceparent names, or null when it is not a valid version-00 one (all-zero ids are invalid). */
-export function parseTraceparent(value: string): SpanContext | null {
+export function parseTraceparent(value: string): TraceContext | null {
   const m = TRACEPARENT.exec(value);
   if (!m || m[1] === INVALID_TRACE_ID || m[2] === INVALID_SPAN_ID) return null;
   return { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true };
