@@ -131,6 +131,7 @@ export class JobMetrics {
   private readonly stops: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
+  private nextRefresh: Promise<void> | null = null;
   private last: { queue: string; name: string; stats: NameStats } | null = null;
 
   constructor(
@@ -161,8 +162,15 @@ export class JobMetrics {
 
   /** Reads the queue gauges from Redis now (they are otherwise read every refreshInterval). */
   refresh(): Promise<void> {
-    // one read at a time: a slow Redis must not pile them up
-    this.refreshing ??= (async () => {
+    // one read at a time, so a slow Redis does not pile them up; a call while one is under way gets the next read,
+    // made after it: the one under way may have started before what the caller wants to see
+    if (this.refreshing) {
+      return (this.nextRefresh ??= this.refreshing.catch(() => undefined).then(() => {
+        this.nextRefresh = null;
+        return this.refresh();
+      }));
+    }
+    this.refreshing = (async () => {
       try {
         this.summaries = await this.client.getQueueSummaries(this.options.queues);
       } finally {
