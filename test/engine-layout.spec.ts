@@ -13,6 +13,7 @@ describe('engine layout', () => {
       'emptyQueue',
       'enqueue',
       'enqueueMany',
+      'getGroups',
       'getJob',
       'getJobIds',
       'getQueues',
