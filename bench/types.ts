@@ -17,7 +17,7 @@ export interface Target {
 export interface MetricSpec {
   key: string;
   label: string;
-  unit: 'jobs/s' | 'ms' | 'B/job' | 'µs/job';
+  unit: 'jobs/s' | 'ms' | 'B/job' | 'µs/job' | '%';
   better: Better;
   target?: Target;
 }
