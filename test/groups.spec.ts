@@ -108,27 +108,34 @@ describe('groups (per-tenant limits)', () => {
     await poll(() => running(e, 'g'), (n) => n === 0);
   });
 
-  it('a reclaimed job (its worker lost its lease) leaves the running count; one with no attempts left fails (abandoned) and leaves it too', async () => {
-    const e = engine('grp-reclaim', { work: () => 'ok' });
-    const a = await e.client.enqueue('work', 1, { group: { id: 'r', concurrency: 1 } });
-    const b = await e.client.enqueue('work', 2, { group: { id: 'r', concurrency: 1 }, attempts: 1 });
+  it('a job reclaimed from a worker that lost its lease leaves the running count, run again or failed as abandoned', async () => {
+    const e = engine('grp-reclaim', { work: (n: number) => n });
+    const group = { id: 'r', concurrency: 1 };
     const eng = engineOf(e.client);
-    // a worker that fetched a job and died; its lease runs out
+    // a worker that fetched jobs and died: its lease (50 ms) runs out, and a live worker's maintenance takes them back
     const dead = (w: string) => eng.run('work', 'default', [w, 50, 5, '', ''], { held: eng.queue('default').held(w) });
+    const a = await e.client.enqueue('work', 1, { group, attempts: 2 });
+    const b = await e.client.enqueue('work', 2, { group });
     await dead('w-dead-1');
-    expect(await running(e, 'r')).toBe(1);
-    // concurrency 1: the second job is not handed out while the first runs
+    expect([await a.getStatus(), await running(e, 'r')]).toEqual(['started', 1]);
+    // concurrency 1: the group's next job is not handed out while the first counts as running
     await dead('w-dead-2');
     expect(await b.getStatus()).toBe('queued');
+    const w = e.worker({ leaseTime: '1s' });
+    expect(await a.result({ timeout: '20s' })).toBe(1);
+    expect(await b.result({ timeout: '20s' })).toBe(2);
+    expect((await a.info()).attempts).toBe(2);
+    await w.close();
+    // no attempts left: failed as abandoned, and the group runs its next job
+    const c = await e.client.enqueue('work', 3, { group, attempts: 1 });
+    const d = await e.client.enqueue('work', 4, { group });
+    await dead('w-dead-3');
+    expect([await c.getStatus(), await d.getStatus(), await running(e, 'r')]).toEqual(['started', 'queued', 1]);
     e.worker({ leaseTime: '1s' });
-    expect(await a.result()).toBe('ok');
-    await poll(() => b.getStatus(), (s) => s === 'finished');
-    const c = await e.client.enqueue('work', 3, { group: { id: 'r', concurrency: 1 }, attempts: 1 });
-    await e.client.pauseQueue('default');
-    await sleep(50);
-    await e.client.resumeQueue('default');
-    void c;
-    expect(await running(e, 'r')).toBeLessThanOrEqual(1);
+    await poll(() => c.getStatus(), (st) => st === 'failed', 15_000);
+    expect((await c.info()).error?.name).toBe('JobAbandonedError');
+    expect(await d.result({ timeout: '20s' })).toBe(4);
+    await poll(() => running(e, 'r'), (n) => n === 0);
   });
 
   it('checks its options: bad input is an InvalidOptionError naming what was got and expected; no group with a lane', async () => {
