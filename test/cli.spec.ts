@@ -136,7 +136,7 @@ describe('jobline command line', () => {
     expect((await e.client.countJobs('default')).queued).toBe(0);
   }, SLOW);
 
-  it('workers lists live workers; schedules lists the recurring schedules; queues --watch prints a document per interval until stopped', async () => {
+  it('workers lists live workers; schedules lists the recurring schedules and runs one now; queues --watch prints a document per interval until stopped', async () => {
     const e = engine('cli-workers', {});
     const w = e.worker({ queues: ['alpha', 'beta'], concurrency: 3 });
     const list = await poll(
@@ -151,6 +151,14 @@ describe('jobline command line', () => {
     expect(listed.schedules).toEqual([expect.objectContaining({ id: 'nightly', name: 'report', queue: 'alpha', rule: expect.objectContaining({ cron: '0 3 * * *' }) })]);
     expect(new Date(listed.schedules[0]!.nextRunAt).getUTCHours()).toBe(3);
     expect((await jobline(['--prefix', e.prefix, 'schedules'])).stdout).toMatch(/\nnightly\s+report\s+alpha\s+cron 0 3 \* \* \*/);
+    // schedules run <id>: the schedule's job now, its next tick unchanged; an unknown id is an error (exit 1)
+    const ran = await json<{ schedule: string; id: string; name: string; queue: string; status: string }>(e.prefix, ['schedules', 'run', 'nightly']);
+    expect(ran).toMatchObject({ schedule: 'nightly', name: 'report', queue: 'alpha' });
+    expect((await e.client.getJob(ran.id))?.name).toBe('report');
+    expect((await e.client.getSchedules())[0]!.nextRunAt!.toISOString()).toBe(listed.schedules[0]!.nextRunAt);
+    expect((await jobline(['--prefix', e.prefix, 'schedules', 'run', 'nightly'])).stdout).toMatch(/^Ran schedule nightly: job \S+ \(report\) in queue alpha, /);
+    const missing = await jobline(['--prefix', e.prefix, 'schedules', 'run', 'no-such']);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('Schedule no-such does not exist')]);
 
     const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'queues', '--watch', '--interval', '1', '--json'], {
       env: process.env,

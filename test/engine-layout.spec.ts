@@ -23,6 +23,7 @@ describe('engine layout', () => {
       'pauseQueue',
       'removeSchedule',
       'resumeQueue',
+      'runSchedule',
       'stopJob',
       'upsertSchedule',
     ]);

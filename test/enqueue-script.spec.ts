@@ -17,7 +17,8 @@ describe('enqueue script: packed records and the existence check', () => {
   });
 
   const spec = (name: string, data: unknown, options: EnqueueOptions = {}): JobSpec => buildJobSpec(name, data, options, 'packed', newJobId);
-  // replies are { outbox length, then the jobs' values } (redis/scripts.ts)
+  // replies are { outbox length (-1 - length from the call that created the queue), then the jobs' values }
+  // (enqueue.lua's header)
   const run = (specs: JobSpec[]) => runScript(e.redis, 'enqueue', new KeySpace(e.prefix).queue('packed'), enqueueArgs(specs, 0, specs.length, 'queue', '', 0)) as Promise<(string | number)[]>;
 
   it('keeps names with any character, and data and options with tabs, newlines and unicode', async () => {
@@ -37,7 +38,8 @@ describe('enqueue script: packed records and the existence check', () => {
 
   it('a call run twice (a resend after a reconnect) creates nothing the second time', async () => {
     const specs = [spec('one', 1), spec('two\n', { t: 'é' }), spec('one', 3, { jobId: 'resent-chosen' })];
-    expect(await run(specs)).toEqual([0, '*queued']);
+    // the first call into 'packed' creates the queue (its meta), and says so
+    expect(await run(specs)).toEqual([-1, '*queued']);
     expect(await run(specs)).toEqual([0, '=queued|one', '=queued|two\n', '=queued|one']);
     expect(await redis.lrange(`${e.base('packed')}queued`, 0, -1)).toEqual(specs.map((s) => s.id));
     await redis.del(`${e.base('packed')}queued`);

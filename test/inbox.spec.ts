@@ -85,7 +85,7 @@ print(json.dumps({'ids': ids, 'last': j.wait(r, 'default', last, timeout=30, pre
       const data = { case: i, long: 'x'.repeat(i * 40) };
       const viaClient = await e.client.enqueue('job', data, { ...options, jobId: `client-${i}` });
       await e.redis.rpush(`${e.prefix}:{default}:inbox`, JSON.stringify({ name: 'job', data, options, id: `inbox-${i}` }));
-      expect(await e.client.ingestInbox('default')).toEqual({ jobs: 1, refused: 0, existed: 0 });
+      expect(await e.client.ingestInbox('default')).toEqual({ jobs: 1, refused: 0, existed: 0, duplicates: 0 });
       const a = comparable(await e.redis.hgetall(`${e.prefix}:{default}:job:${viaClient.id}`));
       const b = comparable(await e.redis.hgetall(`${e.prefix}:{default}:job:inbox-${i}`));
       expect({ i, fields: b }).toEqual({ i, fields: a });
@@ -171,7 +171,7 @@ print(json.dumps({'ids': ids, 'last': j.wait(r, 'default', last, timeout=30, pre
     const e = engine('inbox-again', {});
     await e.client.enqueue('job', { v: 1 }, { jobId: 'same' });
     await e.redis.rpush(`${e.prefix}:{default}:inbox`, JSON.stringify({ name: 'other', data: { v: 2 }, id: 'same' }));
-    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 0, refused: 0, existed: 1 });
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 0, refused: 0, existed: 1, duplicates: 0 });
     expect((await e.client.getInfo('default', 'same')).data).toEqual({ v: 1 });
   });
 
@@ -181,7 +181,7 @@ print(json.dumps({'ids': ids, 'last': j.wait(r, 'default', last, timeout=30, pre
     await e.redis.rpush(`${e.prefix}:{default}:inbox`, JSON.stringify({ name: 'job', id: 'later' }));
     await new Promise((r) => setTimeout(r, 500));
     expect(await e.redis.llen(`${e.prefix}:{default}:inbox`)).toBe(1);
-    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 1, refused: 0, existed: 0 });
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 1, refused: 0, existed: 0, duplicates: 0 });
     expect(await (await e.client.getJob('later', 'default'))!.result({ timeout: 20 })).toBe(1);
     await w.close();
   });

@@ -66,7 +66,8 @@ describe('caller-chosen job ids across queues', () => {
     // the stalled producer's enqueue.lua call finally runs in slow-q: refused by the fence
     const spec = buildJobSpec('j', 'slow', { jobId: 'late' }, 'slow-q', () => 'unused');
     const reply = await runScript(e.redis, 'enqueue', keys.queue('slow-q'), enqueueArgs([spec], 0, 1, 'queue', '', 0));
-    expect(reply).toEqual([0, '!']);
+    // -1: this call created slow-q (its meta); nothing else was stored
+    expect(reply).toEqual([-1, '!']);
     expect(await holders('late', ['slow-q', 'fast-q'])).toEqual(['fast-q']);
     // and through the client, the same late submit comes back with the holder
     const again = await e.client.enqueue('j', 'slow', { jobId: 'late', queue: 'slow-q' });

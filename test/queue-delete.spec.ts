@@ -1,7 +1,7 @@
-import { QueueInUseError } from '../src/index.js';
+import { QueueClient, QueueInUseError } from '../src/index.js';
 import { KeySpace } from '../src/core/redis/keys.js';
 import { engine } from './engine.js';
-import { keysOf, poll } from './helpers.js';
+import { keysOf, poll, testConnection } from './helpers.js';
 
 describe('deleteQueue', () => {
   it('removes every key of the queue and its entries in the global keys; refused while live workers consume it unless forced', async () => {
@@ -47,5 +47,22 @@ describe('deleteQueue', () => {
     expect(await again.result()).toBe(8);
     await expect(e.client.deleteQueue('doomed', { force: true })).resolves.toMatchObject({ keys: expect.any(Number) });
     expect(await e.client.getJob(again.id, 'doomed')).toBeNull();
+  });
+
+  it('another producer that had used the queue lists it again with its next enqueue', async () => {
+    const e = engine('qdel-relist', { work: (n: number) => n });
+    const other = new QueueClient({ connection: testConnection(), prefix: e.prefix, registry: e.registry });
+    try {
+      await other.enqueue('work', 1, { queue: 'reused' });
+      await e.client.deleteQueue('reused');
+      expect(await e.client.getQueues()).not.toContain('reused');
+      // that producer listed the queue before the delete; its enqueue creates the queue again, and says so
+      const job = await other.enqueue('work', 2, { queue: 'reused' });
+      expect(await e.client.getQueues()).toContain('reused');
+      e.worker({ queues: ['reused'] });
+      expect(await job.result()).toBe(2);
+    } finally {
+      await other.close();
+    }
   });
 });

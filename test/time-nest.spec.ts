@@ -49,6 +49,13 @@ describe('@Job schedules (NestJS)', () => {
       const up = await q.upsertSchedule('beat.nightly', { cron: '0 3 * * *', tz: 'Europe/Paris' }, 'beat.nightly', null, { queue: 'nightly' });
       expect(up.outcome).toBe('created');
       expect([1, 2]).toContain(up.nextRunAt!.getUTCHours()); // 3 am in Paris is 1 or 2 am UTC
+      // run now: the schedule's job at once, its next tick, runs and last run unchanged; an unknown schedule is null
+      const ran = (await q.runSchedule('beat.nightly'))!;
+      expect([ran.name, ran.queue]).toEqual(['beat.nightly', 'nightly']);
+      expect(await ran.getStatus()).toBe('queued');
+      const nightly = (await q.getSchedules('nightly'))[0]!;
+      expect([nightly.lastJobId, nightly.runs, nightly.nextRunAt]).toEqual([null, 0, up.nextRunAt]);
+      expect(await q.runSchedule('no.such.schedule')).toBeNull();
       expect(await q.removeSchedule('beat.fast')).toBe(true);
       expect((await q.getSchedules()).map((s) => s.id)).toEqual(['beat.nightly']);
     } finally {

@@ -1,6 +1,7 @@
 // The "enqueue from anywhere" part: the demo's jobs added by a program that is not this app, once over the HTTP API
 // (QueueHttpModule on an Express app of its own) and once with one Redis command (RPUSH of a JSON entry onto the
-// queue's inbox, as redis-cli or Python would), plus a malformed entry, which becomes a failed job saying why.
+// queue's inbox, as redis-cli or Python would), plus a malformed entry, which becomes a failed job saying why, and
+// two entries of one `unique` job, the second stored as nothing.
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Cluster, Redis } from 'ioredis';
@@ -64,6 +65,14 @@ export async function runAnywhere(queue: QueueService, prefix: string): Promise<
       const expected = id === 'direct-1' ? 'finished' : 'failed';
       if (status !== expected) problems.push(`direct entry ${id}: status ${status}, expected ${expected}`);
     }
+    // `unique` from any client: the second entry of one RPUSH finds the first live, so it stores nothing
+    const unique = (id: string) => JSON.stringify({ name: 'thumbnail', data: { image: 'owl.png', width: 32 }, id, options: { unique: true } });
+    await raw.rpush(inbox, unique('direct-u1'), unique('direct-u2'));
+    const first = await waitForJob(queue, 'direct-u1');
+    const firstOutcome = first ? await first.result({ timeout: '10s' }).then(show, (err: Error) => err.message) : 'never ingested';
+    const second = await queue.getJob('direct-u2');
+    rows.push(['RPUSH 2 entries, unique: true', '', `2nd: ${second ? 'stored' : 'a duplicate, not stored'}`, firstOutcome]);
+    if (!first || second) problems.push(`unique entries: first ${first ? 'stored' : 'missing'}, second ${second ? 'stored' : 'not stored'}`);
   } finally {
     await raw.quit();
     await app.close();

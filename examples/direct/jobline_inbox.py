@@ -29,7 +29,8 @@ def entry(name, data=None, options=None, job_id=None):
 
 
 def enqueue(r, queue, name, data=None, options=None, job_id=None, prefix="jobline"):
-    """Enqueues one job with one command (atomic); returns its id."""
+    """Enqueues one job with one command (atomic); returns its id. With options={'unique': True} (or
+    {'unique': {'key': ...}}) an entry whose job is live already stores nothing, so that id then names no job."""
     text, job_id = entry(name, data, options, job_id)
     r.rpush(inbox_key(queue, prefix), text)
     return job_id

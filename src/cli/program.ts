@@ -118,11 +118,15 @@ export async function main(argv: string[]): Promise<number> {
     .command('resume <queue>')
     .description('its workers fetch again')
     .action(run((c, queue: string) => act.pause(c, queue, false)));
-  program
+  const schedules = program
     .command('schedules')
-    .description('recurring schedules: rule, next and last run')
+    .description('recurring schedules: rule, next and last run (`schedules run <id>` runs one now)')
     .addOption(queueOpt())
     .action(run((c, opts: { queue?: string }) => read.schedules(c, opts)));
+  schedules
+    .command('run <id>')
+    .description("enqueue a schedule's job now, as a tick would (its next tick is unchanged)")
+    .action(run((c, id: string) => act.runSchedule(c, id)));
   program
     .command('workers')
     .description('live workers: queues, jobs running and done, host, pid, since when')

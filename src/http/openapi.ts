@@ -9,6 +9,9 @@ const jsonBody = (required: string[], properties: object) => ({
   content: { 'application/json': { schema: { type: 'object', required, additionalProperties: false, properties } } },
 });
 
+/** Plain JSON options the HTTP API takes beyond an inbox entry's. */
+const HTTP_ONLY_OPTIONS = ['dependsOn', 'retry', 'onDependencyFailure'];
+
 /** The OpenAPI 3.1 description of the routes under `settings.path` (served at `GET /<path>/openapi.json`). */
 export function openApiDocument(settings: HttpSettings): object {
   const p = `/${settings.path}`;
@@ -19,7 +22,7 @@ export function openApiDocument(settings: HttpSettings): object {
   };
   const options = {
     type: 'object',
-    description: `Enqueue options that are plain JSON (checked as enqueue() checks them), e.g. ${INBOX_OPTIONS.join(', ')}, delay, runAt (epoch ms), dependsOn, retry, onDependencyFailure, unique.`,
+    description: `Enqueue options that are plain JSON (checked as enqueue() checks them), e.g. ${[...INBOX_OPTIONS, ...HTTP_ONLY_OPTIONS].join(', ')}.`,
     additionalProperties: true,
   };
   return {

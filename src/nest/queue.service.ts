@@ -96,6 +96,14 @@ export class QueueService implements OnApplicationShutdown {
     return this.client.removeSchedule(id);
   }
 
+  /**
+   * Enqueues schedule `id`'s job now, as a tick would (the dashboard's "run now"; its next tick is unchanged). Null when
+   * there is no such schedule.
+   */
+  runSchedule(id: string): Promise<JobHandle | null> {
+    return this.client.runSchedule(id);
+  }
+
   /** The recurring schedules, of `queue` or of every queue: rule, next and last tick, last job id. */
   getSchedules(queue?: string): Promise<ScheduleInfo[]> {
     return this.client.getSchedules(queue);

@@ -4,6 +4,7 @@ import {
   InvalidJobStateError,
   JobNotFoundError,
   REQUEUE_STATUSES,
+  ScheduleNotFoundError,
   type EnqueueOptions,
   type JobHandle,
   type JobStatus,
@@ -127,6 +128,16 @@ export async function deleteQueue(ctx: CliContext, queue: string, opts: { yes?: 
   const { keys, ids } = await client.deleteQueue(queue, { force: opts.force === true });
   if (ctx.output.json) return ctx.output.data({ queue, deleted: true, keys, ids });
   ctx.output.line(`Deleted queue ${queue} (${keys} key(s), ${ids} job id index entr${ids === 1 ? 'y' : 'ies'}).`);
+}
+
+/** `schedules run <id>`: the schedule's job now (the dashboard's "run now"). */
+export async function runSchedule(ctx: CliContext, id: string): Promise<void> {
+  const client = await ctx.connect();
+  const handle = await client.runSchedule(id);
+  if (!handle) throw new ScheduleNotFoundError(id);
+  const status = await handle.getStatus();
+  if (ctx.output.json) return ctx.output.data({ schedule: id, id: handle.id, name: handle.name, queue: handle.queue, status });
+  ctx.output.line(`Ran schedule ${id}: job ${handle.id} (${handle.name}) in queue ${handle.queue}, ${status}.`);
 }
 
 /** `pause <queue>` / `resume <queue>`. */

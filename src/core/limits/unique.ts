@@ -13,7 +13,15 @@ export interface UniqueSpec {
 /** The longest key of one's own, in characters: it becomes part of a Redis key. */
 export const MAX_UNIQUE_KEY_LENGTH = 512;
 
-const EXPECTED = `true, false, or { key?: a non-empty string of at most ${MAX_UNIQUE_KEY_LENGTH} characters, ttl?: a Duration }`;
+/** What `unique` may be, as its error says (the inbox script states the same text). */
+export const UNIQUE_EXPECTED = `true, false, or { key?: a non-empty string of at most ${MAX_UNIQUE_KEY_LENGTH} characters, ttl?: a Duration }`;
+const EXPECTED = UNIQUE_EXPECTED;
+
+/** What `unique.key` may be. */
+export const UNIQUE_KEY_EXPECTED = `a non-empty, well-formed string of at most ${MAX_UNIQUE_KEY_LENGTH} characters`;
+
+/** The rules of `unique.ttl`. */
+export const UNIQUE_TTL_RULES = { max: MAX_TTL_MS } as const;
 
 /** Checks `unique`; null when the job is not unique. */
 export function parseUnique(value: unknown): UniqueSpec | null {
@@ -25,9 +33,9 @@ export function parseUnique(value: unknown): UniqueSpec | null {
   }
   const { key, ttl } = value as { key?: unknown; ttl?: unknown };
   if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > MAX_UNIQUE_KEY_LENGTH || !key.isWellFormed())) {
-    throw new InvalidOptionError('unique.key', key, `a non-empty, well-formed string of at most ${MAX_UNIQUE_KEY_LENGTH} characters`);
+    throw new InvalidOptionError('unique.key', key, UNIQUE_KEY_EXPECTED);
   }
-  return { key: key ?? null, ttlMs: ttl === undefined ? null : toMs('unique.ttl', ttl, { max: MAX_TTL_MS }) };
+  return { key: key ?? null, ttlMs: ttl === undefined ? null : toMs('unique.ttl', ttl, UNIQUE_TTL_RULES) };
 }
 
 /**

@@ -174,6 +174,13 @@ export class JobNotFoundError extends JoblineError {
   }
 }
 
+/** No recurring schedule has this id (never upserted, or removed). */
+export class ScheduleNotFoundError extends JoblineError {
+  constructor(readonly scheduleId: string) {
+    super(`Schedule ${scheduleId} does not exist (it was never upserted, or was removed); getSchedules() lists those that do.`);
+  }
+}
+
 /** An operation that the job's current status does not allow (e.g. requeue of a finished job). */
 export class InvalidJobStateError extends JoblineError {
   constructor(

@@ -92,6 +92,7 @@ export const DURATION_RULES = {
   failureTtl: { allowForever: true, max: MAX_TTL_MS },
   /** -1 is taken too (no ttl, the default), before these rules apply */
   ttl: { max: MAX_TTL_MS },
+  delay: { allowZero: true },
 } as const satisfies Record<string, DurationRules>;
 
 /**
@@ -147,7 +148,7 @@ export function buildJobSpec(
   // checked here (an enqueue's, a @Job's, the module's); resolved against the queue's caps by the producer
   if (options.keep !== undefined) parseKeep(options.keep);
   if (options.delay !== undefined && options.runAt !== undefined) {
-    throw new InvalidOptionError('runAt', options.runAt, 'no `runAt` together with `delay`: give one of them');
+    throw new InvalidOptionError('runAt', options.runAt, RUN_AT_EXPECTED.withDelay);
   }
   const what = () => `The data of job "${name}"`;
   // a value with a toJSON method is encoded at once: only encoding it tells whether it can be
@@ -175,7 +176,7 @@ export function buildJobSpec(
     pipeFrom: '',
     traceparent: '',
     retry: parseRetry(options.retry),
-    delayMs: options.delay === undefined ? null : toMs('delay', options.delay, { allowZero: true }),
+    delayMs: options.delay === undefined ? null : toMs('delay', options.delay, DURATION_RULES.delay),
     runAtMs: options.runAt === undefined ? null : runAtMs(options.runAt),
     keep: '',
     unique: parseUnique(options.unique),
@@ -184,10 +185,19 @@ export function buildJobSpec(
   };
 }
 
+/** What `runAt` may be, as its errors say (the inbox script states the same texts). */
+export const RUN_AT_EXPECTED = {
+  value: 'a valid Date, or a number of epoch milliseconds',
+  withDelay: 'no `runAt` together with `delay`: give one of them',
+} as const;
+
+/** The latest `runAt`: the latest instant a Date can hold. */
+export const MAX_RUN_AT_MS = 8.64e15;
+
 /** `runAt` as epoch ms: a valid Date or a finite number of ms. */
 function runAtMs(v: unknown): number {
   const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : NaN;
-  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) throw new InvalidOptionError('runAt', v, 'a valid Date, or a number of epoch milliseconds');
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_RUN_AT_MS) throw new InvalidOptionError('runAt', v, RUN_AT_EXPECTED.value);
   return Math.round(ms);
 }
 

@@ -4,7 +4,7 @@ import { JoblineError } from '../model/errors.js';
 import type { JobHandle } from '../model/job-handle.js';
 import type { JobStatus } from '../model/types.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
-import { decodeEnqueueReply, enqueueArgs, type EnqueueMode } from '../redis/enqueue-codec.js';
+import { decodeEnqueueReply, enqueueArgs, enqueueReplyHead, type EnqueueMode } from '../redis/enqueue-codec.js';
 import { namedRedisError, type ScriptReply } from '../redis/scripts.js';
 import { RedisOutOfMemoryError } from '../model/errors.js';
 
@@ -51,6 +51,7 @@ export class JobStore {
     const created: boolean[] = new Array(specs.length);
     const statuses: string[] = new Array(specs.length);
     const outboxes = new Set<string>();
+    const relist = new Set<string>();
     /** positions whose caller-chosen id enqueue.lua found fenced (job-id-index.ts) */
     const fenced: number[] = [];
     const calls: Promise<void>[] = [];
@@ -79,7 +80,10 @@ export class JobStore {
                 ? this.handle(job.duplicateOf, job.name ?? list[from + k]!.name, queue, job.status as JobStatus, true)
                 : this.handle(list[from + k]!.id, job.name ?? list[from + k]!.name, queue, job.status as JobStatus);
             });
-            if (Number(reply[0]) > 0) outboxes.add(queue);
+            const head = enqueueReplyHead(reply);
+            if (head.outbox > 0) outboxes.add(queue);
+            // deleted (deleteQueue) since this producer listed it: listed again, as a first enqueue would
+            if (head.newQueue && !fresh.includes(queue)) relist.add(queue);
             stored += to - from;
           }),
         );
@@ -91,6 +95,7 @@ export class JobStore {
       if (err instanceof RedisOutOfMemoryError && calls.length > 1) throw new RedisOutOfMemoryError(err.redisMessage, stored, specs.length);
       throw err;
     });
+    if (relist.size) await this.engine.redis.sadd(this.engine.keys.queues, ...relist).catch(namedRedisError);
     if (this.replicas) await this.engine.waitForReplicas(byQueue.keys(), this.replicas.replicas, this.replicas.timeoutMs);
     if (this.engine.events.wantsEnqueued) this.reportEnqueued(specs, created);
     if (this.onQueued && mode === 'queue') for (const [queue, at] of byQueue) this.onQueued(queue, specs[at[0]!]!.name);

@@ -127,6 +127,15 @@ export interface EnqueuedJob {
 
 const FENCED: EnqueuedJob = { status: '', existed: false, name: undefined, fenced: true };
 
+/**
+ * The head of enqueue.lua's reply: how many entries its queue's outbox holds, and whether the call created the queue's
+ * meta (the queue is new to Redis: never used, or deleted since; see the script's header).
+ */
+export function enqueueReplyHead(reply: ScriptReply): { outbox: number; newQueue: boolean } {
+  const n = Number(reply[0]);
+  return n < 0 ? { outbox: -1 - n, newQueue: true } : { outbox: n, newQueue: false };
+}
+
 /** Decodes enqueue.lua's reply for a chunk of `count` jobs; calls `each(k, job)` for the k-th job of the chunk. */
 export function decodeEnqueueReply(reply: ScriptReply, count: number, each: (k: number, job: EnqueuedJob) => void): void {
   const first = String(reply[1]);

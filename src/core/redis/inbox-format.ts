@@ -1,7 +1,8 @@
 import { durationExpected, MAX_TIMER_MS } from '../model/duration.js';
 import { KNOWN_OPTIONS, knownOptionsExpected } from '../model/enqueue-options.js';
-import { DURATION_RULES, OPTION_EXPECTED, OPTIONS_EXPECTED } from '../model/job-spec.js';
+import { DURATION_RULES, MAX_RUN_AT_MS, OPTION_EXPECTED, OPTIONS_EXPECTED, RUN_AT_EXPECTED } from '../model/job-spec.js';
 import { NAME_EXPECTED } from '../model/names.js';
+import { MAX_UNIQUE_KEY_LENGTH, UNIQUE_EXPECTED, UNIQUE_KEY_EXPECTED, UNIQUE_TTL_RULES } from '../limits/unique.js';
 
 /**
  * The inbox: how any Redis client enqueues with one command (README "Enqueue from anywhere"):
@@ -12,8 +13,11 @@ import { NAME_EXPECTED } from '../model/names.js';
 /** The members an entry may have. */
 export const INBOX_MEMBERS = ['name', 'data', 'options', 'id'] as const;
 
-/** The enqueue options an inbox entry may carry (those that are plain JSON and need nothing outside the queue). */
-export const INBOX_OPTIONS = ['queue', 'jobId', 'atFront', 'ttl', 'resultTtl', 'failureTtl', 'timeout', 'attempts', 'description', 'meta'] as const;
+/**
+ * The enqueue options an inbox entry may carry (those that are plain JSON and need nothing outside the queue's slot):
+ * `queue` may name one of its lanes (`<queue>.<lane>`), as `priority` does; `runAt` is a number of epoch ms.
+ */
+export const INBOX_OPTIONS = ['queue', 'jobId', 'atFront', 'ttl', 'resultTtl', 'failureTtl', 'timeout', 'attempts', 'description', 'meta', 'priority', 'unique', 'delay', 'runAt'] as const;
 
 /** The name of the error stored on an entry that is not a JSON object of those members. */
 export const INBOX_ENTRY_ERROR = 'InvalidInboxEntryError';
@@ -45,6 +49,15 @@ export function inboxLuaConstants(): Record<string, string> {
     EXPECTED_ATTEMPTS: luaString(OPTION_EXPECTED.attempts),
     EXPECTED_DESCRIPTION: luaString(OPTION_EXPECTED.description),
     EXPECTED_META: luaString(OPTION_EXPECTED.meta),
+    EXPECTED_PRIORITY: luaString(OPTION_EXPECTED.priority),
+    EXPECTED_UNIQUE: luaString(UNIQUE_EXPECTED),
+    EXPECTED_UNIQUE_KEY: luaString(UNIQUE_KEY_EXPECTED),
+    EXPECTED_UNIQUE_TTL: luaString(durationExpected(UNIQUE_TTL_RULES)),
+    DURATION_UNIQUE_TTL: `({ forever = false, zero = false, max = ${UNIQUE_TTL_RULES.max} })`,
+    INBOX_MAX_UNIQUE_KEY: String(MAX_UNIQUE_KEY_LENGTH),
+    EXPECTED_RUN_AT: luaString(RUN_AT_EXPECTED.value),
+    EXPECTED_RUN_AT_WITH_DELAY: luaString(RUN_AT_EXPECTED.withDelay),
+    INBOX_MAX_RUN_AT: String(MAX_RUN_AT_MS),
     INBOX_ENTRY_ERROR: luaString(INBOX_ENTRY_ERROR),
     INBOX_UNNAMED: luaString(INBOX_UNNAMED),
     INBOX_COUNTER: luaString(INBOX_COUNTER),

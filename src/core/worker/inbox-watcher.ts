@@ -68,6 +68,8 @@ export interface InboxIngested {
   refused: number;
   /** entries whose id already existed: resubmits, which created nothing */
   existed: number;
+  /** entries with `unique` whose key a live job held: duplicates, which created nothing (as enqueue()) */
+  duplicates: number;
 }
 
 /**
@@ -75,12 +77,13 @@ export interface InboxIngested {
  * first refused entry of each call through the engine's logger, so a sender's mistake is seen where jobs run.
  */
 export async function ingestInbox(engine: Engine, queue: string, goOn: () => boolean = () => true): Promise<InboxIngested> {
-  const total: InboxIngested = { jobs: 0, refused: 0, existed: 0 };
+  const total: InboxIngested = { jobs: 0, refused: 0, existed: 0, duplicates: 0 };
   for (;;) {
-    const [, jobs, refused, existed, left, firstId, firstMessage] = (await engine.run('ingest', queue, [INBOX_BATCH])) as [number, number, number, number, number, string?, string?];
+    const [, jobs, refused, existed, left, duplicates, firstId, firstMessage] = (await engine.run('ingest', queue, [INBOX_BATCH])) as [number, number, number, number, number, number, string?, string?];
     total.jobs += jobs;
     total.refused += refused;
     total.existed += existed;
+    total.duplicates += duplicates;
     if (refused > 0) {
       const what = refused === 1 ? 'inbox entry was not a valid job and became a failed job' : 'inbox entries were not valid jobs and became failed jobs';
       engine.logger.warn(`queue ${queue}: ${refused} ${what} (e.g. ${firstId}: ${firstMessage})`);

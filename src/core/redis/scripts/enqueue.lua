@@ -11,7 +11,8 @@
 --   STORED_OPTION_FIELDS as stored, and OPT_TTL, OPT_DEPENDS_ON, OPT_DEPENDENCY_FLAGS, OPT_DELAY, OPT_RUN_AT
 --   (stored-names.ts)
 --   (one string, not values per job: a client serialises a command value by value, and Redis makes an object of each)
--- returns: { outbox length, then one value per job: the new job's status, REPLY_EXISTED .. status .. '|' .. name
+-- returns: { outbox length (as -1 - length when this call created the queue's meta: the queue is new here, or was
+--   deleted since the producer listed it, which then lists it again), then one value per job: the new job's status, REPLY_EXISTED .. status .. '|' .. name
 --   for an id that existed (left untouched), REPLY_FENCED for a caller-chosen id fenced here (job-id-index.ts), or
 --   REPLY_DUPLICATE .. status .. '|' .. id .. '|' .. name for a `unique` job whose key a live job holds (lib/unique.lua) }.
 --   When every job is new with one same status (nearly always), just { outbox length, REPLY_ALL_NEW .. status }: the
@@ -32,7 +33,7 @@ local NONE = {}
 local ALL_DEFAULTS = {}
 
 -- the queue exists where its jobs are: its meta key is the first key of every script (see keys.ts)
-redis.call('HSETNX', K.meta, 'created', now_s)
+local new_queue = redis.call('HSETNX', K.meta, 'created', now_s) == 1
 
 -- delayed jobs of the batch, as ZADD pairs, and the earliest of their run times
 local delayed, first_due = {}, nil
@@ -218,6 +219,7 @@ if first_due then
 end
 wake()
 local outbox = redis.call('LLEN', K.outbox)
+if new_queue then outbox = -1 - outbox end
 local same = out[1]
 for i = 2, n do
   if out[i] ~= same then same = nil; break end

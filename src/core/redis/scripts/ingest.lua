@@ -1,16 +1,17 @@
 -- Turns the entries of the queue's inbox (pushed by any Redis client: redis/inbox-format.ts) into queued jobs, in
 -- order, and wakes a worker. An entry that is not a valid job becomes a failed job whose error says why, so it is
 -- never lost and never holds up the entries after it; one whose id exists is a resubmit and creates nothing (as
--- enqueue with that jobId). The entries are removed last: at maxmemory the first write is refused and nothing changes.
--- KEYS: meta inbox queued wake ttl waiting finished failed canceled expired stopped
+-- enqueue with that jobId), and so does one whose unique key a live job holds (lib/unique-claim.lua). The entries are
+-- removed last: at maxmemory the first write is refused and nothing changes.
+-- KEYS: meta inbox queued wake ttl scheduled waiting finished failed canceled expired stopped
 -- ARGV[1]: most entries to take
--- returns: { 0, jobs made, entries refused (each now a failed job), entries whose id existed, entries left, and for
---   the first refused entry its job id and error message }
--- @include keys clock data queue notify errors registry inbox queued-tail
+-- returns: { 0, jobs made (queued, or scheduled for a delay or runAt ahead), entries refused (each now a failed job), entries whose id existed, entries left, entries
+--   whose unique key a live job held, and for the first refused entry its job id and error message }
+-- @include keys clock data queue notify errors registry inbox queued-tail lanes unique-claim delay
 local max = tonumber(ARGV[1])
 local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
 local n = #entries
-if n == 0 then return { 0, 0, 0, 0, 0 } end
+if n == 0 then return { 0, 0, 0, 0, 0, 0 } end
 local now = now_ms()
 local now_s = tostring(now)
 redis.call('HSETNX', K.meta, 'created', now_s)
@@ -28,7 +29,7 @@ local function new_id(k)
 end
 
 
-local made, refused, existed = 0, 0, 0
+local made, refused, existed, duplicates = 0, 0, 0, 0
 local first_refused, first_message
 for k = 1, n do
   local entry = entries[k]
@@ -38,22 +39,38 @@ for k = 1, n do
     local key = JOB_PREFIX .. id
     if job.id and redis.call('EXISTS', key) == 1 then
       existed = existed + 1
+    elseif job.unique and claim_key(job.unique, job.unique_ttl, id) then
+      duplicates = duplicates + 1
     else
-      local fields = { F_STATUS, 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
+      -- a delay or runAt still ahead: scheduled (lib/delay.lua), its ttl counting from then, as enqueue.lua does
+      local due = job.delay and now + job.delay or job.run_at
+      if due and due <= now then due = nil end
+      local fields = { F_STATUS, due and 'scheduled' or 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
       local parts = put_data(fields, job.data or '')
       if job.more or parts > 2 then fields[#fields + 1], fields[#fields + 2] = F_HAS_OPTIONS, '1' end
       for _, v in ipairs(job.fields) do fields[#fields + 1] = v end
-      if job.ttl then
-        local x = now + job.ttl
-        fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, tostring(x)
-        redis.call('ZADD', K.ttl, x, id)
-      end
-      redis.call('HSET', key, unpack(fields))
-      if job.front then
-        flush_tail()
-        redis.call('LPUSH', K.queued, id)
+      if due then
+        local at = string.format('%d', due)
+        fields[#fields + 1], fields[#fields + 2] = F_SCHEDULED_FOR, at
+        if job.ttl then fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, string.format('%d', due + job.ttl) end
+        redis.call('HSET', key, unpack(fields))
+        redis.call('ZADD', K.scheduled, at, id)
+        note_due(due)
       else
-        tail[#tail + 1] = id
+        if job.ttl then
+          local x = now + job.ttl
+          fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, tostring(x)
+          redis.call('ZADD', K.ttl, x, id)
+        end
+        redis.call('HSET', key, unpack(fields))
+        if job.lane and lane_push(id, job.lane, job.front) then
+          -- on its lane's list (lib/lanes.lua)
+        elseif job.front then
+          flush_tail()
+          redis.call('LPUSH', K.queued, id)
+        else
+          tail[#tail + 1] = id
+        end
       end
       made = made + 1
     end
@@ -73,8 +90,9 @@ for k = 1, n do
   end
 end
 flush_tail()
+flush_lanes()
 wake()
 redis.call('LTRIM', K.inbox, n, -1)
 local left = redis.call('LLEN', K.inbox)
-if first_refused then return { 0, made, refused, existed, left, first_refused, first_message } end
-return { 0, made, refused, existed, left }
+if first_refused then return { 0, made, refused, existed, left, duplicates, first_refused, first_message } end
+return { 0, made, refused, existed, left, duplicates }

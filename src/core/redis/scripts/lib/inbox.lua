@@ -2,41 +2,9 @@
 -- pushed onto a queue's inbox. Checked by enqueue's rules with enqueue's messages (the EXPECTED_* texts are those of
 -- buildJobSpec's errors). The data and meta are kept as the sender wrote them, only without whitespace: cjson would
 -- reorder object keys, round numbers to 14 digits and turn [] into {}.
--- @include keys
+-- @include keys json-text lane-keys unique-key
 
 local find, sub, byte, match = string.find, string.sub, string.byte, string.match
-
--- The position after the JSON string that opens at i. Plain finds of '"' (much cheaper than a pattern's character
--- class); a quote after an odd run of backslashes is escaped.
-local function skip_string(s, i)
-  local q = find(s, '"', i + 1, true)
-  while byte(s, q - 1) == 92 do
-    local b = q - 1
-    while byte(s, b - 1) == 92 do b = b - 1 end
-    if (q - b) % 2 == 0 then break end
-    q = find(s, '"', q + 1, true)
-  end
-  return q + 1
-end
-
--- The position after the JSON value that starts at i (the text is valid JSON: cjson decoded it first).
-local function skip_value(s, i)
-  local c = byte(s, i)
-  if c == 34 then return skip_string(s, i) end
-  if c ~= 123 and c ~= 91 then return find(s, '[,}%]%s]', i) or #s + 1 end
-  local depth, p = 0, i
-  while true do
-    local q = find(s, '[%[%]{}"]', p)
-    local b = byte(s, q)
-    if b == 34 then
-      p = skip_string(s, q)
-    else
-      if b == 123 or b == 91 then depth = depth + 1 else depth = depth - 1 end
-      p = q + 1
-      if depth == 0 then return p end
-    end
-  end
-end
 
 -- The members of the JSON object that opens at i: their names as written, in order, and where each value starts
 -- and ends (a repeated name keeps its last value, as cjson does).
@@ -126,7 +94,8 @@ local ENTRY_MEMBERS, TAKEN_OPTIONS, KNOWN_OPTIONS = set_of(INBOX_MEMBERS), set_o
 local ENTRY_SHAPE = '{"name": "<job name>", "data": <any JSON>, "options": {<enqueue options>}, "id": "<job id>"} (name required)'
 
 -- Reads one entry. Returns the job to store: { id (nil: make one), name, data, front, ttl (ms or nil), more (the
--- worker must read the whole hash), fields (the stored options, as enqueue.lua stores them) }; or nil, the error's
+-- worker must read the whole hash), fields (the stored options, as enqueue.lua stores them), lane (nil: the queue's
+-- own list), unique (its stored key, or nil), unique_ttl (ms or nil), delay (ms or nil), run_at (epoch ms or nil) }; or nil, the error's
 -- name and message, and the name and id to give the failed job that records the entry (when they are usable).
 local function read_entry(s)
   local ok, t = pcall(cjson.decode, s)
@@ -173,8 +142,59 @@ local function read_entry(s)
       if not TAKEN_OPTIONS[k] then return refuse('InvalidOptionError', invalid(k, oshown(k), EXPECTED_UNSUPPORTED)) end
     end
     local f = job.fields
+    -- the lane: `priority`, or the queue named `<queue>.<lane>` (lanes/lanes.ts resolve, with its messages)
+    local lane, lane_option = o.priority, 'priority'
+    if lane ~= nil and not (type(lane) == 'string' and find(lane, '^[%w_%-]+$') and #lane <= 64) then
+      return refuse('InvalidOptionError', invalid('priority', oshown('priority'), EXPECTED_PRIORITY))
+    end
     if o.queue ~= nil and o.queue ~= QUEUE then
-      return refuse('InvalidOptionError', invalid('queue', oshown('queue'), 'the queue whose inbox the entry is in ("' .. QUEUE .. '"), or nothing'))
+      local named = type(o.queue) == 'string' and sub(o.queue, 1, #QUEUE + 1) == QUEUE .. '.' and queue_lanes() and sub(o.queue, #QUEUE + 2)
+      if not named then
+        return refuse('InvalidOptionError', invalid('queue', oshown('queue'), 'the queue whose inbox the entry is in ("' .. QUEUE .. '"), or one of its lanes ("' .. QUEUE .. '.<lane>"), or nothing'))
+      end
+      if lane ~= nil and lane ~= named and queue_lanes().index[named] then
+        return refuse('InvalidOptionError', invalid('priority', oshown('priority'), 'nothing, or "' .. named .. '": queue "' .. o.queue .. '" names its lane'))
+      end
+      lane, lane_option = named, 'queue'
+    end
+    if lane ~= nil then
+      local cfg = queue_lanes()
+      local shown_lane = lane_option == 'queue' and oshown('queue') or oshown('priority')
+      if not cfg then
+        return refuse('InvalidOptionError', invalid('priority', shown_lane, 'nothing: queue "' .. QUEUE .. '" has no lanes (declare them with the queues option: { ' .. QUEUE .. ': { lanes: [...] } })'))
+      end
+      if not cfg.index[lane] then
+        return refuse('InvalidOptionError', invalid(lane_option, shown_lane, 'a lane of queue "' .. QUEUE .. '": one of ' .. table.concat(cfg.names, ', ')))
+      end
+      -- the fallback lane is the queue's own list: stored as no lane, as enqueue() stores it
+      if cfg.index[lane] ~= cfg.fallback then
+        job.lane = lane
+        f[#f + 1], f[#f + 2] = F_LANE, lane
+      end
+    end
+    if o.unique ~= nil and o.unique ~= false then
+      local u = o.unique
+      if u ~= true then
+        if byte(s, ofrom.unique) ~= 123 then return refuse('InvalidOptionError', invalid('unique', oshown('unique'), EXPECTED_UNIQUE)) end
+        for k in pairs(u) do
+          if k ~= 'key' and k ~= 'ttl' then
+            return refuse('InvalidOptionError', invalid('unique', oshown('unique'), EXPECTED_UNIQUE .. '; `' .. k .. '` is not one of its fields'))
+          end
+        end
+        if u.key ~= nil then
+          if type(u.key) ~= 'string' or u.key == '' or utf16_length(u.key) > INBOX_MAX_UNIQUE_KEY then
+            return refuse('InvalidOptionError', invalid('unique.key', cjson.encode(u.key), EXPECTED_UNIQUE_KEY))
+          end
+          job.unique = 'k:' .. u.key
+        end
+        if u.ttl ~= nil then
+          job.unique_ttl = duration_ms(u.ttl, DURATION_UNIQUE_TTL)
+          if not job.unique_ttl then return refuse('InvalidOptionError', invalid('unique.ttl', cjson.encode(u.ttl), EXPECTED_UNIQUE_TTL)) end
+        end
+      end
+      -- the default key (of the name and data) is made below, once the data is known good
+      job.unique = job.unique or true
+      job.more = true
     end
     if o.jobId ~= nil then
       if not valid_id(o.jobId) then return refuse('InvalidOptionError', invalid('jobId', oshown('jobId'), EXPECTED_JOB_ID)) end
@@ -221,6 +241,18 @@ local function read_entry(s)
         end
       end
     end
+    if o.delay ~= nil and o.runAt ~= nil then return refuse('InvalidOptionError', invalid('runAt', oshown('runAt'), EXPECTED_RUN_AT_WITH_DELAY)) end
+    if o.delay ~= nil then
+      job.delay = duration_ms(o.delay, DURATION_DELAY)
+      if not job.delay then return refuse('InvalidOptionError', invalid('delay', oshown('delay'), EXPECTED_DELAY)) end
+    end
+    if o.runAt ~= nil then
+      local at = o.runAt
+      if type(at) ~= 'number' or at ~= at or at < 0 or at > INBOX_MAX_RUN_AT then
+        return refuse('InvalidOptionError', invalid('runAt', oshown('runAt'), EXPECTED_RUN_AT))
+      end
+      job.run_at = math.floor(at + 0.5)
+    end
     if o.ttl ~= nil and o.ttl ~= -1 then
       job.ttl = duration_ms(o.ttl, DURATION_TTL)
       if not job.ttl then return refuse('InvalidOptionError', invalid('ttl', oshown('ttl'), EXPECTED_TTL)) end
@@ -233,5 +265,13 @@ local function read_entry(s)
       return refuse(INBOX_ENTRY_ERROR, 'The data of the inbox entry holds a raw control character inside a string; escape it as JSON does (\\n, \\t, \\u0000).')
     end
   end
+  if job.unique == true then
+    local key, number = unique_data_key(name, s, from.data)
+    if not key then
+      return refuse(INBOX_ENTRY_ERROR, 'The data of the inbox entry holds the number ' .. number .. ', which JSON.parse reads as Infinity, so it has no unique key; give `unique` a key of your own ({"key": "..."}) or write a finite number.')
+    end
+    job.unique = key
+  end
+  if job.unique then job.fields[#job.fields + 1], job.fields[#job.fields + 2] = F_UNIQUE, job.unique end
   return job
 end

@@ -1,19 +1,14 @@
--- Claiming a unique key at enqueue (lib/unique.lua has the rest): enqueue.lua and schedule-fire.lua.
+-- Claiming a unique key at enqueue (lib/unique.lua has the rest): enqueue.lua, schedule-fire.lua and ingest.lua.
 -- KEYS: meta
 -- @include keys unique
 
 -- the option's name as it appears in an options JSON object
 local UNIQUE_OPTION = '"' .. F_UNIQUE .. '":'
 
--- Claims the unique key of a job about to be stored as `id` with options JSON `options` (undecoded: only a job that
--- has `unique` pays for decoding them twice). Returns nil when the job is to be stored (no `unique`, or the key is
--- now its), else the enqueue reply that names the live job holding the key.
-local function claim_unique(options, id)
-  local opt = cjson.decode(options)
-  local u = opt[F_UNIQUE]
-  if not u then return nil end
+-- Claims unique key `u` (its ttl ms, or nil) for a job about to be stored as `id`. Returns nil when the job is to be
+-- stored (the key is now its), else the enqueue reply that names the live job holding the key.
+local function claim_key(u, ttl, id)
   local k = UNIQUE_PREFIX .. u
-  local ttl = opt[OPT_UNIQUE_TTL]
   local set
   if ttl then set = redis.call('SET', k, id, 'NX', 'PX', ttl) else set = redis.call('SET', k, id, 'NX') end
   if set then return nil end
@@ -24,6 +19,15 @@ local function claim_unique(options, id)
   -- its holder ended (or is gone) without letting it go: the key is this job's now
   if ttl then redis.call('SET', k, id, 'PX', ttl) else redis.call('SET', k, id) end
   return nil
+end
+
+-- claim_key for a job with options JSON `options` (undecoded: only a job that has `unique` pays for decoding them
+-- twice); nil too for a job without `unique`.
+local function claim_unique(options, id)
+  local opt = cjson.decode(options)
+  local u = opt[F_UNIQUE]
+  if not u then return nil end
+  return claim_key(u, opt[OPT_UNIQUE_TTL], id)
 end
 
 
