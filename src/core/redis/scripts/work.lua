@@ -35,6 +35,7 @@ local queued, held = K.queued, K.held
 local unheld, finished, failed = {}, {}, {} -- unheld: the held-set members of the outcomes
 local retried = {} -- retries without a wait, for the back of the queue
 local retried_grouped = {} -- those of grouped jobs, for the back of their group's list
+local group_stops = {} -- group id -> how many of its jobs stopped running in this call (lib/group-keys.lua)
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
@@ -111,7 +112,7 @@ for r = 1, nr do
     local grouped = kind < 97
     if grouped then
       kind = kind + 32
-      group_stop(job)
+      group_stop(job, group_stops)
     end
     if kind == FINISHED then
       if payload ~= '' then
@@ -138,7 +139,7 @@ for r = 1, nr do
       redis.call('HSET', job, F_ATTEMPTS, tonumber(sub(unheld[r], #id + 2)) - 1)
       redis.call('HDEL', job, F_WORKER, F_STARTED_AT)
       -- a release may come from a worker that never knew the job (its orphan release: worker/lease.ts)
-      group_stop(job)
+      group_stop(job, group_stops)
       push_queued(job, id, true)
     end
   end
@@ -148,6 +149,7 @@ call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 push_ids(retried)
 for _, id in ipairs(retried_grouped) do push_queued(JOB_PREFIX .. id, id, false) end
+group_stops_done(group_stops)
 if ne > 0 then
   local dkeys = {}
   for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end

@@ -72,14 +72,28 @@ local function group_start(job)
   end
 end
 
+-- `k` jobs of group `gid` stopped running: off its running count, and the group, which has room now, gets a turn.
+local function group_release(gid, k)
+  if redis.call('HINCRBY', GROUP_RUNNING_KEY, gid, -k) <= 0 then redis.call('HDEL', GROUP_RUNNING_KEY, gid) end
+  group_offer(gid)
+end
+
 -- Job `job` stops running (whatever the path): it leaves its group's running count, once (F_GROUP_RUNNING says it
--- is still in it), and the group, which may have room now, is offered a turn.
-local function group_stop(job)
+-- is still in it). With `batch` (a worker's outcomes: work.lua), the count is only gathered there per group, and
+-- group_stops_done() settles each group once: a group's offer costs a few calls, which a batch pays once.
+local function group_stop(job, batch)
   local g = redis.call('HMGET', job, F_GROUP, F_GROUP_RUNNING)
   if not (g[1] and g[2]) then return end
   redis.call('HDEL', job, F_GROUP_RUNNING)
-  if redis.call('HINCRBY', GROUP_RUNNING_KEY, g[1], -1) <= 0 then redis.call('HDEL', GROUP_RUNNING_KEY, g[1]) end
-  group_offer(g[1])
+  if batch then
+    batch[g[1]] = (batch[g[1]] or 0) + 1
+  else
+    group_release(g[1], 1)
+  end
+end
+
+local function group_stops_done(batch)
+  for gid, k in pairs(batch) do group_release(gid, k) end
 end
 
 -- The lists of every group the queue has had (emptyQueue, resume: lib/lanes.lua take_queued, queued_count).
