@@ -2,6 +2,8 @@
 export function formatFigure(value: number | undefined, unit: string): string {
   if (value === undefined || !Number.isFinite(value)) return '-';
   if (unit === 'jobs/s' || unit === 'B/job') return Math.round(value).toLocaleString('en-US');
+  // a percentage (a ratio to a baseline, or a spread of ratios), signed so +/- reads at a glance
+  if (unit === '%') return `${value > 0 ? '+' : ''}${value.toFixed(1)}%`;
   const abs = Math.abs(value);
   return value.toFixed(abs < 10 ? 2 : abs < 100 ? 1 : 0);
 }

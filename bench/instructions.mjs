@@ -3,7 +3,7 @@
 // N jobs and then runs them with one Worker. Works on any checkout of this repo through its built dist/index.js, so
 // two checkouts (before and after an engine change) can be compared. Plain ESM so it needs no compile step of its own.
 //
-// Usage: node bench/instructions.mjs [--dir <checkout>] [--jobs 20000] [--runs 1] [--idle 10] [--stream] [--keep <n>] [--json]
+// Usage: node bench/instructions.mjs [--dir <checkout>] [--jobs 20000] [--runs 1] [--idle 10] [--stream] [--timings] [--keep <n>] [--json]
 //        npm run bench:instructions -- [same options]
 // Needs valgrind (apt-get install valgrind) and redis-server. See /work/notes/instructions.md for how to read it.
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -35,6 +35,8 @@ const { values: opts } = parseArgs({
     json: { type: 'boolean', default: false },
     // the consumer writes job events to the Redis stream too (QueueClientOptions.eventStream; checkouts that have it)
     stream: { type: 'boolean', default: false },
+    // the consumer has a listener that wants job timings (as metrics do): the workers fetch instrumented (work.lua's ARGV[5])
+    timings: { type: 'boolean', default: false },
     // the queue keeps at most this many finished jobs (QueueClientOptions.queues keep; checkouts that have it)
     keep: { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -252,6 +254,10 @@ async function oneRun(lib, n) {
     closers.push(() => producer.close());
     const consumer = new QueueClient({ connection: server.url, prefix: PREFIX, defaultQueue: QUEUE, registry, ...(opts.stream ? { eventStream: true } : {}), ...QUEUES });
     closers.push(() => consumer.close());
+    if (opts.timings) {
+      const stop = consumer.on('completed', () => undefined, { timings: true, result: false });
+      closers.unshift(async () => stop());
+    }
 
     // Warm-up on another queue, outside every window: connections, version checks and script loads (EVALSHA misses
     // then EVAL) happen once per server, so the phases below measure the steady state.

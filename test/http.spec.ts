@@ -302,6 +302,10 @@ describe('HTTP API elsewhere', () => {
   it('refuses bad options when the module is made', () => {
     expect(() => QueueHttpModule.forRoot({ apiKeys: [] })).toThrow(InvalidOptionError);
     expect(() => QueueHttpModule.forRoot({ apiKeys: ['short'] })).toThrow(/apiKeys\[0\].*at least 16 characters/);
+    // what `apiKeys: [process.env.JOBS_API_KEY!]` gives when the variable is unset
+    expect(() => QueueHttpModule.forRoot({ apiKeys: [KEY, undefined as unknown as string] })).toThrow(
+      /apiKeys\[1\]`: got undefined; expected a key string of at least 16 characters, or \{ key, queues\?, label\? \} \(an unset environment variable gives undefined\)/,
+    );
     expect(() => QueueHttpModule.forRoot({ apiKeys: [KEY], maxbatch: 5 } as never)).toThrow(/did you mean `maxBatch`/);
     expect(() => QueueHttpModule.forRoot({ apiKeys: [KEY], queues: ['a b'] })).toThrow(/queues\[0\]/);
     expect(() => QueueHttpModule.forRoot({ apiKeys: [{ key: KEY, queues: [] }] })).toThrow(/apiKeys\[0\]\.queues/);

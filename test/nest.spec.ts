@@ -167,6 +167,22 @@ describe('NestJS modules', () => {
     expect(await other.getStatus()).toBe('queued');
   });
 
+  it("QueueService has the README's queue operations: summaries, pages, bulk requeue and delete, the workers", async () => {
+    const mod = await started({}, false);
+    const q = mod.get(QueueService);
+    const [a, b, c] = await q.enqueueMany([1, 2, 3].map((n) => ({ name: 'ops.job', data: { n }, options: { queue: 'ops' } })));
+    const [summary] = await q.getQueueSummaries(['ops']);
+    expect(summary).toMatchObject({ name: 'ops', paused: false, workers: 0, counts: expect.objectContaining({ queued: 3 }) });
+    const page = await q.listJobs('ops', 'queued', { limit: 2 });
+    expect([page.total, page.jobs.map((j) => j.id)]).toEqual([3, [a!.id, b!.id]]);
+    expect(await q.requeueJobs([a!.id, 'no-such-job'], { queue: 'ops' })).toEqual({ done: [], missing: ['no-such-job'], refused: [{ id: a!.id, status: 'queued' }] });
+    expect(await q.deleteJobs([c!.id], { queue: 'ops' })).toMatchObject({ done: [c!.id], missing: [] });
+    expect(await q.requeueAll('ops')).toBe(0);
+    expect(await q.deleteAll('ops', 'queued')).toBe(2);
+    expect(await q.countJobs('ops')).toMatchObject({ queued: 0 });
+    expect(await q.getWorkers()).toEqual([]);
+  });
+
   it('a consumer app rejects an unknown job name at enqueue and stores nothing', async () => {
     const mod = await started();
     const q = mod.get(QueueService);

@@ -43,6 +43,18 @@ describe('the published package', () => {
     expect(files.filter((f) => f.endsWith('.lua')).length).toBeGreaterThan(10);
   });
 
+  it('declares no type of an optional peer, so an application without it type-checks the declarations', () => {
+    const pkg = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as { peerDependenciesMeta: Record<string, { optional?: boolean }> };
+    const optional = Object.keys(pkg.peerDependenciesMeta).filter((p) => pkg.peerDependenciesMeta[p]!.optional);
+    expect(optional).toEqual(expect.arrayContaining(['@opentelemetry/api', 'prom-client', '@nestjs/terminus']));
+    const naming: string[] = [];
+    for (const file of files.filter((f) => f.endsWith('.d.ts'))) {
+      const text = readFileSync(join(unpacked, file), 'utf8');
+      for (const peer of optional) if (text.includes(`from '${peer}'`) || text.includes(`import("${peer}")`) || text.includes(`import('${peer}')`)) naming.push(`${file}: ${peer}`);
+    }
+    expect(naming).toEqual([]);
+  });
+
   it('loads with require() from a CommonJS module', () => {
     const out = execFileSync(process.execPath, ['-e', "const j = require('jobline'); console.log(typeof j.QueueModule, typeof j.QueueService, typeof j.Job)"], {
       cwd: root,

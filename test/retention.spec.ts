@@ -231,6 +231,8 @@ describe('the start-up warning', () => {
       const open = await run({ a: { keep: { finished: { count: 10 } } } });
       expect(open).toHaveLength(1);
       expect(open[0]).toMatch(/no maxmemory.*queues a \(failed\); b \(finished, failed\) keep ended jobs without a count cap/);
+      // the fix it names is written for the first of them, ready to paste
+      expect(open[0]).toContain('QueueModule.forRoot({ queues: { a: { keep: { finished: { count: 10000 }, failed: { count: 100000 } } } } })');
       expect(await run({ a: { keep: { finished: { count: 10 }, failed: { count: 10 } } }, b: { keep: { finished: { count: 1 }, failed: { count: 1 } } } })).toEqual([]);
       await raw.config('SET', 'maxmemory', '1gb');
       expect(await run({})).toEqual([]);

@@ -15,24 +15,27 @@ import { Registry } from 'prom-client';
 import { n } from '../format.js';
 import { HandlerRegistry, QueueClient, Worker, type JobHandle } from '../../src/core/index.js';
 import { JobMetrics } from '../../src/metrics/index.js';
-import { checkAllFinished, NOOP, PREFIX, QUEUE } from '../libs/jobline.js';
+import { NOOP, PREFIX, QUEUE } from '../libs/jobline.js';
 import { Invocations } from '../invocations.js';
 import { ok } from '../outcome.js';
 import { makePayloads } from '../payload.js';
 import { runPool } from '../pool.js';
 import { redisCpuSeconds } from '../redis-info.js';
+import { percentile } from '../stats.js';
 import type { MetricSpec, RunContext, Scenario } from '../types.js';
 import { stallBudgetMs, waitUntil, within } from '../wait.js';
 
-/** An exporter that drops the spans (the SDK's work per span is measured, not a collector's). */
-class DiscardingExporter implements SpanExporter {
-  export(_spans: ReadableSpan[], done: (result: { code: number }) => void): void {
+/** An exporter that counts the consumer spans it is handed and drops them (the SDK's work per span is measured, not a collector's). */
+class CountingExporter implements SpanExporter {
+  processSpans = 0;
+  export(spans: ReadableSpan[], done: (result: { code: number }) => void): void {
+    for (const s of spans) if (s.name === `process ${QUEUE}`) this.processSpans++;
     done({ code: 0 });
   }
   async shutdown(): Promise<void> {}
 }
 
-/** The registered provider's sampler, switched between drains (a provider is registered once per process). */
+/** The registered provider's sampler, switched while jobs are enqueued (a provider is registered once per process). */
 class SwitchedSampler implements Sampler {
   current: Sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
   shouldSample(...args: Parameters<Sampler['shouldSample']>): ReturnType<Sampler['shouldSample']> {
@@ -45,36 +48,41 @@ class SwitchedSampler implements Sampler {
 
 /** Samplers as applications set them: every trace (the SDK's default), or 10% of the traces (parent-based). */
 const SAMPLERS = {
-  all: () => new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-  ratio: () => new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+  all: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+  ratio: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
 };
 const sampler = new SwitchedSampler();
+const exporter = new CountingExporter();
 let provider: BasicTracerProvider | null = null;
 
 /** The OpenTelemetry SDK as an application registers it: async context, batched export (once per process). */
-function registerTracing(): void {
-  if (provider) return;
-  provider = new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(new DiscardingExporter())] });
+function registerTracing(): BasicTracerProvider {
+  if (provider) return provider;
+  provider = new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
+  return provider;
 }
 
 /**
- * What a drain observes: `off` (no metrics, tracing off: the fetch is not instrumented), `metrics` (JobMetrics on the
- * consumer), `tracing` (every job enqueued under a trace, so it carries a traceparent and runs in a consumer span;
- * all traces sampled), `both`, and the same two with 10% of the traces sampled.
+ * What a worker observes: `off` (no metrics, `tracing: false`: the fetch is not instrumented), `metrics` (JobMetrics on
+ * the consumer), `tracing` (every job enqueued under a sampled trace, so it carries a traceparent and runs in a consumer
+ * span), `both`, and `both10` (metrics, and tracing with 10% of the traces sampled: the parent-based sampler decides
+ * at the request that enqueues, and a job of an unsampled trace starts no consumer span).
  */
-const MODES = ['off', 'metrics', 'tracing', 'both', 'tracingRatio', 'bothRatio'] as const;
+const MODES = ['off', 'metrics', 'tracing', 'both', 'both10'] as const;
 type Mode = (typeof MODES)[number];
 const LABEL: Record<Mode, string> = {
   off: 'off',
   metrics: 'metrics',
   tracing: 'tracing',
   both: 'metrics + tracing',
-  tracingRatio: 'tracing 10%',
-  bothRatio: 'metrics + tracing 10%',
+  both10: 'metrics + tracing 10%',
 };
-/** The jobs: no-op, or a fixed ~1 ms of CPU (SHA-256 over 64 KiB blocks, the count calibrated per run). */
+const metered = (mode: Mode) => mode === 'metrics' || mode === 'both' || mode === 'both10';
+const traced = (mode: Mode) => mode === 'tracing' || mode === 'both' || mode === 'both10';
+
+/** The jobs: no-op, or a fixed ~1 ms of CPU (SHA-256 over 64 KiB blocks, the count calibrated per process). */
 const WORKS = ['noop', 'cpu'] as const;
 type Work = (typeof WORKS)[number];
 
@@ -85,82 +93,148 @@ function hashBlocks(blocks: number): string {
   return h;
 }
 
+let calibrated = 0;
 /** How many blocks take ~1 ms of this process's CPU (CPU time, so the machine's other load does not skew it). */
-function calibrate(): number {
+function blocksPerMs(): number {
+  if (calibrated) return calibrated;
   hashBlocks(50);
   const t0 = process.cpuUsage();
   hashBlocks(500);
   const used = process.cpuUsage(t0);
-  return Math.max(1, Math.round(500 / ((used.user + used.system) / 1000)));
+  calibrated = Math.max(1, Math.round(500 / ((used.user + used.system) / 1000)));
+  return calibrated;
 }
 
-/** One drain: `jobs` queued jobs, one worker at concurrency 100; CPU µs per job of this process and Redis. */
-async function drain(ctx: RunContext, mode: Mode, work: Work, blocks: number): Promise<number> {
-  const metered = mode === 'metrics' || mode === 'both' || mode === 'bothRatio';
-  const traced = mode !== 'off' && mode !== 'metrics';
-  sampler.current = mode.endsWith('Ratio') ? SAMPLERS.ratio() : SAMPLERS.all();
-  const { concurrency } = ctx.scale;
-  const jobs = work === 'noop' ? ctx.scale.jobs : Math.ceil(ctx.scale.jobs / 5);
-  const prefix = `${PREFIX}-${mode}-${work}`;
-  const items = makePayloads(jobs).map((data) => ({ name: NOOP, data }));
-  const producer = new QueueClient({ connection: ctx.url, prefix, defaultQueue: QUEUE, tracing: traced });
-  const registry = new HandlerRegistry();
-  const seen = new Invocations(jobs);
-  registry.register({
-    name: NOOP,
-    source: 'bench',
-    defaults: {},
-    handle: (_data, job) => {
-      if (work === 'cpu') hashBlocks(blocks);
-      seen.hit(job.id);
-    },
-  });
-  const consumer = new QueueClient({ connection: ctx.url, prefix, defaultQueue: QUEUE, registry, tracing: traced });
-  const metrics = metered ? new JobMetrics(consumer, { registry: new Registry(), refreshInterval: '15s' }) : null;
-  let worker: Worker | null = null;
-  try {
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const median = (values: number[]) => percentile(sorted(values), 50);
+
+/**
+ * A distribution-free 95% confidence interval of the median of `values` (independent pairs): the order statistics
+ * n/2 -/+ 0.98 sqrt(n) (the binomial's normal approximation), so one disturbed pair cannot move it much.
+ */
+function medianInterval(values: number[]): [number, number] {
+  const s = sorted(values);
+  const half = 0.98 * Math.sqrt(s.length);
+  const lo = Math.max(0, Math.floor(s.length / 2 - half));
+  const hi = Math.min(s.length - 1, Math.ceil(s.length / 2 + half) - 1);
+  return [s[lo] ?? NaN, s[hi] ?? NaN];
+}
+
+/** Exposed by `node --expose-gc` (run-bench.mjs passes it). */
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** A drain's CPU µs per job: in all (this process and Redis), and of that the handlers' work (the 1 ms jobs'). */
+interface Drain {
+  total: number;
+  work: number;
+}
+
+/**
+ * One mode's worker, set up once per round and kept: its own prefix, producer, consumer (with metrics or tracing as
+ * the mode says) and Worker at concurrency 100 on a queue kept paused between drains, so that a drain measures the
+ * steady state of a running worker (not its start or close) and the idle workers of the other modes wait, blocked.
+ */
+class Rig {
+  readonly producer: QueueClient;
+  readonly consumer: QueueClient;
+  readonly worker: Worker;
+  readonly metrics: JobMetrics | null;
+  /** handler invocations of the drain under way, and the CPU µs its handlers spent on their work */
+  private seen = new Invocations(0);
+  private workUs = 0;
+  ran = 0;
+
+  private constructor(
+    readonly mode: Mode,
+    readonly work: Work,
+    ctx: RunContext,
+  ) {
+    const prefix = `${PREFIX}-${mode}-${work}`;
+    const registry = new HandlerRegistry();
+    const blocks = work === 'cpu' ? blocksPerMs() : 0;
+    registry.register({
+      name: NOOP,
+      source: 'bench',
+      defaults: {},
+      handle: (_data, job) => {
+        if (blocks) {
+          // the work's own CPU, apart: the cost of observing is the rest (and whether observing slows the work shows)
+          const t0 = process.cpuUsage();
+          hashBlocks(blocks);
+          const used = process.cpuUsage(t0);
+          this.workUs += used.user + used.system;
+        }
+        this.seen.hit(job.id);
+      },
+    });
+    this.producer = new QueueClient({ connection: ctx.url, prefix, defaultQueue: QUEUE, tracing: traced(mode) });
+    this.consumer = new QueueClient({ connection: ctx.url, prefix, defaultQueue: QUEUE, registry, tracing: traced(mode) });
+    this.metrics = metered(mode) ? new JobMetrics(this.consumer, { registry: new Registry(), refreshInterval: '1h' }) : null;
+    this.worker = new Worker(this.consumer, registry, { queues: [QUEUE], concurrency: ctx.scale.concurrency });
+  }
+
+  static async open(ctx: RunContext, mode: Mode, work: Work): Promise<Rig> {
+    const rig = new Rig(mode, work, ctx);
+    await rig.producer.pauseQueue(QUEUE);
+    rig.worker.start();
+    return rig;
+  }
+
+  /**
+   * Enqueues `jobs` (outside the clock; 10 per root span "request" when traced, as a web app's requests enqueue),
+   * then runs them: CPU µs per job of this process and of Redis, from the resume to the last outcome recorded.
+   */
+  async drain(ctx: RunContext, jobs: number): Promise<Drain> {
+    const mode = this.mode;
+    const items = makePayloads(jobs).map((data) => ({ name: NOOP, data }));
     const handles: JobHandle[] = new Array<JobHandle>(jobs);
-    // as requests of a web app enqueue: 10 jobs per request, each request its own trace (so a ratio sampler samples
-    // some traces, not all or none); untraced modes enqueue alike, under no span
     const tracer = trace.getTracer('bench');
     const PER = 10;
+    sampler.current = mode === 'both10' ? SAMPLERS.ratio : SAMPLERS.all;
     await runPool(Math.ceil(jobs / PER), 20, async (i) => {
       const from = i * PER;
-      const enqueue = async () => (await producer.enqueueMany(items.slice(from, from + PER))).forEach((h, k) => (handles[from + k] = h));
-      if (!traced) return enqueue();
+      const enqueue = async () => (await this.producer.enqueueMany(items.slice(from, from + PER))).forEach((h, k) => (handles[from + k] = h));
+      if (!traced(mode)) return enqueue();
       return tracer.startActiveSpan('request', async (span) => {
         await enqueue();
         span.end();
       });
     });
-    await ctx.window.begin();
-    // CPU time (this process and Redis) is what observing adds; wall time on a shared machine is too noisy for 5%
-    const cpu0 = process.cpuUsage();
+    sampler.current = SAMPLERS.all;
+    this.seen = new Invocations(jobs);
+    this.workUs = 0;
+    // this drain's garbage is its own: the set-up's is collected before the clock starts
+    gc?.();
     const redis0 = await redisCpuSeconds(ctx.admin);
-    worker = new Worker(consumer, registry, { queues: [QUEUE], concurrency });
-    worker.start();
-    await within('every jobline handler to run', seen.whenAll, stallBudgetMs(jobs) + (work === 'cpu' ? jobs * 5 : 0));
-    await waitUntil('jobline to record every job finished', async () => (await producer.countJobs(QUEUE)).finished >= jobs, 30_000);
+    const cpu0 = process.cpuUsage();
+    await this.producer.resumeQueue(QUEUE);
+    await within(`every ${mode} handler to run`, this.seen.whenAll, stallBudgetMs(jobs) + (this.work === 'cpu' ? jobs * 5 : 0));
+    // the last outcomes reach Redis with the worker's next call (and the metrics count them then)
+    await waitUntil(`jobline to record every ${mode} job finished`, async () => (await this.producer.countJobs(QUEUE)).finished >= jobs, 30_000, 2);
     const used = process.cpuUsage(cpu0);
-    const cpuUs = used.user + used.system + ((await redisCpuSeconds(ctx.admin)) - redis0) * 1e6;
-    await ctx.window.end();
-    await worker.close();
-    worker = null;
-    const label = `jobline processing, ${mode}, ${work}`;
-    seen.verify(ctx, label, handles.map((h) => h.id));
-    await checkAllFinished(ctx.check, label, handles);
-    if (metrics) {
-      // the run was really observed: the metrics counted every job
-      const text = await metrics.scrape();
-      ctx.check(text.body.includes(`jobline_jobs_processed_total{queue="${QUEUE}",name="${NOOP}",outcome="completed"} ${jobs}`), `${label}: metrics counted every job`);
-    }
-    return cpuUs / jobs;
-  } finally {
-    metrics?.close();
-    await worker?.close();
-    await consumer.close();
-    await producer.close();
-    await ctx.admin.flushall();
+    const redisUs = ((await redisCpuSeconds(ctx.admin)) - redis0) * 1e6;
+    await this.producer.pauseQueue(QUEUE);
+    const label = `jobline processing, ${mode}, ${this.work}`;
+    this.seen.verify(ctx, label, handles.map((h) => h.id));
+    const deleted = await this.producer.deleteAll(QUEUE, 'finished');
+    ctx.check(deleted === jobs, `${label}: ${deleted} of ${jobs} jobs ended finished`);
+    this.ran += jobs;
+    return { total: (used.user + used.system + redisUs) / jobs, work: this.workUs / jobs };
+  }
+
+  /** The run was really observed: the metrics counted every job. */
+  async checkMetrics(ctx: RunContext): Promise<void> {
+    if (!this.metrics) return;
+    const text = (await this.metrics.scrape()).body;
+    const line = `jobline_jobs_processed_total{queue="${QUEUE}",name="${NOOP}",outcome="completed"} ${this.ran}`;
+    ctx.check(text.includes(line), `jobline processing, ${this.mode}, ${this.work}: metrics counted every job (${line})`);
+  }
+
+  async close(): Promise<void> {
+    this.metrics?.close();
+    await this.worker.close();
+    await this.consumer.close();
+    await this.producer.close();
   }
 }
 
@@ -170,7 +244,7 @@ async function drain(ctx: RunContext, mode: Mode, work: Work, blocks: number): P
  * not, with no queue around it.
  */
 async function sdkSpanUs(tracer: Tracer, sampled: boolean): Promise<number> {
-  sampler.current = SAMPLERS.all();
+  sampler.current = SAMPLERS.all;
   const parent: Context = trace.setSpanContext(context.active(), {
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: 'b7ad6b7169203331',
@@ -182,7 +256,7 @@ async function sdkSpanUs(tracer: Tracer, sampled: boolean): Promise<number> {
   const spans = 20_000;
   const one = (i: number) => {
     const span = tracer.startSpan(
-      `process ${QUEUE}`,
+      `process sdk-alone`,
       {
         kind: 4,
         attributes: {
@@ -208,40 +282,111 @@ async function sdkSpanUs(tracer: Tracer, sampled: boolean): Promise<number> {
   return (used.user + used.system) / spans;
 }
 
+/** Timed cycles per kind of job and round (the 1 ms jobs' small differences need more), after WARM_CYCLES untimed ones (JIT, the SDK's first spans, caches). */
+const cycles = (work: Work) => (work === 'noop' ? 8 : 12);
+const WARM_CYCLES = 2;
+/** Jobs per drain: short drains, many of them, interleaved, so the machine's drift hits every mode alike. */
+const drainJobs = (work: Work, jobs: number) => (work === 'noop' ? Math.ceil(jobs / 5) : Math.ceil(jobs / 50));
+
 const key = (work: Work, mode: Mode) => `${work}_${mode}`;
+const ratioKey = (work: Work, mode: Mode) => `${work}_${mode}_vs_off`;
 
 /**
- * Issue 15's bench: processing with metrics and tracing on against off, measured in the same run (one drain per
- * observation mode and kind of job, the modes' order rotating by round so the machine's load drifts over all alike).
- * Figures are CPU µs per job (this process + Redis): wall time on this shared machine swings by 2x.
+ * Issue 15's bench: processing with metrics and tracing on against off, in the same process and run. Per kind of job,
+ * one worker per mode is kept running (its queue paused between drains); each cycle drains a short batch of queued
+ * jobs through every observed mode, each right beside a drain with both off (off's side alternating), and takes the
+ * ratio of their CPU time per job (this process and Redis: process.cpuUsage and INFO cpu). A round reports the medians
+ * over its cycles (CPU µs per job, the ratio to off) and a 95% interval of the median ratio of metrics + tracing. Wall
+ * time is not a figure: on this shared machine it swings by 2x, and CPU time per job by up to 2x between drains a
+ * second apart (other processes on the same cores), hence the pairs and the medians.
  */
 export const observed: Scenario = {
   id: 'observed',
   title: (s) =>
-    `process ${n(s.jobs)} queued no-op jobs and ${n(Math.ceil(s.jobs / 5))} jobs of ~1 ms CPU, off / metrics / tracing (all or 10% sampled) / both, 1 process, concurrency ${s.concurrency}`,
+    `${cycles('noop')} cycles (after ${WARM_CYCLES} warm-up) of drains of ${n(drainJobs('noop', s.jobs))} no-op jobs, then ${cycles('cpu')} of ${n(drainJobs('cpu', s.jobs))} jobs of ~1 ms CPU: metrics / tracing / both / both 10% sampled, each beside a drain with both off, 1 process, concurrency ${s.concurrency}`,
   metrics: [
-    ...WORKS.flatMap((work) =>
-      MODES.map((mode): MetricSpec => ({ key: key(work, mode), label: `CPU µs/job, ${work === 'noop' ? 'no-op' : '1 ms CPU'}, ${LABEL[mode]}`, unit: 'µs/job', better: 'lower' })),
-    ),
+    ...WORKS.flatMap((work): MetricSpec[] => {
+      const kind = work === 'noop' ? 'no-op' : '1 ms CPU';
+      return [
+        ...MODES.map((mode): MetricSpec => ({ key: key(work, mode), label: `CPU µs/job, ${kind}, ${LABEL[mode]}`, unit: 'µs/job', better: 'lower' })),
+        ...MODES.filter((m) => m !== 'off').map((mode): MetricSpec => ({ key: ratioKey(work, mode), label: `${kind}, ${LABEL[mode]} vs off`, unit: '%', better: 'lower' })),
+        { key: `${work}_both_lo`, label: `${kind}, metrics + tracing vs off: 95% interval of the median, from`, unit: '%', better: 'lower' },
+        { key: `${work}_both_hi`, label: `${kind}, metrics + tracing vs off: 95% interval of the median, to`, unit: '%', better: 'lower' },
+      ];
+    }),
+    { key: 'cpu_both_outside', label: '1 ms CPU, metrics + tracing vs off: CPU outside the work, share of the job', unit: '%', better: 'lower' },
+    { key: 'cpu_both_outside_lo', label: '1 ms CPU, metrics + tracing vs off: CPU outside the work, 95% interval, from', unit: '%', better: 'lower' },
+    { key: 'cpu_both_outside_hi', label: '1 ms CPU, metrics + tracing vs off: CPU outside the work, 95% interval, to', unit: '%', better: 'lower' },
+    { key: 'cpu_both_work', label: '1 ms CPU, metrics + tracing vs off: the work\u2019s own CPU', unit: '%', better: 'lower' },
     { key: 'sdkSpan', label: 'CPU µs per SDK span alone, sampled', unit: 'µs/job', better: 'lower' },
     { key: 'sdkSpanUnsampled', label: 'CPU µs per SDK span alone, parent not sampled', unit: 'µs/job', better: 'lower' },
     { key: 'cpuBlockUs', label: 'CPU µs of the 1 ms job\u2019s work alone', unit: 'µs/job', better: 'lower' },
   ],
   runs: {
     async jobline(ctx) {
-      registerTracing();
+      const tracing = registerTracing();
       const figures: Record<string, number> = {};
-      const blocks = calibrate();
+      const blocks = blocksPerMs();
       const t0 = process.cpuUsage();
       for (let i = 0; i < 200; i++) hashBlocks(blocks);
       const u = process.cpuUsage(t0);
       figures.cpuBlockUs = (u.user + u.system) / 200;
+      await ctx.window.begin();
       for (const work of WORKS) {
-        for (let i = 0; i < MODES.length; i++) {
-          const mode = MODES[(i + ctx.round) % MODES.length]!;
-          figures[key(work, mode)] = await drain(ctx, mode, work, blocks);
+        const rigs: Rig[] = [];
+        try {
+          for (const mode of MODES) rigs.push(await Rig.open(ctx, mode, work));
+          const spans0 = exporter.processSpans;
+          const total: Record<Mode, number[]> = { off: [], metrics: [], tracing: [], both: [], both10: [] };
+          const ratios: Record<Mode, number[]> = { off: [], metrics: [], tracing: [], both: [], both10: [] };
+          // metrics + tracing against off, split: the CPU outside the jobs' work (per job, as a share of off's whole
+          // job), and the work itself (whether observing makes the handler's own code slower)
+          const outside: number[] = [];
+          const workRatio: number[] = [];
+          const jobs = drainJobs(work, ctx.scale.jobs);
+          const [off, ...observedRigs] = rigs as [Rig, ...Rig[]];
+          for (let cycle = -WARM_CYCLES; cycle < cycles(work); cycle++) {
+            for (let i = 0; i < observedRigs.length; i++) {
+              // each mode right beside a drain of off (so both see the same moment of the machine), the modes' order
+              // rotating by cycle and off's side alternating (off first, then second): drift favours neither
+              const rig = observedRigs[(i + cycle + WARM_CYCLES + ctx.round) % observedRigs.length]!;
+              const offFirst = (cycle + i) % 2 === 0;
+              const a = await (offFirst ? off : rig).drain(ctx, jobs);
+              const b = await (offFirst ? rig : off).drain(ctx, jobs);
+              if (cycle < 0) continue;
+              const [base, on] = offFirst ? [a, b] : [b, a];
+              total.off.push(base.total);
+              total[rig.mode].push(on.total);
+              ratios[rig.mode].push((on.total / base.total - 1) * 100);
+              if (work === 'cpu' && rig.mode === 'both') {
+                outside.push(((on.total - on.work - (base.total - base.work)) / base.total) * 100);
+                workRatio.push((on.work / base.work - 1) * 100);
+              }
+            }
+          }
+          for (const rig of rigs) await rig.checkMetrics(ctx);
+          // every sampled job had its consumer span, exported (none dropped for free by a full processor queue)
+          await tracing.forceFlush();
+          const expected = rigs.filter((r) => r.mode === 'tracing' || r.mode === 'both').reduce((s, r) => s + r.ran, 0);
+          const got = exporter.processSpans - spans0;
+          ctx.check(got >= expected, `jobline processing, ${work}: ${got} consumer spans exported, expected at least ${expected}`);
+          for (const mode of MODES) {
+            figures[key(work, mode)] = median(total[mode]);
+            if (mode === 'off') continue;
+            figures[ratioKey(work, mode)] = median(ratios[mode]);
+          }
+          [figures[`${work}_both_lo`], figures[`${work}_both_hi`]] = medianInterval(ratios.both);
+          if (work === 'cpu') {
+            figures.cpu_both_outside = median(outside);
+            [figures.cpu_both_outside_lo, figures.cpu_both_outside_hi] = medianInterval(outside);
+            figures.cpu_both_work = median(workRatio);
+          }
+        } finally {
+          for (const rig of rigs) await rig.close();
+          await ctx.admin.flushall();
         }
       }
+      await ctx.window.end();
       const tracer = trace.getTracer('jobline');
       figures.sdkSpan = await sdkSpanUs(tracer, true);
       figures.sdkSpanUnsampled = await sdkSpanUs(tracer, false);

@@ -72,6 +72,10 @@ export function httpSettings(options: unknown, where: string): HttpSettings {
     throw new InvalidOptionError('apiKeys', o.apiKeys, 'a non-empty array of keys (strings, or { key, queues?, label? })');
   }
   const keys = o.apiKeys.map((k, i) => {
+    if (typeof k !== 'string' && (typeof k !== 'object' || k === null || Array.isArray(k))) {
+      // typically an unset environment variable (`process.env.JOBS_API_KEY!`): say a string was expected, not an object
+      throw new InvalidOptionError(`apiKeys[${i}]`, k, 'a key string of at least 16 characters, or { key, queues?, label? } (an unset environment variable gives undefined)');
+    }
     const option = typeof k === 'string' ? { key: k } : k;
     assertKnownKeys(option, `apiKeys[${i}]`, API_KEY_OPTION_NAMES);
     if (typeof option.key !== 'string' || option.key.length < 16 || /\s/.test(option.key)) {

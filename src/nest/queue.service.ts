@@ -5,14 +5,20 @@ import {
   type BulkProgress,
   type DeletedQueue,
   type DeleteQueueOptions,
+  type DeleteStatus,
   type EnqueueItem,
   type EnqueueOptions,
   type GroupCount,
   type JobHandle,
+  type JobPage,
   type JobStatus,
+  type ManyJobsOutcome,
+  type QueueSummary,
+  type RequeueStatus,
   type ScheduleInfo,
   type ScheduleRule,
   type UpsertOutcome,
+  type WorkerInfo,
 } from '../core/index.js';
 import { JOB_METADATA, JOBLINE_CLIENT } from './jobline.constants.js';
 import type { JobMetadata } from './job.decorator.js';
@@ -130,6 +136,41 @@ export class QueueService implements OnApplicationShutdown {
    */
   deleteQueue(queue: string, options?: DeleteQueueOptions): Promise<DeletedQueue> {
     return this.client.deleteQueue(queue, options);
+  }
+
+  /** Requeues every job of `queue` in `status` (default failed), a batch per script call; resolves with how many. */
+  requeueAll(queue: string, status: RequeueStatus = 'failed', onProgress?: BulkProgress): Promise<number> {
+    return this.client.requeueAll(queue, status, onProgress);
+  }
+
+  /** Deletes every job of `queue` in `status`, a batch per script call; resolves with how many. */
+  deleteAll(queue: string, status: DeleteStatus, onProgress?: BulkProgress): Promise<number> {
+    return this.client.deleteAll(queue, status, onProgress);
+  }
+
+  /** Requeues many jobs by id (those of `queue`, else found wherever they are): which were done, missing or refused. */
+  requeueJobs(ids: string[], options?: { queue?: string; onProgress?: BulkProgress }): Promise<ManyJobsOutcome> {
+    return this.client.requeueJobs(ids, options);
+  }
+
+  /** Deletes many jobs by id, whatever their status: which were done or missing. */
+  deleteJobs(ids: string[], options?: { queue?: string; onProgress?: BulkProgress }): Promise<ManyJobsOutcome> {
+    return this.client.deleteJobs(ids, options);
+  }
+
+  /** Per queue (default: every queue of this prefix): counts per status, paused, live workers, lanes. */
+  getQueueSummaries(queues?: string[]): Promise<QueueSummary[]> {
+    return this.client.getQueueSummaries(queues);
+  }
+
+  /** A page of one status's jobs with their info (`offset` default 0, `limit` default 20, at most 1,000). */
+  listJobs(queue: string, status: JobStatus, page?: { offset?: number; limit?: number }): Promise<JobPage> {
+    return this.client.listJobs(queue, status, page);
+  }
+
+  /** The live workers of this prefix (the registry each worker refreshes on its lease timer). */
+  getWorkers(): Promise<WorkerInfo[]> {
+    return this.client.getWorkers();
   }
 
   /** Stops a running job by id (see JobHandle.stop()). */

@@ -37,8 +37,8 @@ export interface FetchedJob {
   group: string;
   /**
    * From an instrumented fetch (work.lua's ARGV[5]), else -1 and '': how long the job waited from when it became
-   * runnable (its enqueue, or the end of its delay or retry backoff) to this
-   * start (Redis's clock), and the traceparent it was enqueued under. `ranAt` (performance.now() at its start) and
+   * runnable (its enqueue, or the end of its delay or retry backoff) to this start (Redis's clock), and the
+   * traceparent it was enqueued under. `ranAt` (performance.now() at its start) and
    * `durationMs` are set by a worker that measures run times.
    */
   waitMs: number;
@@ -64,11 +64,21 @@ export function outcomeLines(records: readonly string[] | undefined): string {
   return records ? records.join('\n') : '';
 }
 
-/** Decodes the fetched jobs of a work.lua reply: `{ outbox, jobs, timing, names... }` (see its header). */
-export function fetchedJobs(res: ScriptReply, queue: string, ttls: OutcomeTtls): FetchedJob[] {
+/**
+ * Decodes the fetched jobs of a work.lua reply: `{ outbox, jobs, timing, names... }` (see its header). `instrumented`:
+ * the call asked for an instrumented fetch (ARGV[5]), whose jobs text starts with the start time and gives each job
+ * two more lines (when it became runnable, its traceparent).
+ */
+export function fetchedJobs(res: ScriptReply, queue: string, ttls: OutcomeTtls, instrumented = false): FetchedJob[] {
   const text = String(res[1]);
   const jobs: FetchedJob[] = [];
   let pos = 0;
+  let startedAt = 0;
+  if (instrumented) {
+    const lf = text.indexOf('\n');
+    startedAt = Number(text.slice(0, lf));
+    pos = lf + 1;
+  }
   while (pos < text.length) {
     const a = text.indexOf('\n', pos);
     const b = text.indexOf('\n', a + 1);
@@ -78,8 +88,16 @@ export function fetchedJobs(res: ScriptReply, queue: string, ttls: OutcomeTtls):
     const job = fetchedJob(text.slice(pos, a), String(res[3 + Number(text.slice(b + 1, c))]), queue, text.slice(d + 1, e), Number(text.slice(a + 1, b)), ttls);
     // '' for the common job; else "field TAB value" pairs
     if (d > c + 1) readOptions(job, text.slice(c + 1, d).split('\t'), ttls);
-    jobs.push(job);
     pos = e + 1;
+    if (instrumented) {
+      const f = text.indexOf('\n', pos);
+      const g = text.indexOf('\n', f + 1);
+      // '' when the job has no enqueue time (none is stored without one; kept safe) or no traceparent
+      if (f > pos) job.waitMs = Math.max(0, startedAt - Number(text.slice(pos, f)));
+      if (g > f + 1) job.traceparent = text.slice(f + 1, g);
+      pos = g + 1;
+    }
+    jobs.push(job);
   }
   return jobs;
 }
@@ -97,7 +115,6 @@ export function fetchedFromHash(id: string, queue: string, attempt: number, h: R
 }
 
 function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void {
-  let enqueuedAt = -1;
   let resultTtl = '';
   let failureTtl = '';
   let keep = '';
@@ -126,16 +143,6 @@ function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void 
       case F.keep:
         keep = value;
         retention = true;
-        break;
-      // an instrumented fetch's (the start time follows the enqueue time)
-      case F.enqueuedAt:
-        enqueuedAt = value === '' ? -1 : Number(value);
-        break;
-      case F.startedAt:
-        if (enqueuedAt >= 0) job.waitMs = Math.max(0, Number(value) - enqueuedAt);
-        break;
-      case F.traceparent:
-        job.traceparent = value;
         break;
       case F.retry:
         job.retry = value;

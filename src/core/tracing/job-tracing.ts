@@ -1,9 +1,20 @@
 import { createRequire } from 'node:module';
-import type { Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { FetchedJob } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 
 type Api = typeof import('@opentelemetry/api');
+
+/**
+ * The W3C fields of an OpenTelemetry `SpanContext`, declared here so that the published declarations name no type of
+ * `@opentelemetry/api` (an optional peer: an application without it would fail to type-check them).
+ */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote?: boolean;
+}
 
 /** A producer span around storing jobs, and the traceparent the jobs carry. */
 export interface ProducerSpan {
@@ -24,6 +35,14 @@ const SYSTEM = 'jobline';
  */
 export class JobTracing {
   private delegated = false;
+  /**
+   * The context of the last traceparent a run carried, and whether its trace is sampled: the jobs of one enqueue call
+   * (or one request) carry the same one, and a context is immutable, so consecutive runs share it instead of parsing
+   * the field and building a context each.
+   */
+  private lastTraceparent = '';
+  private lastBase: Context | null = null;
+  private lastSampled = true;
 
   private constructor(
     private readonly api: Api,
@@ -86,11 +105,17 @@ export class JobTracing {
     // no provider registered in this process: no span could be recorded, nor a context carried (no context manager)
     if (!this.active) return run();
     const api = this.api;
-    const parent = parseTraceparent(job.traceparent);
-    const base = parent ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT;
+    let base = this.lastBase;
+    if (base === null || job.traceparent !== this.lastTraceparent) {
+      const parent = parseTraceparent(job.traceparent);
+      base = parent ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT;
+      this.lastTraceparent = job.traceparent;
+      this.lastBase = base;
+      this.lastSampled = !parent || (parent.traceFlags & api.TraceFlags.SAMPLED) !== 0;
+    }
     // a trace its producer did not sample (W3C sampled flag off) records no consumer span: the run only carries its
     // context, so the handler's own spans follow the same decision, and a sampled-ratio setup pays for its samples only
-    if (parent && (parent.traceFlags & api.TraceFlags.SAMPLED) === 0) return api.context.with(base, run);
+    if (!this.lastSampled) return api.context.with(base, run);
     const span = this.tracer.startSpan(
       `process ${job.queue}`,
       {
@@ -140,15 +165,17 @@ function failSpan(api: Api, span: Span, error: { name: string; message: string; 
 }
 
 /** W3C trace context: `version-traceid-spanid-flags`, lower-case hex. */
-export function traceparent(sc: SpanContext): string {
+export function traceparent(sc: TraceContext): string {
   return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
 
-/** The span context a traceparent names, or null when it is not a valid version-00 one. */
-export function parseTraceparent(value: string): SpanContext | null {
+/** The span context a traceparent names, or null when it is not a valid version-00 one (all-zero ids are invalid). */
+export function parseTraceparent(value: string): TraceContext | null {
   const m = TRACEPARENT.exec(value);
-  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null;
+  if (!m || m[1] === INVALID_TRACE_ID || m[2] === INVALID_SPAN_ID) return null;
   return { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true };
 }

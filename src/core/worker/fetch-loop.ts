@@ -288,7 +288,8 @@ export class FetchLoop {
   /** One work.lua round trip: record `acks`, fetch up to `want` jobs and start them. Returns how many it started. */
   private async work(queue: string, acks: string[] | undefined, want: number): Promise<number> {
     const args: (string | number)[] = [this.workerId, this.limits.leaseMs, want, outcomeLines(acks)];
-    if (want > 0 && this.engine.instrumented) args.push('1');
+    const instrumented = want > 0 && this.engine.instrumented;
+    if (instrumented) args.push('1');
     const started = performance.now();
     let calls = this.calling.get(queue);
     if (!calls) this.calling.set(queue, (calls = []));
@@ -302,7 +303,7 @@ export class FetchLoop {
       // a token ends that wait to look at the queue again
       if (this.engine.cluster && performance.now() - started > STALL_MS) this.resume(queue);
     }
-    const jobs = fetchedJobs(reply, queue, this.engine.retention.ttls(queue));
+    const jobs = fetchedJobs(reply, queue, this.engine.retention.ttls(queue), instrumented);
     if (want > 0) {
       const timing = fetchTiming(reply);
       if (timing.waitMs === undefined || timing.waitMs < 0) this.due.delete(queue);

@@ -46,6 +46,11 @@ export async function warnUnboundedRetention(engine: Engine, queues: readonly st
   engine.logger.warn(
     `Redis has no maxmemory, and ${open.length === 1 ? 'queue' : 'queues'} ${what.join('; ')} keep${open.length === 1 ? 's' : ''} ended jobs without a count cap: ` +
       'kept jobs grow with the rate until their resultTtl / failureTtl (default 500 s / 1 year) lets them go. Set a cap, e.g. ' +
-      "QueueModule.forRoot({ queues: { <name>: { keep: { finished: { count: 10000 }, failed: { count: 100000 } } } } }), and a maxmemory (with maxmemory-policy noeviction).",
+      `QueueModule.forRoot({ queues: { ${objectKey(open[0]!)}: { keep: { finished: { count: 10000 }, failed: { count: 100000 } } } } }), and a maxmemory (with maxmemory-policy noeviction).`,
   );
+}
+
+/** A queue name as an object literal's key, quoted where it is not an identifier (`my-queue`, `mail.v2`). */
+function objectKey(queue: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(queue) ? queue : `'${queue}'`;
 }

@@ -9,15 +9,16 @@
 --   the default, or the wait before the retry (retry). JSON never holds a raw newline, so a line is one record.
 --   An outcome is applied only if this worker still holds the job on this attempt (else it was reclaimed, stopped
 --   or deleted meanwhile, and the outcome is dropped as stale).
--- ARGV[5]: '1' for an instrumented fetch (a worker that measures wait times or traces): each job's options also
---   carry when it became runnable (as F_ENQUEUED_AT: its enqueue, or its F_SCHEDULED_FOR when later) and
---   F_STARTED_AT, and its F_TRACEPARENT when it has one; absent otherwise (no cost).
+-- ARGV[5]: '1' for an instrumented fetch (a worker that measures wait times or traces): jobs then starts with a
+--   line of the start time (this call's, the same for every job), and each job has two more lines: when it became
+--   runnable (its F_ENQUEUED_AT, or its F_SCHEDULED_FOR when later) and its F_TRACEPARENT ('' for none); absent
+--   otherwise (no cost).
 -- returns: { outbox length (dependents elsewhere to tell), jobs, timing, then the names of the fetched jobs, each
 --   once }. timing ('' when nothing was fetched for): lib/schedule.lua's time_due, the ms until the next delayed job
 --   or schedule tick is due ('-1' none), and the due schedules this worker is to fire. Due delayed jobs are moved to
 --   the queue before the fetch, a bounded batch a call.
 --   jobs is one value for the whole batch (a client pays per value): per fetched job five lines, id, attempt, name
---   (its number among the names, from 0), options, data. options is '' for a common job, else the job's
+--   (its number among the names, from 0), options, data (and two more when instrumented, see ARGV[5]). options is '' for a common job, else the job's
 --   WORKER_OPTION_FIELDS that it has, as "field TAB value" pairs joined by TAB. JSON never holds a raw newline or
 --   tab, so the lines and fields split cleanly.
 -- This is the hot path. Per job it makes only the calls that read or write that job's hash; the ownership check
@@ -163,14 +164,11 @@ end
 if finished.cap then trim_registry('finished', finished.cap, #finished / 2, now) end
 if failed.cap then trim_registry('failed', failed.cap, #failed / 2, now) end
 
--- The options of an instrumented fetch: the job's own, then when it became runnable (its enqueue, or the end of its
--- delay or retry backoff) under F_ENQUEUED_AT, its start time and its traceparent.
-local function instrument(options, enqueued_at, scheduled_for, traceparent)
-  if scheduled_for and (not enqueued_at or tonumber(scheduled_for) > tonumber(enqueued_at)) then enqueued_at = scheduled_for end
-  local extra = F_ENQUEUED_AT .. '\t' .. (enqueued_at or '') .. '\t' .. F_STARTED_AT .. '\t' .. now_s
-  if traceparent then extra = extra .. '\t' .. F_TRACEPARENT .. '\t' .. traceparent end
-  if options == '' then return extra end
-  return options .. '\t' .. extra
+-- An instrumented fetch's per-job lines, in the record's own concatenation (no string built apart): when the job became
+-- runnable (its enqueue, or the end of its delay or retry backoff, which only such a job has) and its traceparent.
+local function runnable_at(enqueued_at, scheduled_for)
+  if scheduled_for and (not enqueued_at or tonumber(scheduled_for) > tonumber(enqueued_at)) then return scheduled_for end
+  return enqueued_at or ''
 end
 
 local got = 0
@@ -178,6 +176,7 @@ local taken = {}
 local ATTEMPT = { '1', '2', '3', '4', '5', '6', '7', '8', '9' }
 -- the reply's job records, joined once at the end, and the distinct job names they refer to by number
 local parts, np = {}, 0
+if instrumented then parts[1], np = now_s .. '\n', 1 end
 local names, name_refs, nn = {}, {}, 0
 local NO_OPTIONS = ''
 -- one HGET when nothing is due; due jobs join the queue before it is read
@@ -252,9 +251,14 @@ while got < want do
           names[nn], ref = name, tostring(nn - 1)
           name_refs[name] = ref
         end
-        if instrumented then options = instrument(options, c[7], c[9], c[8]) end
         np = np + 1
-        parts[np] = id .. '\n' .. attempt .. '\n' .. ref .. '\n' .. options .. '\n' .. d1 .. d2 .. d3 .. d4 .. '\n'
+        if instrumented then
+          local ran = c[7] or ''
+          if c[9] then ran = runnable_at(c[7], c[9]) end
+          parts[np] = id .. '\n' .. attempt .. '\n' .. ref .. '\n' .. options .. '\n' .. d1 .. d2 .. d3 .. d4 .. '\n' .. ran .. '\n' .. (c[8] or '') .. '\n'
+        else
+          parts[np] = id .. '\n' .. attempt .. '\n' .. ref .. '\n' .. options .. '\n' .. d1 .. d2 .. d3 .. d4 .. '\n'
+        end
       end
     end
   end
