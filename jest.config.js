@@ -30,7 +30,7 @@ export default {
       // and those of every feature's scripts and connections (time, faults, Nest, child processes). It leaves to the
       // single pass, to keep the whole run under 10 minutes on 2 cores:
       // - files that start their own single redis-server in both passes (here they would only repeat themselves):
-      //   pressure.spec (maxmemory, DEBUG SLEEP), security.spec (TLS, ACL users), redis-down.spec, and
+      //   pressure.spec (maxmemory, DEBUG SLEEP), security.spec (TLS, ACL users), redis-down.spec, close-outage.spec, and
       //   time-processes.spec (a restart of its own server; its other test, ticks fired by two processes, is what
       //   time-schedules.spec's several workers on one schedule do here);
       // - files whose subject stores nothing or does not touch Redis differently: fuzz.spec (input checks, compared
@@ -50,7 +50,7 @@ export default {
       // - dashboard-browser.spec: a Chromium start drives the pages; the reads behind them (summaries, pages, the
       //   per-minute counters) run here through dashboard.spec over plain HTTP.
       testPathIgnorePatterns: [
-        '/test/(pressure|security|redis-down|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale|chaos|stranded|redis-loading|reclaim-resend|cli|isolate|dashboard-browser)\\.spec\\.ts$',
+        '/test/(pressure|security|redis-down|close-outage|time-processes|fuzz|dto|readme|package|engine-layout|redis-version|options|module-options|typed-enqueue|no-worker|deps-scale|chaos|stranded|redis-loading|reclaim-resend|cli|isolate|dashboard-browser)\\.spec\\.ts$',
       ],
       globalSetup: '<rootDir>/test/setup/cluster-setup.js',
       globalTeardown: '<rootDir>/test/setup/cluster-teardown.js',

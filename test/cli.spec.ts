@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { engine } from './engine.js';
@@ -24,9 +24,56 @@ function jobline(args: string[], env: Record<string, string> = {}): Promise<Run>
   });
 }
 
+/**
+ * Runs commands one after another in one process (test/fixtures/cli-runner.mjs: the program dist/cli/main.js runs,
+ * with its stdout, stderr and exit code), for the tests about what commands do and print: a process start per command
+ * takes seconds on a loaded machine. What is about the process itself (exit codes, the 5 s bound with the start
+ * included, signals) runs `jobline` as its own process.
+ */
+class Runner {
+  private readonly child: ChildProcess;
+  private readonly answers: ((line: string) => void)[] = [];
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor() {
+    this.child = spawn(process.execPath, ['test/fixtures/cli-runner.mjs'], { env: { ...process.env, NO_COLOR: '' }, stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => this.answers.shift()?.(line));
+  }
+
+  run(args: string[]): Promise<Run> {
+    const next = this.last.then(
+      () =>
+        new Promise<Run>((resolve) => {
+          const started = Date.now();
+          this.answers.push((line) => resolve({ ...(JSON.parse(line) as Omit<Run, 'ms'>), ms: Date.now() - started }));
+          this.child.stdin!.write(`${JSON.stringify(args)}\n`);
+        }),
+    );
+    this.last = next;
+    return next;
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.stdin!.end();
+    await exited;
+  }
+}
+
+let runner: Runner;
+beforeAll(() => {
+  runner = new Runner();
+});
+afterAll(() => runner.close());
+
+/** A command in the shared process (Runner). */
+function command(args: string[]): Promise<Run> {
+  return runner.run(args);
+}
+
 /** Runs with --json on `prefix`, expects exit 0 and one JSON document, and returns it. */
 async function json<T = Record<string, unknown>>(prefix: string, args: string[]): Promise<T> {
-  const r = await jobline(['--prefix', prefix, ...args, '--json']);
+  const r = await command(['--prefix', prefix, ...args, '--json']);
   expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
   return JSON.parse(r.stdout) as T;
 }
@@ -51,7 +98,7 @@ describe('jobline command line', () => {
 
     const queues = await json<QueuesJson>(p, ['queues']);
     expect(queues.queues).toEqual([{ name: 'mail', paused: false, workers: 0, counts: expect.objectContaining({ queued: 2, failed: 0, started: 0 }) }]);
-    const people = await jobline(['--prefix', p, 'queues']);
+    const people = await command(['--prefix', p, 'queues']);
     expect(people.code).toBe(0);
     expect(people.stdout).toMatch(/^QUEUE\s+QUEUED\s+DEFERRED/);
     expect(people.stdout).toMatch(/\nmail\s+2\s+0/);
@@ -61,16 +108,16 @@ describe('jobline command line', () => {
     expect(page).toMatchObject({ total: 2, jobs: [{ id: 'digest-1', name: 'mail.digest' }] });
     const one = await json<{ id: string; status: string; data: unknown }>(p, ['job', first.id]);
     expect(one).toMatchObject({ id: first.id, status: 'queued', data: { to: 'a@b.c' } });
-    expect((await jobline(['--prefix', p, 'job', first.id])).stdout).toMatch(/status\s+queued/);
+    expect((await command(['--prefix', p, 'job', first.id])).stdout).toMatch(/status\s+queued/);
 
     // cancel: one done, one missing (exit 1, still reported)
-    const cancel = await jobline(['--prefix', p, 'cancel', first.id, 'no-such-job', '--json']);
+    const cancel = await command(['--prefix', p, 'cancel', first.id, 'no-such-job', '--json']);
     expect(cancel.code).toBe(1);
     expect(JSON.parse(cancel.stdout)).toEqual({ canceled: [first.id], missing: ['no-such-job'], refused: [] });
     // requeue by id puts the canceled job back
     expect(await json(p, ['requeue', first.id])).toEqual({ requeued: [first.id], missing: [], refused: [] });
     // promote: only scheduled jobs can be; a queued one is refused (exit 1)
-    const promote = await jobline(['--prefix', p, 'promote', first.id, '--json']);
+    const promote = await command(['--prefix', p, 'promote', first.id, '--json']);
     expect(promote.code).toBe(1);
     expect(JSON.parse(promote.stdout)).toEqual({ promoted: [], missing: [], refused: [{ id: first.id, status: 'queued' }] });
     // a delayed job is scheduled, listed with its run time, and promote makes it queued
@@ -79,7 +126,7 @@ describe('jobline command line', () => {
     const scheduledPage = await json<{ total: number; jobs: { id: string; scheduledFor: string }[] }>(p, ['jobs', 'mail', '--status', 'scheduled']);
     expect(scheduledPage.jobs.map((j) => j.id)).toEqual([delayed.id]);
     expect(Date.parse(scheduledPage.jobs[0]!.scheduledFor)).toBeGreaterThan(Date.now() + 50 * 60_000);
-    expect((await jobline(['--prefix', p, 'jobs', 'mail', '--status', 'scheduled'])).stdout).toMatch(/^ID\s+NAME\s+STATUS\s+ENQUEUED\s+RUNS AT/);
+    expect((await command(['--prefix', p, 'jobs', 'mail', '--status', 'scheduled'])).stdout).toMatch(/^ID\s+NAME\s+STATUS\s+ENQUEUED\s+RUNS AT/);
     expect(await json(p, ['promote', delayed.id])).toEqual({ promoted: [delayed.id], missing: [], refused: [] });
     expect(await e.client.getJob(delayed.id).then((h) => h!.getStatus())).toBe('queued');
     // delete by id
@@ -98,7 +145,7 @@ describe('jobline command line', () => {
 
     // empty: refused without --yes off a terminal (usage, exit 2), then done with it
     await e.client.enqueueMany(Array.from({ length: 5 }, () => ({ name: 'other', options: { queue: 'bulk' } })));
-    const refused = await jobline(['--prefix', p, 'empty', 'bulk']);
+    const refused = await command(['--prefix', p, 'empty', 'bulk']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/Add --yes to confirm/);
     expect(await json(p, ['empty', 'bulk', '--yes'])).toEqual({ deleted: 5, queue: 'bulk' });
@@ -106,7 +153,7 @@ describe('jobline command line', () => {
 
     // delete-queue: refused without --yes too, then every key of the queue goes
     await e.client.enqueue('other', null, { queue: 'bulk', delay: '1h' });
-    expect((await jobline(['--prefix', p, 'delete-queue', 'bulk'])).code).toBe(2);
+    expect((await command(['--prefix', p, 'delete-queue', 'bulk'])).code).toBe(2);
     expect(await json(p, ['delete-queue', 'bulk', '--yes'])).toEqual({ queue: 'bulk', deleted: true, keys: expect.any(Number), ids: 0 });
     expect(await e.client.getQueues()).not.toContain('bulk');
     expect(await e.redis.keys(`${e.base('bulk')}*`)).toEqual([]);
@@ -120,17 +167,17 @@ describe('jobline command line', () => {
     await poll(() => e.client.countJobs('default'), (c) => c.failed === 2500, 30_000);
     await w.close();
     // --progress: a JSON line on stderr per batch of 1000, then the result on stdout
-    const bulk = await jobline(['--prefix', p, 'requeue', '--all', '--queue', 'default', '--json', '--progress']);
+    const bulk = await command(['--prefix', p, 'requeue', '--all', '--queue', 'default', '--json', '--progress']);
     expect(bulk.code).toBe(0);
     expect(JSON.parse(bulk.stdout)).toEqual({ requeued: 2500, queue: 'default', status: 'failed' });
     expect(bulk.stderr.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(
       [0, 1000, 2000, 2500].map((done) => ({ progress: { done, total: 2500 } })),
     );
     expect(await e.client.countJobs('default')).toMatchObject({ queued: 2500, failed: 0 });
-    const noStatus = await jobline(['--prefix', p, 'delete', '--all', '--queue', 'default', '--yes']);
+    const noStatus = await command(['--prefix', p, 'delete', '--all', '--queue', 'default', '--yes']);
     expect(noStatus.code).toBe(2);
     // for people, off a terminal: plain progress lines
-    const deleted = await jobline(['--prefix', p, 'delete', '--all', '--status', 'queued', '--queue', 'default', '--yes', '--progress']);
+    const deleted = await command(['--prefix', p, 'delete', '--all', '--status', 'queued', '--queue', 'default', '--yes', '--progress']);
     expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted 2500 queued job(s) of queue default.\n' });
     expect(deleted.stderr).toBe(['0', '1000', '2000', '2500'].map((n) => `Deleting queued jobs: ${n}/2500\n`).join(''));
     expect((await e.client.countJobs('default')).queued).toBe(0);
@@ -144,20 +191,20 @@ describe('jobline command line', () => {
       (l) => l.workers.length === 1,
     );
     expect(list.workers[0]).toMatchObject({ id: w.id, queues: ['alpha', 'beta'], concurrency: 3, pid: process.pid });
-    expect((await jobline(['--prefix', e.prefix, 'workers'])).stdout).toContain(w.id);
+    expect((await command(['--prefix', e.prefix, 'workers'])).stdout).toContain(w.id);
     expect(await json(e.prefix, ['schedules'])).toEqual({ schedules: [] });
     await e.client.upsertSchedule('nightly', { cron: '0 3 * * *' }, 'report', { full: true }, { queue: 'alpha' });
     const listed = await json<{ schedules: { id: string; name: string; queue: string; rule: unknown; nextRunAt: string }[] }>(e.prefix, ['schedules']);
     expect(listed.schedules).toEqual([expect.objectContaining({ id: 'nightly', name: 'report', queue: 'alpha', rule: expect.objectContaining({ cron: '0 3 * * *' }) })]);
     expect(new Date(listed.schedules[0]!.nextRunAt).getUTCHours()).toBe(3);
-    expect((await jobline(['--prefix', e.prefix, 'schedules'])).stdout).toMatch(/\nnightly\s+report\s+alpha\s+cron 0 3 \* \* \*/);
+    expect((await command(['--prefix', e.prefix, 'schedules'])).stdout).toMatch(/\nnightly\s+report\s+alpha\s+cron 0 3 \* \* \*/);
     // schedules run <id>: the schedule's job now, its next tick unchanged; an unknown id is an error (exit 1)
     const ran = await json<{ schedule: string; id: string; name: string; queue: string; status: string }>(e.prefix, ['schedules', 'run', 'nightly']);
     expect(ran).toMatchObject({ schedule: 'nightly', name: 'report', queue: 'alpha' });
     expect((await e.client.getJob(ran.id))?.name).toBe('report');
     expect((await e.client.getSchedules())[0]!.nextRunAt!.toISOString()).toBe(listed.schedules[0]!.nextRunAt);
-    expect((await jobline(['--prefix', e.prefix, 'schedules', 'run', 'nightly'])).stdout).toMatch(/^Ran schedule nightly: job \S+ \(report\) in queue alpha, /);
-    const missing = await jobline(['--prefix', e.prefix, 'schedules', 'run', 'no-such']);
+    expect((await command(['--prefix', e.prefix, 'schedules', 'run', 'nightly'])).stdout).toMatch(/^Ran schedule nightly: job \S+ \(report\) in queue alpha, /);
+    const missing = await command(['--prefix', e.prefix, 'schedules', 'run', 'no-such']);
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('Schedule no-such does not exist')]);
 
     const child = spawn(process.execPath, ['dist/cli/main.js', '--prefix', e.prefix, 'queues', '--watch', '--interval', '1', '--json'], {
@@ -247,22 +294,33 @@ describe('jobline command line', () => {
 
   it('exit codes: 2 for a usage mistake, 1 for an error, and an unreachable Redis said within 5 s', async () => {
     const prefix = engine('cli-codes', {}).prefix;
-    const unknown = await jobline(['--prefix', prefix, 'frobnicate']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    // alone: its time (a process start, then a usage mistake before connecting) sets the bound below
     const badStatus = await jobline(['--prefix', prefix, 'jobs', 'q', '--status', 'bogus']);
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toMatch(/--status must be one of queued/);
-    const badData = await jobline(['--prefix', prefix, 'enqueue', 'x', '--data', '{nope']);
+    // independent processes: at once
+    const [unknown, badData, badOption, missing, help, badNodes, downJson] = await Promise.all([
+      jobline(['--prefix', prefix, 'frobnicate']),
+      jobline(['--prefix', prefix, 'enqueue', 'x', '--data', '{nope']),
+      jobline(['--prefix', prefix, 'enqueue', 'x', '--ttl', 'soon']),
+      jobline(['--prefix', prefix, 'job', 'no-such-job', '--json']),
+      jobline(['--help']),
+      jobline(['--cluster', 'nohost', 'queues']),
+      jobline(['--url', 'redis://127.0.0.1:1', 'workers', '--json']),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
     expect(badData.code).toBe(2);
     expect(badData.stderr).toMatch(/--data must be JSON/);
-    const badOption = await jobline(['--prefix', prefix, 'enqueue', 'x', '--ttl', 'soon']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toMatch(/Invalid option `ttl`/);
-    const missing = await jobline(['--prefix', prefix, 'job', 'no-such-job', '--json']);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stderr)).toEqual({ error: { name: 'JobNotFoundError', message: expect.stringContaining('no-such-job') } });
-    expect((await jobline(['--help'])).code).toBe(0);
+    expect(help.code).toBe(0);
+    expect(badNodes.code).toBe(2);
+    expect(badNodes.stderr).toMatch(/--cluster must list cluster nodes as host:port/);
+    expect(downJson.code).toBe(1);
+    expect(JSON.parse(downJson.stderr).error.name).toBe('RedisUnreachableError');
     // nothing listens on port 1: a clear message, exit 1, within 5 s (process start included). A loaded machine can
     // take seconds just to start node and load the package: then the bound is that start (a run that fails on a
     // usage mistake before connecting, badStatus above) plus 3.5 s, the CLI's own wait being 2.5 s at most
@@ -283,11 +341,5 @@ describe('jobline command line', () => {
     } finally {
       silent.close();
     }
-    const badNodes = await jobline(['--cluster', 'nohost', 'queues']);
-    expect(badNodes.code).toBe(2);
-    expect(badNodes.stderr).toMatch(/--cluster must list cluster nodes as host:port/);
-    const downJson = await jobline(['--url', 'redis://127.0.0.1:1', 'workers', '--json']);
-    expect(downJson.code).toBe(1);
-    expect(JSON.parse(downJson.stderr).error.name).toBe('RedisUnreachableError');
   }, SLOW);
 });

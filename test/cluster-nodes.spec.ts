@@ -1,6 +1,9 @@
+import { Redis } from 'ioredis';
 import type { JobContext } from '../src/index.js';
+import { engineOf } from '../src/core/engine-of.js';
+import { WakeWait } from '../src/core/worker/wake-wait.js';
 import { engine } from './engine.js';
-import { deferred, sleep } from './helpers.js';
+import { deferred, sleep, until } from './helpers.js';
 import { queuesOnEachMaster, testCluster } from './cluster-util.js';
 
 // Queues on three different masters: everything that crosses queues crosses nodes here.
@@ -38,6 +41,43 @@ describe('Redis Cluster: queues on different nodes', () => {
     // an idle worker is woken by the enqueue at once (a worker that polled or timed out its block would take ~5 s)
     expect(Math.max(...lat)).toBeLessThan(1000);
     expect(rec.errors).toEqual([]);
+  });
+
+  // An idle worker on a cluster keeps a BLPOP per queue across waits. One of them may take a token while the worker is
+  // between waits, after its fetch of that queue came too early for the new job: the next wait must not block then.
+  it('a wake-up token a kept BLPOP takes between waits ends the next wait at once', async () => {
+    const e = engine('cl-wake', {});
+    const eng = engineOf(e.client);
+    await eng.ready();
+    const [a, b] = queues as [string, string];
+    const blockedOn = async (queue: string): Promise<number> => {
+      const node = await cluster.nodeFor(eng.queue(queue).wake);
+      const r = new Redis({ host: node.host, port: node.port, lazyConnect: true });
+      try {
+        await r.connect();
+        return Number(/blocked_clients:(\d+)/.exec(await r.info('clients'))![1]);
+      } finally {
+        r.disconnect();
+      }
+    };
+    const waits = new WakeWait(eng, 'wake-test', [a, b], 5);
+    waits.start();
+    try {
+      const first = waits.wait(a, Infinity, () => false);
+      await until('both BLPOPs blocked', async () => (await blockedOn(a)) >= 1 && (await blockedOn(b)) >= 1, 10_000);
+      await e.redis.lpush(eng.queue(a).wake, '1');
+      await first;
+      // between waits: b's BLPOP, still under way, takes b's token
+      await e.redis.lpush(eng.queue(b).wake, '1');
+      await until("b's token taken", async () => (await e.redis.llen(eng.queue(b).wake)) === 0, 10_000);
+      const t = Date.now();
+      await waits.wait(a, Infinity, () => false);
+      // without the fix this wait blocked for the whole 5 s (blockSec), the job behind b's token waiting with it
+      expect(Date.now() - t).toBeLessThan(1000);
+    } finally {
+      waits.stop();
+      await waits.close();
+    }
   });
 
   it('dependencies and chains across nodes, and getJob of any id, work as on one Redis', async () => {

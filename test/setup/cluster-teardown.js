@@ -1,4 +1,5 @@
 export default async function clusterTeardown() {
   const cluster = globalThis.__JOBLINE_CLUSTER__;
-  if (cluster) await cluster.stop();
+  const server = globalThis.__JOBLINE_CLUSTER_PASS_REDIS__;
+  await Promise.all([cluster?.stop(), server?.stop()]);
 }

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine.js';
 import { InvalidOptionError } from '../model/errors.js';
 import { closeConnection, type RedisClient } from '../redis/connection.js';
+import { LoopStop, STOPPED } from '../redis/loop-stop.js';
 import type { JobEvent } from './job-events.js';
 
 /** `eventStream` option: true, or how many entries each queue's stream keeps (about). */
@@ -78,6 +79,7 @@ export class EventStreamWriter {
 export class EventFollower {
   private conns: RedisClient[] = [];
   private running = false;
+  private halt = new LoopStop();
   private done: Promise<unknown> = Promise.resolve();
   private readonly lastIds: string[];
 
@@ -93,6 +95,7 @@ export class EventFollower {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.halt = new LoopStop();
     const all = this.queues.map((_, i) => i);
     const groups = this.engine.cluster ? all.map((i) => [i]) : [all];
     this.conns = groups.map(() => this.engine.connection());
@@ -112,14 +115,18 @@ export class EventFollower {
 
   /** Reads the streams of the queues at `at` (indexes into `queues`) on `conn` until closed. */
   private async loop(conn: RedisClient, at: number[]): Promise<void> {
+    const halt = this.halt;
     const keys = at.map((i) => this.engine.queue(this.queues[i]!).stream);
     let failures = 0;
     while (this.running) {
       try {
         await this.ready();
-        const reply = (await conn.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...at.map((i) => this.lastIds[i]!))) as
+        // raced with close(): an XREAD cut off by a Redis restart may never settle once close() disconnects it
+        const reply = (await halt.race(conn.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...at.map((i) => this.lastIds[i]!)))) as
           | [string, [string, string[]][]][]
-          | null;
+          | null
+          | typeof STOPPED;
+        if (reply === STOPPED) break;
         failures = 0;
         for (const [key, entries] of reply ?? []) {
           const i = at[keys.indexOf(key)]!;
@@ -131,7 +138,7 @@ export class EventFollower {
       } catch (err) {
         if (!this.running) break;
         if (failures++ === 0) this.engine.logger.warn(`event follower of ${at.map((i) => this.queues[i]).join(', ')}: ${(err as Error).message}; retrying`);
-        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
+        await halt.pause(Math.min(5000, 200 * 2 ** Math.min(failures, 5)));
       }
     }
   }
@@ -155,6 +162,7 @@ export class EventFollower {
 
   async close(): Promise<void> {
     this.running = false;
+    this.halt.stop();
     const conns = this.conns;
     this.conns = [];
     // a blocked XREAD ends with the connection

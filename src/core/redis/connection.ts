@@ -157,9 +157,11 @@ export async function closeConnection(redis: RedisClient): Promise<void> {
   if (redis.status === 'ready') {
     await redis.quit().catch(() => redis.disconnect());
   } else {
+    const waiting = redis.status === 'reconnecting';
     redis.disconnect();
-    // a cluster still looking for its nodes stops at once and never reports 'end'
-    if (isCluster(redis)) return;
+    // a cluster still looking for its nodes stops at once and never reports 'end'; nor does a connection waiting to
+    // reconnect (its socket is gone already: disconnect() only cancels the next attempt)
+    if (isCluster(redis) || waiting) return;
   }
   // 'end' follows the socket's close; never wait on it forever
   let timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js';
+import { LoopStop } from '../redis/loop-stop.js';
 import { fetchedJobs, fetchTiming, outcomeLines, type FetchedJob } from '../redis/work-codec.js';
 import type { Outcome } from '../run/outcome.js';
 import { ScheduleFiring } from '../scheduler/schedule-firing.js';
@@ -57,6 +58,8 @@ export class FetchLoop {
   /** Per queue, when (performance.now() ms) its next delayed job or schedule tick is due, as its last fetch said. */
   private readonly due = new Map<string, number>();
   private readonly schedules: ScheduleFiring;
+  /** Cuts a back-off pause short at stop(). */
+  private readonly halt = new LoopStop();
 
   constructor(
     private readonly engine: Engine,
@@ -82,6 +85,7 @@ export class FetchLoop {
   /** Fetches nothing more; resolves once the rounds in flight have ended (their jobs started). */
   async stop(): Promise<void> {
     this.fetching = false;
+    this.halt.stop();
     const wake = this.wakeLoop;
     this.wakeLoop = null;
     wake?.();
@@ -154,7 +158,7 @@ export class FetchLoop {
         this.roundError = null;
         this.engine.backgroundError(`worker ${this.workerId} loop`, err);
         // Redis is down or a script failed: back off instead of spinning (this path is not the hot path)
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))));
+        await this.halt.pause(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)));
         continue;
       }
       this.dispatch();

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine.js';
 import { closeConnection, type RedisClient } from '../redis/connection.js';
 import { INBOX_BATCH } from '../redis/inbox-format.js';
+import { LoopStop, STOPPED } from '../redis/loop-stop.js';
 
 /**
  * Turns each queue's inbox (jobs any Redis client pushed with one RPUSH: redis/inbox-format.ts) into jobs as soon as
@@ -14,6 +15,7 @@ export class InboxWatcher {
   private running = false;
   private readonly conns: RedisClient[] = [];
   private readonly loops: Promise<void>[] = [];
+  private readonly halt = new LoopStop();
 
   constructor(
     private readonly engine: Engine,
@@ -40,20 +42,24 @@ export class InboxWatcher {
       try {
         if (look) await ingestInbox(this.engine, queue, () => this.running);
         if (!this.running) break;
-        look = (await conn.blmove(inbox, inbox, 'RIGHT', 'RIGHT', this.blockSec)) !== null;
+        // raced with stop(): a BLMOVE cut off by a Redis restart may never settle once stop() disconnects it
+        const moved = await this.halt.race(conn.blmove(inbox, inbox, 'RIGHT', 'RIGHT', this.blockSec));
+        if (moved === STOPPED) break;
+        look = moved !== null;
         failures = 0;
       } catch (err) {
         if (!this.running) break;
         failures++;
         look = true;
         this.engine.backgroundError(`worker ${this.workerId} inbox of queue ${queue}`, err);
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(failures, 6))));
+        await this.halt.pause(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
       }
     }
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.halt.stop();
     for (const c of this.conns) c.disconnect();
     await Promise.all(this.loops);
     await Promise.all(this.conns.map((c) => closeConnection(c)));
