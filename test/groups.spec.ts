@@ -194,6 +194,16 @@ describe('groups (per-tenant limits)', () => {
     expect(await again.result()).toBe('ok');
   });
 
+  it('keeps a group\'s limits when a job of it gives none, and takes the last limits given', async () => {
+    const e = engine('grp-keep', { work: () => 'ok' });
+    await e.client.pauseQueue('default');
+    await e.client.enqueue('work', 1, { group: { id: 'k', concurrency: 2, rateLimit: { max: 5, per: '1s' } } });
+    await e.client.enqueue('work', 2, { group: { id: 'k' } });
+    expect(await e.client.getGroups('default')).toEqual([{ group: 'k', queued: 2, running: 0, concurrency: 2, rateLimit: { max: 5, perMs: 1000 } }]);
+    await e.client.enqueue('work', 3, { group: { id: 'k', concurrency: 4 } });
+    expect(await e.client.getGroups('default')).toEqual([{ group: 'k', queued: 3, running: 0, concurrency: 4, rateLimit: null }]);
+  });
+
   it('holds a group to its rate limit on Redis time while another group runs freely, and a held worker blocks', async () => {
     const e = engine('grp-rate', { work: () => 'ok' });
     const items: EnqueueItem[] = [];

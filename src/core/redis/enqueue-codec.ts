@@ -104,7 +104,8 @@ export function specOptions(s: JobSpec): string {
   put(F.lane, s.lane);
   if (s.group) {
     o[F.group] = s.group.id;
-    o[ENQUEUE_OPTION.groupLimits] = encodeGroupLimits(s.group);
+    // a job that gives no limits leaves the group's as they are (lib/group-keys.lua group_note)
+    if (s.group.concurrency !== null || s.group.rate !== null) o[ENQUEUE_OPTION.groupLimits] = encodeGroupLimits(s.group);
   }
   if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
   if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);

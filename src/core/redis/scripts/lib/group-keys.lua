@@ -1,6 +1,6 @@
 -- Groups (per-tenant limits: a job's `group: { id, concurrency, rateLimit }`). A grouped job (F_GROUP) waits in its
 -- group's own list (GROUP_PREFIX .. id) instead of `queued`; the group's limits are in GROUPS_KEY ("concurrency max
--- perMs", '-' for one not given; the last enqueue of a job of the group wins); how many of its jobs run is in
+-- perMs", '-' for one not given; the last enqueue of a job of the group that gives limits wins); how many of its jobs run is in
 -- GROUP_RUNNING_KEY, counted up when a job starts (it gets F_GROUP_RUNNING) and down, once, on every path where it
 -- stops running (group_stop: its outcome, stop, delete, reclaim). GROUP_READY_KEY holds the groups that have queued
 -- jobs and room, scored by their turn: a fetch takes one job per group per round, lowest turn first, and a group
@@ -41,16 +41,20 @@ local function group_offer(gid)
   group_work = true
 end
 
--- The limits each group was last given in this call: a batch of one tenant's jobs writes them once.
+-- The limits each group was last given in this call ('' for none given): a batch of one tenant's jobs writes them once.
 local group_limits_set = {}
 
--- Stores the limits `limits` (enqueue option OPT_GROUP_LIMITS) of group `gid`, once per call and value.
+-- Stores the limits `limits` (enqueue option OPT_GROUP_LIMITS) of group `gid`, once per call and value; a job that
+-- gives none leaves the group's as they are (a group is listed in GROUPS_KEY from its first job on, limits or not).
 local function group_note(gid, limits)
-  limits = limits or '- - -'
-  if group_limits_set[gid] == limits then return end
+  if group_limits_set[gid] == (limits or '') then return end
   if not next(group_limits_set) then redis.call('HSET', K.meta, M_GROUPS, '1') end
-  group_limits_set[gid] = limits
-  redis.call('HSET', GROUPS_KEY, gid, limits)
+  group_limits_set[gid] = limits or ''
+  if limits then
+    redis.call('HSET', GROUPS_KEY, gid, limits)
+  else
+    redis.call('HSETNX', GROUPS_KEY, gid, '- - -')
+  end
 end
 
 -- Queues job `id` in group `gid` (at its front if `front`) and offers the group a turn.
