@@ -15,6 +15,7 @@ describe('engine layout', () => {
       'emptyQueue',
       'enqueue',
       'enqueueMany',
+      'getGroups',
       'getJob',
       'getJobIds',
       'getQueueSummaries',

@@ -21,7 +21,9 @@ const JOBLINE_COMMANDS = [
   'sadd', 'hdel', 'zrem',
   // inside the scripts
   'del', 'exists', 'get', 'hexists', 'hincrby', 'hset', 'hsetnx', 'lindex', 'ltrim', 'lpop', 'lpush', 'lrem', 'persist', 'pexpire', 'publish', 'rpush', 'set',
-  'smismember', 'srem', 'zadd', 'zremrangebyscore',
+  'smismember', 'srem', 'zadd', 'zremrangebyscore', 'lset',
+  // groups (per-tenant limits): their lists and state
+  'hkeys', 'zscore',
 ];
 
 /** The ACL rule of a user limited to one prefix: its keys and channels, and the commands above. */
@@ -80,7 +82,7 @@ async function fullRound(connection: RedisOptions, prefix: string): Promise<void
   try {
     const first = await client.enqueue('double', { n: 21 }, { queue: 'alpha' });
     const dependent = await client.enqueue('report', {}, { queue: 'beta', dependsOn: first });
-    const many = await client.enqueueMany([1, 2, 3].map((n) => ({ name: 'double', data: { n }, options: { queue: 'alpha' } })));
+    const many = await client.enqueueMany([1, 2, 3].map((n) => ({ name: 'double', data: { n }, options: { queue: 'alpha', group: { id: `t${n % 2}`, concurrency: 1, rateLimit: { max: 10, per: 1000 } } } })));
     expect(await first.result({ timeout: '20s' })).toBe(42);
     expect(await dependent.result({ timeout: '20s' })).toBe('after beta');
     expect(await Promise.all(many.map((h) => h.result({ timeout: '20s' })))).toEqual([2, 4, 6]);

@@ -21,6 +21,21 @@ export class LaneJobs {
   notify(): void {
     this.notified.push(Date.now());
   }
+
+  readonly rendered: string[] = [];
+  private rendering = new Map<string, number>();
+  readonly mostAtOnce = new Map<string, number>();
+
+  /** A tenant's render; counts how many of one tenant run at once (its group's `concurrency` bounds it). */
+  @Job('render', { queue: 'tenants' })
+  async render(data: { tenant: string }): Promise<void> {
+    const now = (this.rendering.get(data.tenant) ?? 0) + 1;
+    this.rendering.set(data.tenant, now);
+    this.mostAtOnce.set(data.tenant, Math.max(now, this.mostAtOnce.get(data.tenant) ?? 0));
+    this.rendered.push(data.tenant);
+    await new Promise((r) => setTimeout(r, 10));
+    this.rendering.set(data.tenant, this.rendering.get(data.tenant)! - 1);
+  }
 }
 
 @Module({ providers: [LaneJobs], exports: [LaneJobs] })
@@ -58,5 +73,28 @@ export async function showLanes(queue: QueueService, client: QueueClient, jobs: 
   if (jobs.notified.length !== 15) problems.push(`rate limit: ${jobs.notified.length} of 15 notifications ran`);
   // 15 jobs at 5 per 500 ms: the third five may start no sooner than a second after the first
   else if (span < 990) problems.push(`rate limit: 15 notifications started within ${span} ms, faster than 5 per 500 ms allows`);
+  return problems;
+}
+
+/**
+ * Groups (per-tenant limits): tenant acme queues 20 renders at once (its group allows 1 running at a time), then
+ * globex queues 3: globex's renders start within the first rounds, not after acme's backlog, and acme never runs two
+ * at once. Returns what went wrong.
+ */
+export async function showGroups(queue: QueueService, client: QueueClient, jobs: LaneJobs): Promise<string[]> {
+  const problems: string[] = [];
+  await client.pauseQueue('tenants');
+  await queue.enqueueMany(Array.from({ length: 20 }, () => ({ name: 'render', data: { tenant: 'acme' }, options: { group: { id: 'acme', concurrency: 1 } } })));
+  await queue.enqueueMany(Array.from({ length: 3 }, () => ({ name: 'render', data: { tenant: 'globex' }, options: { group: { id: 'globex', concurrency: 1 } } })));
+  const groups = await queue.getGroups('tenants');
+  console.log(`- queue 'tenants', paused: ${groups.map((g) => `group ${g.group} ${g.queued} queued (concurrency ${g.concurrency})`).join(', ')}`);
+  await client.resumeQueue('tenants');
+  const deadline = Date.now() + 15_000;
+  while (jobs.rendered.length < 23 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const lastGlobex = jobs.rendered.lastIndexOf('globex') + 1;
+  console.log(`- globex's 3 renders all started within the first ${lastGlobex} of 23 (acme had 20 queued before them); most acme renders at once: ${jobs.mostAtOnce.get('acme')}`);
+  if (jobs.rendered.length !== 23) problems.push(`groups: ${jobs.rendered.length} of 23 renders ran`);
+  if (lastGlobex > 6) problems.push(`groups: globex's last render started ${lastGlobex}th, behind acme's backlog`);
+  if ((jobs.mostAtOnce.get('acme') ?? 0) > 1) problems.push(`groups: ${jobs.mostAtOnce.get('acme')} acme renders ran at once, over its concurrency of 1`);
   return problems;
 }

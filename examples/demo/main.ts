@@ -20,7 +20,7 @@ import { enqueueTime } from './time-scenario.js';
 import { enqueueWorkflow } from './workflow-scenario.js';
 import { PingJobs, showRetention } from './retention-jobs.js';
 import { FlowJobs, showFlow } from './flow-jobs.js';
-import { LaneJobs, showLanes } from './lane-jobs.js';
+import { LaneJobs, showGroups, showLanes } from './lane-jobs.js';
 
 async function run(app: INestApplicationContext, dashboardUrl: string): Promise<string[]> {
   const queue = app.get(QueueService);
@@ -90,6 +90,8 @@ async function run(app: INestApplicationContext, dashboardUrl: string): Promise<
   console.log();
   // Lanes (priorities inside one queue) and a queue's rate limit.
   problems.push(...(await showLanes(queue, app.get<QueueClient>(JOBLINE_CLIENT), app.get(LaneJobs))));
+  // Groups: per-tenant concurrency, fair turns between tenants.
+  problems.push(...(await showGroups(queue, app.get<QueueClient>(JOBLINE_CLIENT), app.get(LaneJobs))));
   console.log();
   problems.push(...(await checkDashboard(dashboardUrl, await queue.getQueues())));
   for (const q of await queue.getQueues()) {

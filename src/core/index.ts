@@ -34,3 +34,4 @@ export { workerLimits, type ThreadOptions, type WorkerOptions } from './worker/w
 export * from './model/types.js';
 export type { KeepOptions, KeepRule } from './model/retention.js';
 export type { QueueOptions, RateLimit } from './model/queue-options.js';
+export type { GroupCount } from './limits/group.js';

@@ -8,6 +8,7 @@ import { Engine } from './engine.js';
 import { Inspector } from './inspect/inspector.js';
 import { JobLocator } from './inspect/job-locator.js';
 import { QueueOverview, type JobPage, type QueueSummary } from './inspect/queue-overview.js';
+import type { GroupCount } from './limits/group.js';
 import { EventFollower } from './events/event-stream.js';
 import { JOB_EVENT_NAMES, type JobEvent, type JobEventListener, type JobEventName, type JobsEnqueuedEvent, type ListenOptions } from './events/job-events.js';
 import type { Duration } from './model/duration.js';
@@ -139,6 +140,11 @@ export class QueueClient implements JobOperations {
   /** How many jobs of one queue are in each status. */
   countJobs(queue: string): Promise<Record<JobStatus, number>> {
     return this.inspector.countJobs(queue);
+  }
+
+  /** The groups of a queue (`group.id` of its jobs), by id: queued and running jobs and the limits of each. */
+  getGroups(queue: string): Promise<GroupCount[]> {
+    return this.inspector.groupCounts(queue);
   }
 
   /** A summary of each of `queues` (default: every queue of this prefix): counts per status, paused, live workers. */

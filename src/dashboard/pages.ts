@@ -165,6 +165,7 @@ export function jobPage(ctx: PageContext, info: JobInfo, rel: JobRelations): Htm
     ['name', info.name],
     ['queue', html`<a href="${ctx.base}/queues/${encodeURIComponent(q)}?status=${info.status}">${q}</a>`],
     ['lane', info.lane ?? '-'],
+    ['group', info.group ?? '-'],
     ['status', html`<span class="status status-${info.status}" data-field="status">${info.status}</span>`],
     ['description', info.description ?? '-'],
     ['enqueued', `${iso(info.enqueuedAt)} (${ago(info.enqueuedAt, now)})`],

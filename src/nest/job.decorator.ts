@@ -40,6 +40,7 @@ export const JOB_OPTION_NAMES = Object.keys({
   keep: 1,
   unique: 1,
   priority: 1,
+  group: 1,
   schedule: 1,
   dto: 1,
   isolate: 1,

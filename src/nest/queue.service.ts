@@ -8,6 +8,7 @@ import {
   type DeleteStatus,
   type EnqueueItem,
   type EnqueueOptions,
+  type GroupCount,
   type JobHandle,
   type JobPage,
   type JobStatus,
@@ -70,6 +71,11 @@ export class QueueService implements OnApplicationShutdown {
   /** How many jobs of one queue are in each status. */
   countJobs(queue: string): Promise<Record<JobStatus, number>> {
     return this.client.countJobs(queue);
+  }
+
+  /** The groups of a queue (`group.id` of its jobs): queued and running jobs and the limits of each. */
+  getGroups(queue: string): Promise<GroupCount[]> {
+    return this.client.getGroups(queue);
   }
 
   /** Every queue name this prefix has used. */

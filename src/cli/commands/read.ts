@@ -43,7 +43,7 @@ export async function queues(ctx: CliContext, opts: { watch?: boolean; interval?
 }
 
 function summaryJson(s: QueueSummary) {
-  return { name: s.name, paused: s.paused, workers: s.workers, counts: s.counts, ...(s.lanes ? { lanes: s.lanes } : {}) };
+  return { name: s.name, paused: s.paused, workers: s.workers, counts: s.counts, ...(s.lanes ? { lanes: s.lanes } : {}), ...(s.groups ? { groups: s.groups } : {}) };
 }
 
 function printQueues(ctx: CliContext, summaries: QueueSummary[]): void {
@@ -115,6 +115,7 @@ export async function job(ctx: CliContext, id: string, opts: { queue?: string })
     ['id', info.id],
     ['name', info.name],
     ['queue', info.queue],
+    ...(info.group !== null ? [['group', info.group] as [string, string]] : []),
     ['status', out.status(info.status)],
     ['enqueued', iso(info.enqueuedAt)],
     ['started', iso(info.startedAt)],

@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
 import type { JobStatus } from '../model/types.js';
 import { laneLists } from '../lanes/lanes.js';
+import { groupLists } from '../limits/group.js';
 
 /** The statuses whose jobs `requeueAll` puts back, and those `deleteAll` can delete (started jobs are stopped instead). */
 export const REQUEUE_STATUSES = ['failed', 'canceled', 'stopped', 'expired'] as const satisfies readonly JobStatus[];
@@ -97,8 +98,8 @@ export class QueueControl {
   private async size(queue: string, status: JobStatus): Promise<number> {
     const q = this.engine.queue(queue);
     if (status === 'queued') {
-      // every lane's (emptyQueue covers them all)
-      const lists = laneLists(q, await this.engine.lanes.locate(queue));
+      // every lane's and group's (emptyQueue covers them all)
+      const lists = [...laneLists(q, await this.engine.lanes.locate(queue)), ...(await groupLists(this.engine.redis, q))];
       const lens = await Promise.all(lists.map((l) => this.engine.redis.llen(l)));
       return lens.reduce((a, b) => a + b, 0);
     }

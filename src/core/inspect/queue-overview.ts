@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
 import { JOB_STATUSES, type JobInfo, type JobStatus } from '../model/types.js';
 import { META_FIELD } from '../redis/stored-names.js';
+import type { GroupCount } from '../limits/group.js';
 import type { Inspector } from './inspector.js';
 import type { JobLocator } from './job-locator.js';
 
@@ -17,6 +18,8 @@ export interface QueueSummary {
   workers: number;
   /** its lanes, highest first, with their queued jobs (absent: it has none) */
   lanes?: { lane: string; queued: number }[];
+  /** its groups (`group.id` of its jobs), by id, with their queued and running jobs and limits (absent: none) */
+  groups?: GroupCount[];
 }
 
 /** A page of one status's jobs (`jobline jobs`, the dashboard's job lists). */
@@ -52,13 +55,15 @@ export class QueueOverview {
     // one queue's reads at a time share its slot; queues are read side by side
     return Promise.all(
       names.sort().map(async (name) => {
-        const [counts, paused, lanes] = await Promise.all([
+        const [counts, paused, lanes, groups] = await Promise.all([
           this.inspector.countJobs(name),
           this.engine.redis.hexists(this.engine.queue(name).meta, META_FIELD.paused),
           this.inspector.laneCounts(name),
+          this.inspector.groupCounts(name),
         ]);
         const summary: QueueSummary = { name, counts, paused: paused === 1, workers: consumers.get(name) ?? 0 };
         if (lanes) summary.lanes = lanes;
+        if (groups.length) summary.groups = groups;
         return summary;
       }),
     );

@@ -144,6 +144,7 @@ export class Lanes {
         if (s.lane !== '' && s.lane !== lane) throw new InvalidOptionError('priority', s.lane, `nothing, or "${lane}": queue "${s.queue}" names its lane`);
         s.queue = parent;
         s.lane = lane === fallbackLane(lanes) ? '' : lane;
+        noGroupInLane(s);
         return undefined;
       }
     }
@@ -153,7 +154,15 @@ export class Lanes {
     if (!lanes) throw new InvalidOptionError('priority', s.lane, `nothing: queue "${s.queue}" has no lanes (declare them with the queues option: { ${s.queue}: { lanes: [...] } })`);
     const lane = checkLane(s.queue, lanes, s.lane, 'priority', s.lane);
     s.lane = lane === fallbackLane(lanes) ? '' : lane;
+    noGroupInLane(s);
     return undefined;
+  }
+}
+
+/** A grouped job waits in its group's list, not a lane's: the two are refused together (the fallback lane is no lane). */
+function noGroupInLane(s: JobSpec): void {
+  if (s.group && s.lane !== '') {
+    throw new InvalidOptionError('group', s.group.id, `no group on a job sent to lane "${s.lane}" of queue "${s.queue}": a job names a group or a lane, not both`);
   }
 }
 

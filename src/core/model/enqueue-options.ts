@@ -25,6 +25,7 @@ export const KNOWN_OPTIONS = new Set([
   'keep',
   'unique',
   'priority',
+  'group',
 ]);
 
 /** Options that belong to one enqueue call, never to defaults (a @Job's, the module's, a schedule's). */

@@ -9,6 +9,7 @@ import { isPlainObject } from './plain-object.js';
 import type { EnqueueOptions, JobDefaults, JsonObject } from './types.js';
 import { parseRetry, type RetryPolicy } from '../scheduler/retry-policy.js';
 import { parseUnique, type UniqueSpec } from '../limits/unique.js';
+import { parseGroup, type GroupSpec } from '../limits/group.js';
 import { isLaneName, LANE_EXPECTED } from './queue-options.js';
 import { cappedTtl, encodeOwnCounts, mergeRetention, parseKeep, type Retention } from './retention.js';
 
@@ -55,6 +56,8 @@ export interface JobSpec {
   unique: UniqueSpec | null;
   /** The lane it named ('' none, or the queue's fallback lane); checked against the queue's lanes by lanes/lanes.ts. */
   lane: string;
+  /** `group`, checked (null: none). */
+  group: GroupSpec | null;
 }
 
 export interface DepRef {
@@ -178,6 +181,7 @@ export function buildJobSpec(
     keep: '',
     unique: parseUnique(options.unique),
     lane: options.priority ?? '',
+    group: parseGroup(options.group),
   };
 }
 

@@ -95,6 +95,23 @@ export interface JobDefaults {
    * (finished, failed for good, canceled, expired, stopped, deleted, emptied); `ttl` bounds how long it holds.
    */
   unique?: UniqueOption;
+  /**
+   * The group (tenant) the job belongs to, and the group's limits: at most `concurrency` of its jobs run at once and
+   * at most `rateLimit.max` start per `rateLimit.per`, over every worker of the queue. Workers take turns over the
+   * groups that have jobs ready (round robin), so no tenant's backlog holds another's jobs back. The limits are the
+   * group's: the last enqueue of a job of the group sets them. Not together with a lane (`priority`, `queue.lane`).
+   */
+  group?: GroupOption;
+}
+
+/** `group`: a tenant key and its limits (BullMQ Pro's groups). */
+export interface GroupOption {
+  /** 1 to 128 characters, no control characters. */
+  id: string;
+  /** Most jobs of the group running at once (default: no limit). */
+  concurrency?: number;
+  /** Most jobs of the group started per `per`, on Redis time (default: no limit). */
+  rateLimit?: { max: number; per: Duration };
 }
 
 /** `unique`: true for the default key (name + data), or a key of one's own and/or a longest hold. */
@@ -254,4 +271,6 @@ export interface JobInfo {
    * the first); null in the fallback lane and in a queue without lanes, whose jobs carry no lane.
    */
   lane: string | null;
+  /** The group (`group.id`) the job was enqueued in, or null. */
+  group: string | null;
 }

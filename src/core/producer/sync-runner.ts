@@ -76,6 +76,7 @@ export class SyncRunner {
         failureTtl: ttls.failed,
         retry: encodeRetryPolicy(spec.retry),
         retries: 0,
+        group: spec.group?.id ?? '',
         // run at once, in the caller's process and trace
         waitMs: 0,
         traceparent: '',

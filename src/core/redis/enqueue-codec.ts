@@ -3,6 +3,7 @@ import { DEFAULTS } from '../model/defaults.js';
 import { specData, type JobSpec } from '../model/job-spec.js';
 import { encodeRetryPolicy, NO_RETRY } from '../scheduler/retry-policy.js';
 import { uniqueKey } from '../limits/unique.js';
+import { encodeGroupLimits } from '../limits/group.js';
 import type { ScriptReply } from './scripts.js';
 import { DEP_FLAG, ENQUEUE_OPTION, ENQUEUE_REPLY, JOB_FIELD as F, storedNumber } from './stored-names.js';
 
@@ -74,7 +75,8 @@ export function specOptions(s: JobSpec): string {
     s.runAtMs === null &&
     s.keep === '' &&
     s.unique === null &&
-    s.lane === ''
+    s.lane === '' &&
+    s.group === null
   ) {
     return '';
   }
@@ -100,6 +102,11 @@ export function specOptions(s: JobSpec): string {
     if (s.unique.ttlMs !== null) o[ENQUEUE_OPTION.uniqueTtl] = String(s.unique.ttlMs);
   }
   put(F.lane, s.lane);
+  if (s.group) {
+    o[F.group] = s.group.id;
+    // a job that gives no limits leaves the group's as they are (lib/group-keys.lua group_note)
+    if (s.group.concurrency !== null || s.group.rate !== null) o[ENQUEUE_OPTION.groupLimits] = encodeGroupLimits(s.group);
+  }
   if (s.delayMs !== null && s.delayMs > 0) o[ENQUEUE_OPTION.delay] = String(s.delayMs);
   if (s.runAtMs !== null) o[ENQUEUE_OPTION.runAt] = String(s.runAtMs);
   if (s.deps.length) o[ENQUEUE_OPTION.dependsOn] = s.deps.map((d) => `${d.queue}|${d.id}|${d.inBatch ? '1' : ''}`).join(',');

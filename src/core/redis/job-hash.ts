@@ -47,5 +47,6 @@ export function parseJobInfo(id: string, queue: string, h: Record<string, string
     scheduledFor: date(h[F.scheduledFor]),
     progress: (decodeJson(h[F.progress]) as number | JsonObject | undefined) ?? null,
     lane: h[F.lane] || null,
+    group: h[F.group] ?? null,
   };
 }

@@ -128,6 +128,44 @@ export class QueueKeys {
     return `${this.base}lane:${name}`;
   }
 
+  /**
+   * Groups (per-tenant limits: lib/group-keys.lua, which builds these names in Lua as it does a job's key): hash group
+   * id -> its limits "concurrency max perMs" ('-' for none), as the last enqueue of a job of it gave them
+   */
+  get groups(): string {
+    return `${this.base}groups`;
+  }
+
+  /** hash group id -> how many of its jobs run now (absent: none) */
+  get groupRunning(): string {
+    return `${this.base}grun`;
+  }
+
+  /** zset of the groups that have queued jobs and room to start one, scored by their turn in the round robin */
+  get groupReady(): string {
+    return `${this.base}gready`;
+  }
+
+  /** zset of the groups that their rate limit holds back, scored by when (ms) they may start a job again */
+  get groupHeld(): string {
+    return `${this.base}gheld`;
+  }
+
+  /** hash group id -> the jobs its rate limit counts now (the sum of its groupRate list) */
+  get groupUsed(): string {
+    return `${this.base}gused`;
+  }
+
+  /** list of the queued jobs of group <id>, head runs first */
+  group(id: string): string {
+    return `${this.base}g:${id}`;
+  }
+
+  /** list of "slot count" entries of group <id>'s rate window (as QueueKeys.rate is the queue's) */
+  groupRate(id: string): string {
+    return `${this.base}grate:${id}`;
+  }
+
   /** hash of recurring schedule <id> (fields: stored-names.ts SCHEDULE_FIELD) */
   schedule(id: string): string {
     return `${this.base}schedule:${id}`;

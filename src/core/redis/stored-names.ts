@@ -74,6 +74,13 @@ export const JOB_FIELD = {
    * when it is retried, delayed, released or requeued (lib/lane-keys.lua)
    */
   lane: 'ln',
+  /**
+   * the group (tenant) id the job was enqueued with (`group.id`), only for a grouped job: it waits in its group's list
+   * and counts against the group's limits (lib/group-keys.lua)
+   */
+  group: 'g',
+  /** '1' while the job counts in its group's running count (set at its start, taken off once when it stops running) */
+  groupRunning: 'gr',
 } as const;
 
 /** Fields of a queue's meta hash besides `created`. */
@@ -104,6 +111,12 @@ export const META_FIELD = {
   rateUsed: 'rused',
   /** ms: the rate limit lets no job out before this, so no worker is woken for new work until then */
   hold: 'hold',
+  /** '1' once a grouped job was enqueued: only then does a fetch look at the groups (lib/groups.lua) */
+  groups: 'groups',
+  /** the groups' round robin counter: each turn given out takes the next number (lib/group-keys.lua) */
+  groupTurn: 'gturn',
+  /** the turn of the jobs that name no group, which take turns with the groups as one more group (lib/groups.lua) */
+  groupPlain: 'gplain',
 } as const;
 
 /** Fields of a recurring schedule's hash (`schedule:<id>`, scheduler/schedules.ts). */
@@ -162,6 +175,7 @@ export const WORKER_OPTION_FIELDS = [
   JOB_FIELD.retries,
   JOB_FIELD.keep,
   JOB_FIELD.unique,
+  JOB_FIELD.group,
 ] as const;
 
 /** Enqueue options stored as they are sent, under their hash field's name. */
@@ -180,6 +194,7 @@ export const STORED_OPTION_FIELDS = [
   JOB_FIELD.keep,
   JOB_FIELD.unique,
   JOB_FIELD.lane,
+  JOB_FIELD.group,
 ] as const;
 
 /** Enqueue options the script turns into something else (not stored under these names). */
@@ -196,6 +211,8 @@ export const ENQUEUE_OPTION = {
   runAt: 'at',
   /** ms: how long the job's unique key may hold at most (`unique.ttl`) */
   uniqueTtl: 'uqt',
+  /** a grouped job's group limits "concurrency max perMs" ('-' for each one not given): the group's, last enqueue wins */
+  groupLimits: 'gl',
 } as const;
 
 /** Letters of a dependents entry's flags ("flags|queue|id"). */

@@ -33,6 +33,8 @@ export interface FetchedJob {
   /** The stored retry policy ('' for none: scheduler/retry-policy.ts), and the retries so far. */
   retry: string;
   retries: number;
+  /** The group (tenant) id it was enqueued in ('' none): its outcome record says so (outcomeRecord). */
+  group: string;
   /**
    * From an instrumented fetch (work.lua's ARGV[5]), else -1 and '': how long the job waited from when it became
    * runnable (its enqueue, or the end of its delay or retry backoff) to this start (Redis's clock), and the
@@ -48,11 +50,13 @@ export interface FetchedJob {
 /**
  * One outcome record. Ids never hold '|' (names.ts), so the payload, last, may hold anything. The job's ttl for this
  * outcome travels with it, so the script need not look up fields most jobs do not have; a retry carries its wait
- * (ms) in that place instead.
+ * (ms) in that place instead. A grouped job's kind is in upper case, so work.lua looks up the group of those jobs
+ * only (lib/group-keys.lua group_stop).
  */
-export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl'>, kind: OutcomeKind, payload: string, retryDelayMs = 0): string {
+export function outcomeRecord(job: Pick<FetchedJob, 'id' | 'attempt' | 'resultTtl' | 'failureTtl' | 'group'>, kind: OutcomeKind, payload: string, retryDelayMs = 0): string {
   const ttl = kind === 'finished' ? job.resultTtl : kind === 'failed' ? job.failureTtl : kind === 'retry' ? String(retryDelayMs) : '';
-  return `${job.id}|${job.attempt}|${OUTCOME[kind]}|${ttl}|${payload}`;
+  const k = job.group === '' ? OUTCOME[kind] : OUTCOME[kind].toUpperCase();
+  return `${job.id}|${job.attempt}|${k}|${ttl}|${payload}`;
 }
 
 /** The outcome records of one call, as the single value work.lua reads them from (one record per line). */
@@ -100,7 +104,7 @@ export function fetchedJobs(res: ScriptReply, queue: string, ttls: OutcomeTtls, 
 
 /** A fetched job with every option at its default (readOptions sets those the job has). */
 function fetchedJob(id: string, name: string, queue: string, data: string, attempt: number, ttls: OutcomeTtls): FetchedJob {
-  return { id, name, queue, data, attempt, timeoutMs: DEFAULTS.TIMEOUT_MS, meta: '', callbacks: '', resultTtl: ttls.finished, failureTtl: ttls.failed, retry: '', retries: 0, waitMs: -1, traceparent: '', ranAt: 0, durationMs: -1 };
+  return { id, name, queue, data, attempt, timeoutMs: DEFAULTS.TIMEOUT_MS, meta: '', callbacks: '', resultTtl: ttls.finished, failureTtl: ttls.failed, retry: '', retries: 0, group: '', waitMs: -1, traceparent: '', ranAt: 0, durationMs: -1 };
 }
 
 /** A job as a worker would have fetched it, from its whole hash (sync mode's runs after the first: claim.lua). */
@@ -148,6 +152,9 @@ function readOptions(job: FetchedJob, pairs: string[], ttls: OutcomeTtls): void 
         break;
       case F.unique:
         unique = true;
+        break;
+      case F.group:
+        job.group = value;
         break;
     }
   }

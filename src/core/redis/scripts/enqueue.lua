@@ -19,7 +19,8 @@
 --   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
--- A job that names a lane with a list of its own goes there (lib/lanes.lua); the others take the `queued` list.
+-- A job that names a lane with a list of its own goes there (lib/lanes.lua), a grouped job to its group's list
+-- (lib/group-keys.lua); the others take the `queued` list.
 -- @include keys clock data queue lease dependencies batch job-fields delay unique-claim lanes queued-tail
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
@@ -116,11 +117,13 @@ for i = 1, n do
     -- a live job holds its unique key: claim_into answered for it
   else
     local data = datas[i]
-    local opt, front, deps, flags, pipe, ttl, due = ALL_DEFAULTS, false, nil, '', nil, nil, nil
+    local opt, front, deps, flags, pipe, ttl, due, group = ALL_DEFAULTS, false, nil, '', nil, nil, nil, nil
     if options[i] ~= '' then
       opt = cjson.decode(options[i])
       front, deps, flags, pipe, ttl = opt[F_AT_FRONT] == '1', opt[OPT_DEPENDS_ON], opt[OPT_DEPENDENCY_FLAGS] or '', opt[F_PIPE_FROM], opt[OPT_TTL]
       due = due_at(opt, now)
+      group = opt[F_GROUP]
+      if group then group_note(group, opt[OPT_GROUP_LIMITS]) end
     end
     local pending, cancel_reason, all = NONE, nil, NONE
     if deps then
@@ -189,11 +192,14 @@ for i = 1, n do
       put(fields, F_STARTED_AT, now_s)
       redis.call('HSET', job, unpack(fields))
       hold(worker, id, '1', now + lease)
+      if group then group_start(job) end
     else
       waiting(fields, id, ttl)
       redis.call('HSET', job, unpack(fields))
       local lane = opt[F_LANE]
-      if lane and lane_push(id, lane, front) then
+      if group then
+        group_push(id, group, front)
+      elseif lane and lane_push(id, lane, front) then
       elseif front then
         -- keep order with the jobs before it in this batch
         flush_tail()

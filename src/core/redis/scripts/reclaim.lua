@@ -27,6 +27,7 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', K.workers, '-inf', now, 'LIM
     local job = job_key(id)
     local cur = redis.call('HMGET', job, F_STATUS, F_ATTEMPTS, F_MAX_ATTEMPTS, F_WORKER, F_RETRIES)
     if cur[1] == 'started' and cur[4] == worker and cur[2] == attempt then
+      group_stop(job)
       local attempts = tonumber(cur[2] or '0')
       local max = tonumber(cur[3] or DEFAULT_MAX_ATTEMPTS)
       -- `attempts` bounds the runs cut short by dead workers: runs that ended in a retried failure do not count

@@ -11,6 +11,7 @@ if not s then return { 0, 'missing', '' } end
 if s ~= 'started' then return { 0, 'state', s } end
 local now = now_ms()
 unhold(job, id)
+group_stop(job)
 release_unique(job, id)
 local err = error_json('JobStoppedError', 'The job was stopped on request while it ran.')
 redis.call('HSET', job, F_STATUS, 'stopped', F_ENDED_AT, now, F_ERROR, err)

@@ -25,15 +25,18 @@
 -- (SMISMEMBER), the lease (held set, workers zset), the finished/failed registries and the look for dependents
 -- (EXISTS) get one call per batch, and every number passed to Redis is formatted once per call (Lua formats a number
 -- with sprintf each time it becomes a command argument).
--- Lanes (lib/lanes.lua) and a rate limit (lib/rate-limit.lua) cost a queue without them nothing but the meta fields
--- read where the paused flag was.
--- @include keys clock queue dependencies errors batch notify schedule retry retention unique stats lanes rate-limit
+-- Lanes (lib/lanes.lua), a rate limit (lib/rate-limit.lua) and groups (lib/groups.lua) cost a queue without them
+-- nothing but the meta fields read where the paused flag was. A grouped job's outcome record has its kind in upper
+-- case (work-codec.ts), so only its end looks up its group (lib/group-keys.lua group_stop).
+-- @include keys clock queue dependencies errors batch notify schedule retry retention unique stats lanes rate-limit groups
 local worker, lease, want, instrumented = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5] == '1'
 local now = now_ms()
 local now_s = tostring(now)
 local queued, held = K.queued, K.held
 local unheld, finished, failed = {}, {}, {} -- unheld: the held-set members of the outcomes
 local retried = {} -- retries without a wait, for the back of the queue
+local retried_grouped = {} -- those of grouped jobs, for the back of their group's list
+local group_stops = {} -- group id -> how many of its jobs stopped running in this call (lib/group-keys.lua)
 -- jobs whose dependents must hear of their end: id, status, payload (the result, for pipes)
 local ended, ended_status, ended_payload, ne = {}, {}, {}, 0
 
@@ -107,6 +110,11 @@ for r = 1, nr do
   if owned[r] == 1 then
     local id, kind, ttl, payload = r_id[r], r_kind[r], r_ttl[r], r_payload[r]
     local job = JOB_PREFIX .. id
+    local grouped = kind < 97
+    if grouped then
+      kind = kind + 32
+      group_stop(job, group_stops)
+    end
     if kind == FINISHED then
       if payload ~= '' then
         redis.call('HSET', job, F_STATUS, 'finished', F_ENDED_AT, now_s, F_RESULT, payload)
@@ -126,11 +134,13 @@ for r = 1, nr do
       retire_job(job, id, ttl, FAILURE_TTL, failed, failed_ttls)
     elseif kind == RETRY then
       n_retried = n_retried + 1
-      retry_job(job, id, ttl, payload, now, retried)
+      retry_job(job, id, ttl, payload, now, grouped and retried_grouped or retried)
     else
       -- released at shutdown: this run does not count as an attempt
       redis.call('HSET', job, F_ATTEMPTS, tonumber(sub(unheld[r], #id + 2)) - 1)
       redis.call('HDEL', job, F_WORKER, F_STARTED_AT)
+      -- a release may come from a worker that never knew the job (its orphan release: worker/lease.ts)
+      group_stop(job, group_stops)
       push_queued(job, id, true)
     end
   end
@@ -139,6 +149,8 @@ if ne + n_retried > 0 then count_outcomes(now, ne - n_failed, n_failed, n_retrie
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 push_ids(retried)
+for _, id in ipairs(retried_grouped) do push_queued(JOB_PREFIX .. id, id, false) end
+group_stops_done(group_stops)
 if ne > 0 then
   local dkeys = {}
   for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end
@@ -169,9 +181,9 @@ local names, name_refs, nn = {}, {}, 0
 local NO_OPTIONS = ''
 -- one HGET when nothing is due; due jobs join the queue before it is read
 local timing = ''
-local lanes, rate = nil, nil
+local lanes, rate, groups = nil, nil, nil
 if want > 0 then
-  local m = redis.call('HMGET', K.meta, M_PAUSED, M_LANES, M_RATE, M_RATE_USED)
+  local m = redis.call('HMGET', K.meta, M_PAUSED, M_LANES, M_RATE, M_RATE_USED, M_GROUPS)
   -- a paused queue (pause.lua) gives no job, while its due delayed jobs still join it and its schedules still fire
   if m[1] then
     timing = time_due(now, 1000, 0)
@@ -179,13 +191,20 @@ if want > 0 then
   else
     if m[2] then lanes = fetch_lanes(m[2]) end
     if m[3] then want, rate = rate_allow(m[3], m[4], want, now) end
-    -- due jobs go to their lanes' lists, and none past the rate limit: no hand-over to this fetch
-    timing = time_due(now, 1000, (lanes or rate) and 0 or want)
+    -- due jobs go to their lanes' or groups' lists, and none past the rate limit: no hand-over to this fetch
+    timing = time_due(now, 1000, (lanes or rate or m[5]) and 0 or want)
+    if m[5] then groups = groups_begin(now) end
   end
 end
 while got < want do
   local ids
-  if lanes then ids = pop_lanes(lanes, want - got) else ids = redis.call('LPOP', queued, want - got) end
+  if groups then
+    ids = pop_groups(groups, want - got, lanes)
+  elseif lanes then
+    ids = pop_lanes(lanes, want - got)
+  else
+    ids = redis.call('LPOP', queued, want - got)
+  end
   if not ids then break end
   for _, id in ipairs(ids) do
     local job = JOB_PREFIX .. id
@@ -222,6 +241,7 @@ while got < want do
         local n = tonumber(a or '0') + 1
         local attempt = ATTEMPT[n] or tostring(n)
         redis.call('HSET', job, F_STATUS, 'started', F_ATTEMPTS, attempt, F_WORKER, worker, F_STARTED_AT, now_s)
+        if groups then group_started(groups, id, job) end
         got = got + 1
         taken[got] = id .. '|' .. attempt
         if x then redis.call('ZREM', K.ttl, id) end
@@ -242,8 +262,11 @@ while got < want do
       end
     end
   end
+  -- the groups' round robin was settled for this one pop (groups_done): the next fetch takes the rest
+  if groups then break end
 end
 if rate then timing = rate_done(rate, got, now, timing) end
+if groups then timing = groups_done(groups, now, timing) end
 if got > 0 then
   call_all('SADD', held, taken)
   redis.call('ZADD', K.workers, tostring(now + lease), worker)

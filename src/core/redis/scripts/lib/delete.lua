@@ -12,7 +12,10 @@ local function delete_job(id, listed, now)
   local s = redis.call('HGET', job, F_STATUS)
   if not s then return 0 end
   if s == 'queued' and listed then unlist(job, id) end
-  if s == 'started' then unhold(job, id) end
+  if s == 'started' then
+    unhold(job, id)
+    group_stop(job)
+  end
   release_unique(job, id)
   for _, r in ipairs(DELETE_FROM) do
     redis.call('ZREM', key(r), id)

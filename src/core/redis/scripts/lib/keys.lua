@@ -32,3 +32,16 @@ end
 local function stats_key(minute)
   return BASE .. 'stats:' .. minute
 end
+
+-- A queue's group keys (QueueKeys.groups ... in keys.ts), built here as a job's key is rather than declared: every
+-- script that may queue or end a job touches them, but only for a grouped job, so no other call pays for them.
+local GROUPS_KEY = BASE .. 'groups'
+local GROUP_RUNNING_KEY = BASE .. 'grun'
+local GROUP_READY_KEY = BASE .. 'gready'
+local GROUP_HELD_KEY = BASE .. 'gheld'
+local GROUP_USED_KEY = BASE .. 'gused'
+local GROUP_PREFIX = BASE .. 'g:'
+
+local function group_rate_key(id)
+  return BASE .. 'grate:' .. id
+end

@@ -47,11 +47,15 @@ local function lane_list(name)
   return K.queued
 end
 
--- Takes queued job `id` off the list it waits in (cancel, delete, expiry, claim): `queued`, else its lane's. A job
--- of a queue without lanes costs the one LREM it always did.
+-- Takes queued job `id` off the list it waits in (cancel, delete, expiry, claim): `queued`, else its group's or its
+-- lane's. A job of a queue without lanes or groups costs the one LREM it always did.
 local function unlist(job, id)
   if redis.call('LREM', K.queued, 1, id) == 0 then
-    local lane = redis.call('HGET', job, F_LANE)
-    if lane then redis.call('LREM', lane_list(lane), 1, id) end
+    local m = redis.call('HMGET', job, F_GROUP, F_LANE)
+    if m[1] then
+      redis.call('LREM', GROUP_PREFIX .. m[1], 1, id)
+    elseif m[2] then
+      redis.call('LREM', lane_list(m[2]), 1, id)
+    end
   end
 end

@@ -124,11 +124,12 @@ local function pop_lanes(cfg, n)
   return ids
 end
 
--- Up to `limit` queued job ids, from every lane's list in order, taken off their lists (bulk.lua: emptyQueue, delete
+-- Up to `limit` queued job ids, from every lane's list in order, then every group's, taken off their lists (bulk.lua: emptyQueue, delete
 -- or requeue of every queued job).
 local function take_queued(limit)
   local cfg = queue_lanes()
-  local lists = cfg and cfg.lists or { K.queued }
+  local lists = { unpack(cfg and cfg.lists or { K.queued }) }
+  for _, list in ipairs(group_lists()) do lists[#lists + 1] = list end
   local ids = {}
   for _, list in ipairs(lists) do
     if #ids >= limit then break end
@@ -140,12 +141,12 @@ local function take_queued(limit)
   return ids
 end
 
--- Queued jobs in every lane.
+-- Queued jobs in every lane and group.
 local function queued_count()
   local cfg = queue_lanes()
-  if not cfg then return redis.call('LLEN', K.queued) end
   local n = 0
-  for _, list in ipairs(cfg.lists) do n = n + redis.call('LLEN', list) end
+  for _, list in ipairs(cfg and cfg.lists or { K.queued }) do n = n + redis.call('LLEN', list) end
+  for _, list in ipairs(group_lists()) do n = n + redis.call('LLEN', list) end
   return n
 end
 

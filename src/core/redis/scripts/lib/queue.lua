@@ -1,6 +1,6 @@
 -- The queue list and the wake-up token of blocked workers.
 -- KEYS: meta queued wake ttl
--- @include keys clock lane-keys
+-- @include keys clock lane-keys group-keys
 
 -- Set when this call pushed onto (or left jobs in) a lane's own list, which wake() does not look at (lib/lanes.lua).
 local lane_work = false
@@ -9,19 +9,21 @@ local lane_work = false
 -- paused queue's worker would fetch nothing and wake the next one, round and round) nor held back by its rate limit
 -- until later (its limited worker wakes itself then: lib/rate-limit.lua).
 local function wake()
-  if redis.call('LLEN', K.wake) == 0 and (redis.call('LLEN', K.queued) > 0 or lane_work) then
+  if redis.call('LLEN', K.wake) == 0 and (redis.call('LLEN', K.queued) > 0 or lane_work or group_work) then
     local m = redis.call('HMGET', K.meta, M_PAUSED, M_HOLD)
     if m[1] or (m[2] and tonumber(m[2]) > now_ms()) then return end
     redis.call('RPUSH', K.wake, '1')
   end
 end
 
--- Puts a job on its queue (its lane's list when it named a lane): at the head if `front` (a run cut short goes back
--- ahead of newer work) or it was enqueued atFront (a deferred job keeps that choice), else at the tail; a job with a
--- ttl is tracked for it again.
+-- Puts a job on its queue (its group's list when it has a group, else its lane's list when it named a lane): at the
+-- head if `front` (a run cut short goes back ahead of newer work) or it was enqueued atFront (a deferred job keeps
+-- that choice), else at the tail; a job with a ttl is tracked for it again.
 local function push_queued(job, id, front)
   redis.call('HSET', job, F_STATUS, 'queued')
-  local cur = redis.call('HMGET', job, F_AT_FRONT, F_EXPIRES_AT, F_LANE)
+  local cur = redis.call('HMGET', job, F_AT_FRONT, F_EXPIRES_AT, F_LANE, F_GROUP)
+  if cur[2] then redis.call('ZADD', K.ttl, cur[2], id) end
+  if cur[4] then return group_push(id, cur[4], front or cur[1] == '1') end
   local list = K.queued
   if cur[3] then
     list = lane_list(cur[3])
@@ -32,5 +34,4 @@ local function push_queued(job, id, front)
   else
     redis.call('RPUSH', list, id)
   end
-  if cur[2] then redis.call('ZADD', K.ttl, cur[2], id) end
 end

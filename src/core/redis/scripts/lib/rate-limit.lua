@@ -7,16 +7,18 @@
 -- KEYS: meta rate
 
 -- For a fetch of `want` jobs at `now` under stored limit `spec` ("max perMs") with `used` (M_RATE_USED) counted:
--- how many it may take, and the state that rate_done() settles once it knows how many it took.
-local function rate_allow(spec, used, want, now)
+-- how many it may take, and the state that rate_done() settles once it knows how many it took. `list`: the window's
+-- list, when not the queue's (a group's: lib/groups.lua).
+local function rate_allow(spec, used, want, now, list)
+  list = list or K.rate
   local sp = string.find(spec, ' ', 1, true)
   local max, per = tonumber(string.sub(spec, 1, sp - 1)), tonumber(string.sub(spec, sp + 1))
   local g = math.max(1, math.floor(per / 1000))
   used = tonumber(used or '0')
-  local r = { g = g, per = per, slot = math.floor(now / g), oldest = nil }
+  local r = { g = g, per = per, slot = math.floor(now / g), oldest = nil, list = list }
   -- the slots whose jobs no longer count: they ended `per` or more ago
   while used > 0 do
-    local e = redis.call('LINDEX', K.rate, 0)
+    local e = redis.call('LINDEX', list, 0)
     if not e then
       used = 0
       break
@@ -27,12 +29,12 @@ local function rate_allow(spec, used, want, now)
       r.oldest = slot
       break
     end
-    redis.call('LPOP', K.rate)
+    redis.call('LPOP', list)
     used = used - tonumber(string.sub(e, s + 1))
   end
   if used <= 0 then
     used = 0
-    redis.call('DEL', K.rate)
+    redis.call('DEL', list)
   end
   r.used = used
   r.asked = want
@@ -49,7 +51,7 @@ local function rate_wait(r, need, now)
   local first = (r.oldest + 1) * r.g + r.per - now
   local latest = first + math.min(20, math.floor(r.per / 100))
   local freed = 0
-  for _, e in ipairs(redis.call('LRANGE', K.rate, 0, need - 1)) do
+  for _, e in ipairs(redis.call('LRANGE', r.list, 0, need - 1)) do
     local s = string.find(e, ' ', 1, true)
     local at = (tonumber(string.sub(e, 1, s - 1)) + 1) * r.g + r.per - now
     if at >= latest then return latest end
@@ -59,20 +61,25 @@ local function rate_wait(r, need, now)
   return latest
 end
 
+-- Counts `got` jobs started now in the window of `r` (its list; the caller stores the new sum, r.used + got).
+local function rate_count(r, got)
+  local last = redis.call('LINDEX', r.list, -1)
+  local mine = tostring(r.slot) .. ' '
+  if last and string.sub(last, 1, #mine) == mine then
+    redis.call('LSET', r.list, -1, mine .. tostring(tonumber(string.sub(last, #mine + 1)) + got))
+  else
+    redis.call('RPUSH', r.list, mine .. tostring(got))
+  end
+  if not r.oldest then r.oldest = r.slot end
+end
+
 -- Settles the limit after a fetch that took `got` jobs: counts them in this slot, and when the limit held the fetch
 -- back, holds the queue's wake-ups until it may fetch again (rate_wait), and returns the fetch's timing with that
 -- wait (ms) if it is sooner than the next due moment (lib/schedule.lua's time_due), so the worker blocks until then.
 local function rate_done(r, got, now, timing)
   if got > 0 then
-    local last = redis.call('LINDEX', K.rate, -1)
-    local mine = tostring(r.slot) .. ' '
-    if last and string.sub(last, 1, #mine) == mine then
-      redis.call('LSET', K.rate, -1, mine .. tostring(tonumber(string.sub(last, #mine + 1)) + got))
-    else
-      redis.call('RPUSH', K.rate, mine .. tostring(got))
-    end
+    rate_count(r, got)
     redis.call('HSET', K.meta, M_RATE_USED, tostring(r.used + got))
-    if not r.oldest then r.oldest = r.slot end
   end
   if not r.limited then return timing end
   local wait = 1

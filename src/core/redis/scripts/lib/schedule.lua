@@ -24,13 +24,16 @@ local function promote_due(now, limit, direct)
   for k = from, #ids do
     local id = ids[k]
     local job = JOB_PREFIX .. id
-    local c = redis.call('HMGET', job, F_STATUS, F_AT_FRONT, F_EXPIRES_AT, F_LANE)
+    local c = redis.call('HMGET', job, F_STATUS, F_AT_FRONT, F_EXPIRES_AT, F_LANE, F_GROUP)
     if c[1] == 'scheduled' then
       redis.call('HSET', job, F_STATUS, 'queued')
       if c[3] then redis.call('ZADD', K.ttl, c[3], id) end
-      -- back to its own lane, if it named one with a list of its own (a queue with lanes hands none to the fetch);
-      -- atFront: ahead of the queued jobs; when the queue was empty none are, and the head is the fetch's (direct)
-      if c[4] and lane_push(id, c[4], c[2] == '1') then
+      -- back to its group's list or its own lane, if it named one with a list of its own (a queue with lanes or
+      -- groups hands none to the fetch); atFront: ahead of the queued jobs; when the queue was empty none are, and
+      -- the head is the fetch's (direct)
+      if c[5] then
+        group_push(id, c[5], c[2] == '1')
+      elseif c[4] and lane_push(id, c[4], c[2] == '1') then
       elseif c[2] == '1' and from == 1 then
         redis.call('LPUSH', K.queued, id)
       else

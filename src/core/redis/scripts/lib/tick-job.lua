@@ -1,17 +1,17 @@
 -- A job made from a recurring schedule's stored name, data and options (schedule-fire.lua for a tick, schedule-run.lua
--- for a run now): stored queued, at the back of its lane (the front with atFront), its ttl registered.
+-- for a run now): stored queued, at the back of its group's list or lane (the front with atFront), its ttl registered.
 -- KEYS: meta queued wake ttl
 -- @include keys data job-fields lanes
 local function create_tick_job(id, name, data, options, now)
   local now_s = string.format('%d', now)
   local fields = { F_STATUS, 'queued', F_NAME, name, F_ENQUEUED_AT, now_s }
   local parts = put_data(fields, data or '')
-  local front, lane = false, nil
+  local front, lane, group, limits = false, nil, nil, nil
   if options and options ~= '' then
     local opt = cjson.decode(options)
     local ttl = opt[OPT_TTL]
     option_fields(fields, opt, parts, ttl)
-    front, lane = opt[F_AT_FRONT] == '1', opt[F_LANE]
+    front, lane, group, limits = opt[F_AT_FRONT] == '1', opt[F_LANE], opt[F_GROUP], opt[OPT_GROUP_LIMITS]
     if ttl then
       local x = string.format('%d', now + tonumber(ttl))
       put(fields, F_EXPIRES_AT, x)
@@ -21,7 +21,10 @@ local function create_tick_job(id, name, data, options, now)
     put(fields, F_HAS_OPTIONS, '1')
   end
   redis.call('HSET', job_key(id), unpack(fields))
-  if lane and lane_push(id, lane, front) then
+  if group then
+    group_note(group, limits)
+    group_push(id, group, front)
+  elseif lane and lane_push(id, lane, front) then
     flush_lanes()
   elseif front then
     redis.call('LPUSH', K.queued, id)
