@@ -46,6 +46,15 @@ describe('jobs in a queue that no live worker consumes', () => {
     expect(w.lines[0]).toMatch(/^Queue "tiers" has 2 job\(s\) waiting \(e.g. "job"\) and no live worker consumes it/);
   });
 
+  it('counts the jobs of every group: grouped jobs waiting in a queue nothing consumes are reported too', async () => {
+    const w = warnings();
+    const e = engine('nowork-groups', { job: () => 1 }, { logger: w.logger, noWorkerWarning: '300ms' });
+    await e.client.enqueue('job', null, { queue: 'tenants', group: { id: 'acme', concurrency: 1 } });
+    await e.client.enqueue('job', null, { queue: 'tenants', group: { id: 'globex' } });
+    await until(() => w.lines.length > 0, 'the warning');
+    expect(w.lines[0]).toMatch(/^Queue "tenants" has 2 job\(s\) waiting \(e.g. "job"\) and no live worker consumes it/);
+  });
+
   it('a worker given a lane (queue.lane) instead of a queue is told so, with the queue to give', async () => {
     const w = warnings();
     const e = engine('lane-worker', { job: () => 1 }, { logger: w.logger, queues: { tiers: { lanes: ['high', 'default'] } } });

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
 import { laneLists } from '../lanes/lanes.js';
+import { groupLists } from '../limits/group.js';
 import { sendAll } from '../redis/connection.js';
 
 /** How often one queue is checked at most. */
@@ -40,8 +41,9 @@ export class QueueWatch {
   }
 
   private async check(queue: string, name: string): Promise<void> {
-    // every lane's jobs wait unseen alike
-    const lists = laneLists(this.engine.queue(queue), { queue, lane: undefined, lanes: await this.engine.lanes.of(queue) });
+    // every lane's and every group's jobs wait unseen alike
+    const q = this.engine.queue(queue);
+    const lists = [...laneLists(q, { queue, lane: undefined, lanes: await this.engine.lanes.of(queue) }), ...(await groupLists(this.engine.redis, q))];
     const [workers, lens] = await Promise.all([this.engine.workers.list(), sendAll(this.engine.redis, lists.map((l): [string, string] => ['llen', l]))]);
     const queued = lens.reduce((sum: number, n) => sum + Number(n), 0);
     const live = new Set(workers.flatMap((w) => w.queues));
