@@ -158,6 +158,22 @@ describe('unique jobs', () => {
     expect(await uniqueKeys(e)).toHaveLength(1);
   });
 
+  it('run now of a `unique` schedule whose job is live makes none and returns that job, as a duplicate', async () => {
+    const e = engine('uq-run-now', { work: () => 'ok' });
+    await e.client.upsertSchedule('yearly', { cron: '0 0 1 1 *' }, 'work', { n: 1 }, { unique: true });
+    const first = (await e.client.runSchedule('yearly'))!;
+    expect(first.duplicate).toBe(false);
+    const second = (await e.client.runSchedule('yearly'))!;
+    expect(second).toMatchObject({ id: first.id, duplicate: true });
+    expect((await e.client.countJobs('default')).queued).toBe(1);
+    e.worker();
+    expect(await first.result()).toBe('ok');
+    // its key let go when it ended: run now makes a job again
+    const third = (await e.client.runSchedule('yearly'))!;
+    expect(third.duplicate).toBe(false);
+    expect(third.id).not.toBe(first.id);
+  });
+
   it('a requeued job takes its key again when it is free', async () => {
     const e = engine('uq-requeue', { work: () => 'ok' });
     const h = await e.client.enqueue('work', { n: 1 }, { unique: true });

@@ -229,10 +229,13 @@ export class QueueClient implements JobOperations {
     return this.schedules.remove(id);
   }
 
-  /** Enqueues schedule `id`'s job now, as a tick would (its next tick is unchanged); null when there is no such schedule. */
+  /** Enqueues schedule `id`'s job now, as a tick would (its next tick unchanged); null when there is no such schedule.
+   * A `unique` schedule whose last job is live makes none: that job's handle, with `duplicate` true. */
   async runSchedule(id: string): Promise<JobHandle | null> {
     const ran = await this.schedules.runNow(id);
-    return ran && this.getJob(ran.id, ran.queue);
+    if (!ran) return null;
+    const job = await this.getJob(ran.id, ran.queue);
+    return job && ran.duplicate ? new JobHandle(this, job.id, job.name, job.queue, undefined, true) : job;
   }
 
   /** The recurring schedules of `queue`, or of every queue. */

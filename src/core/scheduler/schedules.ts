@@ -50,9 +50,10 @@ export class Schedules {
 
   /**
    * Enqueues schedule `id`'s job now (its name, data and options as stored, under a new id), outside its rule: its
-   * next tick, last run and runs stay. Resolves with the job's queue and id, or null when there is no such schedule.
+   * next tick, last run and runs stay. Resolves with the job's queue and id (for a `unique` schedule whose live job
+   * holds its key, that job's, as a duplicate), or null when there is no such schedule.
    */
-  async runNow(id: string): Promise<{ queue: string; id: string } | null> {
+  async runNow(id: string): Promise<{ queue: string; id: string; duplicate: boolean } | null> {
     assertScheduleId(id);
     const queues = await this.locator.queues();
     // one pipeline on one Redis; on a cluster each read goes to its queue's node (sendAll)
@@ -64,7 +65,10 @@ export class Schedules {
     if (queue === undefined) return null;
     const jobId = newJobId();
     const reply = await this.engine.run('schedule-run', queue, [id, jobId]);
-    return String(reply[1]) === 'ran' ? { queue, id: jobId } : null;
+    const outcome = String(reply[1]);
+    // a unique schedule's live job holds its key: that job, as a duplicate enqueue returns it
+    if (outcome === 'duplicate') return { queue, id: String(reply[2]), duplicate: true };
+    return outcome === 'ran' ? { queue, id: jobId, duplicate: false } : null;
   }
 
   private async removeElsewhere(id: string, queue: string): Promise<void> {
