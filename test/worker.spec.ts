@@ -1,6 +1,6 @@
 import { KeySpace } from '../src/core/redis/keys.js';
 import { JobFailedError, JobTimeoutError, WaitTimeoutError, type JobContext } from '../src/index.js';
-import { deferred, rawRedis, servers, sleep } from './helpers.js';
+import { deferred, poll, rawRedis, servers, sleep } from './helpers.js';
 import { engine } from './engine.js';
 
 describe('worker', () => {
@@ -286,8 +286,23 @@ describe('worker', () => {
   it('result({ timeout }) rejects with WaitTimeoutError and leaves the job alone', async () => {
     const e = engine('w-wait', { ok: () => 1 });
     const h = await e.client.enqueue('ok');
-    await expect(h.result({ timeout: '100ms' })).rejects.toBeInstanceOf(WaitTimeoutError);
+    const err = await h.result({ timeout: '100ms' }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    // it says why: the job waits in a queue nothing consumes
+    expect(err).toMatchObject({
+      jobId: h.id,
+      status: 'queued',
+      message: `Job ${h.id} did not end within 0.1s of waiting: it is queued in queue "default", which no live worker consumes. Start a consumer of "default" (or enqueue to a queue that has one).`,
+    });
     expect(await h.getStatus()).toBe('queued');
+    // a job being run says so
+    const gate = deferred();
+    const slow = engine('w-wait-run', { slow: () => gate.promise });
+    slow.worker();
+    const running = await slow.client.enqueue('slow');
+    await poll(() => running.getStatus(), (st) => st === 'started');
+    await expect(running.result({ timeout: '100ms' })).rejects.toMatchObject({ status: 'started', message: expect.stringMatching(/: it is started\.$/) });
+    gate.resolve();
     await e.close();
   });
 });

@@ -4,8 +4,13 @@ import { toMs, type Duration } from '../model/duration.js';
 import { ClientClosedError, JobFailedError, JobNotFoundError, WaitTimeoutError } from '../model/errors.js';
 import { decodeJson } from '../model/payload.js';
 import { ResultChannel } from '../redis/result-channel.js';
+import { JOB_FIELD } from '../redis/stored-names.js';
 
 const TERMINAL_ERROR_STATUSES = new Set(['failed', 'canceled', 'expired', 'stopped']);
+/** Statuses in which a job waits for a worker of its queue to take it. */
+const WAITING_FOR_WORKER = new Set(['queued', 'scheduled', 'deferred']);
+/** How long a timed-out wait may spend reading why (a Redis that is away must not hold the error back). */
+const EXPLAIN_MS = 1000;
 
 /** result(): waits for a job's end, woken by Redis (pub/sub), never by polling. */
 export class ResultWaits {
@@ -53,7 +58,7 @@ export class ResultWaits {
       };
       // close() ends the waits still pending, instead of leaving them to a timer or a dead connection
       this.waits.add(fail);
-      if (timeoutMs > 0) timer = setTimeout(() => fail(new WaitTimeoutError(id, timeoutMs)), timeoutMs);
+      if (timeoutMs > 0) timer = setTimeout(() => void this.timedOut(queue, id, timeoutMs).then(fail), timeoutMs);
       // watch.lua answers for an ended job, else keeps the queue's `waiting` flag up so that its end is published
       const check = async () => {
         const [, state, payload] = (await this.engine.run('watch', queue, [id, DEFAULTS.WAITING_FLAG_MS])) as [number, string, string];
@@ -79,6 +84,33 @@ export class ResultWaits {
         })
         .catch(fail);
     });
+  }
+
+  /**
+   * The error of a wait that timed out, saying the job's status and, when it waits for a worker, whether any live
+   * worker consumes its queue (a job enqueued where nothing runs it should not time out unexplained).
+   */
+  private async timedOut(queue: string, id: string, timeoutMs: number): Promise<WaitTimeoutError> {
+    const explain = async (): Promise<WaitTimeoutError> => {
+      const [status, workers] = await Promise.all([this.engine.redis.hget(this.engine.queue(queue).job(id), JOB_FIELD.status), this.engine.workers.list()]);
+      if (status === null) return new WaitTimeoutError(id, timeoutMs);
+      if (!WAITING_FOR_WORKER.has(status)) return new WaitTimeoutError(id, timeoutMs, status, `it is ${status}.`);
+      const consumers = workers.filter((w) => w.queues.includes(queue)).length;
+      if (consumers > 0) return new WaitTimeoutError(id, timeoutMs, status, `it is ${status} in queue "${queue}", which ${consumers} live worker(s) consume.`);
+      return new WaitTimeoutError(
+        id,
+        timeoutMs,
+        status,
+        `it is ${status} in queue "${queue}", which no live worker consumes. Start a consumer of "${queue}" (or enqueue to a queue that has one).`,
+      );
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const plain = new Promise<WaitTimeoutError>((r) => (timer = setTimeout(() => r(new WaitTimeoutError(id, timeoutMs)), EXPLAIN_MS)));
+    try {
+      return await Promise.race([explain().catch(() => new WaitTimeoutError(id, timeoutMs)), plain]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Ends every pending wait with ClientClosedError and closes the subscriber. */

@@ -162,8 +162,12 @@ export class WaitTimeoutError extends JoblineError {
   constructor(
     readonly jobId: string,
     timeoutMs: number,
+    /** the job's status when the wait gave up (undefined when it could not be read) */
+    readonly status?: string,
+    /** why it may not have ended, and what to do: e.g. its queue has no live worker */
+    detail?: string,
   ) {
-    super(`Job ${jobId} did not end within ${timeoutMs / 1000}s of waiting.`);
+    super(`Job ${jobId} did not end within ${timeoutMs / 1000}s of waiting${detail ? `: ${detail}` : '.'}`);
   }
 }
 
