@@ -47,6 +47,18 @@ end
 -- bytes EE, EF) come after the characters beyond U+FFFF (F0..F4), whose UTF-16 form starts with a surrogate.
 local UTF16_ORDER = { ['\238'] = '\245', ['\239'] = '\246' }
 
+-- Orders { sort text, name } pairs by their sort texts' bytes. Not Lua's `<`: Redis sets LC_COLLATE from its
+-- environment, and `<` compares with strcoll, so under a UTF-8 locale it would follow that locale's collation.
+local function byte_order(x, y)
+  local a, b = x[1], y[1]
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local p, q = string.byte(a, i), string.byte(b, i)
+    if p ~= q then return p < q end
+  end
+  return #a < #b
+end
+
 -- The canonical JSON of the value that starts at i of JSON text s, and the position after it; error() for a number
 -- that JSON.parse makes infinite.
 local function canonical(s, i)
@@ -86,7 +98,7 @@ local function canonical(s, i)
     if c == 91 then return '[' .. table.concat(parts, ',') .. ']', p end
     local keyed = {}
     for k, name in ipairs(order) do keyed[k] = { (string.gsub(name, '[\238\239]', UTF16_ORDER)), name } end
-    table.sort(keyed, function(a, b) return a[1] < b[1] end)
+    table.sort(keyed, byte_order)
     for k, m in ipairs(keyed) do parts[k] = json_quote(m[2]) .. ':' .. values[m[2]] end
     return '{' .. table.concat(parts, ',') .. '}', p
   end
