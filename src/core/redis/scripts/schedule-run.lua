@@ -8,9 +8,8 @@
 local h = redis.call('HMGET', schedule_key(ARGV[1]), S_NAME, S_DATA, S_OPTIONS)
 if not h[1] then return { 0, 'missing' } end
 if h[3] and string.find(h[3], UNIQUE_OPTION, 1, true) then
-  local dup = claim_unique(h[3], ARGV[2])
-  -- REPLY_DUPLICATE .. status .. '|' .. id .. '|' .. name: ids never hold '|'
-  if dup then return { 0, 'duplicate', string.match(dup, '^.[^|]*|([^|]*)|') } end
+  local dup, holder = claim_unique(h[3], ARGV[2])
+  if dup then return { 0, 'duplicate', holder } end
 end
 create_tick_job(ARGV[2], h[1], h[2], h[3], now_ms())
 wake()

@@ -6,7 +6,7 @@
 local UNIQUE_OPTION = '"' .. F_UNIQUE .. '":'
 
 -- Claims unique key `u` (its ttl ms, or nil) for a job about to be stored as `id`. Returns nil when the job is to be
--- stored (the key is now its), else the enqueue reply that names the live job holding the key.
+-- stored (the key is now its), else the enqueue reply that names the live job holding the key, and that job's id.
 local function claim_key(u, ttl, id)
   local k = UNIQUE_PREFIX .. u
   local set
@@ -15,7 +15,7 @@ local function claim_key(u, ttl, id)
   local holder = redis.call('GET', k)
   local h = redis.call('HMGET', JOB_PREFIX .. holder, F_STATUS, F_NAME)
   local s = h[1]
-  if s == 'queued' or s == 'started' or s == 'scheduled' or s == 'deferred' then return REPLY_DUPLICATE .. h[1] .. '|' .. holder .. '|' .. h[2] end
+  if s == 'queued' or s == 'started' or s == 'scheduled' or s == 'deferred' then return REPLY_DUPLICATE .. h[1] .. '|' .. holder .. '|' .. h[2], holder end
   -- its holder ended (or is gone) without letting it go: the key is this job's now
   if ttl then redis.call('SET', k, id, 'PX', ttl) else redis.call('SET', k, id) end
   return nil
