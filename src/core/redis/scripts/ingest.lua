@@ -30,6 +30,8 @@ end
 
 
 local made, refused, existed, duplicates = 0, 0, 0, 0
+-- the earliest run time of the entries scheduled here: told once (note_due reads the meta), as enqueue.lua does
+local first_due
 local first_refused, first_message
 for k = 1, n do
   local entry = entries[k]
@@ -55,7 +57,7 @@ for k = 1, n do
         if job.ttl then fields[#fields + 1], fields[#fields + 2] = F_EXPIRES_AT, string.format('%d', due + job.ttl) end
         redis.call('HSET', key, unpack(fields))
         redis.call('ZADD', K.scheduled, at, id)
-        note_due(due)
+        if not first_due or due < first_due then first_due = due end
       else
         if job.ttl then
           local x = now + job.ttl
@@ -91,6 +93,7 @@ for k = 1, n do
 end
 flush_tail()
 flush_lanes()
+if first_due then note_due(first_due) end
 wake()
 redis.call('LTRIM', K.inbox, n, -1)
 local left = redis.call('LLEN', K.inbox)
