@@ -149,8 +149,9 @@ if ne + n_retried > 0 then count_outcomes(now, ne - n_failed, n_failed, n_retrie
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 push_ids(retried)
-for _, id in ipairs(retried_grouped) do push_queued(JOB_PREFIX .. id, id, false) end
+-- the running counts first: a retried job's group then has the room its push offers it a turn with
 group_stops_done(group_stops)
+for _, id in ipairs(retried_grouped) do push_queued(JOB_PREFIX .. id, id, false) end
 if ne > 0 then
   local dkeys = {}
   for k = 1, ne do dkeys[k] = DEPENDENTS_PREFIX .. ended[k] end
