@@ -15,7 +15,6 @@ export const MAX_UNIQUE_KEY_LENGTH = 512;
 
 /** What `unique` may be, as its error says (the inbox script states the same text). */
 export const UNIQUE_EXPECTED = `true, false, or { key?: a non-empty string of at most ${MAX_UNIQUE_KEY_LENGTH} characters, ttl?: a Duration }`;
-const EXPECTED = UNIQUE_EXPECTED;
 
 /** What `unique.key` may be. */
 export const UNIQUE_KEY_EXPECTED = `a non-empty, well-formed string of at most ${MAX_UNIQUE_KEY_LENGTH} characters`;
@@ -27,9 +26,9 @@ export const UNIQUE_TTL_RULES = { max: MAX_TTL_MS } as const;
 export function parseUnique(value: unknown): UniqueSpec | null {
   if (value === undefined || value === false) return null;
   if (value === true) return { key: null, ttlMs: null };
-  if (!isPlainObject(value)) throw new InvalidOptionError('unique', value, EXPECTED);
+  if (!isPlainObject(value)) throw new InvalidOptionError('unique', value, UNIQUE_EXPECTED);
   for (const k of Object.keys(value)) {
-    if (k !== 'key' && k !== 'ttl') throw new InvalidOptionError('unique', value, `${EXPECTED}; \`${k}\` is not one of its fields`);
+    if (k !== 'key' && k !== 'ttl') throw new InvalidOptionError('unique', value, `${UNIQUE_EXPECTED}; \`${k}\` is not one of its fields`);
   }
   const { key, ttl } = value as { key?: unknown; ttl?: unknown };
   if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > MAX_UNIQUE_KEY_LENGTH || !key.isWellFormed())) {
