@@ -55,13 +55,7 @@ export class Schedules {
    */
   async runNow(id: string): Promise<{ queue: string; id: string; duplicate: boolean } | null> {
     assertScheduleId(id);
-    const queues = await this.locator.queues();
-    // one pipeline on one Redis; on a cluster each read goes to its queue's node (sendAll)
-    const scores = await sendAll(
-      this.engine.redis,
-      queues.map((q) => ['zscore', this.engine.queue(q).schedules, id]),
-    );
-    const queue = queues.find((_, i) => scores[i] !== null && scores[i] !== undefined);
+    const [queue] = await this.queuesHolding(id, await this.locator.queues());
     if (queue === undefined) return null;
     const jobId = newJobId();
     const reply = await this.engine.run('schedule-run', queue, [id, jobId]);
@@ -73,14 +67,17 @@ export class Schedules {
 
   private async removeElsewhere(id: string, queue: string): Promise<void> {
     const others = (await this.locator.queues()).filter((q) => q !== queue);
-    if (!others.length) return;
+    for (const q of await this.queuesHolding(id, others)) await this.engine.run('schedule-remove', q, [id]);
+  }
+
+  /** The queues of `queues` that hold a schedule `id`. */
+  private async queuesHolding(id: string, queues: string[]): Promise<string[]> {
+    if (!queues.length) return [];
     // one pipeline on one Redis; on a cluster each read goes to its queue's node (sendAll)
     const scores = await sendAll(
       this.engine.redis,
-      others.map((q) => ['zscore', this.engine.queue(q).schedules, id]),
+      queues.map((q) => ['zscore', this.engine.queue(q).schedules, id]),
     );
-    for (let i = 0; i < others.length; i++) {
-      if (scores[i] !== null && scores[i] !== undefined) await this.engine.run('schedule-remove', others[i]!, [id]);
-    }
+    return queues.filter((_, i) => scores[i] !== null && scores[i] !== undefined);
   }
 }
