@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { ROOT } from './paths.js';
 
 /** What scripts/redis-server.mjs (plain JS, shared with the tests and the demo) returns. */
@@ -18,5 +19,14 @@ interface RedisServerModule {
  */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const mod = (await import(new URL('scripts/redis-server.mjs', ROOT).href)) as RedisServerModule;
-  return mod.startRedisServer();
+  const server = await mod.startRedisServer();
+  // bounded as a production Redis should be (Jobline warns at each worker's start otherwise); far above any scenario's use
+  const admin = new Redis(server.url);
+  try {
+    await admin.config('SET', 'maxmemory', '12gb');
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+  } finally {
+    admin.disconnect();
+  }
+  return server;
 }
