@@ -1,108 +1,37 @@
-import { createHash } from 'node:crypto';
-import { context, trace, type Context, type Span, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import { trace, type Context, type Tracer, context } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { n } from '../format.js';
 import { HandlerRegistry, QueueClient, Worker, type JobHandle } from '../../src/core/index.js';
 import { JobMetrics } from '../../src/metrics/index.js';
 import { NOOP, PREFIX, QUEUE } from '../libs/jobline.js';
 import { Invocations } from '../invocations.js';
+import {
+  blocksPerMs,
+  cycles,
+  drainJobs,
+  exporter,
+  gc,
+  hashBlocks,
+  key,
+  pairedCycles,
+  pairedFigures,
+  ratioKey,
+  registerTracing,
+  sampler,
+  SAMPLERS,
+  useStubTracer,
+  WARM_CYCLES,
+  WORKS,
+  type Drain,
+  type Work,
+} from '../observed-kit.js';
 import { ok } from '../outcome.js';
 import { makePayloads } from '../payload.js';
 import { runPool } from '../pool.js';
 import { redisCpuSeconds } from '../redis-info.js';
-import { percentile } from '../stats.js';
 import type { MetricSpec, RunContext, Scenario } from '../types.js';
 import { stallBudgetMs, waitUntil, within } from '../wait.js';
-
-/** An exporter that counts the consumer spans it is handed and drops them (the SDK's work per span is measured, not a collector's). */
-class CountingExporter implements SpanExporter {
-  processSpans = 0;
-  export(spans: ReadableSpan[], done: (result: { code: number }) => void): void {
-    for (const s of spans) if (s.name === `process ${QUEUE}`) this.processSpans++;
-    done({ code: 0 });
-  }
-  async shutdown(): Promise<void> {}
-}
-
-/** The registered provider's sampler, switched while jobs are enqueued (a provider is registered once per process). */
-class SwitchedSampler implements Sampler {
-  current: Sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  shouldSample(...args: Parameters<Sampler['shouldSample']>): ReturnType<Sampler['shouldSample']> {
-    return this.current.shouldSample(...args);
-  }
-  toString(): string {
-    return `switched(${this.current.toString()})`;
-  }
-}
-
-/** Samplers as applications set them: every trace (the SDK's default), or 10% of the traces (parent-based). */
-const SAMPLERS = {
-  all: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-  ratio: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
-};
-const sampler = new SwitchedSampler();
-
-/**
- * A tracer whose spans cost (almost) nothing: the API's non-recording span carrying a valid, sampled span context,
- * child of its parent's trace. Jobline does all its tracing work around it (the instrumented fetch, the traceparent,
- * the attributes, the context made current), so a worker tracing through it measures Jobline's own share of the cost
- * apart from the SDK's span.
- */
-class StubTracer implements Tracer {
-  private next = 0;
-  startSpan(_name: string, _options?: SpanOptions, ctx?: Context): Span {
-    const parent = trace.getSpanContext(ctx ?? context.active());
-    const spanId = (++this.next).toString(16).padStart(16, '0');
-    return trace.wrapSpanContext({ traceId: parent?.traceId ?? '0af7651916cd43dd8448eb211c80319c', spanId, traceFlags: 1 });
-  }
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {
-    const fn = args.at(-1) as (span: Span) => ReturnType<F>;
-    const options = (args.length > 1 ? args[0] : undefined) as SpanOptions | undefined;
-    const ctx = (args.length > 2 ? args[1] : undefined) as Context | undefined;
-    const span = this.startSpan(name, options, ctx);
-    return context.with(trace.setSpan(ctx ?? context.active(), span), fn, undefined, span) as ReturnType<F>;
-  }
-}
-
-/** The registered provider: the SDK's, or the stub while a `stub` mode drains (a provider is registered once per process). */
-class SwitchedProvider implements TracerProvider {
-  stub = false;
-  private readonly stubTracer = new StubTracer();
-  constructor(private readonly sdk: BasicTracerProvider) {}
-  getTracer(name: string, version?: string): Tracer {
-    const sdk = this.sdk.getTracer(name, version);
-    const stub = this.stubTracer;
-    const pick = () => (this.stub ? stub : sdk);
-    return {
-      startSpan: (...args: Parameters<Tracer['startSpan']>) => pick().startSpan(...args),
-      startActiveSpan: ((...args: Parameters<Tracer['startActiveSpan']>) => (pick().startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'],
-    };
-  }
-}
-let switched: SwitchedProvider | null = null;
-const exporter = new CountingExporter();
-let provider: BasicTracerProvider | null = null;
-
-/** The OpenTelemetry SDK as an application registers it: async context, batched export (once per process). */
-function registerTracing(): BasicTracerProvider {
-  if (provider) return provider;
-  provider = new BasicTracerProvider({ sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  switched = new SwitchedProvider(provider);
-  trace.setGlobalTracerProvider(switched);
-  return provider;
-}
+import { observedBullmq } from './observed-bullmq.js';
 
 /**
  * What a worker observes: `off` (no metrics, `tracing: false`: the fetch is not instrumented), `metrics` (JobMetrics on
@@ -124,52 +53,6 @@ const LABEL: Record<Mode, string> = {
 const metered = (mode: Mode) => mode !== 'off' && mode !== 'tracing';
 const traced = (mode: Mode) => mode !== 'off' && mode !== 'metrics';
 
-/** The jobs: no-op, or a fixed ~1 ms of CPU (SHA-256 over 64 KiB blocks, the count calibrated per process). */
-const WORKS = ['noop', 'cpu'] as const;
-type Work = (typeof WORKS)[number];
-
-const BLOCK = Buffer.alloc(64 * 1024, 7);
-function hashBlocks(blocks: number): string {
-  let h = '';
-  for (let i = 0; i < blocks; i++) h = createHash('sha256').update(BLOCK).update(h).digest('hex');
-  return h;
-}
-
-let calibrated = 0;
-/** How many blocks take ~1 ms of this process's CPU (CPU time, so the machine's other load does not skew it). */
-function blocksPerMs(): number {
-  if (calibrated) return calibrated;
-  hashBlocks(50);
-  const t0 = process.cpuUsage();
-  hashBlocks(500);
-  const used = process.cpuUsage(t0);
-  calibrated = Math.max(1, Math.round(500 / ((used.user + used.system) / 1000)));
-  return calibrated;
-}
-
-const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-const median = (values: number[]) => percentile(sorted(values), 50);
-
-/**
- * A distribution-free 95% confidence interval of the median of `values` (independent pairs): the order statistics
- * n/2 -/+ 0.98 sqrt(n) (the binomial's normal approximation), so one disturbed pair cannot move it much.
- */
-function medianInterval(values: number[]): [number, number] {
-  const s = sorted(values);
-  const half = 0.98 * Math.sqrt(s.length);
-  const lo = Math.max(0, Math.floor(s.length / 2 - half));
-  const hi = Math.min(s.length - 1, Math.ceil(s.length / 2 + half) - 1);
-  return [s[lo] ?? NaN, s[hi] ?? NaN];
-}
-
-/** Exposed by `node --expose-gc` (run-bench.mjs passes it). */
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/** A drain's CPU µs per job: in all (this process and Redis), and of that the handlers' work (the 1 ms jobs'). */
-interface Drain {
-  total: number;
-  work: number;
-}
 
 /**
  * One mode's worker, set up once per round and kept: its own prefix, producer, consumer (with metrics or tracing as
@@ -233,7 +116,7 @@ class Rig {
     const tracer = trace.getTracer('bench');
     const PER = 10;
     sampler.current = mode === 'both10' ? SAMPLERS.ratio : SAMPLERS.all;
-    switched!.stub = mode === 'stub';
+    useStubTracer(mode === 'stub');
     await runPool(Math.ceil(jobs / PER), 20, async (i) => {
       const from = i * PER;
       const enqueue = async () => (await this.producer.enqueueMany(items.slice(from, from + PER))).forEach((h, k) => (handles[from + k] = h));
@@ -257,7 +140,7 @@ class Rig {
     const used = process.cpuUsage(cpu0);
     const redisUs = ((await redisCpuSeconds(ctx.admin)) - redis0) * 1e6;
     await this.producer.pauseQueue(QUEUE);
-    switched!.stub = false;
+    useStubTracer(false);
     const label = `jobline processing, ${mode}, ${this.work}`;
     this.seen.verify(ctx, label, handles.map((h) => h.id));
     const deleted = await this.producer.deleteAll(QUEUE, 'finished');
@@ -326,14 +209,7 @@ async function sdkSpanUs(tracer: Tracer, sampled: boolean): Promise<number> {
   return (used.user + used.system) / spans;
 }
 
-/** Timed cycles per kind of job and round (the 1 ms jobs' small differences need more), after WARM_CYCLES untimed ones (JIT, the SDK's first spans, caches). */
-const cycles = (work: Work) => (work === 'noop' ? 8 : 12);
-const WARM_CYCLES = 2;
-/** Jobs per drain: short drains, many of them, interleaved, so the machine's drift hits every mode alike. */
-const drainJobs = (work: Work, jobs: number) => (work === 'noop' ? Math.ceil(jobs / 5) : Math.ceil(jobs / 50));
 
-const key = (work: Work, mode: Mode) => `${work}_${mode}`;
-const ratioKey = (work: Work, mode: Mode) => `${work}_${mode}_vs_off`;
 
 /**
  * Issue 15's bench: processing with metrics and tracing on against off, in the same process and run. Per kind of job,
@@ -342,12 +218,13 @@ const ratioKey = (work: Work, mode: Mode) => `${work}_${mode}_vs_off`;
  * ratio of their CPU time per job (this process and Redis: process.cpuUsage and INFO cpu). A round reports the medians
  * over its cycles (CPU µs per job, the ratio to off) and a 95% interval of the median ratio of metrics + tracing. Wall
  * time is not a figure: on this shared machine it swings by 2x, and CPU time per job by up to 2x between drains a
- * second apart (other processes on the same cores), hence the pairs and the medians.
+ * second apart (other processes on the same cores), hence the pairs and the medians. BullMQ runs the same drains
+ * with its own OpenTelemetry integration (observed-bullmq.ts), so the cost of observing compares with its.
  */
 export const observed: Scenario = {
   id: 'observed',
   title: (s) =>
-    `${cycles('noop')} cycles (after ${WARM_CYCLES} warm-up) of drains of ${n(drainJobs('noop', s.jobs))} no-op jobs, then ${cycles('cpu')} of ${n(drainJobs('cpu', s.jobs))} jobs of ~1 ms CPU: metrics / tracing / both / both 10% sampled / both by a stub tracer, each beside a drain with both off, 1 process, concurrency ${s.concurrency}`,
+    `${cycles('noop')} cycles (after ${WARM_CYCLES} warm-up) of drains of ${n(drainJobs('noop', s.jobs))} no-op jobs, then ${cycles('cpu')} of ${n(drainJobs('cpu', s.jobs))} jobs of ~1 ms CPU: metrics / tracing / both / both 10% sampled / both by a stub tracer (BullMQ: its OpenTelemetry integration bullmq-otel, and with its worker metrics), each beside a drain with both off, 1 process, concurrency ${s.concurrency}`,
   metrics: [
     ...WORKS.flatMap((work): MetricSpec[] => {
       const kind = work === 'noop' ? 'no-op' : '1 ms CPU';
@@ -381,50 +258,15 @@ export const observed: Scenario = {
         try {
           for (const mode of MODES) rigs.push(await Rig.open(ctx, mode, work));
           const spans0 = exporter.processSpans;
-          const total = Object.fromEntries(MODES.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
-          const ratios = Object.fromEntries(MODES.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
-          // metrics + tracing against off, split: the CPU outside the jobs' work (per job, as a share of off's whole
-          // job), and the work itself (whether observing makes the handler's own code slower)
-          const outside: number[] = [];
-          const workRatio: number[] = [];
-          const jobs = drainJobs(work, ctx.scale.jobs);
           const [off, ...observedRigs] = rigs as [Rig, ...Rig[]];
-          for (let cycle = -WARM_CYCLES; cycle < cycles(work); cycle++) {
-            for (let i = 0; i < observedRigs.length; i++) {
-              // each mode right beside a drain of off (so both see the same moment of the machine), the modes' order
-              // rotating by cycle and off's side alternating (off first, then second): drift favours neither
-              const rig = observedRigs[(i + cycle + WARM_CYCLES + ctx.round) % observedRigs.length]!;
-              const offFirst = (cycle + i) % 2 === 0;
-              const a = await (offFirst ? off : rig).drain(ctx, jobs);
-              const b = await (offFirst ? rig : off).drain(ctx, jobs);
-              if (cycle < 0) continue;
-              const [base, on] = offFirst ? [a, b] : [b, a];
-              total.off.push(base.total);
-              total[rig.mode].push(on.total);
-              ratios[rig.mode].push((on.total / base.total - 1) * 100);
-              if (work === 'cpu' && rig.mode === 'both') {
-                outside.push(((on.total - on.work - (base.total - base.work)) / base.total) * 100);
-                workRatio.push((on.work / base.work - 1) * 100);
-              }
-            }
-          }
+          const series = await pairedCycles(ctx, work, MODES, off, observedRigs);
           for (const rig of rigs) await rig.checkMetrics(ctx);
           // every sampled job had its consumer span, exported (none dropped for free by a full processor queue)
           await tracing.forceFlush();
           const expected = rigs.filter((r) => r.mode === 'tracing' || r.mode === 'both').reduce((s, r) => s + r.ran, 0);
           const got = exporter.processSpans - spans0;
           ctx.check(got >= expected, `jobline processing, ${work}: ${got} consumer spans exported, expected at least ${expected}`);
-          for (const mode of MODES) {
-            figures[key(work, mode)] = median(total[mode]);
-            if (mode === 'off') continue;
-            figures[ratioKey(work, mode)] = median(ratios[mode]);
-          }
-          [figures[`${work}_both_lo`], figures[`${work}_both_hi`]] = medianInterval(ratios.both);
-          if (work === 'cpu') {
-            figures.cpu_both_outside = median(outside);
-            [figures.cpu_both_outside_lo, figures.cpu_both_outside_hi] = medianInterval(outside);
-            figures.cpu_both_work = median(workRatio);
-          }
+          pairedFigures(work, MODES, series, figures);
         } finally {
           for (const rig of rigs) await rig.close();
           await ctx.admin.flushall();
@@ -436,5 +278,6 @@ export const observed: Scenario = {
       figures.sdkSpanUnsampled = await sdkSpanUs(tracer, false);
       return ok(figures);
     },
+    bullmq: observedBullmq,
   },
 };
