@@ -1,5 +1,5 @@
 // The dashboard over plain HTTP (no browser), on the Fastify platform and on a node:http server, and the per-minute
-// per-minute counters its chart reads (every way a job ends); both passes (the reads go to each queue's node on a cluster).
+// counters its chart reads (every way a job ends); both passes (the reads go to each queue's node on a cluster).
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
