@@ -116,7 +116,7 @@ export class QueueKeys {
   }
 
   /**
-   * hash of the counters of the runs and jobs that ended in one minute, by how (`minute` = ms since the epoch / 60000; fields: stored-names.ts
+   * hash of the outcome counters of one minute (`minute` = ms since the epoch / 60000; fields: stored-names.ts
    * STATS_FIELD), expiring after STATS_TTL_MS (lib/stats.lua)
    */
   stats(minute: number): string {
