@@ -116,7 +116,7 @@ it('counts every way a job ends, from the script that ends it: cancels and their
   // the metrics name the runs a worker ended as the counters do: the lost run a retry, the abandoned one a failure
   const text = (await metrics.scrape()).body;
   metrics.close();
-  for (const [outcome, n] of [['finished', 1], ['failed', 1], ['retried', 1]] as const) {
+  for (const [outcome, n] of [['completed', 1], ['failed', 1], ['retried', 1]] as const) {
     expect(text).toContain(`jobline_jobs_processed_total{queue="ends-lost",name="dash.ok",outcome="${outcome}"} ${n}\n`);
   }
   // the chart's legend shows each kind's total

@@ -91,7 +91,7 @@ describe('metrics', () => {
     const boom = { queue: 'default', name: 'metered.boom' };
     expect(value(text, 'jobline_jobs_enqueued_total', slow)).toBe(5);
     expect(value(text, 'jobline_jobs_enqueued_total', boom)).toBe(2);
-    expect(value(text, 'jobline_jobs_processed_total', { ...slow, outcome: 'finished' })).toBe(5);
+    expect(value(text, 'jobline_jobs_processed_total', { ...slow, outcome: 'completed' })).toBe(5);
     expect(value(text, 'jobline_jobs_processed_total', { ...boom, outcome: 'failed' })).toBe(2);
     expect(value(text, 'jobline_jobs_processed_total', { ...slow, outcome: 'failed' })).toBeUndefined();
     // run time: every slow job ran at least SLOW_MS, none more than a few seconds
@@ -131,7 +131,7 @@ describe('metrics', () => {
       const text = await registry.metrics();
       const f = { queue: 'default', name: 'flaky' };
       expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'retried' })).toBe(2);
-      expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'finished' })).toBe(1);
+      expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'completed' })).toBe(1);
       expect(value(text, 'jobline_jobs_processed_total', { ...f, outcome: 'failed' })).toBeUndefined();
       expect(value(text, 'jobline_job_duration_seconds_count', f)).toBe(3);
       expect(value(text, 'jobline_job_wait_seconds_count', f)).toBe(3);
@@ -160,7 +160,7 @@ describe('metrics', () => {
       off();
       await metrics.refresh();
       const text = await registry.metrics();
-      expect(value(text, 'jobline_jobs_processed_total', { queue: 'default', name: 'quick', outcome: 'finished' })).toBe(1);
+      expect(value(text, 'jobline_jobs_processed_total', { queue: 'default', name: 'quick', outcome: 'completed' })).toBe(1);
       expect(value(text, 'jobline_queue_jobs', { queue: 'default', status: 'finished' })).toBe(1);
       expect(registry.getSingleMetric('jobline_workers')).toBeDefined();
     } finally {

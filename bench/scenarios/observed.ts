@@ -226,7 +226,7 @@ class Rig {
   async checkMetrics(ctx: RunContext): Promise<void> {
     if (!this.metrics) return;
     const text = (await this.metrics.scrape()).body;
-    const line = `jobline_jobs_processed_total{queue="${QUEUE}",name="${NOOP}",outcome="finished"} ${this.ran}`;
+    const line = `jobline_jobs_processed_total{queue="${QUEUE}",name="${NOOP}",outcome="completed"} ${this.ran}`;
     ctx.check(text.includes(line), `jobline processing, ${this.mode}, ${this.work}: metrics counted every job (${line})`);
   }
 

@@ -48,20 +48,20 @@ export async function showOperate(app: INestApplicationContext): Promise<string[
   const metrics = app.get(JobMetrics);
   const tally = app.get(EventTally);
   const heard = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  let counted = { finished: -1, failed: -1 };
+  let counted = { completed: -1, failed: -1 };
   for (let i = 0; i < 50; i++) {
     const text = (await metrics.scrape()).body;
-    counted = { finished: sum(text, 'jobline_jobs_processed_total', 'outcome="finished"'), failed: sum(text, 'jobline_jobs_processed_total', 'outcome="failed"') };
-    if (counted.finished === heard(tally.completed) && counted.failed === heard(tally.failed)) break;
+    counted = { completed: sum(text, 'jobline_jobs_processed_total', 'outcome="completed"'), failed: sum(text, 'jobline_jobs_processed_total', 'outcome="failed"') };
+    if (counted.completed === heard(tally.completed) && counted.failed === heard(tally.failed)) break;
     await delay(100);
   }
   const text = (await metrics.scrape()).body;
   console.log(
-    `- metrics: jobline_jobs_processed_total ${counted.finished} finished, ${counted.failed} failed, ` +
+    `- metrics: jobline_jobs_processed_total ${counted.completed} completed, ${counted.failed} failed, ` +
       `${sum(text, 'jobline_jobs_processed_total', 'outcome="retried"')} retried; ` +
       `jobline_jobs_enqueued_total ${sum(text, 'jobline_jobs_enqueued_total', 'queue=')}`,
   );
-  if (counted.finished !== heard(tally.completed) || counted.failed !== heard(tally.failed)) {
+  if (counted.completed !== heard(tally.completed) || counted.failed !== heard(tally.failed)) {
     problems.push(`the metrics counted ${JSON.stringify(counted)}, @OnJobEvent heard ${heard(tally.completed)} completed and ${heard(tally.failed)} failed`);
   }
   return problems;

@@ -5,7 +5,6 @@ import {
   MissingDependencyError,
   toMs,
   type Duration,
-  type EndKind,
   type JobCompletedEvent,
   type JobFailedEvent,
   type JobRetryingEvent,
@@ -50,11 +49,11 @@ const DEFAULT_WAIT_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300
 const DEFAULT_REFRESH_MS = 15_000;
 
 /**
- * The outcomes `jobline_jobs_processed_total` counts, named as the job statuses and the dashboard's per-minute
- * counters name them (STATS_FIELD): a run that finished, failed for good (an abandoned run too), or failed and runs
- * again (a retry, or a run cut short by a dead worker and requeued).
+ * The outcomes `jobline_jobs_processed_total` counts: a run that completed, failed for good (an abandoned run too), or
+ * failed and runs again (a retry, or a run cut short by a dead worker and requeued). `completed` is the job event's
+ * name, kept as the label's value since the first release so that users' queries and alerts keep working.
  */
-type Outcome = Extract<EndKind, 'finished' | 'failed' | 'retried'>;
+type Outcome = 'completed' | 'failed' | 'retried';
 
 /** A histogram of one label set, kept here: observing is a short loop and three additions. */
 class Hist {
@@ -151,7 +150,7 @@ export class JobMetrics {
     for (const m of this.metrics()) this.registry.registerMetric(m as never);
     this.stops.push(
       client.onEnqueued((e) => this.enqueued(e)),
-      client.on('completed', (e) => this.ended(e, 'finished'), { timings: true, result: false }),
+      client.on('completed', (e) => this.ended(e, 'completed'), { timings: true, result: false }),
       client.on('failed', (e) => this.ended(e, 'failed'), { timings: true }),
       client.on('retrying', (e) => this.ended(e, 'retried'), { timings: true }),
       // a run cut short by a dead worker and requeued is a failed run that runs again, as the counters count it (an
@@ -205,7 +204,7 @@ export class JobMetrics {
     if (!names) this.byQueue.set(queue, (names = new Map()));
     let s = names.get(name);
     if (!s) {
-      s = { enqueued: 0, processed: { finished: 0, failed: 0, retried: 0 }, duration: new Hist(this.durationBuckets), wait: new Hist(this.waitBuckets) };
+      s = { enqueued: 0, processed: { completed: 0, failed: 0, retried: 0 }, duration: new Hist(this.durationBuckets), wait: new Hist(this.waitBuckets) };
       names.set(name, s);
     }
     this.last = { queue, name, stats: s };
@@ -254,7 +253,7 @@ export class JobMetrics {
       ),
       new CollectedMetric(
         'jobline_jobs_processed_total',
-        "Runs ended by this process's workers, by outcome: finished, failed (for good, or abandoned by a dead worker), retried (failed or cut short by a dead worker, will run again)",
+        "Runs ended by this process's workers, by outcome: completed, failed (for good, or abandoned by a dead worker), retried (failed or cut short by a dead worker, will run again)",
         'counter',
         perName((s, labels) =>
           (Object.keys(s.processed) as Outcome[]).filter((o) => s.processed[o] > 0).map((outcome) => ({ labels: { ...labels, outcome }, value: s.processed[outcome] })),
