@@ -150,7 +150,7 @@ export interface Drain {
 }
 
 /** Timed cycles per kind of job and round (the 1 ms jobs' small differences need more), after WARM_CYCLES untimed ones (JIT, the SDK's first spans, caches). */
-export const cycles = (work: Work) => (work === 'noop' ? 8 : 12);
+export const cycles = (work: Work) => (work === 'noop' ? 8 : 20);
 export const WARM_CYCLES = 2;
 /** Jobs per drain: short drains, many of them, interleaved, so the machine's drift hits every mode alike. */
 export const drainJobs = (work: Work, jobs: number) => (work === 'noop' ? Math.ceil(jobs / 5) : Math.ceil(jobs / 50));
