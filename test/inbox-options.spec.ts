@@ -4,9 +4,9 @@ import { engine } from './engine.js';
 import { deferred, poll, until } from './helpers.js';
 import { python, pythonRedis } from './python.js';
 
-// The inbox (direct Redis) takes `unique`, the lane (`priority`, `queue: '<queue>.<lane>'`), `delay` and `runAt` as
-// enqueue() does: ingest.lua makes the same unique key in Lua (canonical JSON and SHA-256), claims it atomically,
-// pushes onto the lane's list, and schedules a job whose time is ahead.
+// The inbox (direct Redis) takes `unique`, the lane (`priority`, `queue: '<queue>.<lane>'`), `delay`, `runAt` and
+// `group` as enqueue() does: ingest.lua makes the same unique key in Lua (canonical JSON and SHA-256), claims it
+// atomically, pushes onto the lane's or the group's list, and schedules a job whose time is ahead.
 
 const LANES = { inf: { lanes: ['premium', 'standard', 'default'] } };
 
@@ -53,7 +53,7 @@ function values(seed: number, count: number): unknown[] {
   return Array.from({ length: count }, (_, i) => [i, value(0)]);
 }
 
-describe('inbox entries with unique, lanes, delay and runAt', () => {
+describe('inbox entries with unique, lanes, delay, runAt and group', () => {
   it('an entry makes the unique key enqueue() makes, for data of every shape, written any way', async () => {
     const e = engine('inbox-ukey', {});
     // texts as senders write them: JSON.stringify's, indented, escaped, with repeated members and numbers as typed
@@ -246,6 +246,133 @@ describe('inbox entries with unique, lanes, delay and runAt', () => {
       expect({ i, message: (await e.client.getInfo('default', `bad-${i}`)).error?.message }).toEqual({ i, message: (thrown as Error).message });
     }
   }, 60_000);
+
+  it('a group is stored as enqueue() stores it, limited and fair as its jobs are; a bad one (or one with a lane) is refused with enqueue()s message', async () => {
+    const gate = deferred<void>();
+    const starts: string[] = [];
+    let running = 0;
+    let most = 0;
+    const e = engine(
+      'inbox-group',
+      {
+        a: async (d: { k: string }) => {
+          starts.push(d.k);
+          most = Math.max(most, ++running);
+          await gate.promise;
+          running--;
+        },
+        b: (d: { k: string }) => void starts.push(d.k),
+      },
+      { queues: LANES },
+    );
+    const inbox = `${e.prefix}:{default}:inbox`;
+    const entry = (name: string, k: string, options: Record<string, unknown>) => JSON.stringify({ name, data: { k }, options, id: k });
+    const A = { id: 'acme', concurrency: 2, rateLimit: { max: 1000, per: '1m' as const } };
+    // A's backlog first, then B's and an ungrouped job, and one of B's scheduled a moment ahead
+    await e.redis.rpush(
+      inbox,
+      ...['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((k) => entry('a', k, { group: A })),
+      entry('b', 'b1', { group: { id: 'globex' } }),
+      entry('b', 'b2', { group: { id: 'globex' }, atFront: true }),
+      entry('b', 'plain', {}),
+      entry('b', 'b-later', { group: { id: 'globex' }, delay: '200ms' }),
+    );
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 10, refused: 0, existed: 0, duplicates: 0 });
+    // the same fields, the same group list and limits as enqueue() gives
+    const fields = async (id: string) => {
+      const { c: _c, ...rest } = await e.redis.hgetall(`${e.prefix}:{default}:job:${id}`);
+      return rest;
+    };
+    const via = await e.client.enqueue('a', { k: 'a1' }, { group: A, jobId: 'client-a1' });
+    expect(await fields('a1')).toEqual(await fields(via.id));
+    expect(await e.redis.lrange(`${e.prefix}:{default}:g:globex`, 0, -1)).toEqual(['b2', 'b1']);
+    expect(await e.redis.lrange(`${e.prefix}:{default}:g:acme`, 0, -1)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', via.id]);
+    expect((await e.client.getGroups('default')).map(({ group, queued, concurrency, rateLimit }) => ({ group, queued, concurrency, rateLimit }))).toEqual([
+      { group: 'acme', queued: 7, concurrency: 2, rateLimit: { max: 1000, perMs: 60_000 } },
+      { group: 'globex', queued: 2, concurrency: null, rateLimit: null },
+    ]);
+    expect(await e.redis.lrange(`${e.prefix}:{default}:queued`, 0, -1)).toEqual(['plain']);
+    // run: acme holds at 2 while the others (the scheduled one too, through its group) all run past it
+    const w = e.worker({ concurrency: 4 });
+    await until('the others ran', () => ['b1', 'b2', 'plain', 'b-later'].every((k) => starts.includes(k)));
+    await until('acme at its limit', async () => (await e.client.getGroups('default')).find((g) => g.group === 'acme')?.running === 2);
+    expect(starts.filter((k) => k.startsWith('a')).length).toBe(2);
+    expect((await e.client.getInfo('default', 'b-later')).group).toBe('globex');
+    gate.resolve();
+    await (await e.client.getJob(via.id))!.result({ timeout: 20 });
+    // the enqueued one's data names a1 too
+    await until('all of acme ran', () => starts.filter((k) => k.startsWith('a')).length === 7);
+    expect(most).toBe(2);
+    await w.close();
+    // refused as enqueue() refuses them, with its messages
+    const bad: Record<string, unknown>[] = [
+      { group: 'acme' },
+      { group: null },
+      { group: { id: '' } },
+      { group: { id: 'x'.repeat(129) } },
+      { group: { id: 'tab\there' } },
+      { group: { name: 'acme' } },
+      { group: { id: 'a', kind: 1 } },
+      { group: { id: 'a', concurrency: 0 } },
+      { group: { id: 'a', concurrency: 1.5 } },
+      { group: { id: 'a', concurrency: '2' } },
+      { group: { id: 'a', rateLimit: 5 } },
+      { group: { id: 'a', rateLimit: { max: 0, per: '1s' } } },
+      { group: { id: 'a', rateLimit: { max: 1 } } },
+      { group: { id: 'a', rateLimit: { max: 1, per: '2d' } } },
+      { group: { id: 'a', rateLimit: { max: 1, per: 'soon' } } },
+      { group: { id: 'a', rateLimit: { max: 1, per: '1s', burst: 2 } } },
+      { group: { id: 'a' }, queue: 'inf.premium' },
+      { group: { id: 'a' }, priority: 'standard' },
+    ];
+    // an enqueue declares queue inf's lanes (any process may have)
+    await e.client.enqueue('b', { k: 'inf' }, { queue: 'inf' });
+    await e.redis.rpush(inbox, ...bad.filter((o) => !('queue' in o || 'priority' in o)).map((o, i) => entry('a', `bad-${i}`, o)));
+    await e.redis.rpush(`${e.prefix}:{inf}:inbox`, ...bad.filter((o) => 'queue' in o || 'priority' in o).map((o, i) => entry('a', `lane-${i}`, o)));
+    expect(await e.client.ingestInbox('default')).toMatchObject({ jobs: 0, refused: bad.length - 2 });
+    expect(await e.client.ingestInbox('inf')).toMatchObject({ jobs: 0, refused: 2 });
+    let plain = 0;
+    let laned = 0;
+    for (const options of bad) {
+      const inLane = 'queue' in options || 'priority' in options;
+      const [queue, id] = inLane ? ['inf', `lane-${laned++}`] : ['default', `bad-${plain++}`];
+      const thrown = await e.client.enqueue('a', null, { queue, ...options } as EnqueueOptions).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(thrown).toBeInstanceOf(InvalidOptionError);
+      const info = await e.client.getInfo(queue, id);
+      expect({ options, status: info.status, message: info.error?.message }).toEqual({ options, status: 'failed', message: (thrown as Error).message });
+    }
+  }, 60_000);
+
+  it('from Python: grouped entries run within their group limit', async () => {
+    let running = 0;
+    let most = 0;
+    const e = engine('inbox-py-group', {
+      job: async (d: { n: number }) => {
+        most = Math.max(most, ++running);
+        // a turn of the event loop, so another slot could start a job meanwhile if the limit let it
+        await new Promise((r) => setImmediate(r));
+        running--;
+        return d.n * 2;
+      },
+    });
+    const w = e.worker({ concurrency: 4 });
+    const p = JSON.stringify(e.prefix);
+    const out = await python(`
+import json, sys
+sys.path.insert(0, 'examples/direct')
+import redis, jobline_inbox as j
+r = ${pythonRedis()}
+ids = [j.enqueue(r, 'default', 'job', {'n': n}, options={'group': {'id': 'py', 'concurrency': 1}}, prefix=${p}) for n in range(4)]
+print(json.dumps([j.wait(r, 'default', i, timeout=30, prefix=${p}) for i in ids]))
+`);
+    expect(JSON.parse(out)).toEqual([0, 2, 4, 6].map((v) => ['finished', v]));
+    expect(most).toBe(1);
+    expect(await e.client.getGroups('default')).toEqual([{ group: 'py', queued: 0, running: 0, concurrency: 1, rateLimit: null }]);
+    await w.close();
+  }, 90_000);
 
   it('from Python: a unique job runs and is waited for; a second entry of a live one stores nothing', async () => {
     const gate = deferred<void>();

@@ -1,7 +1,8 @@
 -- Turns the entries of the queue's inbox (pushed by any Redis client: redis/inbox-format.ts) into queued jobs, in
 -- order, and wakes a worker. An entry that is not a valid job becomes a failed job whose error says why, so it is
 -- never lost and never holds up the entries after it; one whose id exists is a resubmit and creates nothing (as
--- enqueue with that jobId), and so does one whose unique key a live job holds (lib/unique-claim.lua). The entries are
+-- enqueue with that jobId), and so does one whose unique key a live job holds (lib/unique-claim.lua). A grouped entry
+-- waits in its group's list, limited and taking turns as an enqueued one (lib/group-keys.lua). The entries are
 -- removed last: at maxmemory the first write is refused and nothing changes.
 -- KEYS: meta inbox queued wake ttl scheduled waiting finished failed canceled expired stopped
 -- ARGV[1]: most entries to take
@@ -47,6 +48,8 @@ for k = 1, n do
       -- a delay or runAt still ahead: scheduled (lib/delay.lua), its ttl counting from then, as enqueue.lua does
       local due = job.delay and now + job.delay or job.run_at
       if due and due <= now then due = nil end
+      -- a group's limits as enqueue.lua notes them (lib/group-keys.lua), whether the job waits for its time or not
+      if job.group then group_note(job.group, job.group_limits) end
       local fields = { F_STATUS, due and 'scheduled' or 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
       local parts = put_data(fields, job.data or '')
       if job.more or parts > 2 then fields[#fields + 1], fields[#fields + 2] = F_HAS_OPTIONS, '1' end
@@ -65,7 +68,9 @@ for k = 1, n do
           redis.call('ZADD', K.ttl, x, id)
         end
         redis.call('HSET', key, unpack(fields))
-        if job.lane and lane_push(id, job.lane, job.front) then
+        if job.group then
+          group_push(id, job.group, job.front)
+        elseif job.lane and lane_push(id, job.lane, job.front) then
           -- on its lane's list (lib/lanes.lua)
         elseif job.front then
           flush_tail()
