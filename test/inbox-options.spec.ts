@@ -1,7 +1,10 @@
 import { InvalidOptionError, type EnqueueOptions, type JobContext } from '../src/index.js';
 import { uniqueKey } from '../src/core/limits/unique.js';
 import { engine } from './engine.js';
-import { deferred, poll, until } from './helpers.js';
+import { deferred, keysOf, poll, until } from './helpers.js';
+import { QueueHttpApi } from '../src/http/queue-http-api.js';
+import { httpSettings } from '../src/http/http-options.js';
+import { INBOX_DUPLICATE_TTL_MS } from '../src/core/redis/inbox-format.js';
 import { python, pythonRedis } from './python.js';
 
 // The inbox (direct Redis) takes `unique`, the lane (`priority`, `queue: '<queue>.<lane>'`), `delay`, `runAt` and
@@ -104,9 +107,42 @@ describe('inbox entries with unique, lanes, delay, runAt and group', () => {
       JSON.stringify({ name: 'job', data: { n: 2 }, options: { unique: { key: 'mine', ttl: '1h' } }, id: 'keyed' }),
       JSON.stringify({ name: 'other', data: { n: 3 }, options: { unique: { key: 'mine' } }, id: 'keyed-again' }),
       JSON.stringify({ name: 'job', data: { n: 1 }, id: 'not-unique' }),
+      JSON.stringify({ name: 'job', data: { n: 1 }, options: { unique: true } }),
     );
-    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 3, refused: 0, existed: 0, duplicates: 3 });
-    for (const id of ['dup-of-client', 'again-in-batch', 'keyed-again']) expect({ id, job: await e.client.getJob(id) }).toEqual({ id, job: null });
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 3, refused: 0, existed: 0, duplicates: 4 });
+    // a duplicate's own id answers with the live job, marked: getJob, with or without its queue, and HTTP GET jobs/:id
+    const holders: Record<string, string> = { 'dup-of-client': live.id, 'again-in-batch': 'first', 'keyed-again': 'keyed' };
+    for (const [id, holder] of Object.entries(holders)) {
+      for (const queue of [undefined, 'default']) {
+        const h = await e.client.getJob(id, queue);
+        expect({ id, queue, holder: h?.id, duplicate: h?.duplicate }).toEqual({ id, queue, holder, duplicate: true });
+      }
+    }
+    expect(await e.client.getJob('again-in-batch', 'elsewhere')).toBeNull();
+    expect((await e.client.getJob('first'))?.duplicate).toBe(false);
+    const api = new QueueHttpApi(e.client, httpSettings({ apiKeys: ['inbox-options-key'] }, 'test'), { log() {}, warn() {}, error() {} });
+    const get = (route: string) => api.handle({ method: 'GET', route, headers: { 'x-api-key': 'inbox-options-key' }, query: {}, body: undefined });
+    expect(await get('jobs/again-in-batch')).toMatchObject({ status: 200, body: { id: 'first', status: 'queued', duplicate: true } });
+    expect(await get('jobs/first')).toEqual({ status: 200, body: expect.not.objectContaining({ duplicate: expect.anything() }) });
+    expect(await get('jobs/again-in-batch/result')).toMatchObject({ status: 202, body: { id: 'first', status: 'queued' } });
+    // bounded: a pointer per duplicate that gave an id (one made in Redis is known to no one), living as long as the
+    // key's ttl, and an hour at most (a key without one)
+    expect((await keysOf(e.redis, `${e.prefix}:{default}:dup:*`)).sort()).toEqual(Object.keys(holders).map((id) => `${e.prefix}:{default}:dup:${id}`).sort());
+    const keyTtl = await e.redis.pttl(`${e.prefix}:{default}:unique:k:mine`);
+    const keyedTtl = await e.redis.pttl(`${e.prefix}:{default}:dup:keyed-again`);
+    expect(keyedTtl).toBeGreaterThan(0);
+    expect(keyedTtl).toBeLessThanOrEqual(keyTtl + 1000);
+    for (const id of ['dup-of-client', 'again-in-batch']) {
+      expect(await e.redis.pttl(`${e.prefix}:{default}:unique:${(await e.redis.hget(`${e.prefix}:{default}:job:${holders[id]}`, 'uq'))!}`)).toBe(-1);
+      expect(await e.redis.pttl(`${e.prefix}:{default}:dup:${id}`)).toBeGreaterThan(3_500_000);
+      expect(await e.redis.pttl(`${e.prefix}:{default}:dup:${id}`)).toBeLessThanOrEqual(INBOX_DUPLICATE_TTL_MS);
+    }
+    const shortKey = JSON.stringify({ name: 'job', data: 1, options: { unique: { key: 'short', ttl: '1m' } } });
+    // in a queue no worker here consumes, so the jobs started below stay these
+    await e.redis.rpush(`${e.prefix}:{other}:inbox`, shortKey, shortKey.replace('{"name"', '{"id": "short-again", "name"'));
+    expect(await e.client.ingestInbox('other')).toMatchObject({ jobs: 1, duplicates: 1 });
+    expect(await e.redis.pttl(`${e.prefix}:{other}:dup:short-again`)).toBeGreaterThan(0);
+    expect(await e.redis.pttl(`${e.prefix}:{other}:dup:short-again`)).toBeLessThanOrEqual(60_000);
     // the other way round: enqueue() of an entry's job is its duplicate, answered with the entry's job
     const dup = await e.client.enqueue('job', { n: 1 }, { unique: true });
     expect([dup.duplicate, dup.id]).toEqual([true, 'first']);
@@ -388,11 +424,20 @@ r = ${pythonRedis()}
 a = j.enqueue(r, 'default', 'job', {'n': 1}, options={'unique': True}, job_id='py-a', prefix=${p})
 b = j.enqueue(r, 'default', 'job', {'n': 1}, options={'unique': True}, job_id='py-b', prefix=${p})
 c = j.enqueue(r, 'default', 'job', {'n': 21}, options={'unique': {'key': 'py-c', 'ttl': '1h'}}, job_id='py-c', prefix=${p})
-print(json.dumps({'c': j.wait(r, 'default', c, timeout=30, prefix=${p}), 'a': j.status(r, 'default', a, prefix=${p}), 'b': j.status(r, 'default', b, prefix=${p})}))
+print(json.dumps({'c': j.wait(r, 'default', c, timeout=30, prefix=${p}), 'a': j.status(r, 'default', a, prefix=${p}), 'b': j.status(r, 'default', b, prefix=${p}), 'b_live': j.live_id(r, 'default', b, prefix=${p})}))
 `);
-    expect(JSON.parse(out)).toEqual({ c: ['finished', 42], a: expect.stringMatching(/^(queued|started)$/), b: null });
+    // b stored nothing; its id points to a
+    expect(JSON.parse(out)).toEqual({ c: ['finished', 42], a: expect.stringMatching(/^(queued|started)$/), b: null, b_live: 'py-a' });
     gate.resolve();
     expect(await (await e.client.getJob('py-a'))!.result({ timeout: 20 })).toBe(2);
+    // waiting on b's id waits for a
+    const waited = await python(`
+import json, sys
+sys.path.insert(0, 'examples/direct')
+import redis, jobline_inbox as j
+print(json.dumps(j.wait(${pythonRedis()}, 'default', 'py-b', timeout=30, prefix=${p})))
+`);
+    expect(JSON.parse(waited)).toEqual(['finished', 2]);
     await w.close();
   }, 90_000);
 });

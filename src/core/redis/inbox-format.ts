@@ -30,6 +30,12 @@ export const INBOX_UNNAMED = '(inbox entry)';
 /** Entries one ingest.lua call takes at most (a bounded call: other clients of Redis wait while a script runs). */
 export const INBOX_BATCH = 1000;
 
+/**
+ * How long at most a duplicate entry's id points to the live job that held it off (QueueKeys.duplicate): as long as
+ * the unique key's ttl, never longer than this, so the pointers of a stream of duplicates stay bounded.
+ */
+export const INBOX_DUPLICATE_TTL_MS = 3_600_000;
+
 /** The hash field of the queue's meta that counts ingested entries (ingest.lua makes ids from it). */
 export const INBOX_COUNTER = 'inbox';
 
@@ -76,6 +82,7 @@ export function inboxLuaConstants(): Record<string, string> {
     INBOX_ENTRY_ERROR: luaString(INBOX_ENTRY_ERROR),
     INBOX_UNNAMED: luaString(INBOX_UNNAMED),
     INBOX_COUNTER: luaString(INBOX_COUNTER),
+    INBOX_DUPLICATE_TTL: String(INBOX_DUPLICATE_TTL_MS),
     INBOX_MEMBERS: `({ ${INBOX_MEMBERS.map(luaString).join(', ')} })`,
     INBOX_OPTIONS: `({ ${INBOX_OPTIONS.map(luaString).join(', ')} })`,
     INBOX_KNOWN_OPTIONS: `({ ${[...KNOWN_OPTIONS].map(luaString).join(', ')} })`,

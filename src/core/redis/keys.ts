@@ -116,6 +116,14 @@ export class QueueKeys {
   }
 
   /**
+   * string: the id of the live job whose unique key held off inbox entry <id> (a duplicate entry stores no job), set by
+   * ingest.lua for a while (INBOX_DUPLICATE_TTL_MS at most), so getJob(<id>) answers with that job
+   */
+  duplicate(id: string): string {
+    return `${this.base}dup:${id}`;
+  }
+
+  /**
    * hash of the outcome counters of one minute (`minute` = ms since the epoch / 60000; fields: stored-names.ts
    * STATS_FIELD), expiring after STATS_TTL_MS (lib/stats.lua)
    */

@@ -25,6 +25,10 @@ local function deps_key(id)
   return BASE .. 'deps:' .. id
 end
 
+local function duplicate_key(id)
+  return BASE .. 'dup:' .. id
+end
+
 local function schedule_key(id)
   return BASE .. 'schedule:' .. id
 end
