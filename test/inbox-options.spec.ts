@@ -215,7 +215,16 @@ describe('inbox entries with unique, lanes, delay, runAt and group', () => {
 
   it('a bad unique is refused with enqueue()s message; an option an entry cannot carry names itself and the way to send it', async () => {
     const e = engine('inbox-uerr', {});
-    const cases: Record<string, unknown>[] = [{ unique: 'yes' }, { unique: { key: '' } }, { unique: { ttl: 0 } }, { unique: { kee: 'x' } }, { unique: [1] }];
+    // the ttl's rules (max, no 0, no -1) come from UNIQUE_TTL_RULES as enqueue() applies them
+    const cases: Record<string, unknown>[] = [
+      { unique: 'yes' },
+      { unique: { key: '' } },
+      { unique: { ttl: 0 } },
+      { unique: { ttl: -1 } },
+      { unique: { ttl: '3651d' } },
+      { unique: { kee: 'x' } },
+      { unique: [1] },
+    ];
     const entries = cases.map((options, i) => JSON.stringify({ name: 'job', data: 1, options, id: `bad-${i}` }));
     const cannot = ['dependsOn', 'onSuccess', 'retry', 'keep'];
     entries.push(...cannot.map((k) => JSON.stringify({ name: 'job', options: { [k]: 'x' }, id: `cannot-${k}` })));
