@@ -106,7 +106,8 @@ def wait(r, queue, job_id, timeout=30.0, prefix="jobline"):
             # not ingested yet: ingesting publishes nothing, so look again shortly (workers ingest at once)
             data = sub.next(min(left, 0.5 if s is None else 20.0))
             r.set(base + "waiting", "1", px=60000)
-            if s is None or (data is not None and data.split(b"\n", 1)[0].decode() == job_id):
+            # and after a quiet spell: a look costs one read
+            if s is None or data is None or data.split(b"\n", 1)[0].decode() == job_id:
                 s, value = outcome(r, queue, job_id, prefix)
         return s, value
     finally:
@@ -131,6 +132,11 @@ class _Subscription:
         else:
             self.pubsub = r.pubsub()
             self.pubsub.subscribe(channel)
+            # until Redis confirms it, a job that ends is published to no one (and the waiter looked before)
+            while True:
+                m = self.pubsub.get_message(timeout=5.0)
+                if m is None or m["type"] == "subscribe":
+                    break
 
     def next(self, timeout):
         """The next message's data (bytes), or None after `timeout` seconds without one."""
