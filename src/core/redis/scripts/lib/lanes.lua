@@ -124,19 +124,26 @@ local function pop_lanes(cfg, n)
   return ids
 end
 
--- Up to `limit` queued job ids, from every lane's list in order, then every group's, taken off their lists (bulk.lua: emptyQueue, delete
--- or requeue of every queued job).
+-- Up to `limit` queued job ids, from every lane's list in order, then every group's that has jobs, taken off their
+-- lists (bulk.lua: emptyQueue, delete or requeue of every queued job).
 local function take_queued(limit)
-  local cfg = queue_lanes()
-  local lists = { unpack(cfg and cfg.lists or { K.queued }) }
-  for _, list in ipairs(group_lists()) do lists[#lists + 1] = list end
   local ids = {}
-  for _, list in ipairs(lists) do
-    if #ids >= limit then break end
+  -- off the list at once: one LTRIM instead of an LREM (a scan of the list) per job
+  local function take(list)
     local part = redis.call('LRANGE', list, 0, limit - #ids - 1)
-    -- off the list at once: one LTRIM instead of an LREM (a scan of the list) per job
     if #part > 0 then redis.call('LTRIM', list, #part, -1) end
     for _, id in ipairs(part) do ids[#ids + 1] = id end
+  end
+  local cfg = queue_lanes()
+  for _, list in ipairs(cfg and cfg.lists or { K.queued }) do
+    if #ids >= limit then return ids end
+    take(list)
+  end
+  for _, gid in ipairs(queued_groups()) do
+    if #ids >= limit then break end
+    local list = GROUP_PREFIX .. gid
+    take(list)
+    if redis.call('LLEN', list) == 0 then group_emptied(gid) end
   end
   return ids
 end
@@ -146,7 +153,7 @@ local function queued_count()
   local cfg = queue_lanes()
   local n = 0
   for _, list in ipairs(cfg and cfg.lists or { K.queued }) do n = n + redis.call('LLEN', list) end
-  for _, list in ipairs(group_lists()) do n = n + redis.call('LLEN', list) end
+  for _, gid in ipairs(queued_groups()) do n = n + redis.call('LLEN', GROUP_PREFIX .. gid) end
   return n
 end
 
