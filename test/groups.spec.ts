@@ -274,6 +274,24 @@ describe('groups (per-tenant limits)', () => {
     expect(await queuedSet()).toEqual([]);
   });
 
+  // a group whose list empties outside a fetch leaves the ready set there: a fetch never gets a turn with nothing in it
+  const emptiers: [string, (e: Made, h: JobHandle) => Promise<unknown>][] = [
+    ['canceled', (_e, h) => h.cancel()],
+    ['deleted', (_e, h) => h.delete()],
+    ['emptied by emptyQueue', (e) => e.client.emptyQueue('default')],
+    // sync mode's claim of a queued job (sync-runner.ts) takes it off its list as started
+    ['claimed', (e, h) => engineOf(e.client).run('claim', 'default', [h.id, 'w-test', 60_000])],
+  ];
+  it.each(emptiers)('a group whose last queued job is %s leaves the ready set', async (_how, empty) => {
+    const e = engine('grp-empty', { work: () => 'ok' });
+    const base = e.base('default');
+    const [h] = await e.client.enqueueMany([{ name: 'work', data: 1, options: { group: { id: 'e' } } }]);
+    expect(await e.redis.zscore(`${base}gready`, 'e')).not.toBeNull();
+    await empty(e, h!);
+    expect(await e.redis.zscore(`${base}gready`, 'e')).toBeNull();
+    expect(await e.redis.smembers(`${base}gqueued`)).toEqual([]);
+  });
+
   it('a producer in another client sees the same groups; sync mode counts and releases the running job', async () => {
     const e = engine('grp-sync', { work: (n: number) => n * 2 }, { isAsync: false });
     const h = await e.client.enqueue('work', 2, { group: { id: 's', concurrency: 1 } });

@@ -72,9 +72,11 @@ local function group_push(id, gid, front)
   group_offer(gid)
 end
 
--- Group `gid`'s list was emptied (a fetch, unlist, emptyQueue): it leaves the groups with queued jobs.
+-- Group `gid`'s list was emptied (a fetch, unlist, emptyQueue): it leaves the groups with queued jobs, and the ready
+-- set, where a fetch would otherwise give it a turn with nothing to take (an empty reply, a wasted round trip).
 local function group_emptied(gid)
   redis.call('SREM', GROUP_QUEUED_KEY, gid)
+  redis.call('ZREM', GROUP_READY_KEY, gid)
 end
 
 -- A job that starts outside a fetch (sync mode) counts in its group's running jobs (no limit applies: it runs now).
