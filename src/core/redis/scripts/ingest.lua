@@ -7,7 +7,7 @@
 -- ARGV[1]: most entries to take
 -- returns: { 0, jobs made (queued, or scheduled for a delay or runAt ahead), entries refused (each now a failed job), entries whose id existed, entries left, entries
 --   whose unique key a live job held, and for the first refused entry its job id and error message }
--- @include keys clock data queue notify errors registry inbox queued-tail lanes unique-claim delay
+-- @include keys clock data queue notify errors registry inbox list-job unique-claim delay
 local max = tonumber(ARGV[1])
 local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
 local n = #entries
@@ -65,14 +65,8 @@ for k = 1, n do
           redis.call('ZADD', K.ttl, x, id)
         end
         redis.call('HSET', key, unpack(fields))
-        if job.lane and lane_push(id, job.lane, job.front) then
-          -- on its lane's list (lib/lanes.lua)
-        elseif job.front then
-          flush_tail()
-          redis.call('LPUSH', K.queued, id)
-        else
-          tail[#tail + 1] = id
-        end
+        -- an inbox entry names no group (lib/inbox.lua)
+        list_job(id, nil, job.lane, job.front)
       end
       made = made + 1
     end
