@@ -195,7 +195,12 @@ for i = 1, n do
     else
       waiting(fields, id, ttl)
       redis.call('HSET', job, unpack(fields))
-      list_job(id, group, opt[F_LANE], front)
+      if opt == ALL_DEFAULTS then
+        -- list_job's last case, without its call: the common job (no group, lane or atFront) joins the buffered tail
+        tail[#tail + 1] = id
+      else
+        list_job(id, group, opt[F_LANE], front)
+      end
     end
     out[#out + 1] = status
   end
