@@ -1,4 +1,5 @@
--- Pushing onto and fetching from a queue's lanes (lib/lane-keys.lua says where each lane's jobs wait).
+-- Fetching from a queue's lanes, and pushing retried ids back onto them (lib/list-job.lua has lane_push; lib/lane-keys.lua
+-- says where each lane's jobs wait).
 -- KEYS: meta queued wake
 -- @include keys batch lane-keys queue list-job
 
