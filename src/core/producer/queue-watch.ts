@@ -42,10 +42,10 @@ export class QueueWatch {
     // every lane's and every group's jobs wait unseen alike
     const q = this.engine.queue(queue);
     const target = { queue, lane: undefined, lanes: await this.engine.lanes.of(queue) };
-    const [workers, queued] = await Promise.all([this.engine.workers.list(), countQueued(this.engine, q, target)]);
-    const live = new Set(workers.flatMap((w) => w.queues));
-    if (live.has(queue) || queued === 0) return;
-    const consumed = [...live].sort().slice(0, MAX_QUEUES_LISTED);
+    const [consumers, queued] = await Promise.all([this.engine.workers.consumersOf(queue), countQueued(this.engine, q, target)]);
+    if (consumers.length || queued === 0) return;
+    // the queues that do have a worker, for the warning only (a path taken rarely, and once per queue and name)
+    const consumed = [...new Set((await this.engine.workers.list()).flatMap((w) => w.queues))].sort().slice(0, MAX_QUEUES_LISTED);
     this.engine.logger.warn(
       `Queue "${queue}" has ${queued} job(s) waiting (e.g. "${name}") and no live worker consumes it, so they wait until one does. ` +
         (consumed.length ? `Queues with a live worker: ${consumed.join(', ')}. ` : 'No queue of this prefix has a live worker. ') +

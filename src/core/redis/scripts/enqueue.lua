@@ -211,6 +211,8 @@ if first_due then
   call_all('ZADD', K.scheduled, delayed)
   note_due(first_due)
 end
+-- jobs canceled at enqueue (a dependency that had already failed)
+flush_ends(now)
 wake()
 local outbox = redis.call('LLEN', K.outbox)
 if new_queue then outbox = -1 - outbox end
