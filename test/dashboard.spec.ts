@@ -1,15 +1,25 @@
 // The dashboard over plain HTTP (no browser), on the Fastify platform and on a node:http server, and the per-minute
-// outcome counters its chart reads; both passes (the reads go to each queue's node on a cluster).
+// counters its chart reads (every way a job ends); both passes (the reads go to each queue's node on a cluster).
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
-import { InvalidOptionError, QueueActivity, QueueDashboard, QueueDashboardModule, QueueModule } from '../src/index.js';
+import { END_KINDS, InvalidOptionError, JobMetrics, QueueActivity, QueueDashboard, QueueDashboardModule, QueueModule, type EndKind } from '../src/index.js';
+import { engineOf } from '../src/core/engine-of.js';
 import { engine } from './engine.js';
-import { testConnection } from './helpers.js';
+import { poll, sleep, testConnection } from './helpers.js';
 
-const e = engine('dash-http', { 'dash.ok': (d: { n: number }) => d.n, 'dash.bad': () => Promise.reject(new Error('<i>nope</i>')) }, { logFailedJobs: false, queues: { 'dash-lanes': { lanes: ['high', 'default'] } } });
+const e = engine(
+  'dash-http',
+  {
+    'dash.ok': (d: { n: number }) => d.n,
+    'dash.bad': () => Promise.reject(new Error('<i>nope</i>')),
+    // runs until it is stopped
+    'dash.hold': (_d: unknown, ctx) => new Promise((r) => ctx.signal.addEventListener('abort', r)),
+  },
+  { logFailedJobs: false, queues: { 'dash-lanes': { lanes: ['high', 'default'] } } },
+);
 let app: NestFastifyApplication;
 let url: string;
 const guardSaw: string[] = [];
@@ -53,6 +63,66 @@ it('counts each batch of outcomes per minute: the chart reads finished, failed a
   expect(await e.redis.ttl(`${e.base('stats')}stats:${at}`)).toBeGreaterThan(3000);
   await expect(new QueueActivity(e.client).minutes('stats', 0)).rejects.toThrow(InvalidOptionError);
 });
+
+/** A queue's counts of the last 3 minutes, summed (a test may cross a minute's end). */
+async function ends(queue: string): Promise<Record<EndKind, number>> {
+  const minutes = await new QueueActivity(e.client).minutes(queue, 3);
+  return Object.fromEntries(END_KINDS.map((k) => [k, minutes.reduce((a, m) => a + m[k], 0)])) as Record<EndKind, number>;
+}
+const none: Record<EndKind, number> = { finished: 0, failed: 0, retried: 0, canceled: 0, stopped: 0, expired: 0, deleted: 0 };
+
+it('counts every way a job ends, from the script that ends it: cancels and their cascades, stops, expiries, lost and abandoned runs, deletes', async () => {
+  const metrics = new JobMetrics(e.client, { queues: ['ends-lost'] });
+  // a worker that fetched two jobs and died: one may run again (attempts 3), one has no attempt left
+  const lost = await e.client.enqueue('dash.ok', { n: 1 }, { queue: 'ends-lost' });
+  const abandoned = await e.client.enqueue('dash.ok', { n: 2 }, { queue: 'ends-lost', attempts: 1 });
+  const eng = engineOf(e.client);
+  await eng.run('work', 'ends-lost', ['dash-dead', 50, 2, '', ''], { held: eng.queue('ends-lost').held('dash-dead') });
+
+  // canceled: a delayed job by request, its dependent by the cascade, and a job enqueued on it afterwards at enqueue
+  const later = await e.client.enqueue('dash.ok', { n: 3 }, { queue: 'ends', delay: '1h' });
+  const after = await e.client.enqueue('dash.ok', { n: 4 }, { queue: 'ends', dependsOn: later, onDependencyFailure: 'cancel' });
+  // in another queue, canceled when the outbox delivers the news there (deliver.lua)
+  const far = await e.client.enqueue('dash.ok', { n: 12 }, { queue: 'ends-far', dependsOn: later, onDependencyFailure: 'cancel' });
+  await later.cancel();
+  await poll(() => far.getStatus(), (s) => s === 'canceled');
+  const onCanceled = await e.client.enqueue('dash.ok', { n: 5 }, { queue: 'ends', dependsOn: later, onDependencyFailure: 'cancel' });
+  expect([await after.getStatus(), await onCanceled.getStatus()]).toEqual(['canceled', 'canceled']);
+  // deleted: a queued job counts; an ended one (canceled above) was counted when it ended
+  const doomed = await e.client.enqueue('dash.ok', { n: 6 }, { queue: 'ends' });
+  expect([await doomed.delete(), await later.delete()]).toEqual([true, true]);
+  // emptied: each job a delete
+  await e.client.enqueueMany([7, 8].map((n) => ({ name: 'dash.ok', data: { n }, options: { queue: 'ends-idle' } })));
+  expect(await e.client.emptyQueue('ends-idle')).toBe(2);
+  // expired: a queued job at its fetch, and a deferred one (it waits on a job an hour away) by maintenance
+  const stale = await e.client.enqueue('dash.ok', { n: 9 }, { queue: 'ends', ttl: '100ms' });
+  const gate = await e.client.enqueue('dash.ok', { n: 10 }, { queue: 'ends', delay: '1h' });
+  const waiting = await e.client.enqueue('dash.ok', { n: 11 }, { queue: 'ends', dependsOn: gate, ttl: '100ms' });
+  await sleep(200);
+
+  e.worker({ queues: ['ends', 'ends-lost'], leaseTime: '300ms' });
+  await poll(() => stale.getStatus(), (s) => s === 'expired');
+  await poll(() => waiting.getStatus(), (s) => s === 'expired');
+  expect(await lost.result({ timeout: '15s' })).toBe(1);
+  await poll(() => abandoned.getStatus(), (s) => s === 'failed', 15_000);
+  const held = await e.client.enqueue('dash.hold', {}, { queue: 'ends' });
+  await poll(() => held.getStatus(), (s) => s === 'started');
+  await held.stop();
+
+  expect(await ends('ends')).toEqual({ ...none, canceled: 3, stopped: 1, expired: 2, deleted: 1 });
+  expect(await ends('ends-lost')).toEqual({ ...none, finished: 1, failed: 1, retried: 1 });
+  expect(await ends('ends-idle')).toEqual({ ...none, deleted: 2 });
+  expect(await ends('ends-far')).toEqual({ ...none, canceled: 1 });
+  // the metrics name the runs a worker ended as the counters do: the lost run a retry, the abandoned one a failure
+  const text = (await metrics.scrape()).body;
+  metrics.close();
+  for (const [outcome, n] of [['completed', 1], ['failed', 1], ['retried', 1]] as const) {
+    expect(text).toContain(`jobline_jobs_processed_total{queue="ends-lost",name="dash.ok",outcome="${outcome}"} ${n}\n`);
+  }
+  // the chart's legend shows each kind's total
+  const page = await get('/queues/ends');
+  for (const [kind, n] of Object.entries({ canceled: 3, stopped: 1, expired: 2, deleted: 1, finished: 0 })) expect(page.text).toContain(`data-chart-kind="${kind}">${n}<`);
+}, 40_000);
 
 it('serves the pages on Fastify: overview, a status page, a job, schedules, workers, assets; unknown job 404', async () => {
   const h = await e.client.enqueue('dash.ok', { n: '<script>alert(1)</script>' }, { queue: 'pages' });

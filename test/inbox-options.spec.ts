@@ -192,7 +192,7 @@ describe('inbox entries with unique, lanes, delay, runAt and group', () => {
     expect(await e.redis.lrange(`${e.prefix}:{inf}:queued`, 0, -1)).toEqual(['plain', 'fallback']);
     expect(await e.client.countJobs('inf.premium')).toMatchObject({ queued: 2 });
     // refused as enqueue() refuses them
-    const bad: EnqueueOptions[] = [{ priority: 'gold' }, { queue: 'inf.gold' }, { priority: 'bad lane!' }, { queue: 'inf.premium', priority: 'standard' }];
+    const bad: EnqueueOptions[] = [{ priority: 'gold' }, { queue: 'inf.gold' }, { priority: 'bad lane!' }, { priority: 'x'.repeat(65) }, { queue: 'inf.premium', priority: 'standard' }];
     await e.redis.rpush(inbox, ...bad.map((o, i) => entry(`bad-${i}`, o as Record<string, unknown>)));
     await e.redis.rpush(`${e.prefix}:{plain}:inbox`, entry('no-lanes', { priority: 'premium' }));
     expect(await e.client.ingestInbox('inf')).toMatchObject({ jobs: 0, refused: bad.length });

@@ -1,3 +1,4 @@
+import { engineOf } from '../src/core/engine-of.js';
 import { engine } from './engine.js';
 import { deferred, poll, sleep } from './helpers.js';
 
@@ -138,6 +139,10 @@ describe('registry of live workers', () => {
     expect(info!.lapsesAt.getTime()).toBeGreaterThan(info!.lastSeen.getTime());
     const [summary] = await e.client.getQueueSummaries(['side']);
     expect(summary!.workers).toBe(1);
+    // the consumers of one queue (deleteQueue, a timed-out wait and the no-worker warning ask the registry this)
+    const registry = engineOf(e.client).workers;
+    expect((await registry.consumersOf('side')).map((x) => x.id)).toEqual([w.id]);
+    expect(await registry.consumersOf('elsewhere')).toEqual([]);
     gate.resolve();
     await w.close();
     expect((await e.client.getWorkers()).map((x) => x.id)).not.toContain(w.id);
@@ -152,6 +157,7 @@ describe('registry of live workers', () => {
     await e.redis.hset(keys.hash, dead.id, JSON.stringify(dead));
     await e.redis.zadd(keys.lapse, dead.lapsesAt, dead.id);
     expect((await e.client.getWorkers()).map((x) => x.id)).toEqual([]);
+    expect(await engineOf(e.client).workers.consumersOf('default')).toEqual([]);
     const w = e.worker({ leaseTime: '600ms' });
     await poll(() => e.redis.hexists(keys.hash, dead.id), (n) => n === 0);
     expect(await e.redis.zscore(keys.lapse, dead.id)).toBeNull();

@@ -18,6 +18,7 @@ export type { DeleteQueueOptions, DeletedQueue } from './control/queue-delete.js
 export { REQUEUE_STATUSES, DELETE_STATUSES, type RequeueStatus, type DeleteStatus, type ManyJobsOutcome, type BulkProgress } from './control/queue-control.js';
 export { MAX_PAGE, type QueueSummary, type JobPage } from './inspect/queue-overview.js';
 export { QueueActivity, MAX_MINUTES, type MinuteCounts, type JobRef, type JobRelations } from './inspect/queue-activity.js';
+export { END_KINDS, type EndKind } from './redis/stored-names.js';
 export type { WorkerInfo, WorkerJobCounts } from './redis/worker-registry.js';
 export { EventFollower, type EventStreamOption } from './events/event-stream.js';
 export * from './events/job-events.js';

@@ -55,12 +55,15 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 .dim { color: var(--dim); }
 .mono { font-family: var(--mono); font-size: 12.5px; }
 svg.chart { width: 100%; height: 120px; display: block; }
-svg.chart .ok { fill: #53b883; } svg.chart .bad { fill: var(--bad); } svg.chart .axis { stroke: var(--line); }
+svg.chart .axis { stroke: var(--line); }
+.finished { --k: #53b883; } .retried { --k: #e8a33d; } .failed { --k: var(--bad); } .canceled { --k: #9aa3b5; }
+.stopped { --k: #8e6cc9; } .expired { --k: #b07d48; } .deleted { --k: #4f5668; }
+svg.chart rect { fill: var(--k); } .legend i { background: var(--k); }
 svg.chart text { fill: var(--dim); font-size: 10px; }
 .legend { font-size: 12px; color: var(--dim); display: flex; align-items: center; }
 .legend .from { margin-right: auto; } .legend .to { margin-left: auto; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; border-radius: 2px; }
-.legend i.ok { background: #53b883; } .legend i.bad { background: var(--bad); }
+.legend.kinds { flex-wrap: wrap; margin-top: 4px; } .legend.kinds b { font-weight: 600; color: var(--text); }
 `;
 
 /**

@@ -1,4 +1,4 @@
-import type { JobInfo, JobPage, JobRelations, JobStatus, MinuteCounts, QueueSummary, ScheduleInfo, WorkerInfo } from '../core/index.js';
+import type { EndKind, JobInfo, JobPage, JobRelations, JobStatus, MinuteCounts, QueueSummary, ScheduleInfo, WorkerInfo } from '../core/index.js';
 import { html, pretty, type Html } from './html.js';
 
 /** What every page needs besides its data. */
@@ -53,7 +53,7 @@ ${STATUS_ORDER.map((s) => cell(q.name, s, q.counts[s]))}<td class="n" data-worke
 ${(lanes.get(q.name) ?? []).map((l) => html`<tr class="lane"><td>&nbsp;&nbsp;lane ${l.lane}</td>${STATUS_ORDER.map((s) => html`<td class="n">${l.counts[s] ?? ''}</td>`)}<td></td><td></td></tr>`)}`,
   );
   const body = html`<h1>Queues</h1>
-<div class="card"><h2>Runs ended per minute, last hour, all queues</h2>${chartSvg(chart)}</div>
+<div class="card"><h2>Runs and jobs ended per minute, last hour, all queues</h2>${chartSvg(chart)}</div>
 ${
   queues.length
     ? html`<table class="queues"><thead><tr><th>Queue</th>${STATUS_ORDER.map((s) => html`<th class="n">${s}</th>`)}<th class="n">Workers</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
@@ -63,25 +63,51 @@ ${
   return layout(ctx, 'Queues', body, 2);
 }
 
-/** Bars of finished (green) and failed (red) runs per minute, drawn on the server (an SVG, no chart library). */
+/** What each kind of end is called in the chart's legend and tooltips. */
+const END_LABEL: Record<EndKind, string> = {
+  finished: 'finished',
+  retried: 'retried',
+  failed: 'failed',
+  canceled: 'canceled',
+  stopped: 'stopped',
+  expired: 'expired',
+  deleted: 'deleted',
+};
+/** Bottom to top in each bar: runs first (finished, retried, failed), then jobs ended without finishing a run. */
+const CHART_ORDER: EndKind[] = ['finished', 'retried', 'failed', 'canceled', 'stopped', 'expired', 'deleted'];
+
+/**
+ * Stacked bars of the runs and jobs that ended per minute, a colour per kind of end (finished, retried, failed,
+ * canceled, stopped, expired, deleted) with a legend of each kind's total; drawn on the server (an SVG, no chart library).
+ */
 export function chartSvg(minutes: MinuteCounts[]): Html {
   const W = 600;
   const H = 106;
-  const max = Math.max(1, ...minutes.map((m) => m.finished + m.failed + m.retried));
+  const base = H - 14;
+  const sumOf = (m: MinuteCounts) => CHART_ORDER.reduce((a, k) => a + m[k], 0);
+  const busiest = Math.max(0, ...minutes.map(sumOf));
+  const max = Math.max(1, busiest);
   const bw = W / Math.max(1, minutes.length);
-  const total = minutes.reduce((a, m) => ({ ok: a.ok + m.finished, bad: a.bad + m.failed + m.retried }), { ok: 0, bad: 0 });
+  const totals = Object.fromEntries(CHART_ORDER.map((k) => [k, minutes.reduce((a, m) => a + m[k], 0)])) as Record<EndKind, number>;
   const bars = minutes.map((m, i) => {
-    const bad = m.failed + m.retried;
-    const hOk = (m.finished / max) * (H - 14);
-    const hBad = (bad / max) * (H - 14);
     const x = (i * bw).toFixed(1);
-    const label = `${m.at.toISOString().slice(11, 16)} UTC: ${m.finished} finished, ${m.failed} failed, ${m.retried} retried`;
-    return html`<g><title>${label}</title><rect class="ok" x="${x}" width="${(bw - 1).toFixed(1)}" y="${(H - 14 - hOk - hBad).toFixed(1)}" height="${hOk.toFixed(1)}"></rect><rect class="bad" x="${x}" width="${(bw - 1).toFixed(1)}" y="${(H - 14 - hBad).toFixed(1)}" height="${hBad.toFixed(1)}"></rect></g>`;
+    const w = (bw - 1).toFixed(1);
+    let y = base;
+    // a rect only for the kinds this minute has: most minutes of an idle queue draw nothing
+    const rects = CHART_ORDER.filter((k) => m[k] > 0).map((k) => {
+      const h = (m[k] / max) * base;
+      y -= h;
+      return html`<rect class="${k}" x="${x}" width="${w}" y="${y.toFixed(1)}" height="${h.toFixed(1)}"></rect>`;
+    });
+    const label = `${m.at.toISOString().slice(11, 16)} UTC: ${CHART_ORDER.map((k) => `${m[k]} ${END_LABEL[k]}`).join(', ')}`;
+    return html`<g><title>${label}</title>${rects}</g>`;
   });
   const first = minutes[0]?.at.toISOString().slice(11, 16) ?? '';
   const last = minutes[minutes.length - 1]?.at.toISOString().slice(11, 16) ?? '';
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="Runs per minute"><line class="axis" x1="0" x2="${W}" y1="${H - 14}" y2="${H - 14}"></line>${bars}</svg>
-<div class="legend" data-chart-total="${total.ok}:${total.bad}"><span class="from">${first} UTC</span><i class="ok"></i>finished ${total.ok}<i class="bad"></i>failed or retried ${total.bad} · busiest minute ${max === 1 && !total.ok && !total.bad ? 0 : max}<span class="to">${last} UTC</span></div>`;
+  const legend = CHART_ORDER.map((k) => html`<span class="kind"><i class="${k}"></i>${END_LABEL[k]} <b data-chart-kind="${k}">${totals[k]}</b></span>`);
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="Runs and jobs ended per minute"><line class="axis" x1="0" x2="${W}" y1="${base}" y2="${base}"></line>${bars}</svg>
+<div class="legend" data-chart-total="${totals.finished}:${totals.failed + totals.retried}"><span class="from">${first} UTC</span>busiest minute ${busiest}<span class="to">${last} UTC</span></div>
+<div class="legend kinds">${legend}</div>`;
 }
 
 const ago = (d: Date | null, now: number): string => {
@@ -124,7 +150,7 @@ ${action(ctx, 'empty', 'Empty (delete queued jobs)', { queue: q }, { danger: tru
 ${bulk.requeue ? action(ctx, 'requeue-all', `Requeue all ${page.status}`, { queue: q, status: page.status }) : ''}
 ${bulk.delete ? action(ctx, 'delete-all', `Delete all ${page.status}`, { queue: q, status: page.status }, { danger: true }) : ''}
 <span class="dim">${summary.workers} worker${summary.workers === 1 ? '' : 's'}</span></div>
-<div class="card"><h2>Runs ended per minute, last hour</h2>${chartSvg(chart)}</div>
+<div class="card"><h2>Runs and jobs ended per minute, last hour</h2>${chartSvg(chart)}</div>
 <nav class="tabs">${tabs}</nav>
 ${
   page.jobs.length

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   DELETE_STATUSES,
+  END_KINDS,
   JOB_STATUSES,
   JoblineError,
   QueueActivity,
@@ -284,12 +285,11 @@ function laneRows(queues: QueueSummary[]): Map<string, LaneRow[]> {
 
 function sumMinutes(charts: MinuteCounts[][]): MinuteCounts[] {
   if (!charts.length) return [];
-  return charts[0]!.map((m, i) => ({
-    at: m.at,
-    finished: charts.reduce((a, c) => a + (c[i]?.finished ?? 0), 0),
-    failed: charts.reduce((a, c) => a + (c[i]?.failed ?? 0), 0),
-    retried: charts.reduce((a, c) => a + (c[i]?.retried ?? 0), 0),
-  }));
+  return charts[0]!.map((m, i) => {
+    const sum = { ...m };
+    for (const k of END_KINDS) sum[k] = charts.reduce((a, c) => a + (c[i]?.[k] ?? 0), 0);
+    return sum;
+  });
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {

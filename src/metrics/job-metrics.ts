@@ -48,7 +48,11 @@ const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 const DEFAULT_WAIT_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 const DEFAULT_REFRESH_MS = 15_000;
 
-/** The outcomes `jobline_jobs_processed_total` counts: a run that finished, failed for good, or failed and will retry. */
+/**
+ * The outcomes `jobline_jobs_processed_total` counts: a run that completed, failed for good (an abandoned run too), or
+ * failed and runs again (a retry, or a run cut short by a dead worker and requeued). `completed` is the job event's
+ * name, kept as the label's value since the first release so that users' queries and alerts keep working.
+ */
 type Outcome = 'completed' | 'failed' | 'retried';
 
 /** A histogram of one label set, kept here: observing is a short loop and three additions. */
@@ -149,6 +153,11 @@ export class JobMetrics {
       client.on('completed', (e) => this.ended(e, 'completed'), { timings: true, result: false }),
       client.on('failed', (e) => this.ended(e, 'failed'), { timings: true }),
       client.on('retrying', (e) => this.ended(e, 'retried'), { timings: true }),
+      // a run cut short by a dead worker and requeued is a failed run that runs again, as the counters count it (an
+      // abandoned one, requeued: false, also comes as a failed event)
+      client.on('stalled', (e) => {
+        if (e.requeued) this.stats(e.queue, e.name).processed.retried++;
+      }),
     );
     this.refresh().catch(() => undefined);
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), refreshMs);
@@ -244,7 +253,7 @@ export class JobMetrics {
       ),
       new CollectedMetric(
         'jobline_jobs_processed_total',
-        "Runs ended by this process's workers, by outcome: completed, failed (for good), retried (failed, will run again)",
+        "Runs ended by this process's workers, by outcome: completed, failed (for good, or abandoned by a dead worker), retried (failed or cut short by a dead worker, will run again)",
         'counter',
         perName((s, labels) =>
           (Object.keys(s.processed) as Outcome[]).filter((o) => s.processed[o] > 0).map((outcome) => ({ labels: { ...labels, outcome }, value: s.processed[outcome] })),

@@ -41,7 +41,7 @@ export class QueueDeleter {
   async delete(queue: string, options: DeleteQueueOptions = {}): Promise<DeletedQueue> {
     assertQueueName(queue);
     if (options.force !== true) {
-      const live = (await this.engine.workers.list()).filter((w) => w.queues.includes(queue)).map((w) => w.id);
+      const live = (await this.engine.workers.consumersOf(queue)).map((w) => w.id);
       if (live.length) throw new QueueInUseError(queue, live);
     }
     const keys = this.engine.queue(queue);

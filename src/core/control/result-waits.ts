@@ -92,10 +92,10 @@ export class ResultWaits {
    */
   private async timedOut(queue: string, id: string, timeoutMs: number): Promise<WaitTimeoutError> {
     const explain = async (): Promise<WaitTimeoutError> => {
-      const [status, workers] = await Promise.all([this.engine.redis.hget(this.engine.queue(queue).job(id), JOB_FIELD.status), this.engine.workers.list()]);
+      const [status, live] = await Promise.all([this.engine.redis.hget(this.engine.queue(queue).job(id), JOB_FIELD.status), this.engine.workers.consumersOf(queue)]);
       if (status === null) return new WaitTimeoutError(id, timeoutMs);
       if (!WAITING_FOR_WORKER.has(status)) return new WaitTimeoutError(id, timeoutMs, status, `it is ${status}.`);
-      const consumers = workers.filter((w) => w.queues.includes(queue)).length;
+      const consumers = live.length;
       if (consumers > 0) return new WaitTimeoutError(id, timeoutMs, status, `it is ${status} in queue "${queue}", which ${consumers} live worker(s) consume.`);
       return new WaitTimeoutError(
         id,

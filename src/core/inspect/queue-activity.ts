@@ -2,16 +2,15 @@ import type { Engine } from '../engine.js';
 import { engineOf } from '../engine-of.js';
 import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
-import { JOB_FIELD, STATS_FIELD, STATS_TTL_MS } from '../redis/stored-names.js';
+import { END_KINDS, JOB_FIELD, STATS_FIELD, STATS_TTL_MS, type EndKind } from '../redis/stored-names.js';
 
-/** The runs of a queue that ended in one minute (work.lua's counters, lib/stats.lua). */
-export interface MinuteCounts {
+/**
+ * The runs and jobs of a queue that ended in one minute, by how they ended (the counters of lib/stats.lua, written by
+ * every script that ends jobs: work, cancel, stop, reclaim, deliver, enqueue, delete, bulk, ingest).
+ */
+export interface MinuteCounts extends Record<EndKind, number> {
   /** the minute's start */
   at: Date;
-  finished: number;
-  failed: number;
-  /** failed runs that run again (retry) */
-  retried: number;
 }
 
 /** A job named by its queue and id. */
@@ -50,12 +49,14 @@ export class QueueActivity {
     const q = this.engine.queue(queue);
     const last = Math.floor((await this.engine.timeMs(queue)) / 60_000);
     const pipe = this.engine.redis.pipeline();
-    for (let m = last - minutes + 1; m <= last; m++) pipe.hmget(q.stats(m), STATS_FIELD.finished, STATS_FIELD.failed, STATS_FIELD.retried);
+    const fields = END_KINDS.map((k) => STATS_FIELD[k]);
+    for (let m = last - minutes + 1; m <= last; m++) pipe.hmget(q.stats(m), ...fields);
     const res = (await pipe.exec()) ?? [];
     return res.map(([err, raw], i) => {
       if (err) throw err;
-      const [f, x, r] = raw as (string | null)[];
-      return { at: new Date((last - minutes + 1 + i) * 60_000), finished: Number(f ?? 0), failed: Number(x ?? 0), retried: Number(r ?? 0) };
+      const values = raw as (string | null)[];
+      const counts = Object.fromEntries(END_KINDS.map((k, j) => [k, Number(values[j] ?? 0)])) as Record<EndKind, number>;
+      return { at: new Date((last - minutes + 1 + i) * 60_000), ...counts };
     });
   }
 

@@ -141,7 +141,7 @@ export class Lanes {
       if (lanes instanceof Promise) return lanes.then((l) => this.resolveOne(s));
       if (lanes) {
         const lane = checkLane(parent, lanes, s.queue.slice(dot + 1), 'queue', s.queue);
-        if (s.lane !== '' && s.lane !== lane) throw new InvalidOptionError('priority', s.lane, `nothing, or "${lane}": queue "${s.queue}" names its lane`);
+        if (s.lane !== '' && s.lane !== lane) throw new InvalidOptionError('priority', s.lane, LANE_ERROR.namedLane(lane, s.queue));
         s.queue = parent;
         s.lane = lane === fallbackLane(lanes) ? '' : lane;
         noGroupInLane(s);
@@ -151,7 +151,7 @@ export class Lanes {
     if (s.lane === '') return undefined;
     const lanes = this.cached(s.queue);
     if (lanes instanceof Promise) return lanes.then(() => this.resolveOne(s));
-    if (!lanes) throw new InvalidOptionError('priority', s.lane, `nothing: queue "${s.queue}" has no lanes (declare them with the queues option: { ${s.queue}: { lanes: [...] } })`);
+    if (!lanes) throw new InvalidOptionError('priority', s.lane, LANE_ERROR.noLanes(s.queue));
     const lane = checkLane(s.queue, lanes, s.lane, 'priority', s.lane);
     s.lane = lane === fallbackLane(lanes) ? '' : lane;
     noGroupInLane(s);
@@ -169,8 +169,18 @@ export function groupInLaneExpected(lane: string, queue: string): string {
   return `no group on a job sent to lane "${lane}" of queue "${queue}": a job names a group or a lane, not both`;
 }
 
+/** What a job's lane may be, as its errors say (lib/inbox.lua states the same texts: inbox-format.ts gives them as formats). */
+export const LANE_ERROR = {
+  /** `priority` beside a queue named `<queue>.<lane>` (`queue`) that names another lane */
+  namedLane: (lane: string, queue: string) => `nothing, or "${lane}": queue "${queue}" names its lane`,
+  /** a lane asked of a queue that has none */
+  noLanes: (queue: string) => `nothing: queue "${queue}" has no lanes (declare them with the queues option: { ${queue}: { lanes: [...] } })`,
+  /** a lane the queue does not have; `names`: its lanes, joined by ', ' */
+  notALane: (queue: string, names: string) => `a lane of queue "${queue}": one of ${names}`,
+};
+
 function checkLane(queue: string, lanes: LaneSet, lane: string, option: string, shown: string): string {
-  if (!lanes.names.includes(lane)) throw new InvalidOptionError(option, shown, `a lane of queue "${queue}": one of ${lanes.names.join(', ')}`);
+  if (!lanes.names.includes(lane)) throw new InvalidOptionError(option, shown, LANE_ERROR.notALane(queue, lanes.names.join(', ')));
   return lane;
 }
 

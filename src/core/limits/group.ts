@@ -87,7 +87,10 @@ export function decodeGroupLimits(s: string): Pick<GroupCount, 'concurrency' | '
   return { concurrency: c && c !== '-' ? Number(c) : null, rateLimit: max && max !== '-' ? { max: Number(max), perMs: Number(per) } : null };
 }
 
-/** The lists of the queued jobs of every group of a queue (whole-queue counts and listings, emptyQueue), by group id. */
+/**
+ * The lists of the groups of a queue that have queued jobs (whole-queue counts and listings, emptyQueue), by group id:
+ * never the idle groups, which the `groups` hash keeps for their limits.
+ */
 export async function groupLists(redis: RedisClient, q: QueueKeys): Promise<string[]> {
-  return (await redis.hkeys(q.groups)).sort().map((g) => q.group(g));
+  return (await redis.smembers(q.groupQueued)).sort().map((g) => q.group(g));
 }

@@ -33,8 +33,11 @@ export interface QueueOptions {
 export const QUEUE_OPTION_NAMES = Object.keys({ keep: 1, lanes: 1, weights: 1, rateLimit: 1 } satisfies Record<keyof QueueOptions, 1>);
 
 /** A lane name: part of a queue name (`queue.lane`) and of a Redis key, so a small alphabet without dots. */
-const LANE = /^[A-Za-z0-9_-]{1,64}$/;
-export const LANE_EXPECTED = 'a lane name of 1-64 characters from [A-Za-z0-9_-]';
+/** A lane name: 1 to LANE_MAX_LENGTH characters of the class LANE_CHARS (lib/inbox.lua gets the same rule: inbox-format.ts). */
+export const LANE_CHARS = 'A-Za-z0-9_-';
+export const LANE_MAX_LENGTH = 64;
+const LANE = new RegExp(`^[${LANE_CHARS}]{1,${LANE_MAX_LENGTH}}$`);
+export const LANE_EXPECTED = `a lane name of 1-${LANE_MAX_LENGTH} characters from [${LANE_CHARS}]`;
 
 /** The most lanes a queue may have (each fetch looks at every lane). */
 export const MAX_LANES = 16;

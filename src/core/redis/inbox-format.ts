@@ -1,10 +1,11 @@
 import { durationExpected, MAX_TIMER_MS, type DurationRules } from '../model/duration.js';
 import { KNOWN_OPTIONS, knownOptionsExpected } from '../model/enqueue-options.js';
 import { DURATION_RULES, MAX_RUN_AT_MS, OPTION_EXPECTED, OPTIONS_EXPECTED, RUN_AT_EXPECTED } from '../model/job-spec.js';
+import { groupInLaneExpected, LANE_ERROR } from '../lanes/lanes.js';
+import { LANE_CHARS, LANE_MAX_LENGTH } from '../model/queue-options.js';
 import { NAME_EXPECTED } from '../model/names.js';
 import { MAX_UNIQUE_KEY_LENGTH, UNIQUE_EXPECTED, UNIQUE_KEY_EXPECTED, UNIQUE_TTL_RULES } from '../limits/unique.js';
 import { GROUP_EXPECTED, GROUP_RATE_PER_RULES, MAX_GROUP_CONCURRENCY, MAX_GROUP_ID_LENGTH, MAX_GROUP_RATE } from '../limits/group.js';
-import { groupInLaneExpected } from '../lanes/lanes.js';
 
 /**
  * The inbox: how any Redis client enqueues with one command (README "Enqueue from anywhere"):
@@ -58,6 +59,13 @@ export function inboxLuaConstants(): Record<string, string> {
     EXPECTED_DESCRIPTION: luaString(OPTION_EXPECTED.description),
     EXPECTED_META: luaString(OPTION_EXPECTED.meta),
     EXPECTED_PRIORITY: luaString(OPTION_EXPECTED.priority),
+    // the lane rule as a Lua pattern (its sets take ranges as a regex's do; a closing '-' is escaped) and lanes.ts'
+    // errors as formats (each %s in order: the lane, then the queue, as often as the text names them)
+    INBOX_LANE_PATTERN: luaString(`^[${LANE_CHARS.replace(/-$/, '%-')}]+$`),
+    INBOX_MAX_LANE: String(LANE_MAX_LENGTH),
+    EXPECTED_LANE_NAMED: luaString(LANE_ERROR.namedLane('%s', '%s')),
+    EXPECTED_NO_LANES: luaString(LANE_ERROR.noLanes('%s')),
+    EXPECTED_NOT_A_LANE: luaString(LANE_ERROR.notALane('%s', '%s')),
     EXPECTED_UNIQUE: luaString(UNIQUE_EXPECTED),
     EXPECTED_UNIQUE_KEY: luaString(UNIQUE_KEY_EXPECTED),
     ...durationConstants('UNIQUE_TTL', UNIQUE_TTL_RULES),

@@ -144,6 +144,14 @@ export class QueueKeys {
     return `${this.base}groups`;
   }
 
+  /**
+   * set of the groups whose list holds queued jobs (in when a push makes the list non-empty, out where it empties): the
+   * scans of every queued job (emptyQueue, countJobs, resume) read these groups' lists only, never every group seen
+   */
+  get groupQueued(): string {
+    return `${this.base}gqueued`;
+  }
+
   /** hash group id -> how many of its jobs run now (absent: none) */
   get groupRunning(): string {
     return `${this.base}grun`;

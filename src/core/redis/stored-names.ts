@@ -145,15 +145,29 @@ export const SCHEDULE_FIELD = {
 } as const;
 
 /**
- * Fields of a queue's per-minute outcome counters (`stats:<minute>`, QueueKeys.stats): how many runs ended in that
- * minute, written by work.lua once per batch of outcomes (lib/stats.lua) and read by the dashboard's chart.
+ * Fields of a queue's per-minute counters (`stats:<minute>`, QueueKeys.stats): how many runs and jobs ended in that
+ * minute, by how they ended, read by the dashboard's chart. Each script that ends jobs counts them during its call and
+ * writes them once at its end (lib/stats.lua: one HINCRBY per kind per call, never per job).
  */
 export const STATS_FIELD = {
   finished: 'f',
+  /** failed for good: the handler's last failure, an abandoned run (its worker died, no attempts left), a refused inbox entry */
   failed: 'x',
-  /** failed runs that will run again (retry) */
+  /** runs that failed and run again: a retry, or a run cut short by a dead worker and requeued */
   retried: 'r',
+  /** canceled before running: by request, or because a dependency did not finish (onDependencyFailure: 'cancel') */
+  canceled: 'c',
+  /** stopped on request while running */
+  stopped: 's',
+  /** waited past their ttl: at fetch, or by a worker's maintenance */
+  expired: 'e',
+  /** deleted (or emptied) before they ended; deleting an ended job counts nothing more */
+  deleted: 'd',
 } as const;
+
+/** The kinds of end the per-minute counters keep, in the chart's order. */
+export type EndKind = keyof typeof STATS_FIELD;
+export const END_KINDS = Object.keys(STATS_FIELD) as EndKind[];
 
 /** How long a minute's counters are kept, in ms: the dashboard charts the last hour. */
 export const STATS_TTL_MS = 3_900_000;

@@ -84,6 +84,11 @@ export class WorkerRegistry {
     return out.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.id.localeCompare(b.id));
   }
 
+  /** The live workers that consume `queue` (deleteQueue's refusal, a timed-out wait's reason, the no-worker warning). */
+  async consumersOf(queue: string): Promise<WorkerInfo[]> {
+    return (await this.list()).filter((w) => w.queues.includes(queue));
+  }
+
   /** Removes the entries of workers that stopped refreshing them. */
   async sweep(): Promise<void> {
     const now = await this.timeMs();

@@ -28,6 +28,7 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', key(status), id)
   end
 end
+flush_ends(now)
 wake()
 local left
 if status == 'queued' then left = queued_count() else left = redis.call('ZCARD', key(status)) end

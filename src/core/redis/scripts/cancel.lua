@@ -10,6 +10,8 @@ if not s then return { 0, 'missing', '' } end
 if s ~= 'queued' and s ~= 'deferred' and s ~= 'scheduled' then return { 0, 'state', s } end
 if s == 'queued' then unlist(job, id) end
 redis.call('ZREM', K.scheduled, id)
-end_with_error(job, id, 'canceled', error_json('JobCanceledError', 'The job was canceled before it ran.'), now_ms())
+local now = now_ms()
+end_with_error(job, id, 'canceled', error_json('JobCanceledError', 'The job was canceled before it ran.'), now)
+flush_ends(now)
 wake()
 return { redis.call('LLEN', K.outbox), 'ok', 'canceled' }

@@ -9,6 +9,7 @@ local out = { 0 }
 for i = 1, #ARGV do
   out[i + 1] = delete_job(ARGV[i], true, now)
 end
+flush_ends(now)
 wake()
 out[1] = redis.call('LLEN', K.outbox)
 return out

@@ -28,5 +28,6 @@ for _, msg in ipairs(ARGV) do
     end
   end
 end
+flush_ends(now)
 wake()
 return { redis.call('LLEN', K.outbox) }

@@ -9,7 +9,7 @@
 -- ARGV[1]: most entries to take
 -- returns: { 0, jobs made (queued, or scheduled for a delay or runAt ahead), entries refused (each now a failed job), entries whose id existed, entries left, entries
 --   whose unique key a live job held, and for the first refused entry its job id and error message }
--- @include keys clock data queue notify errors registry inbox queued-tail lanes unique-claim delay
+-- @include keys clock data queue notify errors registry inbox list-job unique-claim delay stats
 local max = tonumber(ARGV[1])
 local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
 local n = #entries
@@ -81,16 +81,8 @@ for k = 1, n do
           redis.call('ZADD', K.ttl, x, id)
         end
         redis.call('HSET', key, unpack(fields))
-        if job.group then
-          group_push(id, job.group, job.front)
-        elseif job.lane and lane_push(id, job.lane, job.front) then
-          -- on its lane's list (lib/lanes.lua)
-        elseif job.front then
-          flush_tail()
-          redis.call('LPUSH', K.queued, id)
-        else
-          tail[#tail + 1] = id
-        end
+        -- its group's list, else its lane's, else queued (lib/list-job.lua)
+        list_job(id, job.group, job.lane, job.front)
       end
       made = made + 1
     end
@@ -106,11 +98,13 @@ for k = 1, n do
     retire(key, id, 'failed', DEFAULT_FAILURE_TTL_MS, now)
     notify(id, 'failed', error)
     refused = refused + 1
+    count_end(STAT_FAILED)
     if refused == 1 then first_refused, first_message = id, message end
   end
 end
 flush_tail()
 flush_lanes()
+flush_ends(now)
 if first_due then note_due(first_due) end
 wake()
 redis.call('LTRIM', K.inbox, n, -1)

@@ -8,7 +8,7 @@
 --   the answer is kept (ms)
 -- returns: { outbox length, expired count, { id, attempt cut short, ... } of jobs requeued for another attempt,
 --   { ids of jobs failed as abandoned (no attempts left) } }
--- @include keys clock queue dependencies errors retention
+-- @include keys clock queue dependencies errors retention stats
 local limit = tonumber(ARGV[1])
 local saved = redis.call('GET', K.reply)
 if saved then
@@ -36,6 +36,7 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', K.workers, '-inf', now, 'LIM
         redis.call('HDEL', job, F_WORKER)
         -- it was at the head once already: do not make it wait behind newer work
         push_queued(job, id, true)
+        count_end(STAT_RETRIED)
         requeued[#requeued + 1] = id
         requeued[#requeued + 1] = attempts
       else
@@ -64,6 +65,7 @@ end
 for _, r in ipairs({ 'finished', 'failed', 'canceled', 'expired', 'stopped' }) do
   redis.call('ZREMRANGEBYSCORE', key(r), '-inf', '(' .. now)
 end
+flush_ends(now)
 wake()
 
 if #requeued > 0 or #abandoned > 0 then

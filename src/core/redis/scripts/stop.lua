@@ -3,7 +3,7 @@
 -- KEYS: meta queued wake ttl deferred scheduled workers outbox waiting finished failed canceled expired stopped
 -- ARGV[1]: job id
 -- returns: { outbox length, outcome, status } outcome 'ok' | 'missing' | 'state' (only started jobs can be stopped)
--- @include keys clock queue lease dependencies errors notify retention unique
+-- @include keys clock queue lease dependencies errors notify retention unique stats
 local id = ARGV[1]
 local job = job_key(id)
 local s = redis.call('HGET', job, F_STATUS)
@@ -18,6 +18,8 @@ redis.call('HSET', job, F_STATUS, 'stopped', F_ENDED_AT, now, F_ERROR, err)
 notify(id, 'stopped', err)
 settle_dependents(id, 'canceled', '', now)
 retire(job, id, 'stopped', failure_ttl(job), now)
+count_end(STAT_STOPPED)
+flush_ends(now)
 redis.call('PUBLISH', CONTROL_CHANNEL, 'stop\n' .. id)
 wake()
 return { redis.call('LLEN', K.outbox), 'ok', 'stopped' }

@@ -145,7 +145,10 @@ for r = 1, nr do
     end
   end
 end
-if ne + n_retried > 0 then count_outcomes(now, ne - n_failed, n_failed, n_retried) end
+-- the per-minute counters (lib/stats.lua), written with the fetch's own ends (expiries) at the end of the call
+if ne > n_failed then count_end(STAT_FINISHED, ne - n_failed) end
+if n_failed > 0 then count_end(STAT_FAILED, n_failed) end
+if n_retried > 0 then count_end(STAT_RETRIED, n_retried) end
 call_all('ZADD', K.finished, finished)
 call_all('ZADD', K.failed, failed)
 push_ids(retried)
@@ -272,6 +275,7 @@ if got > 0 then
   call_all('SADD', held, taken)
   redis.call('ZADD', K.workers, tostring(now + lease), worker)
 end
+flush_ends(now)
 wake()
 local reply = { redis.call('LLEN', K.outbox), table.concat(parts), timing }
 for k = 1, nn do reply[k + 3] = names[k] end

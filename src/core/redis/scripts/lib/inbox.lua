@@ -188,7 +188,7 @@ local function read_entry(s)
     local f = job.fields
     -- the lane: `priority`, or the queue named `<queue>.<lane>` (lanes/lanes.ts resolve, with its messages)
     local lane, lane_option = o.priority, 'priority'
-    if lane ~= nil and not (type(lane) == 'string' and find(lane, '^[%w_%-]+$') and #lane <= 64) then
+    if lane ~= nil and not (type(lane) == 'string' and find(lane, INBOX_LANE_PATTERN) and #lane <= INBOX_MAX_LANE) then
       return refuse('InvalidOptionError', invalid('priority', oshown('priority'), EXPECTED_PRIORITY))
     end
     if o.queue ~= nil and o.queue ~= QUEUE then
@@ -197,7 +197,7 @@ local function read_entry(s)
         return refuse('InvalidOptionError', invalid('queue', oshown('queue'), 'the queue whose inbox the entry is in ("' .. QUEUE .. '"), or one of its lanes ("' .. QUEUE .. '.<lane>"), or nothing'))
       end
       if lane ~= nil and lane ~= named and queue_lanes().index[named] then
-        return refuse('InvalidOptionError', invalid('priority', oshown('priority'), 'nothing, or "' .. named .. '": queue "' .. o.queue .. '" names its lane'))
+        return refuse('InvalidOptionError', invalid('priority', oshown('priority'), string.format(EXPECTED_LANE_NAMED, named, o.queue)))
       end
       lane, lane_option = named, 'queue'
     end
@@ -205,10 +205,10 @@ local function read_entry(s)
       local cfg = queue_lanes()
       local shown_lane = lane_option == 'queue' and oshown('queue') or oshown('priority')
       if not cfg then
-        return refuse('InvalidOptionError', invalid('priority', shown_lane, 'nothing: queue "' .. QUEUE .. '" has no lanes (declare them with the queues option: { ' .. QUEUE .. ': { lanes: [...] } })'))
+        return refuse('InvalidOptionError', invalid('priority', shown_lane, string.format(EXPECTED_NO_LANES, QUEUE, QUEUE)))
       end
       if not cfg.index[lane] then
-        return refuse('InvalidOptionError', invalid(lane_option, shown_lane, 'a lane of queue "' .. QUEUE .. '": one of ' .. table.concat(cfg.names, ', ')))
+        return refuse('InvalidOptionError', invalid(lane_option, shown_lane, string.format(EXPECTED_NOT_A_LANE, QUEUE, table.concat(cfg.names, ', '))))
       end
       -- the fallback lane is the queue's own list: stored as no lane, as enqueue() stores it
       if cfg.index[lane] ~= cfg.fallback then
