@@ -159,6 +159,19 @@ describe('jobline command line', () => {
     expect(await e.redis.keys(`${e.base('bulk')}*`)).toEqual([]);
   }, SLOW);
 
+  it('job <id> of an inbox entry that stored nothing (a live job held its unique key) shows that job, marked; acting on it is refused as missing', async () => {
+    const e = engine('cli-dup', {});
+    const live = await e.client.enqueue('job', { n: 1 }, { unique: true });
+    await e.redis.rpush(`${e.prefix}:{default}:inbox`, JSON.stringify({ name: 'job', data: { n: 1 }, options: { unique: true }, id: 'dup-entry' }));
+    expect(await e.client.ingestInbox('default')).toMatchObject({ duplicates: 1 });
+    expect(await json(e.prefix, ['job', 'dup-entry'])).toMatchObject({ id: live.id, status: 'queued', duplicate: true });
+    const people = await command(['--prefix', e.prefix, 'job', 'dup-entry']);
+    expect(people.stdout).toMatch(new RegExp(`^duplicate\\s+entry dup-entry stored nothing: job ${live.id} held its unique key\\n`));
+    const cancel = await command(['--prefix', e.prefix, 'cancel', 'dup-entry', '--json']);
+    expect([cancel.code, JSON.parse(cancel.stdout)]).toEqual([1, { canceled: [], missing: ['dup-entry'], refused: [] }]);
+    expect(await live.getStatus()).toBe('queued');
+  });
+
   it('requeue --all and delete --all handle every job of a status, batch by batch', async () => {
     const e = engine('cli-bulk', { flaky: () => Promise.reject(new Error('down')) }, { logFailedJobs: false, noWorkerWarning: false });
     const p = e.prefix;

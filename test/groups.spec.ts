@@ -233,6 +233,65 @@ describe('groups (per-tenant limits)', () => {
     expect(await more[1]!.getStatus()).toBe('queued');
   });
 
+  it('scans only the groups with queued jobs: 1,000 tenants that each ran a job cost countJobs and emptyQueue nothing', async () => {
+    const e = engine('grp-idle', { work: () => 'ok' });
+    const queuedSet = async () => (await e.redis.smembers(`${e.base('default')}gqueued`)).sort();
+    const llens = async () => {
+      let n = 0;
+      for (const s of await servers(e.redis)) n += Number(/cmdstat_llen:calls=(\d+)/.exec(await s.info('commandstats'))?.[1] ?? 0);
+      return n;
+    };
+    // every other tenant has a concurrency: idle tenants keep their stored limits
+    const ran = await e.client.enqueueMany(Array.from({ length: 1000 }, (_, i) => ({ name: 'work', data: i, options: { group: { id: `t${i}`, ...(i % 2 ? {} : { concurrency: 2 }) } } })));
+    const w = e.worker({ concurrency: 50 });
+    await Promise.all(ran.map((h) => h.result()));
+    expect(await queuedSet()).toEqual([]);
+    await w.close();
+    // busy tenants beside the idle ones: two new, one idle tenant back with a job (no limits given: keeps its own),
+    // one whose only job is canceled, and a job without a group
+    await e.client.pauseQueue('default');
+    const g = (id: string) => ({ name: 'work', data: id, options: { group: { id } } });
+    const busy = await e.client.enqueueMany([g('b1'), g('b1'), g('b1'), g('b2'), g('b2'), g('t4'), g('gone'), { name: 'work', data: 'plain' }]);
+    await busy[6]!.cancel();
+    expect(await queuedSet()).toEqual(['b1', 'b2', 't4']);
+    const before = await llens();
+    expect((await e.client.countJobs('default')).queued).toBe(7);
+    // a few LLENs for the lanes and the three busy groups, not one per tenant ever seen
+    expect((await llens()) - before).toBeLessThan(50);
+    const groups = await e.client.getGroups('default');
+    expect(groups.find((x) => x.group === 't4')).toEqual({ group: 't4', queued: 1, running: 0, concurrency: 2, rateLimit: null });
+    const emptying = await llens();
+    expect(await e.client.emptyQueue('default')).toBe(7);
+    expect((await llens()) - emptying).toBeLessThan(50);
+    expect((await e.client.countJobs('default')).queued).toBe(0);
+    expect(await queuedSet()).toEqual([]);
+    // the set fills again from the first push
+    await e.client.resumeQueue('default');
+    const again = await e.client.enqueue('work', 'again', { group: { id: 't4' } });
+    expect(await queuedSet()).toEqual(['t4']);
+    e.worker();
+    expect(await again.result()).toBe('ok');
+    expect(await queuedSet()).toEqual([]);
+  });
+
+  // a group whose list empties outside a fetch leaves the ready set there: a fetch never gets a turn with nothing in it
+  const emptiers: [string, (e: Made, h: JobHandle) => Promise<unknown>][] = [
+    ['canceled', (_e, h) => h.cancel()],
+    ['deleted', (_e, h) => h.delete()],
+    ['emptied by emptyQueue', (e) => e.client.emptyQueue('default')],
+    // sync mode's claim of a queued job (sync-runner.ts) takes it off its list as started
+    ['claimed', (e, h) => engineOf(e.client).run('claim', 'default', [h.id, 'w-test', 60_000])],
+  ];
+  it.each(emptiers)('a group whose last queued job is %s leaves the ready set', async (_how, empty) => {
+    const e = engine('grp-empty', { work: () => 'ok' });
+    const base = e.base('default');
+    const [h] = await e.client.enqueueMany([{ name: 'work', data: 1, options: { group: { id: 'e' } } }]);
+    expect(await e.redis.zscore(`${base}gready`, 'e')).not.toBeNull();
+    await empty(e, h!);
+    expect(await e.redis.zscore(`${base}gready`, 'e')).toBeNull();
+    expect(await e.redis.smembers(`${base}gqueued`)).toEqual([]);
+  });
+
   it('a producer in another client sees the same groups; sync mode counts and releases the running job', async () => {
     const e = engine('grp-sync', { work: (n: number) => n * 2 }, { isAsync: false });
     const h = await e.client.enqueue('work', 2, { group: { id: 's', concurrency: 1 } });

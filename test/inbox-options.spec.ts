@@ -1,12 +1,15 @@
 import { InvalidOptionError, type EnqueueOptions, type JobContext } from '../src/index.js';
 import { uniqueKey } from '../src/core/limits/unique.js';
 import { engine } from './engine.js';
-import { deferred, poll, until } from './helpers.js';
+import { deferred, keysOf, poll, until } from './helpers.js';
+import { QueueHttpApi } from '../src/http/queue-http-api.js';
+import { httpSettings } from '../src/http/http-options.js';
+import { INBOX_DUPLICATE_TTL_MS } from '../src/core/redis/inbox-format.js';
 import { python, pythonRedis } from './python.js';
 
-// The inbox (direct Redis) takes `unique`, the lane (`priority`, `queue: '<queue>.<lane>'`), `delay` and `runAt` as
-// enqueue() does: ingest.lua makes the same unique key in Lua (canonical JSON and SHA-256), claims it atomically,
-// pushes onto the lane's list, and schedules a job whose time is ahead.
+// The inbox (direct Redis) takes `unique`, the lane (`priority`, `queue: '<queue>.<lane>'`), `delay`, `runAt` and
+// `group` as enqueue() does: ingest.lua makes the same unique key in Lua (canonical JSON and SHA-256), claims it
+// atomically, pushes onto the lane's or the group's list, and schedules a job whose time is ahead.
 
 const LANES = { inf: { lanes: ['premium', 'standard', 'default'] } };
 
@@ -53,7 +56,7 @@ function values(seed: number, count: number): unknown[] {
   return Array.from({ length: count }, (_, i) => [i, value(0)]);
 }
 
-describe('inbox entries with unique, lanes, delay and runAt', () => {
+describe('inbox entries with unique, lanes, delay, runAt and group', () => {
   it('an entry makes the unique key enqueue() makes, for data of every shape, written any way', async () => {
     const e = engine('inbox-ukey', {});
     // texts as senders write them: JSON.stringify's, indented, escaped, with repeated members and numbers as typed
@@ -104,9 +107,42 @@ describe('inbox entries with unique, lanes, delay and runAt', () => {
       JSON.stringify({ name: 'job', data: { n: 2 }, options: { unique: { key: 'mine', ttl: '1h' } }, id: 'keyed' }),
       JSON.stringify({ name: 'other', data: { n: 3 }, options: { unique: { key: 'mine' } }, id: 'keyed-again' }),
       JSON.stringify({ name: 'job', data: { n: 1 }, id: 'not-unique' }),
+      JSON.stringify({ name: 'job', data: { n: 1 }, options: { unique: true } }),
     );
-    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 3, refused: 0, existed: 0, duplicates: 3 });
-    for (const id of ['dup-of-client', 'again-in-batch', 'keyed-again']) expect({ id, job: await e.client.getJob(id) }).toEqual({ id, job: null });
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 3, refused: 0, existed: 0, duplicates: 4 });
+    // a duplicate's own id answers with the live job, marked: getJob, with or without its queue, and HTTP GET jobs/:id
+    const holders: Record<string, string> = { 'dup-of-client': live.id, 'again-in-batch': 'first', 'keyed-again': 'keyed' };
+    for (const [id, holder] of Object.entries(holders)) {
+      for (const queue of [undefined, 'default']) {
+        const h = await e.client.getJob(id, queue);
+        expect({ id, queue, holder: h?.id, duplicate: h?.duplicate }).toEqual({ id, queue, holder, duplicate: true });
+      }
+    }
+    expect(await e.client.getJob('again-in-batch', 'elsewhere')).toBeNull();
+    expect((await e.client.getJob('first'))?.duplicate).toBe(false);
+    const api = new QueueHttpApi(e.client, httpSettings({ apiKeys: ['inbox-options-key'] }, 'test'), { log() {}, warn() {}, error() {} });
+    const get = (route: string) => api.handle({ method: 'GET', route, headers: { 'x-api-key': 'inbox-options-key' }, query: {}, body: undefined });
+    expect(await get('jobs/again-in-batch')).toMatchObject({ status: 200, body: { id: 'first', status: 'queued', duplicate: true } });
+    expect(await get('jobs/first')).toEqual({ status: 200, body: expect.not.objectContaining({ duplicate: expect.anything() }) });
+    expect(await get('jobs/again-in-batch/result')).toMatchObject({ status: 202, body: { id: 'first', status: 'queued' } });
+    // bounded: a pointer per duplicate that gave an id (one made in Redis is known to no one), living as long as the
+    // key's ttl, and an hour at most (a key without one)
+    expect((await keysOf(e.redis, `${e.prefix}:{default}:dup:*`)).sort()).toEqual(Object.keys(holders).map((id) => `${e.prefix}:{default}:dup:${id}`).sort());
+    const keyTtl = await e.redis.pttl(`${e.prefix}:{default}:unique:k:mine`);
+    const keyedTtl = await e.redis.pttl(`${e.prefix}:{default}:dup:keyed-again`);
+    expect(keyedTtl).toBeGreaterThan(0);
+    expect(keyedTtl).toBeLessThanOrEqual(keyTtl + 1000);
+    for (const id of ['dup-of-client', 'again-in-batch']) {
+      expect(await e.redis.pttl(`${e.prefix}:{default}:unique:${(await e.redis.hget(`${e.prefix}:{default}:job:${holders[id]}`, 'uq'))!}`)).toBe(-1);
+      expect(await e.redis.pttl(`${e.prefix}:{default}:dup:${id}`)).toBeGreaterThan(3_500_000);
+      expect(await e.redis.pttl(`${e.prefix}:{default}:dup:${id}`)).toBeLessThanOrEqual(INBOX_DUPLICATE_TTL_MS);
+    }
+    const shortKey = JSON.stringify({ name: 'job', data: 1, options: { unique: { key: 'short', ttl: '1m' } } });
+    // in a queue no worker here consumes, so the jobs started below stay these
+    await e.redis.rpush(`${e.prefix}:{other}:inbox`, shortKey, shortKey.replace('{"name"', '{"id": "short-again", "name"'));
+    expect(await e.client.ingestInbox('other')).toMatchObject({ jobs: 1, duplicates: 1 });
+    expect(await e.redis.pttl(`${e.prefix}:{other}:dup:short-again`)).toBeGreaterThan(0);
+    expect(await e.redis.pttl(`${e.prefix}:{other}:dup:short-again`)).toBeLessThanOrEqual(60_000);
     // the other way round: enqueue() of an entry's job is its duplicate, answered with the entry's job
     const dup = await e.client.enqueue('job', { n: 1 }, { unique: true });
     expect([dup.duplicate, dup.id]).toEqual([true, 'first']);
@@ -179,7 +215,16 @@ describe('inbox entries with unique, lanes, delay and runAt', () => {
 
   it('a bad unique is refused with enqueue()s message; an option an entry cannot carry names itself and the way to send it', async () => {
     const e = engine('inbox-uerr', {});
-    const cases: Record<string, unknown>[] = [{ unique: 'yes' }, { unique: { key: '' } }, { unique: { ttl: 0 } }, { unique: { kee: 'x' } }, { unique: [1] }];
+    // the ttl's rules (max, no 0, no -1) come from UNIQUE_TTL_RULES as enqueue() applies them
+    const cases: Record<string, unknown>[] = [
+      { unique: 'yes' },
+      { unique: { key: '' } },
+      { unique: { ttl: 0 } },
+      { unique: { ttl: -1 } },
+      { unique: { ttl: '3651d' } },
+      { unique: { kee: 'x' } },
+      { unique: [1] },
+    ];
     const entries = cases.map((options, i) => JSON.stringify({ name: 'job', data: 1, options, id: `bad-${i}` }));
     const cannot = ['dependsOn', 'onSuccess', 'retry', 'keep'];
     entries.push(...cannot.map((k) => JSON.stringify({ name: 'job', options: { [k]: 'x' }, id: `cannot-${k}` })));
@@ -247,6 +292,133 @@ describe('inbox entries with unique, lanes, delay and runAt', () => {
     }
   }, 60_000);
 
+  it('a group is stored as enqueue() stores it, limited and fair as its jobs are; a bad one (or one with a lane) is refused with enqueue()s message', async () => {
+    const gate = deferred<void>();
+    const starts: string[] = [];
+    let running = 0;
+    let most = 0;
+    const e = engine(
+      'inbox-group',
+      {
+        a: async (d: { k: string }) => {
+          starts.push(d.k);
+          most = Math.max(most, ++running);
+          await gate.promise;
+          running--;
+        },
+        b: (d: { k: string }) => void starts.push(d.k),
+      },
+      { queues: LANES },
+    );
+    const inbox = `${e.prefix}:{default}:inbox`;
+    const entry = (name: string, k: string, options: Record<string, unknown>) => JSON.stringify({ name, data: { k }, options, id: k });
+    const A = { id: 'acme', concurrency: 2, rateLimit: { max: 1000, per: '1m' as const } };
+    // A's backlog first, then B's and an ungrouped job, and one of B's scheduled a moment ahead
+    await e.redis.rpush(
+      inbox,
+      ...['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((k) => entry('a', k, { group: A })),
+      entry('b', 'b1', { group: { id: 'globex' } }),
+      entry('b', 'b2', { group: { id: 'globex' }, atFront: true }),
+      entry('b', 'plain', {}),
+      entry('b', 'b-later', { group: { id: 'globex' }, delay: '200ms' }),
+    );
+    expect(await e.client.ingestInbox('default')).toEqual({ jobs: 10, refused: 0, existed: 0, duplicates: 0 });
+    // the same fields, the same group list and limits as enqueue() gives
+    const fields = async (id: string) => {
+      const { c: _c, ...rest } = await e.redis.hgetall(`${e.prefix}:{default}:job:${id}`);
+      return rest;
+    };
+    const via = await e.client.enqueue('a', { k: 'a1' }, { group: A, jobId: 'client-a1' });
+    expect(await fields('a1')).toEqual(await fields(via.id));
+    expect(await e.redis.lrange(`${e.prefix}:{default}:g:globex`, 0, -1)).toEqual(['b2', 'b1']);
+    expect(await e.redis.lrange(`${e.prefix}:{default}:g:acme`, 0, -1)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', via.id]);
+    expect((await e.client.getGroups('default')).map(({ group, queued, concurrency, rateLimit }) => ({ group, queued, concurrency, rateLimit }))).toEqual([
+      { group: 'acme', queued: 7, concurrency: 2, rateLimit: { max: 1000, perMs: 60_000 } },
+      { group: 'globex', queued: 2, concurrency: null, rateLimit: null },
+    ]);
+    expect(await e.redis.lrange(`${e.prefix}:{default}:queued`, 0, -1)).toEqual(['plain']);
+    // run: acme holds at 2 while the others (the scheduled one too, through its group) all run past it
+    const w = e.worker({ concurrency: 4 });
+    await until('the others ran', () => ['b1', 'b2', 'plain', 'b-later'].every((k) => starts.includes(k)));
+    await until('acme at its limit', async () => (await e.client.getGroups('default')).find((g) => g.group === 'acme')?.running === 2);
+    expect(starts.filter((k) => k.startsWith('a')).length).toBe(2);
+    expect((await e.client.getInfo('default', 'b-later')).group).toBe('globex');
+    gate.resolve();
+    await (await e.client.getJob(via.id))!.result({ timeout: 20 });
+    // the enqueued one's data names a1 too
+    await until('all of acme ran', () => starts.filter((k) => k.startsWith('a')).length === 7);
+    expect(most).toBe(2);
+    await w.close();
+    // refused as enqueue() refuses them, with its messages
+    const bad: Record<string, unknown>[] = [
+      { group: 'acme' },
+      { group: null },
+      { group: { id: '' } },
+      { group: { id: 'x'.repeat(129) } },
+      { group: { id: 'tab\there' } },
+      { group: { name: 'acme' } },
+      { group: { id: 'a', kind: 1 } },
+      { group: { id: 'a', concurrency: 0 } },
+      { group: { id: 'a', concurrency: 1.5 } },
+      { group: { id: 'a', concurrency: '2' } },
+      { group: { id: 'a', rateLimit: 5 } },
+      { group: { id: 'a', rateLimit: { max: 0, per: '1s' } } },
+      { group: { id: 'a', rateLimit: { max: 1 } } },
+      { group: { id: 'a', rateLimit: { max: 1, per: '2d' } } },
+      { group: { id: 'a', rateLimit: { max: 1, per: 'soon' } } },
+      { group: { id: 'a', rateLimit: { max: 1, per: '1s', burst: 2 } } },
+      { group: { id: 'a' }, queue: 'inf.premium' },
+      { group: { id: 'a' }, priority: 'standard' },
+    ];
+    // an enqueue declares queue inf's lanes (any process may have)
+    await e.client.enqueue('b', { k: 'inf' }, { queue: 'inf' });
+    await e.redis.rpush(inbox, ...bad.filter((o) => !('queue' in o || 'priority' in o)).map((o, i) => entry('a', `bad-${i}`, o)));
+    await e.redis.rpush(`${e.prefix}:{inf}:inbox`, ...bad.filter((o) => 'queue' in o || 'priority' in o).map((o, i) => entry('a', `lane-${i}`, o)));
+    expect(await e.client.ingestInbox('default')).toMatchObject({ jobs: 0, refused: bad.length - 2 });
+    expect(await e.client.ingestInbox('inf')).toMatchObject({ jobs: 0, refused: 2 });
+    let plain = 0;
+    let laned = 0;
+    for (const options of bad) {
+      const inLane = 'queue' in options || 'priority' in options;
+      const [queue, id] = inLane ? ['inf', `lane-${laned++}`] : ['default', `bad-${plain++}`];
+      const thrown = await e.client.enqueue('a', null, { queue, ...options } as EnqueueOptions).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(thrown).toBeInstanceOf(InvalidOptionError);
+      const info = await e.client.getInfo(queue, id);
+      expect({ options, status: info.status, message: info.error?.message }).toEqual({ options, status: 'failed', message: (thrown as Error).message });
+    }
+  }, 60_000);
+
+  it('from Python: grouped entries run within their group limit', async () => {
+    let running = 0;
+    let most = 0;
+    const e = engine('inbox-py-group', {
+      job: async (d: { n: number }) => {
+        most = Math.max(most, ++running);
+        // a turn of the event loop, so another slot could start a job meanwhile if the limit let it
+        await new Promise((r) => setImmediate(r));
+        running--;
+        return d.n * 2;
+      },
+    });
+    const w = e.worker({ concurrency: 4 });
+    const p = JSON.stringify(e.prefix);
+    const out = await python(`
+import json, sys
+sys.path.insert(0, 'examples/direct')
+import redis, jobline_inbox as j
+r = ${pythonRedis()}
+ids = [j.enqueue(r, 'default', 'job', {'n': n}, options={'group': {'id': 'py', 'concurrency': 1}}, prefix=${p}) for n in range(4)]
+print(json.dumps([j.wait(r, 'default', i, timeout=30, prefix=${p}) for i in ids]))
+`);
+    expect(JSON.parse(out)).toEqual([0, 2, 4, 6].map((v) => ['finished', v]));
+    expect(most).toBe(1);
+    expect(await e.client.getGroups('default')).toEqual([{ group: 'py', queued: 0, running: 0, concurrency: 1, rateLimit: null }]);
+    await w.close();
+  }, 90_000);
+
   it('from Python: a unique job runs and is waited for; a second entry of a live one stores nothing', async () => {
     const gate = deferred<void>();
     const e = engine('inbox-py-unique', { job: async (d: { n: number }) => (d.n === 1 && (await gate.promise), d.n * 2) });
@@ -261,11 +433,20 @@ r = ${pythonRedis()}
 a = j.enqueue(r, 'default', 'job', {'n': 1}, options={'unique': True}, job_id='py-a', prefix=${p})
 b = j.enqueue(r, 'default', 'job', {'n': 1}, options={'unique': True}, job_id='py-b', prefix=${p})
 c = j.enqueue(r, 'default', 'job', {'n': 21}, options={'unique': {'key': 'py-c', 'ttl': '1h'}}, job_id='py-c', prefix=${p})
-print(json.dumps({'c': j.wait(r, 'default', c, timeout=30, prefix=${p}), 'a': j.status(r, 'default', a, prefix=${p}), 'b': j.status(r, 'default', b, prefix=${p})}))
+print(json.dumps({'c': j.wait(r, 'default', c, timeout=30, prefix=${p}), 'a': j.status(r, 'default', a, prefix=${p}), 'b': j.status(r, 'default', b, prefix=${p}), 'b_live': j.live_id(r, 'default', b, prefix=${p})}))
 `);
-    expect(JSON.parse(out)).toEqual({ c: ['finished', 42], a: expect.stringMatching(/^(queued|started)$/), b: null });
+    // b stored nothing; its id points to a
+    expect(JSON.parse(out)).toEqual({ c: ['finished', 42], a: expect.stringMatching(/^(queued|started)$/), b: null, b_live: 'py-a' });
     gate.resolve();
     expect(await (await e.client.getJob('py-a'))!.result({ timeout: 20 })).toBe(2);
+    // waiting on b's id waits for a
+    const waited = await python(`
+import json, sys
+sys.path.insert(0, 'examples/direct')
+import redis, jobline_inbox as j
+print(json.dumps(j.wait(${pythonRedis()}, 'default', 'py-b', timeout=30, prefix=${p})))
+`);
+    expect(JSON.parse(waited)).toEqual(['finished', 2]);
     await w.close();
   }, 90_000);
 });

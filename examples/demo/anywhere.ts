@@ -1,7 +1,8 @@
 // The "enqueue from anywhere" part: the demo's jobs added by a program that is not this app, once over the HTTP API
 // (QueueHttpModule on an Express app of its own) and once with one Redis command (RPUSH of a JSON entry onto the
 // queue's inbox, as redis-cli or Python would), plus a malformed entry, which becomes a failed job saying why, and
-// two entries of one `unique` job, the second stored as nothing.
+// two entries of one `unique` job, the second stored as nothing (its id names the live job), and an entry of a
+// tenant's group.
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Cluster, Redis } from 'ioredis';
@@ -70,9 +71,18 @@ export async function runAnywhere(queue: QueueService, prefix: string): Promise<
     await raw.rpush(inbox, unique('direct-u1'), unique('direct-u2'));
     const first = await waitForJob(queue, 'direct-u1');
     const firstOutcome = first ? await first.result({ timeout: '10s' }).then(show, (err: Error) => err.message) : 'never ingested';
+    // the second's id points to the live job (getJob answers with it, marked duplicate)
     const second = await queue.getJob('direct-u2');
-    rows.push(['RPUSH 2 entries, unique: true', '', `2nd: ${second ? 'stored' : 'a duplicate, not stored'}`, firstOutcome]);
-    if (!first || second) problems.push(`unique entries: first ${first ? 'stored' : 'missing'}, second ${second ? 'stored' : 'not stored'}`);
+    const secondSays = !second ? 'not found' : second.duplicate ? `a duplicate of ${second.id}` : 'stored';
+    rows.push(['RPUSH 2 entries, unique: true', '', `2nd: ${secondSays}`, firstOutcome]);
+    if (!first || !second?.duplicate || second.id !== 'direct-u1') problems.push(`unique entries: first ${first ? 'stored' : 'missing'}, second ${secondSays}`);
+    // a tenant's group from any client: limited and taking turns as an enqueue()'d grouped job
+    await raw.rpush(inbox, JSON.stringify({ name: 'thumbnail', data: { image: 'cat.png', width: 16 }, id: 'direct-g1', options: { group: { id: 'tenant-a', concurrency: 1 } } }));
+    const grouped = await waitForJob(queue, 'direct-g1');
+    const groupedOutcome = grouped ? await grouped.result({ timeout: '10s' }).then(show, (err: Error) => err.message) : 'never ingested';
+    const group = grouped ? (await grouped.info()).group : null;
+    rows.push(['RPUSH, group tenant-a (concurrency 1)', '', `group: ${group ?? '-'}`, groupedOutcome]);
+    if (group !== 'tenant-a' || (await grouped?.getStatus()) !== 'finished') problems.push(`grouped entry: group ${group}, status ${await grouped?.getStatus()}`);
   } finally {
     await raw.quit();
     await app.close();

@@ -17,6 +17,11 @@ def job_key(queue, job_id, prefix="jobline"):
     return f"{prefix}:{{{queue}}}:job:{job_id}"
 
 
+def duplicate_key(queue, job_id, prefix="jobline"):
+    """Where an entry that stored nothing (a live job held its `unique` key) points to that live job, for a while."""
+    return f"{prefix}:{{{queue}}}:dup:{job_id}"
+
+
 def entry(name, data=None, options=None, job_id=None):
     """The inbox entry of one job, and its id (give your own to find the job later; a resubmit creates nothing)."""
     job_id = job_id or str(uuid.uuid4())
@@ -30,7 +35,8 @@ def entry(name, data=None, options=None, job_id=None):
 
 def enqueue(r, queue, name, data=None, options=None, job_id=None, prefix="jobline"):
     """Enqueues one job with one command (atomic); returns its id. With options={'unique': True} (or
-    {'unique': {'key': ...}}) an entry whose job is live already stores nothing, so that id then names no job."""
+    {'unique': {'key': ...}}) an entry whose job is live already stores nothing: live_id() then gives that job's id,
+    and wait() waits for it."""
     text, job_id = entry(name, data, options, job_id)
     r.rpush(inbox_key(queue, prefix), text)
     return job_id
@@ -55,6 +61,15 @@ def status(r, queue, job_id, prefix="jobline"):
     return s.decode() if isinstance(s, bytes) else s
 
 
+def live_id(r, queue, job_id, prefix="jobline"):
+    """The id to read the job of entry `job_id` by: its own once ingested; for an entry that stored nothing since a
+    live job held its `unique` key, that job's id (for the key's ttl, at most an hour); None before it is ingested."""
+    if r.exists(job_key(queue, job_id, prefix)):
+        return job_id
+    holder = r.get(duplicate_key(queue, job_id, prefix))
+    return holder.decode() if isinstance(holder, bytes) else holder
+
+
 def outcome(r, queue, job_id, prefix="jobline"):
     """(status, result) once finished, (status, error dict) once failed, (status, None) before."""
     s, result, error = r.hmget(job_key(queue, job_id, prefix), "s", "r", "e")
@@ -69,7 +84,8 @@ def outcome(r, queue, job_id, prefix="jobline"):
 def wait(r, queue, job_id, timeout=30.0, prefix="jobline"):
     """Waits for the job's end without polling, as result() does: subscribe to the queue's events channel (sharded on
     a Redis Cluster), raise its `waiting` flag (ending jobs are published while it is up), then look once; returns
-    outcome(). `r`: a redis.Redis, or a redis.cluster.RedisCluster."""
+    outcome(). For an entry that stored nothing since a live job held its `unique` key, that job's outcome (live_id).
+    `r`: a redis.Redis, or a redis.cluster.RedisCluster."""
     base = f"{prefix}:{{{queue}}}:"
     sub = _Subscription(r, base + "events")
     try:
@@ -77,12 +93,21 @@ def wait(r, queue, job_id, timeout=30.0, prefix="jobline"):
         r.set(base + "waiting", "1", px=60000)
         s, value = outcome(r, queue, job_id, prefix)
         while s is None or s in ("queued", "started", "deferred", "scheduled"):
+            # an entry held off by a live job's unique key: wait for that job
+            if s is None:
+                holder = r.get(duplicate_key(queue, job_id, prefix))
+                if holder is not None:
+                    job_id = holder.decode() if isinstance(holder, bytes) else holder
+                    s, value = outcome(r, queue, job_id, prefix)
+                    continue
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"job {job_id} did not end within {timeout}s")
-            data = sub.next(min(left, 20.0))
+            # not ingested yet: ingesting publishes nothing, so look again shortly (workers ingest at once)
+            data = sub.next(min(left, 0.5 if s is None else 20.0))
             r.set(base + "waiting", "1", px=60000)
-            if data is not None and data.split(b"\n", 1)[0].decode() == job_id:
+            # and after a quiet spell: a look costs one read
+            if s is None or data is None or data.split(b"\n", 1)[0].decode() == job_id:
                 s, value = outcome(r, queue, job_id, prefix)
         return s, value
     finally:
@@ -107,6 +132,11 @@ class _Subscription:
         else:
             self.pubsub = r.pubsub()
             self.pubsub.subscribe(channel)
+            # until Redis confirms it, a job that ends is published to no one (and the waiter looked before)
+            while True:
+                m = self.pubsub.get_message(timeout=5.0)
+                if m is None or m["type"] == "subscribe":
+                    break
 
     def next(self, timeout):
         """The next message's data (bytes), or None after `timeout` seconds without one."""

@@ -105,16 +105,18 @@ export class QueueClient implements JobOperations {
     this.producer.handlersComplete();
   }
 
-  /** Finds a job by id: in `queue` when given, else wherever it is. */
+  /**
+   * Finds a job by id: in `queue` when given, else wherever it is. The id of an inbox entry that stored nothing, since
+   * a live job held its `unique` key, answers with that job's handle (`duplicate` true) for a while (README "Direct
+   * Redis").
+   */
   async getJob(id: string, queue?: string): Promise<JobHandle | null> {
     if (typeof id !== 'string' || id === '') throw new InvalidOptionError('id', id, 'a job id string');
-    if (queue !== undefined) {
-      assertQueueName(queue);
-      const name = await this.locator.nameIn(queue, id);
-      return name === null ? null : new JobHandle(this, id, name, queue);
-    }
-    const where = (await this.locator.locate([id])).get(id);
-    return where ? new JobHandle(this, id, where.name, where.queue) : null;
+    if (queue !== undefined) assertQueueName(queue);
+    const where = queue === undefined ? (await this.locator.locate([id])).get(id) : await this.locator.nameIn(queue, id).then((name) => name && { name, queue });
+    if (where) return new JobHandle(this, id, where.name, where.queue);
+    const live = await this.locator.duplicateOf(id, queue);
+    return live ? new JobHandle(this, live.id, live.name, live.queue, undefined, true) : null;
   }
 
   /**

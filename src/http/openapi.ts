@@ -80,7 +80,7 @@ export function openApiDocument(settings: HttpSettings): object {
         get: {
           summary: "A job's info",
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': json({ type: 'object' }, 'The job (JobInfo: status, data, result, error, attempts, timings, ...)'), ...common },
+          responses: { '200': json({ type: 'object' }, 'The job (JobInfo: status, data, result, error, attempts, timings, ...); for the id of an inbox entry that stored nothing, since a live job held its `unique` key: that job, with `duplicate: true`'), ...common },
         },
       },
       [`${p}/jobs/{id}/result`]: {

@@ -129,13 +129,17 @@ export class QueueHttpApi {
     });
   }
 
-  /** `GET jobs/:id`: 200 the job's info (JobInfo as JSON), 404 unknown. */
+  /**
+   * `GET jobs/:id`: 200 the job's info (JobInfo as JSON), 404 unknown. A duplicate inbox entry's id answers with the
+   * live job that held it off: its info, with `duplicate: true`.
+   */
   async job(headers: IncomingHttpHeaders, id: string): Promise<HttpAnswer> {
     return this.answer(async () => {
       const found = await this.locate(headers, id);
       if ('status' in found) return found;
       // JobInfo's dates become ISO strings as the body is written
-      return { status: 200, body: await found.info() };
+      const info = await found.info();
+      return { status: 200, body: found.duplicate ? { ...info, duplicate: true } : info };
     });
   }
 
@@ -143,7 +147,7 @@ export class QueueHttpApi {
    * `GET jobs/:id/result?wait=<Duration>`: waits (woken by Redis, never polling) up to `wait` (at most maxWait;
    * `wait=true`: maxWait) for the job's end. 200 `{ id, queue, status: 'finished', result }`; 409 `{ id, queue, status,
    * error, errors }` for a job that failed, was canceled, expired or stopped; 202 `{ id, queue, status }` for one not
-   * done yet; 404 unknown.
+   * done yet; 404 unknown. A duplicate inbox entry's id answers for the live job that held it off (`id` names it).
    */
   async result(headers: IncomingHttpHeaders, id: string, wait: unknown): Promise<HttpAnswer> {
     return this.answer(async () => {
@@ -153,21 +157,21 @@ export class QueueHttpApi {
       if (waitMs > 0) {
         try {
           const result = await found.result({ timeout: `${waitMs}ms` });
-          return { status: 200, body: { id, queue: found.queue, status: 'finished', result } };
+          return { status: 200, body: { id: found.id, queue: found.queue, status: 'finished', result } };
         } catch (err) {
           if (!(err instanceof WaitTimeoutError || err instanceof JobFailedError)) throw err;
         }
       }
       const info = await found.info();
-      if (info.status === 'finished') return { status: 200, body: { id, queue: info.queue, status: info.status, result: info.result } };
+      if (info.status === 'finished') return { status: 200, body: { id: found.id, queue: info.queue, status: info.status, result: info.result } };
       if (ENDED_BADLY.has(info.status)) {
         const error = info.error ?? { name: 'Error', message: info.status };
         return {
           status: 409,
-          body: { id, queue: info.queue, status: info.status, error: { name: error.name, message: error.message }, errors: [`Job ${id} ${info.status}: ${error.name}: ${error.message}`] },
+          body: { id: found.id, queue: info.queue, status: info.status, error: { name: error.name, message: error.message }, errors: [`Job ${found.id} ${info.status}: ${error.name}: ${error.message}`] },
         };
       }
-      return { status: 202, body: { id, queue: info.queue, status: info.status } };
+      return { status: 202, body: { id: found.id, queue: info.queue, status: info.status } };
     });
   }
 

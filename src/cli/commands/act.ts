@@ -197,7 +197,8 @@ async function oneByOne(ctx: CliContext, ids: string[], queue: string | undefine
   const outcome: ManyJobsOutcome = { done: [], missing: [], refused: [] };
   for (const id of ids) {
     const h = await client.getJob(id, queue);
-    if (!h) {
+    // a duplicate inbox entry's id names the live job only to be read: acting on it is asked by that job's own id
+    if (!h || h.duplicate) {
       outcome.missing.push(id);
       continue;
     }

@@ -109,9 +109,11 @@ export async function job(ctx: CliContext, id: string, opts: { queue?: string })
   if (!handle) throw new JobNotFoundError(id);
   const info = await handle.info();
   const out = ctx.output;
-  if (out.json) return out.data(info);
+  // a duplicate inbox entry's id: the live job that held it off, said so
+  if (out.json) return out.data(handle.duplicate ? { ...info, duplicate: true } : info);
   const c = out.colors;
   const rows: [string, string][] = [
+    ...(handle.duplicate ? [['duplicate', `entry ${id} stored nothing: job ${info.id} held its unique key`] as [string, string]] : []),
     ['id', info.id],
     ['name', info.name],
     ['queue', info.queue],

@@ -2,8 +2,7 @@ import type { Engine } from '../engine.js';
 import { InvalidOptionError } from '../model/errors.js';
 import { assertQueueName } from '../model/names.js';
 import type { JobStatus } from '../model/types.js';
-import { laneLists } from '../lanes/lanes.js';
-import { groupLists } from '../limits/group.js';
+import { countQueued } from '../inspect/queued-lists.js';
 
 /** The statuses whose jobs `requeueAll` puts back, and those `deleteAll` can delete (started jobs are stopped instead). */
 export const REQUEUE_STATUSES = ['failed', 'canceled', 'stopped', 'expired'] as const satisfies readonly JobStatus[];
@@ -99,9 +98,7 @@ export class QueueControl {
     const q = this.engine.queue(queue);
     if (status === 'queued') {
       // every lane's and group's (emptyQueue covers them all)
-      const lists = [...laneLists(q, await this.engine.lanes.locate(queue)), ...(await groupLists(this.engine.redis, q))];
-      const lens = await Promise.all(lists.map((l) => this.engine.redis.llen(l)));
-      return lens.reduce((a, b) => a + b, 0);
+      return countQueued(this.engine, q, await this.engine.lanes.locate(queue));
     }
     return this.engine.redis.zcard(q[status as Exclude<JobStatus, 'queued' | 'started'>]);
   }

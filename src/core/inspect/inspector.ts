@@ -6,8 +6,9 @@ import { sendAll } from '../redis/connection.js';
 import { parseJobInfo } from '../redis/job-hash.js';
 import type { QueueKeys } from '../redis/keys.js';
 import { JOB_FIELD } from '../redis/stored-names.js';
-import { laneLists, type LaneTarget } from '../lanes/lanes.js';
-import { decodeGroupLimits, groupLists, type GroupCount } from '../limits/group.js';
+import { laneLists } from '../lanes/lanes.js';
+import { decodeGroupLimits, type GroupCount } from '../limits/group.js';
+import { countQueued, queuedLists } from './queued-lists.js';
 
 /** The registries scored by when each entry expires: an entry past its score is not counted or listed. */
 const EXPIRING_REGISTRIES = new Set<JobStatus>(['finished', 'failed', 'canceled', 'expired', 'stopped']);
@@ -32,7 +33,7 @@ export class Inspector {
     const queue = target.queue;
     const q = this.engine.queue(queue);
     const redis = this.engine.redis;
-    if (status === 'queued') return queuedIds(redis, await this.queuedLists(q, target), start, end);
+    if (status === 'queued') return queuedIds(redis, await queuedLists(this.engine, q, target), start, end);
     if (status === 'started') {
       // held-set members are "<id>|<attempt>" (lib/lease.lua)
       const ids = (await this.heldSets(q, 'smembers'))
@@ -58,17 +59,17 @@ export class Inspector {
     const target = await this.engine.lanes.locate(name);
     const queue = target.queue;
     const q = this.engine.queue(queue);
-    const lists = await this.queuedLists(q, target);
+    const queued = countQueued(this.engine, q, target);
     const now = await this.engine.timeMs(queue);
     const held = this.heldSets(q, 'scard');
     const statuses = JOB_STATUSES.filter((s) => s !== 'started' && s !== 'queued');
-    const res = await sendAll(this.engine.redis, [
-      ...statuses.map((s): [string, ...(string | number)[]] => (EXPIRING_REGISTRIES.has(s) ? ['zcount', registryKey(q, s), `(${now}`, '+inf'] : ['zcard', registryKey(q, s)])),
-      ...lists.map((l): [string, string] => ['llen', l]),
-    ]);
+    const res = await sendAll(
+      this.engine.redis,
+      statuses.map((s): [string, ...(string | number)[]] => (EXPIRING_REGISTRIES.has(s) ? ['zcount', registryKey(q, s), `(${now}`, '+inf'] : ['zcard', registryKey(q, s)])),
+    );
     const counts = {} as Record<JobStatus, number>;
     statuses.forEach((s, i) => (counts[s] = Number(res[i])));
-    counts.queued = res.slice(statuses.length).reduce((sum: number, n) => sum + Number(n), 0);
+    counts.queued = await queued;
     counts.started = (await held).reduce((sum, n) => sum + n, 0);
     return counts;
   }
@@ -85,13 +86,6 @@ export class Inspector {
     const ids = Object.keys(limits).sort();
     const lens = await sendAll(redis, ids.map((id): [string, string] => ['llen', q.group(id)]));
     return ids.map((id, i) => ({ group: id, queued: Number(lens[i]), running: Number(running[id] ?? 0), ...decodeGroupLimits(limits[id]!) }));
-  }
-
-  /** The lists of the queued jobs `target` covers: its lanes' (or one lane's), then, for the whole queue, its groups'. */
-  private async queuedLists(q: QueueKeys, target: LaneTarget): Promise<string[]> {
-    const lists = laneLists(q, target);
-    if (target.lane !== undefined) return lists;
-    return [...lists, ...(await groupLists(this.engine.redis, q))];
   }
 
   /** The queued jobs of each lane of `queue`, highest lane first; null when it has no lanes. */

@@ -45,6 +45,24 @@ export class JobLocator {
     return found;
   }
 
+  /**
+   * The live job a duplicate inbox entry `id` was held off by (its unique key's holder, which ingest.lua points the
+   * entry's id to a while: QueueKeys.duplicate), in `queue` or any queue; null when `id` points to none.
+   */
+  async duplicateOf(id: string, queue?: string): Promise<(JobLocation & { id: string }) | null> {
+    const queues = queue === undefined ? await this.queues() : [queue];
+    const holders = await sendAll(
+      this.engine.redis,
+      queues.map((q) => ['get', this.engine.queue(q).duplicate(id)]),
+    );
+    for (const [i, holder] of holders.entries()) {
+      if (typeof holder !== 'string') continue;
+      const name = await this.nameIn(queues[i]!, holder);
+      if (name !== null) return { queue: queues[i]!, id: holder, name };
+    }
+    return null;
+  }
+
   /** The name of job `id` of `queue`, or null when it does not exist there. */
   nameIn(queue: string, id: string): Promise<string | null> {
     return this.engine.redis.hget(this.engine.queue(queue).job(id), JOB_FIELD.name);

@@ -161,9 +161,12 @@ export class Lanes {
 
 /** A grouped job waits in its group's list, not a lane's: the two are refused together (the fallback lane is no lane). */
 function noGroupInLane(s: JobSpec): void {
-  if (s.group && s.lane !== '') {
-    throw new InvalidOptionError('group', s.group.id, `no group on a job sent to lane "${s.lane}" of queue "${s.queue}": a job names a group or a lane, not both`);
-  }
+  if (s.group && s.lane !== '') throw new InvalidOptionError('group', s.group.id, groupInLaneExpected(s.lane, s.queue));
+}
+
+/** What `group` may be on a job sent to lane `lane` of `queue` (the inbox script states the same text). */
+export function groupInLaneExpected(lane: string, queue: string): string {
+  return `no group on a job sent to lane "${lane}" of queue "${queue}": a job names a group or a lane, not both`;
 }
 
 /** What a job's lane may be, as its errors say (lib/inbox.lua states the same texts: inbox-format.ts gives them as formats). */

@@ -29,7 +29,8 @@ export class JobHandle<R = unknown> {
     readonly enqueuedStatus?: JobStatus,
     /**
      * True when the enqueue that made this handle stored nothing because a live job held the same `unique` key: the
-     * handle is that job's (its id, and its status in `enqueuedStatus`). False otherwise.
+     * handle is that job's (its id, and its status in `enqueuedStatus`); and for getJob(id) of an inbox entry that
+     * stored nothing so (the handle is the live job's). False otherwise.
      */
     readonly duplicate = false,
   ) {}

@@ -1,7 +1,5 @@
 import type { Engine } from '../engine.js';
-import { laneLists } from '../lanes/lanes.js';
-import { groupLists } from '../limits/group.js';
-import { sendAll } from '../redis/connection.js';
+import { countQueued } from '../inspect/queued-lists.js';
 
 /** How often one queue is checked at most. */
 const CHECK_EVERY_MS = 60_000;
@@ -43,9 +41,8 @@ export class QueueWatch {
   private async check(queue: string, name: string): Promise<void> {
     // every lane's and every group's jobs wait unseen alike
     const q = this.engine.queue(queue);
-    const lists = [...laneLists(q, { queue, lane: undefined, lanes: await this.engine.lanes.of(queue) }), ...(await groupLists(this.engine.redis, q))];
-    const [consumers, lens] = await Promise.all([this.engine.workers.consumersOf(queue), sendAll(this.engine.redis, lists.map((l): [string, string] => ['llen', l]))]);
-    const queued = lens.reduce((sum: number, n) => sum + Number(n), 0);
+    const target = { queue, lane: undefined, lanes: await this.engine.lanes.of(queue) };
+    const [consumers, queued] = await Promise.all([this.engine.workers.consumersOf(queue), countQueued(this.engine, q, target)]);
     if (consumers.length || queued === 0) return;
     // the queues that do have a worker, for the warning only (a path taken rarely, and once per queue and name)
     const consumed = [...new Set((await this.engine.workers.list()).flatMap((w) => w.queues))].sort().slice(0, MAX_QUEUES_LISTED);

@@ -116,6 +116,14 @@ export class QueueKeys {
   }
 
   /**
+   * string: the id of the live job whose unique key held off inbox entry <id> (a duplicate entry stores no job), set by
+   * ingest.lua for a while (INBOX_DUPLICATE_TTL_MS at most), so getJob(<id>) answers with that job
+   */
+  duplicate(id: string): string {
+    return `${this.base}dup:${id}`;
+  }
+
+  /**
    * hash of the outcome counters of one minute (`minute` = ms since the epoch / 60000; fields: stored-names.ts
    * STATS_FIELD), expiring after STATS_TTL_MS (lib/stats.lua)
    */
@@ -134,6 +142,14 @@ export class QueueKeys {
    */
   get groups(): string {
     return `${this.base}groups`;
+  }
+
+  /**
+   * set of the groups whose list holds queued jobs (in when a push makes the list non-empty, out where it empties): the
+   * scans of every queued job (emptyQueue, countJobs, resume) read these groups' lists only, never every group seen
+   */
+  get groupQueued(): string {
+    return `${this.base}gqueued`;
   }
 
   /** hash group id -> how many of its jobs run now (absent: none) */

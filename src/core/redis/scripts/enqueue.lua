@@ -19,9 +19,8 @@
 --   client would otherwise decode a string per job.
 -- A dependency in this queue is checked here; one in another queue is registered through this queue's outbox.
 -- A job with a delay or runAt still ahead is `scheduled` (lib/delay.lua); with dependencies too, it waits for both.
--- A job that names a lane with a list of its own goes there (lib/lanes.lua), a grouped job to its group's list
--- (lib/group-keys.lua); the others take the `queued` list.
--- @include keys clock data queue lease dependencies batch job-fields delay unique-claim lanes queued-tail
+-- A queued job goes to its group's list, its lane's or `queued` (lib/list-job.lua).
+-- @include keys clock data queue lease dependencies batch job-fields delay unique-claim list-job
 local mode, worker, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local now = now_ms()
@@ -196,16 +195,11 @@ for i = 1, n do
     else
       waiting(fields, id, ttl)
       redis.call('HSET', job, unpack(fields))
-      local lane = opt[F_LANE]
-      if group then
-        group_push(id, group, front)
-      elseif lane and lane_push(id, lane, front) then
-      elseif front then
-        -- keep order with the jobs before it in this batch
-        flush_tail()
-        redis.call('LPUSH', K.queued, id)
-      else
+      if opt == ALL_DEFAULTS then
+        -- list_job's last case, without its call: the common job (no group, lane or atFront) joins the buffered tail
         tail[#tail + 1] = id
+      else
+        list_job(id, group, opt[F_LANE], front)
       end
     end
     out[#out + 1] = status

@@ -1,13 +1,15 @@
 -- Turns the entries of the queue's inbox (pushed by any Redis client: redis/inbox-format.ts) into queued jobs, in
 -- order, and wakes a worker. An entry that is not a valid job becomes a failed job whose error says why, so it is
 -- never lost and never holds up the entries after it; one whose id exists is a resubmit and creates nothing (as
--- enqueue with that jobId), and so does one whose unique key a live job holds (lib/unique-claim.lua). The entries are
--- removed last: at maxmemory the first write is refused and nothing changes.
+-- enqueue with that jobId), and so does one whose unique key a live job holds (lib/unique-claim.lua: its id then
+-- points to that job a while, QueueKeys.duplicate). A grouped entry waits in its group's list, limited and taking
+-- turns as an enqueued one (lib/group-keys.lua). The entries are removed last: at maxmemory the first write is
+-- refused and nothing changes.
 -- KEYS: meta inbox queued wake ttl scheduled waiting finished failed canceled expired stopped
 -- ARGV[1]: most entries to take
 -- returns: { 0, jobs made (queued, or scheduled for a delay or runAt ahead), entries refused (each now a failed job), entries whose id existed, entries left, entries
 --   whose unique key a live job held, and for the first refused entry its job id and error message }
--- @include keys clock data queue notify errors registry inbox queued-tail lanes unique-claim delay stats
+-- @include keys clock data queue notify errors registry inbox list-job unique-claim delay stats
 local max = tonumber(ARGV[1])
 local entries = redis.call('LRANGE', K.inbox, 0, max - 1)
 local n = #entries
@@ -28,6 +30,18 @@ local function new_id(k)
   return id_base .. string.format('%04x', k)
 end
 
+-- Whether a live job holds the unique key of entry `job` (to be stored as `id`): then it stores nothing, and its own
+-- id, which its sender has no reply to learn the live job from, points to that job for as long as the key's ttl, at
+-- most INBOX_DUPLICATE_TTL (getJob(id) follows it); an id made here is known to no one and gets no pointer.
+local function held_off(job, id)
+  local _, holder = claim_key(job.unique, job.unique_ttl, id)
+  if not holder then return false end
+  if job.id then
+    local left = redis.call('PTTL', UNIQUE_PREFIX .. job.unique)
+    redis.call('SET', duplicate_key(job.id), holder, 'PX', (left > 0 and left < INBOX_DUPLICATE_TTL) and left or INBOX_DUPLICATE_TTL)
+  end
+  return true
+end
 
 local made, refused, existed, duplicates = 0, 0, 0, 0
 -- the earliest run time of the entries scheduled here: told once (note_due reads the meta), as enqueue.lua does
@@ -41,12 +55,14 @@ for k = 1, n do
     local key = JOB_PREFIX .. id
     if job.id and redis.call('EXISTS', key) == 1 then
       existed = existed + 1
-    elseif job.unique and claim_key(job.unique, job.unique_ttl, id) then
+    elseif job.unique and held_off(job, id) then
       duplicates = duplicates + 1
     else
       -- a delay or runAt still ahead: scheduled (lib/delay.lua), its ttl counting from then, as enqueue.lua does
       local due = job.delay and now + job.delay or job.run_at
       if due and due <= now then due = nil end
+      -- a group's limits as enqueue.lua notes them (lib/group-keys.lua), whether the job waits for its time or not
+      if job.group then group_note(job.group, job.group_limits) end
       local fields = { F_STATUS, due and 'scheduled' or 'queued', F_NAME, job.name, F_ENQUEUED_AT, now_s }
       local parts = put_data(fields, job.data or '')
       if job.more or parts > 2 then fields[#fields + 1], fields[#fields + 2] = F_HAS_OPTIONS, '1' end
@@ -65,14 +81,8 @@ for k = 1, n do
           redis.call('ZADD', K.ttl, x, id)
         end
         redis.call('HSET', key, unpack(fields))
-        if job.lane and lane_push(id, job.lane, job.front) then
-          -- on its lane's list (lib/lanes.lua)
-        elseif job.front then
-          flush_tail()
-          redis.call('LPUSH', K.queued, id)
-        else
-          tail[#tail + 1] = id
-        end
+        -- its group's list, else its lane's, else queued (lib/list-job.lua)
+        list_job(id, job.group, job.lane, job.front)
       end
       made = made + 1
     end

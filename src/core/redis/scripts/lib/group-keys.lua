@@ -5,7 +5,9 @@
 -- stops running (group_stop: its outcome, stop, delete, reclaim). GROUP_READY_KEY holds the groups that have queued
 -- jobs and room, scored by their turn: a fetch takes one job per group per round, lowest turn first, and a group
 -- served goes to the back (lib/groups.lua), so no tenant's backlog makes another wait more than a round.
--- GROUP_HELD_KEY holds the groups their rate limit holds back, until when. A queue's meta gets M_GROUPS once a job
+-- GROUP_HELD_KEY holds the groups their rate limit holds back, until when. GROUP_QUEUED_KEY holds the groups whose
+-- list has jobs (group_push adds, group_emptied takes out), so a scan of every queued job reads those lists only:
+-- GROUPS_KEY keeps the limits of every group ever seen. A queue's meta gets M_GROUPS once a job
 -- names a group: the fetch of a queue without one never looks at any of this.
 -- KEYS: meta
 -- @include keys
@@ -59,12 +61,22 @@ end
 
 -- Queues job `id` in group `gid` (at its front if `front`) and offers the group a turn.
 local function group_push(id, gid, front)
+  local len
   if front then
-    redis.call('LPUSH', GROUP_PREFIX .. gid, id)
+    len = redis.call('LPUSH', GROUP_PREFIX .. gid, id)
   else
-    redis.call('RPUSH', GROUP_PREFIX .. gid, id)
+    len = redis.call('RPUSH', GROUP_PREFIX .. gid, id)
   end
+  -- the push's reply tells that the list was empty: a group with jobs already is in the set
+  if len == 1 then redis.call('SADD', GROUP_QUEUED_KEY, gid) end
   group_offer(gid)
+end
+
+-- Group `gid`'s list was emptied (a fetch, unlist, emptyQueue): it leaves the groups with queued jobs, and the ready
+-- set, where a fetch would otherwise give it a turn with nothing to take (an empty reply, a wasted round trip).
+local function group_emptied(gid)
+  redis.call('SREM', GROUP_QUEUED_KEY, gid)
+  redis.call('ZREM', GROUP_READY_KEY, gid)
 end
 
 -- A job that starts outside a fetch (sync mode) counts in its group's running jobs (no limit applies: it runs now).
@@ -100,10 +112,7 @@ local function group_stops_done(batch)
   for gid, k in pairs(batch) do group_release(gid, k) end
 end
 
--- The lists of every group the queue has had (emptyQueue, resume: lib/lanes.lua take_queued, queued_count).
-local function group_lists()
-  local out = {}
-  if redis.call('HEXISTS', K.meta, M_GROUPS) == 0 then return out end
-  for _, gid in ipairs(redis.call('HKEYS', GROUPS_KEY)) do out[#out + 1] = GROUP_PREFIX .. gid end
-  return out
+-- The groups with queued jobs (emptyQueue, resume: lib/lanes.lua take_queued, queued_count): never the idle ones.
+local function queued_groups()
+  return redis.call('SMEMBERS', GROUP_QUEUED_KEY)
 end

@@ -145,9 +145,11 @@ local function groups_done(G, now, timing)
           redis.call('ZADD', GROUP_HELD_KEY, string.format('%d', now + wait), gid)
         end
       end
-      if not held then
-        local popped = s.got and #s.got or 0
-        if s.len - popped <= 0 or (s.c and s.run + started >= s.c) then
+      -- the LLEN only for a list the pop emptied: an expired job's dependents, released in between, may refill it
+      local emptied = s.len - (s.got and #s.got or 0) <= 0 and redis.call('LLEN', GROUP_PREFIX .. gid) == 0
+      if emptied then group_emptied(gid) end
+      if not held and not emptied then
+        if s.c and s.run + started >= s.c then
           redis.call('ZREM', GROUP_READY_KEY, gid)
         elseif s.take > 0 then
           redis.call('ZADD', GROUP_READY_KEY, string.format('%d', base + s.last), gid)

@@ -93,9 +93,53 @@ end
 local ENTRY_MEMBERS, TAKEN_OPTIONS, KNOWN_OPTIONS = set_of(INBOX_MEMBERS), set_of(INBOX_OPTIONS), set_of(INBOX_KNOWN_OPTIONS)
 local ENTRY_SHAPE = '{"name": "<job name>", "data": <any JSON>, "options": {<enqueue options>}, "id": "<job id>"} (name required)'
 
+-- The entry's `group` (`g`, its text opening at `at` of `s`) by limits/group.ts parseGroup's rules: sets job.group (the
+-- id) and job.group_limits (as encodeGroupLimits writes them; nil when it gives none, so the group's stay as they are).
+-- Returns nothing, or the option, the value as written and what was expected.
+local function read_group(job, s, at, g)
+  if byte(s, at) ~= 123 then return 'group', sub(s, at, skip_value(s, at) - 1), EXPECTED_GROUP end
+  local names, from, to = members(s, at)
+  local function shown(k)
+    return from[k] and sub(s, from[k], to[k]) or 'undefined'
+  end
+  -- in the order written, as Object.keys gives them
+  for _, k in ipairs(names) do
+    if k ~= 'id' and k ~= 'concurrency' and k ~= 'rateLimit' then return 'group', sub(s, at, skip_value(s, at) - 1), EXPECTED_GROUP .. '; `' .. k .. '` is not one of its fields' end
+  end
+  local id, c, rl = g.id, g.concurrency, g.rateLimit
+  if type(id) ~= 'string' or id == '' or utf16_length(id) > INBOX_MAX_GROUP_ID or find(id, '[%z\1-\31\127]') then
+    return 'group.id', shown('id'), EXPECTED_GROUP_ID
+  end
+  if c ~= nil and (type(c) ~= 'number' or c ~= math.floor(c) or c < 1 or c > INBOX_MAX_GROUP_CONCURRENCY) then
+    return 'group.concurrency', shown('concurrency'), EXPECTED_GROUP_CONCURRENCY
+  end
+  local rate
+  if rl ~= nil then
+    if not from.rateLimit or byte(s, from.rateLimit) ~= 123 then return 'group.rateLimit', shown('rateLimit'), EXPECTED_GROUP_RATE_LIMIT end
+    local rnames, rfrom, rto = members(s, from.rateLimit)
+    local function rshown(k)
+      return rfrom[k] and sub(s, rfrom[k], rto[k]) or 'undefined'
+    end
+    for _, k in ipairs(rnames) do
+      if k ~= 'max' and k ~= 'per' then return 'group.rateLimit', shown('rateLimit'), EXPECTED_GROUP_RATE_LIMIT_FIELDS .. '; `' .. k .. '` is not one of its fields' end
+    end
+    local max = rl.max
+    if type(max) ~= 'number' or max ~= math.floor(max) or max < 1 or max > INBOX_MAX_GROUP_RATE then
+      return 'group.rateLimit.max', rshown('max'), EXPECTED_GROUP_RATE_MAX
+    end
+    if rl.per == nil then return 'group.rateLimit.per', 'undefined', EXPECTED_GROUP_RATE_PER_GIVEN end
+    local per = duration_ms(rl.per, DURATION_GROUP_RATE_PER)
+    if not per then return 'group.rateLimit.per', rshown('per'), EXPECTED_GROUP_RATE_PER end
+    rate = string.format('%d %d', max, per)
+  end
+  job.group, job.group_shown = id, shown('id')
+  if c ~= nil or rate then job.group_limits = (c ~= nil and string.format('%d', c) or '-') .. ' ' .. (rate or '- -') end
+end
+
 -- Reads one entry. Returns the job to store: { id (nil: make one), name, data, front, ttl (ms or nil), more (the
 -- worker must read the whole hash), fields (the stored options, as enqueue.lua stores them), lane (nil: the queue's
--- own list), unique (its stored key, or nil), unique_ttl (ms or nil), delay (ms or nil), run_at (epoch ms or nil) }; or nil, the error's
+-- own list), unique (its stored key, or nil), unique_ttl (ms or nil), delay (ms or nil), run_at (epoch ms or nil), group
+-- (its id, or nil), group_limits (nil: none given) }; or nil, the error's
 -- name and message, and the name and id to give the failed job that records the entry (when they are usable).
 local function read_entry(s)
   local ok, t = pcall(cjson.decode, s)
@@ -256,6 +300,14 @@ local function read_entry(s)
     if o.ttl ~= nil and o.ttl ~= -1 then
       job.ttl = duration_ms(o.ttl, DURATION_TTL)
       if not job.ttl then return refuse('InvalidOptionError', invalid('ttl', oshown('ttl'), EXPECTED_TTL)) end
+      job.more = true
+    end
+    if o.group ~= nil then
+      local option, shown_value, expected = read_group(job, s, ofrom.group, o.group)
+      if option then return refuse('InvalidOptionError', invalid(option, shown_value, expected)) end
+      -- a job names a group or a lane, not both (lanes/lanes.ts noGroupInLane); the fallback lane is no lane
+      if job.lane then return refuse('InvalidOptionError', invalid('group', job.group_shown, string.format(EXPECTED_GROUP_IN_LANE, job.lane, QUEUE))) end
+      f[#f + 1], f[#f + 2] = F_GROUP, job.group
       job.more = true
     end
   end

@@ -25,6 +25,10 @@ local function deps_key(id)
   return BASE .. 'deps:' .. id
 end
 
+local function duplicate_key(id)
+  return BASE .. 'dup:' .. id
+end
+
 local function schedule_key(id)
   return BASE .. 'schedule:' .. id
 end
@@ -36,6 +40,7 @@ end
 -- A queue's group keys (QueueKeys.groups ... in keys.ts), built here as a job's key is rather than declared: every
 -- script that may queue or end a job touches them, but only for a grouped job, so no other call pays for them.
 local GROUPS_KEY = BASE .. 'groups'
+local GROUP_QUEUED_KEY = BASE .. 'gqueued'
 local GROUP_RUNNING_KEY = BASE .. 'grun'
 local GROUP_READY_KEY = BASE .. 'gready'
 local GROUP_HELD_KEY = BASE .. 'gheld'

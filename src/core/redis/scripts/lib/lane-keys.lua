@@ -3,7 +3,7 @@
 -- queue's own `queued` list, so a queue without lanes, and a job that names no lane, take the path they always took;
 -- every other lane is a list of its own, `lane:<name>` in the queue's slot. A job that named a lane keeps it (F_LANE).
 -- KEYS: meta queued
--- @include keys
+-- @include keys group-keys
 
 local LANE_PREFIX = BASE .. 'lane:'
 
@@ -53,7 +53,8 @@ local function unlist(job, id)
   if redis.call('LREM', K.queued, 1, id) == 0 then
     local m = redis.call('HMGET', job, F_GROUP, F_LANE)
     if m[1] then
-      redis.call('LREM', GROUP_PREFIX .. m[1], 1, id)
+      local list = GROUP_PREFIX .. m[1]
+      if redis.call('LREM', list, 1, id) == 1 and redis.call('LLEN', list) == 0 then group_emptied(m[1]) end
     elseif m[2] then
       redis.call('LREM', lane_list(m[2]), 1, id)
     end

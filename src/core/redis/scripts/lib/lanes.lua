@@ -1,42 +1,7 @@
--- Pushing onto and fetching from a queue's lanes (lib/lane-keys.lua says where each lane's jobs wait).
+-- Fetching from a queue's lanes, and pushing retried ids back onto them (lib/list-job.lua has lane_push; lib/lane-keys.lua
+-- says where each lane's jobs wait).
 -- KEYS: meta queued wake
--- @include keys batch lane-keys queue
-
--- Jobs for the tail of each lane's list, pushed by flush_lanes() in one RPUSH per list.
-local lane_tails = {}
-
-local function flush_lane(list)
-  local t = lane_tails[list]
-  if t then
-    call_all('RPUSH', list, t)
-    lane_tails[list] = nil
-  end
-end
-
-local function flush_lanes()
-  for list, t in pairs(lane_tails) do call_all('RPUSH', list, t) end
-  lane_tails = {}
-end
-
--- Queues job `id` in lane `lane` (its front if `front`): true when that lane has a list of its own, false when it is
--- the `queued` list (the fallback lane), which the caller pushes onto as for any job, in order with its other jobs.
-local function lane_push(id, lane, front)
-  local list = lane_list(lane)
-  if list == K.queued then return false end
-  if front then
-    flush_lane(list)
-    redis.call('LPUSH', list, id)
-  else
-    local t = lane_tails[list]
-    if not t then
-      t = {}
-      lane_tails[list] = t
-    end
-    t[#t + 1] = id
-  end
-  lane_work = true
-  return true
-end
+-- @include keys batch lane-keys queue list-job
 
 -- Pushes queued jobs `ids` onto the tails of their lists (retries without a wait): `queued`, unless the queue has
 -- lanes and a job named one (one HGET of the meta a call, and one of each job only then).
@@ -124,19 +89,26 @@ local function pop_lanes(cfg, n)
   return ids
 end
 
--- Up to `limit` queued job ids, from every lane's list in order, then every group's, taken off their lists (bulk.lua: emptyQueue, delete
--- or requeue of every queued job).
+-- Up to `limit` queued job ids, from every lane's list in order, then every group's that has jobs, taken off their
+-- lists (bulk.lua: emptyQueue, delete or requeue of every queued job).
 local function take_queued(limit)
-  local cfg = queue_lanes()
-  local lists = { unpack(cfg and cfg.lists or { K.queued }) }
-  for _, list in ipairs(group_lists()) do lists[#lists + 1] = list end
   local ids = {}
-  for _, list in ipairs(lists) do
-    if #ids >= limit then break end
+  -- off the list at once: one LTRIM instead of an LREM (a scan of the list) per job
+  local function take(list)
     local part = redis.call('LRANGE', list, 0, limit - #ids - 1)
-    -- off the list at once: one LTRIM instead of an LREM (a scan of the list) per job
     if #part > 0 then redis.call('LTRIM', list, #part, -1) end
     for _, id in ipairs(part) do ids[#ids + 1] = id end
+  end
+  local cfg = queue_lanes()
+  for _, list in ipairs(cfg and cfg.lists or { K.queued }) do
+    if #ids >= limit then return ids end
+    take(list)
+  end
+  for _, gid in ipairs(queued_groups()) do
+    if #ids >= limit then break end
+    local list = GROUP_PREFIX .. gid
+    take(list)
+    if redis.call('LLEN', list) == 0 then group_emptied(gid) end
   end
   return ids
 end
@@ -146,7 +118,7 @@ local function queued_count()
   local cfg = queue_lanes()
   local n = 0
   for _, list in ipairs(cfg and cfg.lists or { K.queued }) do n = n + redis.call('LLEN', list) end
-  for _, list in ipairs(group_lists()) do n = n + redis.call('LLEN', list) end
+  for _, gid in ipairs(queued_groups()) do n = n + redis.call('LLEN', GROUP_PREFIX .. gid) end
   return n
 end
 

@@ -1,9 +1,6 @@
 -- The queue list and the wake-up token of blocked workers.
 -- KEYS: meta queued wake ttl
--- @include keys clock lane-keys group-keys
-
--- Set when this call pushed onto (or left jobs in) a lane's own list, which wake() does not look at (lib/lanes.lua).
-local lane_work = false
+-- @include keys clock list-job
 
 -- Wakes one blocked worker when there is queued work, no wake-up token is pending and the queue is not paused (a
 -- paused queue's worker would fetch nothing and wake the next one, round and round) nor held back by its rate limit
@@ -16,22 +13,14 @@ local function wake()
   end
 end
 
--- Puts a job on its queue (its group's list when it has a group, else its lane's list when it named a lane): at the
--- head if `front` (a run cut short goes back ahead of newer work) or it was enqueued atFront (a deferred job keeps
--- that choice), else at the tail; a job with a ttl is tracked for it again.
+-- Puts a job on its queue (list_job: its group's, its lane's or `queued`): at the head if `front` (a run cut short goes
+-- back ahead of newer work) or it was enqueued atFront (a deferred job keeps that choice), else at the tail; a job
+-- with a ttl is tracked for it again.
 local function push_queued(job, id, front)
   redis.call('HSET', job, F_STATUS, 'queued')
   local cur = redis.call('HMGET', job, F_AT_FRONT, F_EXPIRES_AT, F_LANE, F_GROUP)
   if cur[2] then redis.call('ZADD', K.ttl, cur[2], id) end
-  if cur[4] then return group_push(id, cur[4], front or cur[1] == '1') end
-  local list = K.queued
-  if cur[3] then
-    list = lane_list(cur[3])
-    if list ~= K.queued then lane_work = true end
-  end
-  if front or cur[1] == '1' then
-    redis.call('LPUSH', list, id)
-  else
-    redis.call('RPUSH', list, id)
-  end
+  list_job(id, cur[4], cur[3], front or cur[1] == '1')
+  flush_tail()
+  flush_lanes()
 end

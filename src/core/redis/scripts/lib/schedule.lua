@@ -3,7 +3,7 @@
 -- long it may block before the next due moment. Recurring schedules: the `schedules` zset scores each schedule by
 -- its next tick (ms), by the end of a worker's claim on a due tick, or +inf once it has ended (kept for listing).
 -- KEYS: meta queued wake ttl scheduled schedules
--- @include keys batch delay lanes
+-- @include keys batch delay list-job
 
 -- How long a worker has to fire a schedule it was handed before another worker is handed it (it may have died).
 local SCHEDULE_CLAIM_MS = 5000
@@ -15,11 +15,11 @@ local SCHEDULE_CLAIM_MS = 5000
 local function promote_due(now, limit, direct)
   local ids = redis.call('ZRANGEBYSCORE', K.scheduled, '-inf', now, 'LIMIT', 0, limit)
   if #ids == 0 then return end
-  local tail = {}
   local from = 1
   if direct > 0 and redis.call('LLEN', K.queued) == 0 then
-    for k = 1, math.min(direct, #ids) do tail[k] = ids[k] end
-    from = #tail + 1
+    local n = math.min(direct, #ids)
+    for k = 1, n do tail[#tail + 1] = ids[k] end
+    from = n + 1
   end
   for k = from, #ids do
     local id = ids[k]
@@ -28,21 +28,13 @@ local function promote_due(now, limit, direct)
     if c[1] == 'scheduled' then
       redis.call('HSET', job, F_STATUS, 'queued')
       if c[3] then redis.call('ZADD', K.ttl, c[3], id) end
-      -- back to its group's list or its own lane, if it named one with a list of its own (a queue with lanes or
-      -- groups hands none to the fetch); atFront: ahead of the queued jobs; when the queue was empty none are, and
-      -- the head is the fetch's (direct)
-      if c[5] then
-        group_push(id, c[5], c[2] == '1')
-      elseif c[4] and lane_push(id, c[4], c[2] == '1') then
-      elseif c[2] == '1' and from == 1 then
-        redis.call('LPUSH', K.queued, id)
-      else
-        tail[#tail + 1] = id
-      end
+      -- back to its group's list or its own lane (a queue with lanes or groups hands none to the fetch); atFront:
+      -- ahead of the queued jobs; when the queue was empty none are, and the head is the fetch's (direct)
+      list_job(id, c[5], c[4], c[2] == '1' and from == 1)
     end
   end
   call_all('ZREM', K.scheduled, ids)
-  call_all('RPUSH', K.queued, tail)
+  flush_tail()
   flush_lanes()
 end
 

@@ -1,7 +1,7 @@
 -- A job made from a recurring schedule's stored name, data and options (schedule-fire.lua for a tick, schedule-run.lua
 -- for a run now): stored queued, at the back of its group's list or lane (the front with atFront), its ttl registered.
 -- KEYS: meta queued wake ttl
--- @include keys data job-fields lanes
+-- @include keys data job-fields list-job
 local function create_tick_job(id, name, data, options, now)
   local now_s = string.format('%d', now)
   local fields = { F_STATUS, 'queued', F_NAME, name, F_ENQUEUED_AT, now_s }
@@ -21,14 +21,8 @@ local function create_tick_job(id, name, data, options, now)
     put(fields, F_HAS_OPTIONS, '1')
   end
   redis.call('HSET', job_key(id), unpack(fields))
-  if group then
-    group_note(group, limits)
-    group_push(id, group, front)
-  elseif lane and lane_push(id, lane, front) then
-    flush_lanes()
-  elseif front then
-    redis.call('LPUSH', K.queued, id)
-  else
-    redis.call('RPUSH', K.queued, id)
-  end
+  if group then group_note(group, limits) end
+  list_job(id, group, lane, front)
+  flush_tail()
+  flush_lanes()
 end
