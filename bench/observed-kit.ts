@@ -222,3 +222,47 @@ export function pairedFigures<M extends string>(work: Work, modes: readonly M[],
     into.cpu_both_work = median(series.workRatio);
   }
 }
+
+/** A mode's worker that the observed runs open, drain in pairs, count and close. */
+export interface ObservedRig<M extends string> extends PairedRig<M> {
+  readonly ran: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A contender's observed run, per kind of job: opens a rig per mode, drains them in pairs beside off, checks (`check`,
+ * then that every run of a mode `spanned` says makes a consumer span reached the exporter, none dropped for free by a
+ * full processor queue), and returns the figures. The clock's window covers the drains only.
+ */
+export async function observeWorks<M extends string, R extends ObservedRig<M>>(
+  ctx: RunContext,
+  who: string,
+  modes: readonly M[],
+  open: (mode: M, work: Work) => Promise<R>,
+  spanned: (mode: M) => boolean,
+  check?: (rig: R) => Promise<void>,
+): Promise<Record<string, number>> {
+  const tracing = registerTracing();
+  const figures: Record<string, number> = {};
+  await ctx.window.begin();
+  for (const work of WORKS) {
+    const rigs: R[] = [];
+    try {
+      for (const mode of modes) rigs.push(await open(mode, work));
+      const spans0 = exporter.processSpans;
+      const [off, ...observed] = rigs as [R, ...R[]];
+      const series = await pairedCycles(ctx, work, modes, off, observed);
+      if (check) for (const rig of rigs) await check(rig);
+      await tracing.forceFlush();
+      const expected = rigs.filter((r) => spanned(r.mode)).reduce((s, r) => s + r.ran, 0);
+      const got = exporter.processSpans - spans0;
+      ctx.check(got >= expected, `${who} processing, ${work}: ${got} consumer spans exported, expected at least ${expected}`);
+      pairedFigures(work, modes, series, figures);
+    } finally {
+      for (const rig of rigs) await rig.close();
+      await ctx.admin.flushall();
+    }
+  }
+  await ctx.window.end();
+  return figures;
+}

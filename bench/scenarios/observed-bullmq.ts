@@ -3,7 +3,7 @@ import { MetricsTime, Queue, Worker } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import { NOOP, QUEUE } from '../libs/bullmq.js';
 import { Invocations } from '../invocations.js';
-import { blocksPerMs, exporter, gc, hashBlocks, pairedCycles, pairedFigures, registerTracing, WORKS, type Drain, type Work } from '../observed-kit.js';
+import { blocksPerMs, gc, hashBlocks, observeWorks, type Drain, type Work } from '../observed-kit.js';
 import { ok } from '../outcome.js';
 import { makePayloads, type BenchPayload } from '../payload.js';
 import { runPool } from '../pool.js';
@@ -107,27 +107,7 @@ class BullObservedRig {
 
 /** BullMQ's run of the observed scenario: the same paired drains and figures as Jobline's, for its modes. */
 export async function observedBullmq(ctx: RunContext): Promise<RunOutcome> {
-  const tracing = registerTracing();
-  const figures: Record<string, number> = {};
-  await ctx.window.begin();
-  for (const work of WORKS) {
-    const rigs: BullObservedRig[] = [];
-    try {
-      for (const mode of BULL_MODES) rigs.push(await BullObservedRig.open(ctx, mode, work));
-      const spans0 = exporter.processSpans;
-      const [off, ...observed] = rigs as [BullObservedRig, ...BullObservedRig[]];
-      const series = await pairedCycles(ctx, work, BULL_MODES, off, observed);
-      // the traced runs were really traced: a consumer span per job reached the exporter
-      await tracing.forceFlush();
-      const expected = rigs.filter((r) => r.mode !== 'off').reduce((s, r) => s + r.ran, 0);
-      const got = exporter.processSpans - spans0;
-      ctx.check(got >= expected, `bullmq processing, ${work}: ${got} consumer spans exported, expected at least ${expected}`);
-      pairedFigures(work, BULL_MODES, series, figures);
-    } finally {
-      for (const rig of rigs) await rig.close();
-      await ctx.admin.flushall();
-    }
-  }
-  await ctx.window.end();
+  // a consumer span per run of the traced modes
+  const figures = await observeWorks(ctx, 'bullmq', BULL_MODES, (mode, work) => BullObservedRig.open(ctx, mode, work), (mode) => mode !== 'off');
   return ok(figures);
 }

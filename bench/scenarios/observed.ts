@@ -9,12 +9,10 @@ import {
   blocksPerMs,
   cycles,
   drainJobs,
-  exporter,
   gc,
   hashBlocks,
   key,
-  pairedCycles,
-  pairedFigures,
+  observeWorks,
   ratioKey,
   registerTracing,
   sampler,
@@ -252,27 +250,11 @@ export const observed: Scenario = {
       for (let i = 0; i < 200; i++) hashBlocks(blocks);
       const u = process.cpuUsage(t0);
       figures.cpuBlockUs = (u.user + u.system) / 200;
-      await ctx.window.begin();
-      for (const work of WORKS) {
-        const rigs: Rig[] = [];
-        try {
-          for (const mode of MODES) rigs.push(await Rig.open(ctx, mode, work));
-          const spans0 = exporter.processSpans;
-          const [off, ...observedRigs] = rigs as [Rig, ...Rig[]];
-          const series = await pairedCycles(ctx, work, MODES, off, observedRigs);
-          for (const rig of rigs) await rig.checkMetrics(ctx);
-          // every sampled job had its consumer span, exported (none dropped for free by a full processor queue)
-          await tracing.forceFlush();
-          const expected = rigs.filter((r) => r.mode === 'tracing' || r.mode === 'both').reduce((s, r) => s + r.ran, 0);
-          const got = exporter.processSpans - spans0;
-          ctx.check(got >= expected, `jobline processing, ${work}: ${got} consumer spans exported, expected at least ${expected}`);
-          pairedFigures(work, MODES, series, figures);
-        } finally {
-          for (const rig of rigs) await rig.close();
-          await ctx.admin.flushall();
-        }
-      }
-      await ctx.window.end();
+      // every sampled run (both10's are 10%, not counted) had its consumer span
+      Object.assign(
+        figures,
+        await observeWorks(ctx, 'jobline', MODES, (mode, work) => Rig.open(ctx, mode, work), (mode) => mode === 'tracing' || mode === 'both', (rig) => rig.checkMetrics(ctx)),
+      );
       const tracer = tracing.getTracer('jobline');
       figures.sdkSpan = await sdkSpanUs(tracer, true);
       figures.sdkSpanUnsampled = await sdkSpanUs(tracer, false);
