@@ -54,7 +54,10 @@ export const sampler = new SwitchedSampler();
  */
 class StubTracer implements Tracer {
   private next = 0;
-  startSpan(_name: string, _options?: SpanOptions, ctx?: Context): Span {
+  /** the consumer spans Jobline started through it (so a stub drain is shown to have traced) */
+  processSpans = 0;
+  startSpan(name: string, _options?: SpanOptions, ctx?: Context): Span {
+    if (name === `process ${QUEUE}`) this.processSpans++;
     const parent = trace.getSpanContext(ctx ?? context.active());
     const spanId = (++this.next).toString(16).padStart(16, '0');
     return trace.wrapSpanContext({ traceId: parent?.traceId ?? '0af7651916cd43dd8448eb211c80319c', spanId, traceFlags: 1 });
@@ -71,7 +74,7 @@ class StubTracer implements Tracer {
 /** The registered provider: the SDK's, or the stub while a `stub` mode drains (a provider is registered once per process). */
 class SwitchedProvider implements TracerProvider {
   stub = false;
-  private readonly stubTracer = new StubTracer();
+  readonly stubTracer = new StubTracer();
   constructor(private readonly sdk: BasicTracerProvider) {}
   getTracer(name: string, version?: string): Tracer {
     const sdk = this.sdk.getTracer(name, version);
@@ -88,6 +91,11 @@ let switched: SwitchedProvider | null = null;
 /** Routes the registered provider's spans to the stub tracer (true) or the SDK's (false). */
 export function useStubTracer(on: boolean): void {
   if (switched) switched.stub = on;
+}
+
+/** The consumer spans started through the stub tracer so far. */
+export function stubProcessSpans(): number {
+  return switched?.stubTracer.processSpans ?? 0;
 }
 export const exporter = new CountingExporter();
 let provider: BasicTracerProvider | null = null;

@@ -99,6 +99,13 @@ class BullObservedRig {
     return { total: (used.user + used.system + redisUs) / jobs, work: this.workUs / jobs };
   }
 
+  /** `both` was really observed: BullMQ's worker metrics counted every completed job. */
+  async check(ctx: RunContext): Promise<void> {
+    if (this.mode !== 'both') return;
+    const counted = (await this.queue.getMetrics('completed')).meta.count;
+    ctx.check(counted >= this.ran, `bullmq processing, both, ${this.work}: its metrics counted ${counted} completed jobs, expected at least ${this.ran}`);
+  }
+
   async close(): Promise<void> {
     await this.worker.close();
     await this.queue.close();
@@ -108,6 +115,6 @@ class BullObservedRig {
 /** BullMQ's run of the observed scenario: the same paired drains and figures as Jobline's, for its modes. */
 export async function observedBullmq(ctx: RunContext): Promise<RunOutcome> {
   // a consumer span per run of the traced modes
-  const figures = await observeWorks(ctx, 'bullmq', BULL_MODES, (mode, work) => BullObservedRig.open(ctx, mode, work), (mode) => mode !== 'off');
+  const figures = await observeWorks(ctx, 'bullmq', BULL_MODES, (mode, work) => BullObservedRig.open(ctx, mode, work), (mode) => mode !== 'off', (rig) => rig.check(ctx));
   return ok(figures);
 }

@@ -17,6 +17,7 @@ import {
   registerTracing,
   sampler,
   SAMPLERS,
+  stubProcessSpans,
   useStubTracer,
   WARM_CYCLES,
   WORKS,
@@ -66,6 +67,8 @@ class Rig {
   private seen = new Invocations(0);
   private workUs = 0;
   ran = 0;
+  /** the stub tracer's consumer spans when this rig opened */
+  private stubSpans0 = 0;
 
   private constructor(
     readonly mode: Mode,
@@ -98,6 +101,7 @@ class Rig {
 
   static async open(ctx: RunContext, mode: Mode, work: Work): Promise<Rig> {
     const rig = new Rig(mode, work, ctx);
+    rig.stubSpans0 = stubProcessSpans();
     await rig.producer.pauseQueue(QUEUE);
     rig.worker.start();
     return rig;
@@ -111,10 +115,21 @@ class Rig {
     const mode = this.mode;
     const items = makePayloads(jobs).map((data) => ({ name: NOOP, data }));
     const handles: JobHandle[] = new Array<JobHandle>(jobs);
-    const tracer = trace.getTracer('bench');
-    const PER = 10;
     sampler.current = mode === 'both10' ? SAMPLERS.ratio : SAMPLERS.all;
     useStubTracer(mode === 'stub');
+    try {
+      return await this.timedDrain(ctx, jobs, items, handles);
+    } finally {
+      // a drain that throws must not leave later drains (or the other contender's run) tracing through the stub
+      useStubTracer(false);
+      sampler.current = SAMPLERS.all;
+    }
+  }
+
+  private async timedDrain(ctx: RunContext, jobs: number, items: { name: string; data: unknown }[], handles: JobHandle[]): Promise<Drain> {
+    const mode = this.mode;
+    const tracer = trace.getTracer('bench');
+    const PER = 10;
     await runPool(Math.ceil(jobs / PER), 20, async (i) => {
       const from = i * PER;
       const enqueue = async () => (await this.producer.enqueueMany(items.slice(from, from + PER))).forEach((h, k) => (handles[from + k] = h));
@@ -138,7 +153,6 @@ class Rig {
     const used = process.cpuUsage(cpu0);
     const redisUs = ((await redisCpuSeconds(ctx.admin)) - redis0) * 1e6;
     await this.producer.pauseQueue(QUEUE);
-    useStubTracer(false);
     const label = `jobline processing, ${mode}, ${this.work}`;
     this.seen.verify(ctx, label, handles.map((h) => h.id));
     const deleted = await this.producer.deleteAll(QUEUE, 'finished');
@@ -147,8 +161,12 @@ class Rig {
     return { total: (used.user + used.system + redisUs) / jobs, work: this.workUs / jobs };
   }
 
-  /** The run was really observed: the metrics counted every job. */
-  async checkMetrics(ctx: RunContext): Promise<void> {
+  /** The run was really observed: the metrics counted every job, and a stub rig's every run went through the stub tracer. */
+  async check(ctx: RunContext): Promise<void> {
+    if (this.mode === 'stub') {
+      const spans = stubProcessSpans() - this.stubSpans0;
+      ctx.check(spans >= this.ran, `jobline processing, stub, ${this.work}: ${spans} consumer spans through the stub tracer, expected at least ${this.ran}`);
+    }
     if (!this.metrics) return;
     const text = (await this.metrics.scrape()).body;
     const line = `jobline_jobs_processed_total{queue="${QUEUE}",name="${NOOP}",outcome="completed"} ${this.ran}`;
@@ -253,7 +271,7 @@ export const observed: Scenario = {
       // every sampled run (both10's are 10%, not counted) had its consumer span
       Object.assign(
         figures,
-        await observeWorks(ctx, 'jobline', MODES, (mode, work) => Rig.open(ctx, mode, work), (mode) => mode === 'tracing' || mode === 'both', (rig) => rig.checkMetrics(ctx)),
+        await observeWorks(ctx, 'jobline', MODES, (mode, work) => Rig.open(ctx, mode, work), (mode) => mode === 'tracing' || mode === 'both', (rig) => rig.check(ctx)),
       );
       const tracer = tracing.getTracer('jobline');
       figures.sdkSpan = await sdkSpanUs(tracer, true);

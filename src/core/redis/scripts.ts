@@ -131,7 +131,7 @@ function assemble(name: ScriptName | IndexScriptName): Assembled {
   };
   for (const inc of own.includes) visit(inc, `${name}.lua`);
   // a script that counts ends (lib/stats.lua, also through closing or delete) writes them once, at its end
-  if (seen.has('stats') && !/\bflush_ends\(/.test(own.text)) throw new Error(`${name}.lua includes stats: call flush_ends(now) before it returns, or the ends it counts are lost`);
+  if (seen.has('stats') && !/\bflush_ends\(/.test(own.text.replace(/--[^\n]*/g, ''))) throw new Error(`${name}.lua includes stats: call flush_ends(now) before it returns, or the ends it counts are lost`);
   let lua = [...order.map((inc) => lib(inc).text), own.text].join('\n');
   if (/\bkey\(/.test(lua)) {
     // made on first use: most calls never look a key up by a name known only at run time
