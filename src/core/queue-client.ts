@@ -113,10 +113,8 @@ export class QueueClient implements JobOperations {
   async getJob(id: string, queue?: string): Promise<JobHandle | null> {
     if (typeof id !== 'string' || id === '') throw new InvalidOptionError('id', id, 'a job id string');
     if (queue !== undefined) assertQueueName(queue);
-    const where = queue === undefined ? (await this.locator.locate([id])).get(id) : await this.locator.nameIn(queue, id).then((name) => name && { name, queue });
-    if (where) return new JobHandle(this, id, where.name, where.queue);
-    const live = await this.locator.duplicateOf(id, queue);
-    return live ? new JobHandle(this, live.id, live.name, live.queue, undefined, true) : null;
+    const job = await this.locator.find(id, queue);
+    return job && new JobHandle(this, job.id, job.name, job.queue, undefined, job.duplicate);
   }
 
   /**

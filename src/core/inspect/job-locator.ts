@@ -46,10 +46,21 @@ export class JobLocator {
   }
 
   /**
+   * Job `id` (in `queue` when given, else wherever it is); else, for the id of an inbox entry that stored nothing
+   * because a live job held its `unique` key, that live job, marked `duplicate`; else null.
+   */
+  async find(id: string, queue?: string): Promise<(JobLocation & { id: string; duplicate: boolean }) | null> {
+    const where = queue === undefined ? (await this.locate([id])).get(id) : await this.nameIn(queue, id).then((name) => name && { name, queue });
+    if (where) return { id, ...where, duplicate: false };
+    const live = await this.duplicateOf(id, queue);
+    return live && { ...live, duplicate: true };
+  }
+
+  /**
    * The live job a duplicate inbox entry `id` was held off by (its unique key's holder, which ingest.lua points the
    * entry's id to a while: QueueKeys.duplicate), in `queue` or any queue; null when `id` points to none.
    */
-  async duplicateOf(id: string, queue?: string): Promise<(JobLocation & { id: string }) | null> {
+  private async duplicateOf(id: string, queue?: string): Promise<(JobLocation & { id: string }) | null> {
     const queues = queue === undefined ? await this.queues() : [queue];
     const holders = await sendAll(
       this.engine.redis,
