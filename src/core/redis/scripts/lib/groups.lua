@@ -161,9 +161,5 @@ local function groups_done(G, now, timing)
   group_work = redis.call('ZCARD', GROUP_READY_KEY) > 0
   local h = redis.call('ZRANGE', GROUP_HELD_KEY, 0, 0, 'WITHSCORES')
   if not h[2] then return timing end
-  local wait = math.max(1, tonumber(h[2]) - now)
-  local lf = string.find(timing, '\n', 1, true)
-  local first = tonumber(lf and string.sub(timing, 1, lf - 1) or timing)
-  if first and first >= 0 and first <= wait then return timing end
-  return string.format('%d', wait) .. (lf and string.sub(timing, lf) or '')
+  return sooner(timing, math.max(1, tonumber(h[2]) - now))
 end

@@ -73,6 +73,15 @@ local function rate_count(r, got)
   if not r.oldest then r.oldest = r.slot end
 end
 
+-- The fetch's timing (lib/schedule.lua's time_due: ms until the next due moment, then its other lines) with `wait`
+-- (ms) as its first line when that is sooner, so a worker held back blocks until it may start a job again.
+local function sooner(timing, wait)
+  local lf = string.find(timing, '\n', 1, true)
+  local first = tonumber(lf and string.sub(timing, 1, lf - 1) or timing)
+  if first and first >= 0 and first <= wait then return timing end
+  return string.format('%d', wait) .. (lf and string.sub(timing, lf) or '')
+end
+
 -- Settles the limit after a fetch that took `got` jobs: counts them in this slot, and when the limit held the fetch
 -- back, holds the queue's wake-ups until it may fetch again (rate_wait), and returns the fetch's timing with that
 -- wait (ms) if it is sooner than the next due moment (lib/schedule.lua's time_due), so the worker blocks until then.
@@ -85,8 +94,5 @@ local function rate_done(r, got, now, timing)
   local wait = 1
   if r.oldest then wait = math.max(1, rate_wait(r, math.max(1, r.asked - got), now)) end
   redis.call('HSET', K.meta, M_HOLD, string.format('%d', now + wait))
-  local lf = string.find(timing, '\n', 1, true)
-  local first = tonumber(lf and string.sub(timing, 1, lf - 1) or timing)
-  if first and first >= 0 and first <= wait then return timing end
-  return tostring(wait) .. (lf and string.sub(timing, lf) or '')
+  return sooner(timing, wait)
 end
